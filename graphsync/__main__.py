@@ -1,0 +1,3 @@
+from graphsync.cli.main import main
+
+main()

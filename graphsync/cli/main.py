@@ -1,0 +1,53 @@
+"""The `graphsync` command: a thin layer over the library.
+
+Each command group lives in its own module and only parses options, calls library functions and prints.
+Errors from the library are turned into messages and exit codes by `graphsync.cli.messages`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graphsync import __version__
+from graphsync.cli import messages
+from graphsync.errors import GraphsyncError
+
+DEFAULT_CONFIG = "graphsync.toml"
+
+
+class GraphsyncGroup(click.Group):
+    """A click group that turns graphsync's exceptions into one clear line and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GraphsyncError as exc:
+            click.echo(f"error: {messages.render(exc)}", err=True)
+            ctx.exit(messages.exit_code(exc))
+
+
+@click.group(cls=GraphsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="graphsync")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: os.environ.get("GRAPHSYNC_CONFIG", DEFAULT_CONFIG),
+    show_default="$GRAPHSYNC_CONFIG or ./graphsync.toml",
+    help="The config file.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path) -> None:
+    """Two-way sync of Dynamics NAV / Business Central contacts, salespeople and to-dos with Outlook."""
+    ctx.obj = {"config_path": config_path}
+
+
+def main() -> None:
+    cli(prog_name="graphsync")
+
+
+# Command groups register themselves here, one line each.

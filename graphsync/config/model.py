@@ -1,0 +1,76 @@
+"""The configuration as frozen, typed values. `graphsync.config.load` builds them from TOML."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from graphsync.config.secrets import SecretRef
+
+
+class NavKind(Enum):
+    EMBEDDED = "embedded"
+    ODATA = "odata"
+
+
+class GraphKind(Enum):
+    SANDBOX = "sandbox"
+    MICROSOFT = "microsoft"
+
+
+@dataclass(frozen=True)
+class EmbeddedNavConfig:
+    path: Path
+    """The SQLite file of the embedded company (created by `graphsync nav init`)."""
+
+
+@dataclass(frozen=True)
+class NavConfig:
+    kind: NavKind
+    embedded: EmbeddedNavConfig | None = None
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    kind: GraphKind
+    base_url: str
+    """``https://graph.microsoft.com/v1.0`` or the sandbox's ``http://127.0.0.1:8765/v1.0``."""
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: SecretRef | None = None
+    certificate_path: SecretRef | None = None
+    sandbox_user: str = ""
+    """Sandbox only: the user principal name a delegated sign-in acts as."""
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    path: Path
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    time_zone: str = "UTC"
+    """IANA name (``Europe/London``) NAV's dates and times are read in and written to Graph with."""
+    contact_folder: str = "Dynamics NAV"
+    todo_list: str = "Dynamics NAV"
+    calendar: str = ""
+    """Empty: meetings live in the primary calendar (the only one with delta in Graph v1.0)."""
+    category: str = "Dynamics NAV"
+    window_past_days: int = 30
+    window_future_days: int = 365
+    mass_delete_share: float = 0.2
+    mass_delete_min: int = 10
+
+
+@dataclass(frozen=True)
+class Config:
+    file: Path | None
+    nav: NavConfig
+    graph: GraphConfig
+    state: StateConfig
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    mailboxes: Mapping[str, str] = field(default_factory=dict)
+    """Explicit mailbox (user principal name, lower case) -> NAV salesperson code."""

@@ -1,0 +1,1 @@
+"""Protocols the engine talks to; the NAV and Graph packages implement them (dependencies point here)."""

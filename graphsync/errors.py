@@ -1,0 +1,166 @@
+"""Every error graphsync raises on purpose, in one tree.
+
+    GraphsyncError                      root: catch this to catch everything graphsync means to raise
+    ├── ConfigError                     a config file or CLI option is wrong (exit 2)
+    ├── LockHeldError                   another run holds the mailbox lock (exit 4)
+    ├── StateError                      the local state store is unusable (wrong schema, corrupt)
+    ├── NavError                        anything NAV refused or could not do (exit 1)
+    │   ├── NavValidationError          a value NAV rejects (too long, bad option, bad type)
+    │   ├── NavNotFoundError            no record with that key
+    │   ├── NavConcurrencyError         the ETag given with a write is stale (409/412 in OData)
+    │   ├── NavRefusedError             a NAV rule forbids the operation (contact with open to-dos)
+    │   ├── NavConnectionError          NAV could not be reached or answered garbage
+    │   └── NavAuthError                NAV rejected the credentials (exit 3)
+    └── GraphError                      anything Microsoft Graph (or the sandbox) answered with an error
+        ├── ThrottledError              429 (or 503/504) after the retry policy gave up
+        ├── NotFoundError               404
+        ├── PreconditionFailedError     412, If-Match did not match
+        ├── ResyncNeededError           410 / syncStateNotFound / resyncRequired: the delta link is dead
+        ├── GraphAuthError              401, or a token could not be obtained (exit 3)
+        └── PermissionDeniedError       403 (exit 3)
+
+Exceptions carry their facts as attributes; the words a person reads are written in one place,
+`graphsync.cli.messages`, so that the library never formats user-facing text it cannot see used.
+"""
+
+from __future__ import annotations
+
+
+class GraphsyncError(Exception):
+    """Root of every error graphsync raises on purpose."""
+
+
+class ConfigError(GraphsyncError):
+    """A configuration value is missing, unknown or of the wrong kind.
+
+    ``file`` is the config file (None for CLI options), ``key`` the dotted key path
+    (``entities.CONT_COMP.fields[2].nav``), ``expected`` what would have been accepted.
+    """
+
+    def __init__(self, *, file: str | None, key: str, expected: str, got: object = None) -> None:
+        self.file = file
+        self.key = key
+        self.expected = expected
+        self.got = got
+        super().__init__(f"{file or '<options>'}: {key}: expected {expected}, got {got!r}")
+
+
+class LockHeldError(GraphsyncError):
+    """Another run holds the lock for this mailbox."""
+
+    def __init__(self, *, mailbox: str, holder: str) -> None:
+        self.mailbox = mailbox
+        self.holder = holder
+        super().__init__(f"mailbox {mailbox} is locked by {holder}")
+
+
+class StateError(GraphsyncError):
+    """The local state store cannot be used as it is."""
+
+    def __init__(self, *, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+# --------------------------------------------------------------------------- NAV
+
+
+class NavError(GraphsyncError):
+    """NAV refused an operation or could not perform it.
+
+    ``message`` is NAV's own wording where NAV gave one: it is shown to the user verbatim.
+    """
+
+    def __init__(self, message: str, *, table: int | None = None, key: tuple[str, ...] | None = None) -> None:
+        self.message = message
+        self.table = table
+        self.key = key
+        super().__init__(message)
+
+
+class NavValidationError(NavError):
+    """A field value NAV does not accept."""
+
+    def __init__(
+        self, message: str, *, table: int | None = None, key: tuple[str, ...] | None = None, field: str | None = None
+    ) -> None:
+        self.field = field
+        super().__init__(message, table=table, key=key)
+
+
+class NavNotFoundError(NavError):
+    """No record with that key."""
+
+
+class NavConcurrencyError(NavError):
+    """The record changed since it was read: the ETag given does not match."""
+
+
+class NavRefusedError(NavError):
+    """A NAV business rule forbids the operation."""
+
+
+class NavConnectionError(NavError):
+    """NAV could not be reached, or answered something that is not OData."""
+
+
+class NavAuthError(NavError):
+    """NAV rejected the credentials."""
+
+
+# --------------------------------------------------------------------------- Graph
+
+
+class GraphError(GraphsyncError):
+    """Microsoft Graph answered with an error.
+
+    ``status`` is the HTTP status (0 when no response arrived), ``code`` Graph's error code,
+    ``message`` Graph's message, ``request_id`` the request-id Microsoft support asks for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        code: str = "",
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        super().__init__(f"{status} {code}: {message}" if status else message)
+
+
+class ThrottledError(GraphError):
+    """Graph kept answering 429/503/504 until the retry policy gave up."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+
+
+class NotFoundError(GraphError):
+    """The item (or folder, list, user) does not exist."""
+
+
+class PreconditionFailedError(GraphError):
+    """If-Match did not match: the item changed since it was read."""
+
+
+class ResyncNeededError(GraphError):
+    """The delta link can no longer be used; a full round is needed."""
+
+
+class GraphAuthError(GraphError):
+    """No valid token: sign-in needed, or the credentials were rejected."""
+
+
+class PermissionDeniedError(GraphError):
+    """The token is valid but lacks the permission or the mailbox is not accessible."""

@@ -1,0 +1,111 @@
+from pathlib import Path
+
+import pytest
+
+from graphsync.config import load_config, parse_config
+from graphsync.config.model import GraphKind, NavKind
+from graphsync.config.secrets import SecretRef, SecretSource
+from graphsync.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse(text: str, base: Path = Path("/cfg")):  # type: ignore[no-untyped-def]
+    return parse_config(text, file="g.toml", base=base)
+
+
+def test_example_config_loads_with_documented_defaults() -> None:
+    cfg = load_config(ROOT / "config.example.toml")
+    assert cfg.nav.kind is NavKind.EMBEDDED
+    assert cfg.nav.embedded is not None and cfg.nav.embedded.path == ROOT / "nav.sqlite"
+    assert cfg.graph.kind is GraphKind.SANDBOX
+    assert cfg.sync.contact_folder == "Dynamics NAV"
+    assert cfg.sync.window_past_days == 30 and cfg.sync.window_future_days == 365
+
+
+def test_empty_config_is_all_defaults() -> None:
+    cfg = parse("")
+    assert cfg.state.path == Path("/cfg/graphsync-state.sqlite")
+    assert cfg.graph.base_url == "http://127.0.0.1:8765/v1.0"
+
+
+def test_unknown_key_names_file_key_and_known_keys() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse('[sync]\ncontact_foldr = "X"\n')
+    assert e.value.file == "g.toml"
+    assert e.value.key == "sync.contact_foldr"
+    assert "contact_folder" in e.value.expected
+
+
+def test_unknown_top_level_table() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse("[sinc]\n")
+    assert e.value.key == "sinc"
+
+
+def test_wrong_type_names_expected_kind() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse('[sync]\nwindow_past_days = "thirty"\n')
+    assert e.value.key == "sync.window_past_days"
+    assert "integer" in e.value.expected
+
+
+def test_bad_enum_lists_choices() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse('[graph]\nkind = "google"\n')
+    assert "'sandbox'" in e.value.expected and "'microsoft'" in e.value.expected
+
+
+def test_bad_time_zone() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse('[sync]\ntime_zone = "Mars/Olympus"\n')
+    assert e.value.key == "sync.time_zone"
+
+
+def test_toml_syntax_error() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse("[sync\n")
+    assert e.value.key == "(syntax)"
+
+
+def test_missing_file_suggests_init(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as e:
+        load_config(tmp_path / "none.toml")
+    assert "graphsync init" in e.value.expected
+
+
+def test_microsoft_requires_tenant_and_client() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse('[graph]\nkind = "microsoft"\n')
+    assert e.value.key == "graph.tenant_id"
+
+
+def test_literal_secret_refused_and_hidden() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse('[graph]\nclient_secret = "s3cr3t-value"\n')
+    assert e.value.key == "graph.client_secret"
+    assert "s3cr3t" not in str(e.value.got)
+
+
+def test_secret_refs_resolve_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = parse('[graph]\nclient_secret = "env:GS_TEST_SECRET"\n')
+    ref = cfg.graph.client_secret
+    assert ref == SecretRef(SecretSource.ENV, "GS_TEST_SECRET")
+    monkeypatch.setenv("GS_TEST_SECRET", "abc")
+    assert ref.resolve() == "abc"
+    monkeypatch.delenv("GS_TEST_SECRET")
+    with pytest.raises(ConfigError):
+        ref.resolve()
+
+
+def test_mailbox_map_normalised() -> None:
+    cfg = parse('[mailboxes]\n"Ester@Contoso.com" = "eh"\n')
+    assert cfg.mailboxes == {"ester@contoso.com": "EH"}
+    with pytest.raises(ConfigError):
+        parse('[mailboxes]\n"nobody" = "EH"\n')
+
+
+def test_config_is_frozen() -> None:
+    cfg = parse("")
+    with pytest.raises(AttributeError):
+        cfg.sync = None  # type: ignore[misc]
