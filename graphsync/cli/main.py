@@ -14,9 +14,8 @@ import click
 
 from graphsync import __version__
 from graphsync.cli import messages
+from graphsync.cli.context import DEFAULT_CONFIG
 from graphsync.errors import GraphsyncError
-
-DEFAULT_CONFIG = "graphsync.toml"
 
 
 class GraphsyncGroup(click.Group):

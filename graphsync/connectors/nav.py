@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import Protocol, runtime_checkable
 
@@ -120,8 +120,9 @@ class ChangeSet:
     records: Iterator[NavRecord]
     deletions: Iterator[NavDeletion]
     watermark: Watermark
-    complete: bool = field(default=True)
-    """False when ``records`` only covers changes, True in every case but documented for readers."""
+    deletions_tracked: bool = True
+    """False when this NAV cannot report deletions for the table (no change log): ``deletions`` is then
+    empty and the engine finds deleted records by comparing `NavConnector.keys` with its links."""
 
 
 @runtime_checkable
