@@ -2,6 +2,7 @@
 
     GraphsyncError                      root: catch this to catch everything graphsync means to raise
     ├── ConfigError                     a config file or CLI option is wrong (exit 2)
+    │   └── SalespersonMatchError       a mailbox matches no NAV salesperson (or several)
     ├── LockHeldError                   another run holds the mailbox lock (exit 4)
     ├── StateError                      the local state store is unusable (wrong schema, corrupt)
     ├── NavError                        anything NAV refused or could not do (exit 1)
@@ -17,6 +18,7 @@
         ├── PreconditionFailedError     412, If-Match did not match
         ├── ResyncNeededError           410 / syncStateNotFound / resyncRequired: the delta link is dead
         ├── GraphAuthError              401, or a token could not be obtained (exit 3)
+        │   └── KeyringUnavailableError no usable OS keyring to keep the token cache in
         └── PermissionDeniedError       403 (exit 3)
 
 Exceptions carry their facts as attributes; the words a person reads are written in one place,
@@ -43,6 +45,35 @@ class ConfigError(GraphsyncError):
         self.expected = expected
         self.got = got
         super().__init__(f"{file or '<options>'}: {key}: expected {expected}, got {got!r}")
+
+
+class SalespersonMatchError(ConfigError):
+    """A mailbox could not be matched to exactly one NAV salesperson.
+
+    ``mailbox`` is the mailbox's user principal name, ``addresses`` the mailbox addresses compared,
+    ``tried`` the (code, address) pairs of the salespeople's E-Mail / E-Mail 2 values compared against,
+    ``matched`` the codes that matched (empty: none; several: ambiguous).
+    """
+
+    def __init__(
+        self,
+        *,
+        file: str | None,
+        mailbox: str,
+        addresses: tuple[str, ...],
+        tried: tuple[tuple[str, str], ...],
+        matched: tuple[str, ...] = (),
+    ) -> None:
+        self.mailbox = mailbox
+        self.addresses = addresses
+        self.tried = tried
+        self.matched = matched
+        super().__init__(
+            file=file,
+            key=f"mailboxes.{mailbox!r}",
+            expected="exactly one NAV salesperson with this mailbox's e-mail address, or an explicit mapping",
+            got=list(matched),
+        )
 
 
 class LockHeldError(GraphsyncError):
@@ -164,3 +195,13 @@ class GraphAuthError(GraphError):
 
 class PermissionDeniedError(GraphError):
     """The token is valid but lacks the permission or the mailbox is not accessible."""
+
+
+class KeyringUnavailableError(GraphAuthError):
+    """The token cache must go to the OS keyring, and there is no usable one (a headless server, a locked
+    or missing Secret Service). ``backend`` names the keyring backend found, ``reason`` what failed."""
+
+    def __init__(self, *, backend: str, reason: str) -> None:
+        self.backend = backend
+        self.reason = reason
+        super().__init__(f"no usable keyring ({backend}): {reason}", code="keyring_unavailable")

@@ -33,6 +33,16 @@ def exit_code(exc: errors.GraphsyncError) -> int:
 
 def render(exc: errors.GraphsyncError) -> str:
     """The message for an error, naming the problem and, where there is one, the fix."""
+    if isinstance(exc, errors.SalespersonMatchError):
+        return _salesperson_match(exc)
+    if isinstance(exc, errors.KeyringUnavailableError):
+        return (
+            f"no usable OS keyring to keep the sign-in in ({exc.backend}: {exc.reason}). Remedies: install and "
+            "unlock a Secret Service (gnome-keyring or KWallet; on a server: dbus-run-session plus "
+            "gnome-keyring-daemon --unlock); or pip install keyrings.alt and set "
+            "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring; or choose a backend with "
+            "PYTHON_KEYRING_BACKEND; or, knowing the risk, graphsync login --insecure-plaintext-token-cache"
+        )
     if isinstance(exc, errors.ConfigError):
         where = f"{exc.file}: " if exc.file else ""
         got = "" if exc.got is None else f", got {exc.got!r}"
@@ -59,7 +69,28 @@ def render(exc: errors.GraphsyncError) -> str:
         return f"Microsoft Graph denied access: {exc.message} (check the app's permissions and admin consent)"
     if isinstance(exc, errors.ThrottledError):
         return f"Microsoft Graph kept throttling the requests; try again later ({exc.message})"
+    if isinstance(exc, errors.GraphError) and exc.status == 0 and exc.code == "unreachable":
+        # Only the sandbox is served over plain http, so an http:// address that does not answer is a sandbox
+        # that is not running.
+        local = bool(exc.url and exc.url.startswith("http://"))
+        fix = "is the sandbox running? start it: graphsync sandbox serve" if local else "check the network and proxy"
+        return f"{exc.url or 'Microsoft Graph'} could not be reached: {exc.message} ({fix})"
     if isinstance(exc, errors.GraphError):
         rid = f" [request-id {exc.request_id}]" if exc.request_id else ""
         return f"Microsoft Graph error {exc.status} {exc.code}: {exc.message}{rid}"
     return str(exc)
+
+
+def _salesperson_match(exc: errors.SalespersonMatchError) -> str:
+    where = f"{exc.file}: " if exc.file else ""
+    mailbox = f"mailbox {exc.mailbox} ({', '.join(exc.addresses)})"
+    if exc.matched:
+        return (
+            f"{mailbox} matches several NAV salespeople by e-mail: {', '.join(exc.matched)}; "
+            f'choose one in {where}[mailboxes]: "{exc.mailbox}" = "CODE"'
+        )
+    tried = "; ".join(f"{code} {address}" for code, address in exc.tried) or "no salesperson has an e-mail address"
+    return (
+        f"{mailbox} matches no NAV salesperson's E-Mail or E-Mail 2 (tried: {tried}); set the salesperson's "
+        f'E-Mail in NAV to the mailbox address, or map it in {where}[mailboxes]: "{exc.mailbox}" = "CODE"'
+    )
