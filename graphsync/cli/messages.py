@@ -61,6 +61,19 @@ def render(exc: errors.GraphsyncError) -> str:
     if isinstance(exc, errors.NavError):
         # NAV's own wording, verbatim, as a NAV user would have seen it.
         return exc.message
+    if isinstance(exc, errors.GraphError) and exc.status == 0 and exc.code == "noResponse":
+        # Only the sandbox is served over plain http, so an http:// address that does not answer is a sandbox
+        # that is not running.
+        local = bool(exc.url and exc.url.startswith("http://"))
+        fix = "is the sandbox running? start it: graphsync sandbox serve" if local else "check the network and proxy"
+        return f"{exc.message} ({exc.method or 'request'} {exc.url}; {fix})"
+    if isinstance(exc, errors.GraphAuthError) and exc.code == "token_cache_damaged":
+        return f"the stored sign-in cannot be read: {exc.message} (run: graphsync logout, then graphsync login)"
+    if isinstance(exc, errors.GraphAuthError) and exc.code == "app_credentials_rejected":
+        return (
+            f"Microsoft Entra ID rejected the app-only credentials: {exc.message} (check graph.tenant_id, "
+            "graph.client_id and the client secret or certificate the config's references point to)"
+        )
     if isinstance(exc, errors.GraphAuthError):
         return (
             f"not signed in to Microsoft Graph, or the credentials were rejected: {exc.message} (run: graphsync login)"
@@ -69,12 +82,6 @@ def render(exc: errors.GraphsyncError) -> str:
         return f"Microsoft Graph denied access: {exc.message} (check the app's permissions and admin consent)"
     if isinstance(exc, errors.ThrottledError):
         return f"Microsoft Graph kept throttling the requests; try again later ({exc.message})"
-    if isinstance(exc, errors.GraphError) and exc.status == 0 and exc.code == "unreachable":
-        # Only the sandbox is served over plain http, so an http:// address that does not answer is a sandbox
-        # that is not running.
-        local = bool(exc.url and exc.url.startswith("http://"))
-        fix = "is the sandbox running? start it: graphsync sandbox serve" if local else "check the network and proxy"
-        return f"{exc.url or 'Microsoft Graph'} could not be reached: {exc.message} ({fix})"
     if isinstance(exc, errors.GraphError):
         rid = f" [request-id {exc.request_id}]" if exc.request_id else ""
         return f"Microsoft Graph error {exc.status} {exc.code}: {exc.message}{rid}"

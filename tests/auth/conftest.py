@@ -15,7 +15,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     """Secrets in a dict. ``limit`` refuses values whose UTF-16 form is larger, as Windows does."""
 
     # Negative: keyring registers every backend class; this one must never be picked on its own.
-    priority = -1  # type: ignore[assignment]
+    priority = -1
 
     def __init__(self, *, limit: int | None = None) -> None:
         super().__init__()
