@@ -1,0 +1,307 @@
+"""The embedded NAV company: a `NavConnector` over one SQLite file, with NAV's behaviours in Python.
+
+Every write is one SQLite transaction: the value checks, NAV's triggers (`graphsync.nav.triggers`), the row
+versions and the change log entries commit together, or, when anything refuses, not at all.
+
+Row versions work like SQL Server's timestamp column under NAV: one counter for the whole company, and
+each written row takes its next value. A record's ETag is its row version; `changes` returns the records
+whose row version is above the watermark, reading in pages up to the counter's value at the start.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from graphsync.connectors.nav import (
+    ChangeSet,
+    FieldDef,
+    NavDeletion,
+    NavKey,
+    NavRecord,
+    NavTable,
+    TableDef,
+    Watermark,
+    nav_today_utc,
+)
+from graphsync.errors import NavRefusedError, NavValidationError
+from graphsync.nav import flowfields, schema, texts, triggers
+from graphsync.nav.changelog import ChangeLog
+from graphsync.nav.session import Session, nav_key
+from graphsync.nav.store import Row, Store
+from graphsync.nav.values import check_value
+
+PAGE_SIZE = 500
+DEFAULT_COMPANY = "CRONUS UK Ltd."
+
+
+def etag_of(rowversion: int) -> str:
+    """An OData-style weak ETag for a row version."""
+    return f"W/\"'{rowversion}'\""
+
+
+def _watermark(rowversion: int) -> Watermark:
+    # Zero-padded, so that Watermark's ordering (by string) agrees with the numbers.
+    return Watermark(f"{rowversion:020d}")
+
+
+def _rowversion_of(mark: Watermark | None) -> int:
+    if mark is None:
+        return 0
+    try:
+        return int(mark.value)
+    except ValueError:
+        raise NavValidationError(
+            f"The watermark {mark.value!r} was not made by the embedded NAV company (expected digits)."
+        ) from None
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser().upper()[:50]
+    except (KeyError, OSError):  # no login name (containers without a passwd entry)
+        return "GRAPHSYNC"
+
+
+class EmbeddedNav:
+    """A NAV company in a SQLite file. Open an existing one with ``EmbeddedNav(path)``; make a new one with
+    `EmbeddedNav.create`. ``user_id`` is the NAV user the change log names for writes made through it."""
+
+    def __init__(self, path: str | Path, *, user_id: str | None = None) -> None:
+        self._store = Store.open(Path(path))
+        self._log = ChangeLog(self._store)
+        self.user_id = (user_id or _default_user()).upper()[:50]
+
+    @classmethod
+    def create(cls, path: str | Path, *, demo: bool = True, user_id: str | None = None) -> EmbeddedNav:
+        """A new company file at ``path`` (which must not exist). With ``demo`` it holds the CRONUS demo data
+        and logs every change to the synced tables, as graphsync's demo expects."""
+        path = Path(path)
+        store = Store.create(path, company_name=DEFAULT_COMPANY)
+        store.close()
+        nav = cls(path, user_id=user_id)
+        if demo:
+            from graphsync.nav.demo import load_demo
+
+            try:
+                load_demo(nav)
+            except BaseException:
+                nav.close()
+                path.unlink(missing_ok=True)
+                raise
+        return nav
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    @property
+    def company_name(self) -> str:
+        return self._store.meta("company") or DEFAULT_COMPANY
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> EmbeddedNav:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def table_def(self, table: NavTable) -> TableDef:
+        return schema.table_def(table)
+
+    def _record(self, table: NavTable, row: Row, rowversion: int) -> NavRecord:
+        t = schema.table_def(table)
+        fields: dict[str, object] = {}
+        for f in t.fields:
+            if schema.is_flowfield(table, f.name):
+                fields[f.name] = self._flowfield(table, f, row)
+            else:
+                fields[f.name] = row[f.name]
+        return NavRecord(table=table, key=nav_key(t, row), fields=fields, etag=etag_of(rowversion))
+
+    def _flowfield(self, table: NavTable, f: FieldDef, row: Row) -> object:
+        if table is NavTable.CONTACT and f.name == "Next To-do Date":
+            return flowfields.next_todo_date(self._store, str(row["No."]), is_company=row["Type"] == "Company")
+        raise AssertionError(f"no calculation for FlowField {f.name}")  # schema and this method disagree
+
+    def _typed_key(self, t: TableDef, key: NavKey) -> tuple[object, ...]:
+        if len(key) != len(t.key):
+            raise NavValidationError(
+                f"A {t.name} key has {len(t.key)} part(s) ({', '.join(t.key)}); got {len(key)}: {key!r}.",
+                table=t.no,
+            )
+        typed = []
+        for name, part in zip(t.key, key, strict=True):
+            f = t.field(name)
+            value: object = part
+            if f.type.value in ("Integer", "Duration"):
+                try:
+                    value = int(str(part))
+                except ValueError:
+                    raise NavValidationError(
+                        f'The value "{part}" can\'t be evaluated into type Integer.', table=t.no, field=name
+                    ) from None
+            typed.append(check_value(t, f, value))
+        return tuple(typed)
+
+    def get(self, table: NavTable, key: NavKey) -> NavRecord | None:
+        table = NavTable(table)
+        t = schema.table_def(table)
+        got = self._store.get(t, self._typed_key(t, key))
+        return None if got is None else self._record(table, *got)
+
+    def find(self, table: NavTable, where: Mapping[str, object]) -> Iterator[NavRecord]:
+        table = NavTable(table)
+        t = schema.table_def(table)
+        stored: dict[str, object] = {}
+        computed: dict[str, object] = {}
+        for ref, value in where.items():
+            f = self._field(t, ref)
+            checked = check_value(t, f, value)
+            (computed if schema.is_flowfield(table, f.name) else stored)[f.name] = checked
+        for row, rv in self._store.select(t, stored):
+            record = self._record(table, row, rv)
+            if all(record.fields[name] == value for name, value in computed.items()):
+                yield record
+
+    def changes(self, table: NavTable, since: Watermark | None) -> ChangeSet:
+        table = NavTable(table)
+        t = schema.table_def(table)
+        after = _rowversion_of(since)
+        upto = self._store.current_rowversion()
+        tracked = self._log.deletions_tracked(table)
+
+        def records() -> Iterator[NavRecord]:
+            last = after
+            while True:
+                page = self._store.changed_page(t, last, upto, PAGE_SIZE)
+                if not page:
+                    return
+                for row, rv in page:
+                    last = rv
+                    yield self._record(table, row, rv)
+
+        def deletions() -> Iterator[NavDeletion]:
+            if not tracked:
+                return
+            for key in self._log.deleted_keys(table, after, upto):
+                # A key deleted and then inserted again is not gone: its new record is among the changes.
+                if self._store.get(t, self._typed_key(t, key)) is None:
+                    yield NavDeletion(table=table, key=key)
+
+        return ChangeSet(
+            records=records(), deletions=deletions(), watermark=_watermark(upto), deletions_tracked=tracked
+        )
+
+    def keys(self, table: NavTable) -> Iterator[NavKey]:
+        t = schema.table_def(NavTable(table))
+        after: tuple[object, ...] | None = None
+        while True:
+            page = self._store.keys(t, after, PAGE_SIZE)
+            if not page:
+                return
+            for key in page:
+                yield tuple(str(part) for part in key)
+            after = page[-1]
+
+    # ------------------------------------------------------------------ writing
+
+    def _field(self, t: TableDef, ref: str | int) -> FieldDef:
+        try:
+            return t.field(ref)
+        except KeyError:
+            raise NavValidationError(
+                f"The field {ref} does not exist in table {t.no} {t.name}. "
+                f"Fields: {', '.join(f.name for f in t.fields)}",
+                table=t.no,
+                field=str(ref),
+            ) from None
+
+    def _checked(self, table: NavTable, values: Mapping[str, object]) -> dict[str, object]:
+        """Values by canonical NAV name, each checked as NAV assigns it; read-only fields refused."""
+        t = schema.table_def(table)
+        if table not in schema.BUSINESS_TABLES:
+            raise NavRefusedError(texts.READ_ONLY_TABLE.format(table=t.name), table=t.no)
+        checked: dict[str, object] = {}
+        for ref, value in values.items():
+            f = self._field(t, ref)
+            if schema.is_flowfield(table, f.name):
+                raise NavValidationError(texts.FLOWFIELD.format(field=f.name, table=t.name), table=t.no, field=f.name)
+            checked[f.name] = check_value(t, f, value)
+        return checked
+
+    def _session(self) -> Session:
+        return Session(store=self._store, log=self._log, user_id=self.user_id, now=nav_today_utc())
+
+    def _current(self, table: NavTable, key: NavKey, if_match: str) -> tuple[Row, int]:
+        t = schema.table_def(table)
+        got = self._store.get(t, self._typed_key(t, key))
+        if got is None:
+            raise texts.not_found(t, key)
+        if if_match != "*" and if_match != etag_of(got[1]):
+            raise texts.changed_by_another_user(t, key)
+        return got
+
+    def insert(self, table: NavTable, values: Mapping[str, object]) -> NavRecord:
+        table = NavTable(table)
+        checked = self._checked(table, values)
+        t = schema.table_def(table)
+        with self._store.transaction():
+            row = triggers.INSERT[table](self._session(), checked)
+            got = self._store.get(t, tuple(row[k] for k in t.key))
+        assert got is not None
+        return self._record(table, *got)
+
+    def modify(self, table: NavTable, key: NavKey, values: Mapping[str, object], *, if_match: str) -> NavRecord:
+        table = NavTable(table)
+        checked = self._checked(table, values)
+        t = schema.table_def(table)
+        with self._store.transaction():
+            old, _ = self._current(table, key, if_match)
+            triggers.MODIFY[table](self._session(), old, checked)
+            got = self._store.get(t, tuple(old[k] for k in t.key))
+        assert got is not None
+        return self._record(table, *got)
+
+    def delete(self, table: NavTable, key: NavKey, *, if_match: str) -> None:
+        table = NavTable(table)
+        t = schema.table_def(table)
+        if table not in schema.BUSINESS_TABLES:
+            raise NavRefusedError(texts.READ_ONLY_TABLE.format(table=t.name), table=t.no)
+        with self._store.transaction():
+            old, _ = self._current(table, key, if_match)
+            triggers.DELETE[table](self._session(), old)
+
+    # ------------------------------------------------------------------ administration
+
+    def set_change_logging(
+        self, table: NavTable, fields: Iterable[str | int] | None = None, *, enabled: bool = True
+    ) -> None:
+        """Log (or stop logging) insertions, modifications and deletions of some fields of a table, or of all
+        its fields when ``fields`` is None, as an administrator does in Change Log Setup."""
+        table = NavTable(table)
+        if table not in schema.BUSINESS_TABLES:
+            raise NavRefusedError(
+                f"Changes to the {schema.table_def(table).name} table cannot be logged.", table=int(table)
+            )
+        t = schema.table_def(table)
+        defs = None if fields is None else [self._field(t, ref) for ref in fields]
+        if defs is not None:
+            flow = [f.name for f in defs if schema.is_flowfield(table, f.name)]
+            if flow:
+                raise NavValidationError(texts.FLOWFIELD.format(field=flow[0], table=t.name), table=t.no)
+        with self._store.transaction():
+            self._log.set_logging(table, defs, enabled=enabled)
+
+    def change_log(self, table: NavTable | None = None) -> Iterator[NavRecord]:
+        """Change Log Entries, oldest first, optionally for one table only."""
+        where: dict[str, object] = {} if table is None else {"Table No.": int(table)}
+        return self.find(NavTable.CHANGE_LOG_ENTRY, where)
+
+    def deletions_tracked(self, table: NavTable) -> bool:
+        return self._log.deletions_tracked(NavTable(table))

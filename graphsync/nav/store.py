@@ -1,0 +1,303 @@
+"""The embedded company's SQLite file: one SQL table per NAV table, columns named as NAV's fields.
+
+Besides the NAV tables the file holds ``$graphsync`` (what the file is, for refusing foreign files),
+``$rowversion`` (one database-wide counter, like SQL Server's timestamp: every written row takes the next
+value) and ``$No. Series`` (the last number each number series handed out).
+
+Values are stored as NAV's SQL Server schema would hold them, adapted to SQLite: options as their index,
+booleans as 0/1, dates and times as ISO text (NULL for NAV's 0D / 0T), durations as milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from graphsync.connectors.nav import FieldDef, FieldType, NavTable, TableDef
+from graphsync.errors import NavConnectionError
+from graphsync.nav import schema
+
+FORMAT = "graphsync-nav-company"
+SCHEMA_VERSION = "1"
+ROWVERSION = "$rowversion"
+"""The column each NAV table carries for its row version."""
+
+Row = dict[str, object]
+"""A stored record: every stored field's value by NAV name (Python values, see graphsync.connectors.nav)."""
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier (NAV names hold spaces, dots and slashes)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stored_fields(t: TableDef) -> tuple[FieldDef, ...]:
+    return tuple(f for f in t.fields if not schema.is_flowfield(NavTable(t.no), f.name))
+
+
+_SQL_TYPES = {
+    FieldType.CODE: "TEXT NOT NULL DEFAULT ''",
+    FieldType.TEXT: "TEXT NOT NULL DEFAULT ''",
+    FieldType.INTEGER: "INTEGER NOT NULL DEFAULT 0",
+    FieldType.DURATION: "INTEGER NOT NULL DEFAULT 0",
+    FieldType.DECIMAL: "TEXT NOT NULL DEFAULT '0'",
+    FieldType.BOOLEAN: "INTEGER NOT NULL DEFAULT 0",
+    FieldType.OPTION: "INTEGER NOT NULL DEFAULT 0",
+    FieldType.DATE: "TEXT",
+    FieldType.TIME: "TEXT",
+    FieldType.DATETIME: "TEXT",
+}
+
+
+def to_db(f: FieldDef, value: object) -> object:
+    if value is None:
+        return None
+    if f.type is FieldType.OPTION:
+        return f.options.index(str(value))
+    if f.type is FieldType.BOOLEAN:
+        return 1 if value else 0
+    if f.type is FieldType.DECIMAL:
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return value
+
+
+def from_db(f: FieldDef, raw: object) -> object:
+    if raw is None:
+        return None
+    t = f.type
+    if t is FieldType.OPTION:
+        return f.options[int(str(raw))]
+    if t is FieldType.BOOLEAN:
+        return bool(raw)
+    if t is FieldType.DECIMAL:
+        return Decimal(str(raw))
+    if t is FieldType.DATE:
+        return dt.date.fromisoformat(str(raw))
+    if t is FieldType.TIME:
+        return dt.time.fromisoformat(str(raw))
+    if t is FieldType.DATETIME:
+        return dt.datetime.fromisoformat(str(raw))
+    return raw
+
+
+class Store:
+    """The SQLite connection and the row-level operations; NAV's rules live in `graphsync.nav.triggers`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.lock = threading.RLock()
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        if not path.is_file():
+            raise NavConnectionError(f"there is no NAV company at {path} (create one: graphsync nav init {path})")
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            row = conn.execute(f"SELECT value FROM {q('$graphsync')} WHERE name = 'format'").fetchone()
+            version = conn.execute(f"SELECT value FROM {q('$graphsync')} WHERE name = 'schema'").fetchone()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise NavConnectionError(
+                f"{path} is not a graphsync NAV company (create one elsewhere: graphsync nav init PATH)"
+            ) from None
+        if not row or row[0] != FORMAT:
+            conn.close()
+            raise NavConnectionError(f"{path} is not a graphsync NAV company (create one: graphsync nav init PATH)")
+        if not version or version[0] != SCHEMA_VERSION:
+            conn.close()
+            raise NavConnectionError(
+                f"{path} was made by another version of graphsync (schema {version[0] if version else '?'}, "
+                f"expected {SCHEMA_VERSION}); create a new company with graphsync nav init"
+            )
+        return cls(conn, path)
+
+    @classmethod
+    def create(cls, path: Path, *, company_name: str) -> Store:
+        """A new, empty company file. Refuses to overwrite anything."""
+        if path.exists():
+            raise NavConnectionError(f"{path} already exists; choose another path or remove the file first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode = WAL")
+        store = cls(conn, path)
+        with store.transaction():
+            conn.execute(f"CREATE TABLE {q('$graphsync')} (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.executemany(
+                f"INSERT INTO {q('$graphsync')} VALUES (?, ?)",
+                [("format", FORMAT), ("schema", SCHEMA_VERSION), ("company", company_name)],
+            )
+            conn.execute(f"CREATE TABLE {q(ROWVERSION)} (value INTEGER NOT NULL)")
+            conn.execute(f"INSERT INTO {q(ROWVERSION)} VALUES (0)")
+            conn.execute(
+                f"CREATE TABLE {q('$No. Series')} (code TEXT PRIMARY KEY, starting_no TEXT NOT NULL, "
+                "last_no_used TEXT NOT NULL DEFAULT '')"
+            )
+            for series in schema.NUMBER_SERIES.values():
+                conn.execute(f"INSERT INTO {q('$No. Series')} VALUES (?, ?, ?)", series_row(series))
+            for t in schema.TABLES.values():
+                cols = [f"{q(f.name)} {_SQL_TYPES[f.type]}" for f in stored_fields(t)]
+                cols.append(f"{q(ROWVERSION)} INTEGER NOT NULL")
+                cols.append(f"PRIMARY KEY ({', '.join(q(k) for k in t.key)})")
+                conn.execute(f"CREATE TABLE {q(t.name)} ({', '.join(cols)})")
+                conn.execute(f"CREATE INDEX {q(t.name + '$rv')} ON {q(t.name)} ({q(ROWVERSION)})")
+        return store
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction: everything inside commits together or not at all."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ rows
+
+    def _row(self, t: TableDef, raw: sqlite3.Row | tuple[object, ...]) -> tuple[Row, int]:
+        fields = stored_fields(t)
+        return {f.name: from_db(f, v) for f, v in zip(fields, raw, strict=False)}, int(str(raw[len(fields)]))
+
+    def _columns(self, t: TableDef) -> str:
+        return ", ".join([*(q(f.name) for f in stored_fields(t)), q(ROWVERSION)])
+
+    def key_where(self, t: TableDef, key: tuple[object, ...]) -> tuple[str, list[object]]:
+        clauses = [f"{q(k)} = ?" for k in t.key]
+        params = [to_db(t.field(k), v) for k, v in zip(t.key, key, strict=True)]
+        return " AND ".join(clauses), params
+
+    def get(self, t: TableDef, key: tuple[object, ...]) -> tuple[Row, int] | None:
+        where, params = self.key_where(t, key)
+        with self.lock:
+            raw = self.conn.execute(f"SELECT {self._columns(t)} FROM {q(t.name)} WHERE {where}", params).fetchone()
+        return None if raw is None else self._row(t, raw)
+
+    def select(
+        self, t: TableDef, where: Mapping[str, object] | None = None, *, limit: int | None = None
+    ) -> list[tuple[Row, int]]:
+        """Rows whose fields equal the given (already checked) values, in primary key order."""
+        clauses, params = [], []
+        for name, value in (where or {}).items():
+            f = t.field(name)
+            if value is None:
+                clauses.append(f"{q(f.name)} IS NULL")
+            else:
+                clauses.append(f"{q(f.name)} = ?")
+                params.append(to_db(f, value))
+        sql = f"SELECT {self._columns(t)} FROM {q(t.name)}"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY " + ", ".join(q(k) for k in t.key)
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.lock:
+            return [self._row(t, raw) for raw in self.conn.execute(sql, params).fetchall()]
+
+    def changed_page(self, t: TableDef, after: int, upto: int, size: int) -> list[tuple[Row, int]]:
+        """Up to ``size`` rows with a row version in (after, upto], in row version order."""
+        sql = (
+            f"SELECT {self._columns(t)} FROM {q(t.name)} WHERE {q(ROWVERSION)} > ? AND {q(ROWVERSION)} <= ? "
+            f"ORDER BY {q(ROWVERSION)} LIMIT ?"
+        )
+        with self.lock:
+            return [self._row(t, raw) for raw in self.conn.execute(sql, (after, upto, size)).fetchall()]
+
+    def keys(self, t: TableDef, after: tuple[object, ...] | None, size: int) -> list[tuple[object, ...]]:
+        """Up to ``size`` primary keys after ``after``, in key order (keyset paging)."""
+        cols = ", ".join(q(k) for k in t.key)
+        sql = f"SELECT {cols} FROM {q(t.name)}"
+        params: list[object] = []
+        if after is not None:
+            sql += f" WHERE ({cols}) > ({', '.join('?' for _ in t.key)})"
+            params = [to_db(t.field(k), v) for k, v in zip(t.key, after, strict=True)]
+        sql += f" ORDER BY {cols} LIMIT ?"
+        params.append(size)
+        with self.lock:
+            return [
+                tuple(from_db(t.field(k), v) for k, v in zip(t.key, raw, strict=True))
+                for raw in self.conn.execute(sql, params).fetchall()
+            ]
+
+    def current_rowversion(self) -> int:
+        with self.lock:
+            return int(self.conn.execute(f"SELECT value FROM {q(ROWVERSION)}").fetchone()[0])
+
+    def next_rowversion(self) -> int:
+        return int(self.conn.execute(f"UPDATE {q(ROWVERSION)} SET value = value + 1 RETURNING value").fetchone()[0])
+
+    def insert(self, t: TableDef, row: Row) -> int:
+        rv = self.next_rowversion()
+        fields = stored_fields(t)
+        params = [to_db(f, row[f.name]) for f in fields]
+        marks = ", ".join("?" for _ in range(len(fields) + 1))
+        self.conn.execute(f"INSERT INTO {q(t.name)} ({self._columns(t)}) VALUES ({marks})", [*params, rv])
+        return rv
+
+    def update(self, t: TableDef, key: tuple[object, ...], changes: Row) -> int:
+        rv = self.next_rowversion()
+        sets = [f"{q(name)} = ?" for name in changes]
+        params = [to_db(t.field(name), value) for name, value in changes.items()]
+        where, kparams = self.key_where(t, key)
+        self.conn.execute(
+            f"UPDATE {q(t.name)} SET {', '.join([*sets, f'{q(ROWVERSION)} = ?'])} WHERE {where}",
+            [*params, rv, *kparams],
+        )
+        return rv
+
+    def delete(self, t: TableDef, key: tuple[object, ...]) -> None:
+        where, params = self.key_where(t, key)
+        self.conn.execute(f"DELETE FROM {q(t.name)} WHERE {where}", params)
+
+    # ------------------------------------------------------------------ number series and metadata
+
+    def next_series_no(self, series: schema.NumberSeries) -> str:
+        """The next number of a series (NAV's IncStr on the last number used), recorded as used."""
+        row = self.conn.execute(
+            f"SELECT starting_no, last_no_used FROM {q('$No. Series')} WHERE code = ?", (series.code,)
+        ).fetchone()
+        starting, last = row if row else series_row(series)[1:]
+        no = inc_str(str(last)) if last else str(starting)
+        self.conn.execute(f"UPDATE {q('$No. Series')} SET last_no_used = ? WHERE code = ?", (no, series.code))
+        return no
+
+    def meta(self, name: str) -> str | None:
+        with self.lock:
+            row = self.conn.execute(f"SELECT value FROM {q('$graphsync')} WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+
+def series_row(series: schema.NumberSeries) -> tuple[str, str, str]:
+    return series.code, series.starting_no, ""
+
+
+def inc_str(no: str) -> str:
+    """NAV's INCSTR: add one to the last run of digits, keeping its width (``CT000009`` -> ``CT000010``)."""
+    end = len(no)
+    while end > 0 and not no[end - 1].isdigit():
+        end -= 1
+    start = end
+    while start > 0 and no[start - 1].isdigit():
+        start -= 1
+    if start == end:
+        raise ValueError(f"number {no!r} has no digits to increment")
+    digits = no[start:end]
+    return no[:start] + str(int(digits) + 1).zfill(len(digits)) + no[end:]

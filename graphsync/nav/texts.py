@@ -1,0 +1,102 @@
+"""NAV's own error wording (NAV 2018 labels and platform messages), filled in with the facts of a case.
+
+The exceptions carry these sentences in ``message``; `graphsync.cli.messages` shows them verbatim, as a NAV
+user would have read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from graphsync.connectors.nav import TableDef
+from graphsync.errors import NavConcurrencyError, NavNotFoundError, NavRefusedError, NavValidationError
+
+
+def identification(t: TableDef, key: Sequence[object]) -> str:
+    return ",".join(f"{name}='{value}'" for name, value in zip(t.key, key, strict=True))
+
+
+def key_filter(t: TableDef, key: Sequence[object]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in zip(t.key, key, strict=True))
+
+
+def _nav_key(key: Sequence[object]) -> tuple[str, ...]:
+    return tuple(str(k) for k in key)
+
+
+def not_found(t: TableDef, key: Sequence[object]) -> NavNotFoundError:
+    return NavNotFoundError(
+        f"The {t.name} does not exist. Identification fields and values: {identification(t, key)}",
+        table=t.no,
+        key=_nav_key(key),
+    )
+
+
+def already_exists(t: TableDef, key: Sequence[object]) -> NavRefusedError:
+    return NavRefusedError(
+        f"The {t.name} already exists. Identification fields and values: {identification(t, key)}",
+        table=t.no,
+        key=_nav_key(key),
+    )
+
+
+def changed_by_another_user(t: TableDef, key: Sequence[object]) -> NavConcurrencyError:
+    return NavConcurrencyError(
+        f"Another user has modified the record for this {t.name} after you retrieved it from the database. "
+        "Enter your changes again in the updated window, or start the interrupted activity again. "
+        f"Identification fields and values: {identification(t, key)}",
+        table=t.no,
+        key=_nav_key(key),
+    )
+
+
+def must_have_value(t: TableDef, field: str, key: Sequence[object]) -> NavValidationError:
+    """NAV's TESTFIELD message."""
+    return NavValidationError(
+        f"{field} must have a value in {t.name}: {key_filter(t, key)}. It cannot be zero or empty.",
+        table=t.no,
+        key=_nav_key(key),
+        field=field,
+    )
+
+
+def not_in_related_table(t: TableDef, field: str, value: object, related: TableDef) -> NavValidationError:
+    """NAV's TableRelation message."""
+    return NavValidationError(
+        f"The field {field} of table {t.name} contains a value ({value}) that cannot be found in the related "
+        f"table ({related.name}).",
+        table=t.no,
+        field=field,
+    )
+
+
+def refused(t: TableDef, key: Sequence[object], message: str) -> NavRefusedError:
+    return NavRefusedError(message, table=t.no, key=_nav_key(key))
+
+
+def invalid(t: TableDef, key: Sequence[object], field: str, message: str) -> NavValidationError:
+    return NavValidationError(message, table=t.no, key=_nav_key(key), field=field)
+
+
+# NAV 2018 labels (Contact, To-do, Attendee, Salesperson/Purchaser).
+CONTACT_OPEN_TODOS = "You cannot delete the {no} record of the {table} because there are one or more to-dos open."
+CONTACT_HAS_PERSONS = "{field} cannot be changed because there are one or more related people linked to the contact."
+SALESPERSON_OPEN_TODOS = "You cannot delete the salesperson/purchaser with code {code} because it has open to-dos."
+TODO_TYPE_CHANGE = (
+    "You cannot change a to-do type from Blank or Phone Call to Meeting and vice versa. "
+    "You can only change a To-do type from Blank to Phone Call or from Phone Call to Blank."
+)
+ORGANIZER_MUST_BE_SALESPERSON = "A to-do organizer must always be a salesperson."
+ONE_ORGANIZER = "You cannot have more than one to-do organizer."
+ATTENDEE_EXISTS = "This attendee already exists."
+NO_EMAIL_FOR_INVITATION = (
+    "You cannot select the Send Invitation for {name} because he/she does not have an e-mail address."
+)
+ORGANIZER_NEEDS_EMAIL = "You cannot set {name} as organizer because he/she does not have email address."
+DELETE_ORGANIZER = "You cannot delete a to-do organizer."
+CHANGE_ORGANIZER = "You cannot change the to-do organizer."
+CHANGE_ORGANIZER_TYPE = "You cannot change an Attendance Type for a to-do organizer."
+RENAME = "You cannot change {field} of a {table} here: it is part of the primary key (rename the record in NAV)."
+ENDS_BEFORE_START = "The to-do cannot end before it starts: Ending Date {end_date} {end_time} is before Date {date}."
+READ_ONLY_TABLE = "The {table} table is maintained by NAV; change the change log setup with set_change_logging."
+FLOWFIELD = "The field {field} of table {table} is calculated by NAV (a FlowField) and cannot be changed."
