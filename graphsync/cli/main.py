@@ -50,3 +50,8 @@ def main() -> None:
 
 
 # Command groups register themselves here, one line each.
+from graphsync.cli.auth import login, logout, whoami  # noqa: E402
+from graphsync.cli.init import init  # noqa: E402
+
+for _command in (login, logout, whoami, init):
+    cli.add_command(_command)
