@@ -205,3 +205,22 @@ class KeyringUnavailableError(GraphAuthError):
         self.backend = backend
         self.reason = reason
         super().__init__(f"no usable keyring ({backend}): {reason}", code="keyring_unavailable")
+
+
+class ContainerChangedError(GraphError):
+    """The contact folder, To Do list or calendar graphsync keeps its items in is no longer what it was.
+
+    ``container`` says which (``contact folder``, ``To Do list``, ``calendar``), ``container_id`` the id
+    graphsync remembered, ``expected`` the configured name, ``found`` the name it has now (None: deleted).
+    graphsync does not silently make a new one: the items in it would be synced again as new.
+    """
+
+    def __init__(
+        self, *, container: str, container_id: str, expected: str, found: str | None, status: int = 0
+    ) -> None:
+        self.container = container
+        self.container_id = container_id
+        self.expected = expected
+        self.found = found
+        what = "was deleted" if found is None else f"was renamed to {found!r}"
+        super().__init__(f"the {container} {expected!r} {what}", status=status, code="containerChanged")

@@ -1,0 +1,181 @@
+"""JSON $batch, built by graphsync (the SDK's batch helpers reject relative URLs: msgraph-sdk-python
+#1015, msgraph-sdk-python-core #1116).
+
+`run_batched` sends any number of requests in batches of at most 20, gives each request its own answer,
+re-sends the items that failed transiently after the longest ``Retry-After`` among them (or the policy's
+backoff), and never lets one item's failure touch another's answer. Before re-sending requests whose
+first outcome is unknown (no answer, or a 5xx that may have come after the work was done), it asks the
+caller's ``settle`` hook, which is how a create is looked up by NAV key instead of being sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphsync.errors import GraphError, ThrottledError
+from graphsync.graph.errormap import error_from_response, malformed_response
+from graphsync.graph.session import GraphSession, is_transient
+
+MAX_BATCH = 20
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One request inside a batch; ``url`` is relative to the version root (``/me/contacts``)."""
+
+    id: str
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"id": self.id, "method": self.method, "url": self.url}
+        headers = dict(self.headers)
+        if self.body is not None:
+            headers.setdefault("Content-Type", "application/json")
+            item["body"] = self.body
+        if headers:
+            item["headers"] = headers
+        return item
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """One request's own answer: status, headers and parsed body. Status 0 means no answer arrived, so
+    whether the request took effect is unknown."""
+
+    id: str
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    error: GraphError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300 and self.error is None
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """No answer, or a server fault: the request may or may not have taken effect. A 429 is a refusal
+        before any work, so it is known not to have happened."""
+        return self.status == 0 or self.status >= 500
+
+
+def _item_body(raw: Mapping[str, Any]) -> Any:
+    body = raw.get("body")
+    headers = raw.get("headers") or {}
+    ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    # Graph base64-encodes bodies that are not JSON; a JSON body that arrives as a string is the same.
+    if isinstance(body, str) and "json" not in ctype.lower():
+        try:
+            return json.loads(base64.b64decode(body, validate=True))
+        except ValueError:
+            return body
+    return body
+
+
+def _answers_from(payload: Any, sent: Sequence[BatchRequest], method: str, url: str) -> dict[str, BatchAnswer]:
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("responses"), list):
+        raise malformed_response(200, "a $batch answer without a 'responses' list", method=method, url=url)
+    wanted = {r.id: r for r in sent}
+    answers: dict[str, BatchAnswer] = {}
+    for raw in payload["responses"]:
+        if not isinstance(raw, Mapping) or str(raw.get("id")) not in wanted:
+            continue  # an answer to something not asked is ignored, not trusted
+        rid = str(raw["id"])
+        try:
+            status = int(raw.get("status", 0))
+        except (TypeError, ValueError):
+            status = 0
+        headers = {str(k): str(v) for k, v in (raw.get("headers") or {}).items()}
+        body = _item_body(raw)
+        req = wanted[rid]
+        error = None
+        if status >= 400 or status < 200:
+            error = error_from_response(status, headers, body, method=req.method, url=req.url)
+        answers[rid] = BatchAnswer(rid, status, headers, body, error)
+    for rid, req in wanted.items():
+        if rid not in answers:
+            answers[rid] = BatchAnswer(
+                rid,
+                0,
+                error=GraphError(
+                    "the $batch answer left this request out", code="noResponse", method=req.method, url=req.url
+                ),
+            )
+    return answers
+
+
+async def send_batch(session: GraphSession, requests: Sequence[BatchRequest]) -> dict[str, BatchAnswer]:
+    """One $batch POST, one attempt. A failure of the batch as a whole becomes every item's answer."""
+    if not 0 < len(requests) <= MAX_BATCH:
+        raise GraphError(f"a $batch holds 1 to {MAX_BATCH} requests, not {len(requests)}", code="badBatch")
+    session.note_batch(len(requests))
+    url = "/$batch"
+    try:
+        status, headers, payload = await session.send("POST", url, body={"requests": [r.as_json() for r in requests]})
+        if status < 400:
+            return _answers_from(payload, requests, "POST", url)
+        outer = error_from_response(status, headers, payload, method="POST", url=url)
+    except GraphError as exc:
+        # No answer, or a success status with a body that is not a batch answer: the items' fate is unknown.
+        outer, status = exc, 0
+    return {r.id: BatchAnswer(r.id, status, {}, None, outer) for r in requests}
+
+
+Settle = Callable[[list[BatchRequest]], Awaitable[dict[str, BatchAnswer]]]
+
+
+async def run_batched(
+    session: GraphSession,
+    requests: Sequence[BatchRequest],
+    *,
+    batch_size: int = MAX_BATCH,
+    settle: Settle | None = None,
+) -> dict[str, BatchAnswer]:
+    """Every request's final answer, by id. ``settle`` receives the requests about to be re-sent whose
+    previous outcome is unknown and returns answers for those it could settle otherwise (they are then
+    not re-sent)."""
+    final: dict[str, BatchAnswer] = {}
+    pending = list(requests)
+    attempt = 0
+    while pending:
+        attempt += 1
+        chunks = [pending[i : i + batch_size] for i in range(0, len(pending), batch_size)]
+        results = await asyncio.gather(*(send_batch(session, chunk) for chunk in chunks))
+        answers = {rid: a for result in results for rid, a in result.items()}
+        again: list[BatchRequest] = []
+        for req in pending:
+            answer = answers[req.id]
+            if answer.ok or answer.error is None or not is_transient(answer.error):
+                final[req.id] = answer
+            else:
+                again.append(req)
+        if not again:
+            break
+        if not await session.wait_before_retry(attempt, _round_signal([answers[r.id] for r in again])):
+            final.update({r.id: answers[r.id] for r in again})
+            break
+        unknown = [r for r in again if answers[r.id].outcome_unknown]
+        if settle is not None and unknown:
+            settled = await settle(unknown)
+            final.update(settled)
+            again = [r for r in again if r.id not in settled]
+        pending = again
+    return final
+
+
+def _round_signal(failed: Sequence[BatchAnswer]) -> GraphError:
+    """The error the policy waits on for a round: the longest Retry-After any item asked for, since
+    coming back before it would only be throttled again; without any, the first failure (backoff)."""
+    waits = [a.error.retry_after for a in failed if isinstance(a.error, ThrottledError) and a.error.retry_after]
+    if waits:
+        return ThrottledError("batch items throttled", retry_after=max(waits), status=429)
+    first = failed[0].error
+    return first if first is not None else GraphError("batch item failed")

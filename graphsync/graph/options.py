@@ -1,0 +1,99 @@
+"""How a `GraphMailbox` behaves: container names, the event window, paging, concurrency and retrying."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from graphsync.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long graphsync waits before sending a request again.
+
+    Applied by graphsync itself (the SDK's RetryHandler is left out of the pipeline, see `pipeline`), so a
+    request is re-sent only where graphsync knows that doing so cannot create a second copy of an item.
+
+    ``max_attempts`` counts the first try; after it the error surfaces. A ``Retry-After`` the server sends is
+    obeyed when ``honour_retry_after`` is set; without one the wait is ``base_delay * 2**(attempt-1)``
+    capped at ``max_delay``, spread by up to ``jitter`` (a share of the wait) so that many mailboxes do not
+    come back in step. A server asking for more than ``give_up_after`` seconds is not waited for: the
+    throttling error surfaces at once, since the caller can better schedule that mailbox for later.
+    """
+
+    max_attempts: int = 6
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    jitter: float = 0.25
+    honour_retry_after: bool = True
+    give_up_after: float = 180.0
+
+    def __post_init__(self) -> None:
+        # Fail where the value is built, naming the field, rather than at the first throttled request.
+        if self.max_attempts < 1:
+            raise ConfigError(
+                file=None, key="retry.max_attempts", expected="1 or more (1: never retry)", got=self.max_attempts
+            )
+        for name in ("base_delay", "max_delay", "give_up_after"):
+            if getattr(self, name) < 0:
+                raise ConfigError(
+                    file=None, key=f"retry.{name}", expected="seconds, 0 or more", got=getattr(self, name)
+                )
+        if not 0 <= self.jitter <= 1:
+            raise ConfigError(file=None, key="retry.jitter", expected="a share of the wait, 0 to 1", got=self.jitter)
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` >= 1 has just failed), or None when
+        the policy gives up."""
+        if attempt >= self.max_attempts:
+            return None
+        if retry_after is not None and self.honour_retry_after:
+            if retry_after > self.give_up_after:
+                return None
+            # The server's wait is a floor: never come back earlier, a small spread on top is harmless.
+            return retry_after + retry_after * self.jitter * rng.random() * 0.1
+        wait = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return wait * (1 - self.jitter) + wait * self.jitter * rng.random()
+
+
+@dataclass(frozen=True)
+class GraphMailboxOptions:
+    """Everything configurable about one mailbox's Graph client.
+
+    ``calendar`` empty means meetings live in the user's primary calendar, the only one Graph v1.0 offers
+    delta for; a name selects a dedicated calendar, tracked by listing the window each round (costlier).
+    ``user_fields`` are the user-defined field names stored as extended properties (contacts, events) or
+    in the open extension (tasks); each becomes one named property per mailbox, never one per record.
+    """
+
+    contact_folder: str = "Dynamics NAV"
+    todo_list: str = "Dynamics NAV"
+    calendar: str = ""
+    category: str = "Dynamics NAV"
+    window_past_days: int = 30
+    window_future_days: int = 365
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_in_flight: int = 4
+    page_size: int = 200
+    batch_size: int = 20
+    user_fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= 20:
+            raise ConfigError(
+                file=None, key="graph.batch_size", expected="1 to 20 ($batch's limit)", got=self.batch_size
+            )
+        for name in ("max_in_flight", "page_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(file=None, key=f"graph.{name}", expected="1 or more", got=getattr(self, name))
+        for name in ("contact_folder", "todo_list", "category"):
+            if not getattr(self, name).strip():
+                raise ConfigError(file=None, key=f"sync.{name}", expected="a non-empty name", got=getattr(self, name))
+        if self.window_past_days < 0 or self.window_future_days < 1:
+            raise ConfigError(
+                file=None,
+                key="sync.window_*_days",
+                expected="past >= 0 and future >= 1 days",
+                got=(self.window_past_days, self.window_future_days),
+            )

@@ -1,0 +1,48 @@
+"""URLs below the version root for one mailbox: ``/me`` (delegated) or ``/users/{upn}`` (app-only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from graphsync.connectors.outlook import Containers, ItemKind
+
+IMMUTABLE_IDS = 'IdType="ImmutableId"'
+
+
+def seg(value: str) -> str:
+    """One path segment: ids may hold '/', '+' or '=' and must not be read as path structure."""
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True)
+class MailboxPaths:
+    root: str
+    """``/me`` or ``/users/{upn}``."""
+
+    @classmethod
+    def for_user(cls, upn: str | None) -> MailboxPaths:
+        return cls("/me" if upn is None else f"/users/{seg(upn)}")
+
+    def collection(self, kind: ItemKind, containers: Containers) -> str:
+        """Where new items of ``kind`` are created."""
+        if kind is ItemKind.CONTACT:
+            return f"{self.root}/contactFolders/{seg(containers.contact_folder_id)}/contacts"
+        if kind is ItemKind.TASK:
+            return f"{self.root}/todo/lists/{seg(containers.todo_list_id)}/tasks"
+        if containers.calendar_id:
+            return f"{self.root}/calendars/{seg(containers.calendar_id)}/events"
+        return f"{self.root}/events"
+
+    def item(self, kind: ItemKind, item_id: str, containers: Containers) -> str:
+        if kind is ItemKind.CONTACT:
+            return f"{self.root}/contacts/{seg(item_id)}"
+        if kind is ItemKind.EVENT:
+            return f"{self.root}/events/{seg(item_id)}"
+        return f"{self.root}/todo/lists/{seg(containers.todo_list_id)}/tasks/{seg(item_id)}"
+
+
+def item_headers(kind: ItemKind) -> dict[str, str]:
+    """Outlook items are addressed by immutable ids, which survive moves between folders; To Do ids have no
+    immutable form."""
+    return {} if kind is ItemKind.TASK else {"Prefer": IMMUTABLE_IDS}

@@ -1,0 +1,143 @@
+"""One mailbox's connection to Graph: a bound on requests in flight, request counting, JSON bodies, and
+retries by graphsync's `RetryPolicy` for requests that are safe to repeat."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from graphsync.errors import GraphError, ThrottledError
+from graphsync.graph.errormap import error_from_response, malformed_response, transport_failure
+from graphsync.graph.options import RetryPolicy
+from graphsync.graph.pipeline import GraphPipeline
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# Statuses after which the same request may succeed; 500/502 included because Graph's front ends return
+# them for transient backend faults. Only requests that are safe to repeat are retried on them.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    """Counters for one mailbox. ``requests`` counts HTTP requests sent (a $batch is one), ``batched``
+    the requests carried inside batches (Graph's throttling counts each of them)."""
+
+    requests: int = 0
+    batches: int = 0
+    batched: int = 0
+    retries: int = 0
+    throttled: int = 0
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.requests = self.batches = self.batched = self.retries = self.throttled = 0
+
+    def snapshot(self) -> RequestStats:
+        return RequestStats(self.requests, self.batches, self.batched, self.retries, self.throttled)
+
+
+def is_transient(error: GraphError) -> bool:
+    """Worth trying again: throttled, a transient server fault, or no response at all."""
+    return isinstance(error, ThrottledError) or error.status in TRANSIENT_STATUSES or error.status == 0
+
+
+class GraphSession:
+    """Requests for one mailbox, at most ``max_in_flight`` at a time (Outlook allows 4 per app and mailbox)."""
+
+    def __init__(
+        self,
+        *,
+        pipeline: GraphPipeline,
+        policy: RetryPolicy,
+        max_in_flight: int,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.policy = policy
+        self._gate = asyncio.Semaphore(max_in_flight)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._count = _Counter()
+
+    @property
+    def stats(self) -> RequestStats:
+        return self._count.snapshot()
+
+    def note_batch(self, size: int) -> None:
+        self._count.batches += 1
+        self._count.batched += size
+
+    def note_throttled(self) -> None:
+        self._count.throttled += 1
+
+    async def wait_before_retry(self, attempt: int, error: GraphError) -> bool:
+        """Sleep as the policy says before attempt ``attempt + 1``; False when the policy gives up."""
+        retry_after = error.retry_after if isinstance(error, ThrottledError) else None
+        delay = self.policy.delay(attempt, retry_after, self._rng)
+        if delay is None:
+            return False
+        self._count.retries += 1
+        await self._sleep(delay)
+        return True
+
+    async def send(
+        self, method: str, url: str, *, headers: Mapping[str, str] | None = None, body: Any = None
+    ) -> tuple[int, httpx.Headers, Any]:
+        """One attempt: (status, headers, parsed JSON body or None). Error statuses are returned, not raised;
+        a missing response raises a status-0 `GraphError`, an unparseable success body a malformed one."""
+        content = None
+        all_headers = dict(headers or {})
+        if body is not None:
+            content = json.dumps(body, separators=(",", ":")).encode()
+            all_headers["Content-Type"] = "application/json"
+        async with self._gate:
+            self._count.requests += 1
+            try:
+                response = await self.pipeline.send(method, url, headers=all_headers, content=content)
+            except httpx.TransportError as exc:
+                raise transport_failure(exc, method=method, url=url) from exc
+        if response.status_code == 429:
+            self._count.throttled += 1
+        if response.status_code >= 400:
+            return response.status_code, response.headers, response.content
+        if not response.content:
+            return response.status_code, response.headers, None
+        try:
+            return response.status_code, response.headers, json.loads(response.content)
+        except ValueError as exc:
+            raise malformed_response(response.status_code, str(exc), method=method, url=url) from None
+
+    async def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        repeatable: bool = True,
+    ) -> Any:
+        """The parsed JSON of a successful answer (None when empty), or the mapped `GraphError`.
+
+        ``repeatable`` requests (reads, updates, deletes, batches of reads) are retried on transient
+        failures by the policy; others get exactly one attempt, and the caller decides what is safe."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                status, resp_headers, payload = await self.send(method, url, headers=headers, body=body)
+                if status < 400:
+                    return payload
+                error = error_from_response(status, resp_headers, payload, method=method, url=url)
+            except GraphError as exc:
+                error = exc
+            if not (repeatable and is_transient(error) and await self.wait_before_retry(attempt, error)):
+                raise error

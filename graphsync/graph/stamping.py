@@ -1,0 +1,154 @@
+"""Where graphsync keeps the NAV key and user-defined fields on an Outlook item, and how it reads them back.
+
+Contacts and events: single-value extended properties in one fixed property set,
+``String {743511d1-4019-505e-ba7a-3f9c41900035} Name NAV Key`` and one ``Name <field>`` per configured
+user-defined field. The names are fixed by configuration, never generated per record: named properties are a
+finite per-mailbox resource (Exchange refuses new names once a mailbox's quota is spent).
+
+To Do tasks have no extended properties in v1.0: the NAV key is a ``linkedResource`` (applicationName
+``graphsync``, externalId the key), user-defined fields one open extension ``com.graphsync.navFields``
+holding two parallel arrays (``fieldNames``, ``fieldValues``) so that any field name, spaces included, fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from graphsync.connectors.outlook import ItemKind, OutlookItem
+
+PROPERTY_SET = "743511d1-4019-505e-ba7a-3f9c41900035"
+"""graphsync's extended-property set GUID (uuid5 of URL namespace, ``urn:graphsync:properties``). Never change
+it: items stamped with another GUID would no longer be recognised."""
+NAV_KEY_PROPERTY = "NAV Key"
+TASK_APPLICATION = "graphsync"
+TASK_EXTENSION = "com.graphsync.navFields"
+
+EXTENDED = "singleValueExtendedProperties"
+
+
+def property_id(name: str) -> str:
+    return f"String {{{PROPERTY_SET}}} Name {name}"
+
+
+def odata_quote(value: str) -> str:
+    """A string literal for $filter: single quotes doubled, as OData requires."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _extended(nav_key: str | None, user_fields: Mapping[str, str | None]) -> list[dict[str, str]]:
+    props = [{"id": property_id(NAV_KEY_PROPERTY), "value": nav_key}] if nav_key is not None else []
+    # An extended property cannot be removed through PATCH; an empty value stands for "no value" and is read
+    # back as None.
+    props += [{"id": property_id(name), "value": value or ""} for name, value in user_fields.items()]
+    return props
+
+
+def task_link(nav_key: str) -> dict[str, str]:
+    return {"applicationName": TASK_APPLICATION, "externalId": nav_key, "displayName": f"Dynamics NAV {nav_key}"}
+
+
+def task_extension(user_fields: Mapping[str, str | None]) -> dict[str, Any]:
+    names = sorted(user_fields)
+    return {
+        "@odata.type": "microsoft.graph.openTypeExtension",
+        "extensionName": TASK_EXTENSION,
+        "fieldNames": names,
+        "fieldValues": [user_fields[n] or "" for n in names],
+    }
+
+
+def stamp_create(
+    kind: ItemKind,
+    body: Mapping[str, Any],
+    nav_key: str,
+    user_fields: Mapping[str, str | None],
+    *,
+    category: str | None = None,
+    transaction_id: str | None = None,
+) -> dict[str, Any]:
+    """The POST body for a new item: the caller's body plus the NAV key, user fields and, for events, the
+    category that marks graphsync's meetings and the transactionId that makes a repeated create harmless."""
+    out = dict(body)
+    if kind is ItemKind.TASK:
+        links = [r for r in out.get("linkedResources", []) if r.get("applicationName") != TASK_APPLICATION]
+        out["linkedResources"] = [*links, task_link(nav_key)]
+        if user_fields:
+            out["extensions"] = [task_extension(user_fields)]
+        return out
+    out[EXTENDED] = _extended(nav_key, user_fields)
+    if kind is ItemKind.EVENT:
+        if category and category not in out.get("categories", []):
+            out["categories"] = [*out.get("categories", []), category]
+        if transaction_id:
+            out["transactionId"] = transaction_id
+    return out
+
+
+def stamp_update(
+    kind: ItemKind, body: Mapping[str, Any], user_fields: Mapping[str, str | None], *, nav_key: str | None
+) -> dict[str, Any]:
+    """The PATCH body. Contacts and events get the NAV key again (harmless when it is there, and it is how an
+    item a person made in Outlook becomes linked) and the user fields inline; a task's extension is written
+    by its own request (see `writes`)."""
+    out = dict(body)
+    if kind is not ItemKind.TASK and (user_fields or nav_key):
+        out[EXTENDED] = _extended(nav_key or None, user_fields)
+    return out
+
+
+def query(**params: str) -> str:
+    """A query string with OData's own punctuation left readable and everything else (spaces, braces,
+    a NAV key's '&' or '#') percent-encoded, so that it also survives inside a $batch item's url."""
+    return "&".join(f"${name}={quote(value, safe=SAFE_IN_QUERY)}" for name, value in params.items())
+
+
+SAFE_IN_QUERY = "(),':/@*"
+
+
+def expand_value(kind: ItemKind, user_fields: Sequence[str]) -> str:
+    """The $expand value that brings the NAV key and the named user fields along with an item."""
+    if kind is ItemKind.TASK:
+        return "linkedResources,extensions"
+    ids = " or ".join(f"id eq {odata_quote(property_id(n))}" for n in (NAV_KEY_PROPERTY, *user_fields))
+    return f"{EXTENDED}($filter={ids})"
+
+
+def nav_key_filter(nav_key: str) -> str:
+    """The $filter value for contacts/events stamped with ``nav_key``."""
+    pid = odata_quote(property_id(NAV_KEY_PROPERTY))
+    return f"{EXTENDED}/Any(ep: ep/id eq {pid} and ep/value eq {odata_quote(nav_key)})"
+
+
+def version_of(kind: ItemKind, data: Mapping[str, Any]) -> str | None:
+    value = data.get("@odata.etag") if kind is ItemKind.TASK else data.get("changeKey") or data.get("@odata.etag")
+    return str(value) if value is not None else None
+
+
+def read_item(kind: ItemKind, data: Mapping[str, Any], *, user_fields: Sequence[str] | None = None) -> OutlookItem:
+    """An `OutlookItem` from Graph JSON. ``user_fields`` None: the item was read without its stamps (a delta
+    page), so nav_key and user_fields stay None; otherwise they are read from what was expanded."""
+    item_id = str(data.get("id", ""))
+    version = version_of(kind, data)
+    if user_fields is None:
+        return OutlookItem(kind, item_id, data, version)
+    if kind is ItemKind.TASK:
+        nav_key = next(
+            (
+                str(r.get("externalId"))
+                for r in data.get("linkedResources") or []
+                if r.get("applicationName") == TASK_APPLICATION and r.get("externalId")
+            ),
+            None,
+        )
+        stored: dict[str, str] = {}
+        for ext in data.get("extensions") or []:
+            if ext.get("extensionName") == TASK_EXTENSION or str(ext.get("id", "")).endswith(TASK_EXTENSION):
+                stored = dict(zip(ext.get("fieldNames") or [], ext.get("fieldValues") or [], strict=False))
+        fields = {n: (stored.get(n) or None) for n in user_fields}
+        return OutlookItem(kind, item_id, data, version, nav_key, fields)
+    values = {str(p.get("id", "")).lower(): p.get("value") for p in data.get(EXTENDED) or []}
+    nav_key = values.get(property_id(NAV_KEY_PROPERTY).lower()) or None
+    fields = {n: (values.get(property_id(n).lower()) or None) for n in user_fields}
+    return OutlookItem(kind, item_id, data, version, nav_key, fields)
