@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from graphsync.cli.context import DEFAULT_CONFIG
 from graphsync.config.model import GraphKind
 from graphsync.config.starter import DEFAULT_SANDBOX_USER, StarterOptions, write_starter_config
 from graphsync.errors import ConfigError
@@ -15,8 +16,8 @@ from graphsync.errors import ConfigError
 @click.option(
     "--path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("graphsync.toml"),
-    show_default=True,
+    default=None,
+    show_default="--config, or ./graphsync.toml",
     help="Where to write the config.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing file.")
@@ -30,8 +31,19 @@ from graphsync.errors import ConfigError
     metavar="UPN",
     help="The sandbox mailbox delegated runs act as.",
 )
-def init(path: Path, force: bool, microsoft: bool, tenant_id: str, client_id: str, sandbox_user: str) -> None:
+@click.pass_context
+def init(
+    ctx: click.Context,
+    path: Path | None,
+    force: bool,
+    microsoft: bool,
+    tenant_id: str,
+    client_id: str,
+    sandbox_user: str,
+) -> None:
     """Write a starter config: the embedded NAV company and the local sandbox, or Microsoft 365."""
+    if path is None:
+        path = Path((ctx.find_root().obj or {}).get("config_path", DEFAULT_CONFIG))
     if not microsoft and (tenant_id or client_id):
         raise ConfigError(file=None, key="--tenant-id/--client-id", expected="--microsoft as well")
     options = StarterOptions(

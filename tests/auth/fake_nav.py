@@ -10,7 +10,7 @@ from graphsync.connectors.nav import ChangeSet, NavKey, NavRecord, NavTable, Tab
 class SalespeopleNav:
     def __init__(self, people: Mapping[str, tuple[str, str]]) -> None:
         """``people``: code -> (E-Mail, E-Mail 2)."""
-        self.records = {
+        self.records: dict[NavKey, NavRecord] = {
             (code,): NavRecord(
                 NavTable.SALESPERSON, (code,), {"Code": code, "Name": code, "E-Mail": e1, "E-Mail 2": e2}, "1"
             )
