@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
@@ -296,3 +297,20 @@ def test_app_only_secret_missing_everywhere(world: World, no_keyring: None, monk
     result = world.run("whoami", "--user", "eh@contoso.com")
     assert result.exit_code == 2
     assert "GRAPHSYNC_CLIENT_SECRET" in result.output and "graph.client_secret" in result.output
+
+
+def test_against_the_real_sandbox(world: World, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphsync.sandbox import create_app
+
+    transport = httpx.ASGITransport(app=create_app())
+    monkeypatch.setattr(
+        cli_auth, "connections", lambda: Connections(graph_transport=transport, state_dir=world.root / "state")
+    )
+    sandbox_world(world)
+    assert world.run("login").exit_code == 0
+    result = world.run("whoami")
+    assert result.exit_code == 0, result.output
+    assert "signed in as: eh@contoso.com" in result.output and "salesperson:  EH" in result.output
+    result = world.run("whoami", "--user", "of@contoso.com")
+    assert result.exit_code == 0, result.output
+    assert "sandbox app-only" in result.output and "salesperson:  OF" in result.output
