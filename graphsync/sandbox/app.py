@@ -1,0 +1,191 @@
+"""The ASGI app: ``/v1.0/...`` speaks Graph, ``/_sandbox/...`` is the control endpoint for tests.
+
+The Graph side is a plain ASGI callable rather than Starlette request/response objects: it is on every
+benchmark's hot path, and a dropped connection (a fault the sandbox injects) needs the raw ``send``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from graphsync.errors import GraphError
+from graphsync.sandbox.batch import normalize_query, run_batch
+from graphsync.sandbox.control import ControlEndpoint
+from graphsync.sandbox.limits import admit, release
+from graphsync.sandbox.router import handle, resolve_mailbox, split_path
+from graphsync.sandbox.state import DropWhen, SandboxState
+from graphsync.sandbox.wire import Call, Principal, Reply, bad_request, dumps, error_reply, fail
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+APP_TOKEN = "sandbox-app"
+USER_TOKEN_PREFIX = "sandbox:"
+_BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised after the response started, so that the server closes the connection mid-answer (uvicorn) or
+    the in-process client sees the same transport error a real dropped connection gives (httpx)."""
+
+    def __init__(self) -> None:
+        super().__init__("the sandbox dropped the connection (injected fault)")
+
+
+def create_app(state: SandboxState | None = None) -> Starlette:
+    """The sandbox as an ASGI app over ``state`` (a fresh in-memory one if None); ``app.state.sandbox``
+    is the state it serves."""
+    sandbox = state if state is not None else SandboxState()
+    app = Starlette(
+        routes=[Mount("/v1.0", app=GraphEndpoint(sandbox)), Mount("/_sandbox", app=ControlEndpoint(sandbox))]
+    )
+    app.state.sandbox = sandbox
+    return app
+
+
+def principal_of(headers: dict[str, str]) -> Principal:
+    value = headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    token = token.strip()
+    if not value or scheme.lower() != "bearer" or not token:
+        raise fail(401, "InvalidAuthenticationToken", "Access token is empty.")
+    if token == APP_TOKEN:
+        return Principal(None)
+    if token.startswith(USER_TOKEN_PREFIX) and "@" in token[len(USER_TOKEN_PREFIX) :]:
+        return Principal(token[len(USER_TOKEN_PREFIX) :].strip().lower())
+    raise fail(
+        401,
+        "InvalidAuthenticationToken",
+        "Access token validation failure: the sandbox accepts 'sandbox:<userPrincipalName>' (delegated) or "
+        "'sandbox-app' (app-only).",
+    )
+
+
+class GraphEndpoint:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        state = self.state
+        faults = state.faults
+        raw = await _read_body(receive)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = headers.get("client-request-id") or str(uuid.uuid4())
+        drop = faults.drop_rate > 0 and state.rng.random() < faults.drop_rate
+        if drop and faults.drop_when is DropWhen.BEFORE_HANDLING:
+            await _drop(send)
+        try:
+            reply = await self._respond(scope, headers, raw)
+        except GraphError as exc:
+            reply = error_reply(exc, request_id)
+        finally:
+            if state.persistence is not None:
+                state.persistence.commit()
+        if drop:
+            await _drop(send)
+        reply.headers["request-id"] = request_id
+        reply.headers["client-request-id"] = request_id
+        if reply.status == 401:
+            reply.headers["WWW-Authenticate"] = 'Bearer realm="", authorization_uri="https://login.microsoftonline.com"'
+        content = b"" if reply.body is None else dumps(reply.body)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": reply.status,
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+
+    async def _respond(self, scope: Scope, headers: dict[str, str], raw: bytes) -> Reply:
+        state = self.state
+        method = scope["method"].upper()
+        path: str = scope["path"]
+        rest = path[5:] if path.startswith("/v1.0") else path
+        principal = principal_of(headers)
+        body: Any = None
+        if raw and method in _BODY_METHODS:
+            try:
+                body = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                raise bad_request(
+                    "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is "
+                    "of valid JSON format."
+                ) from None
+        call = Call(
+            method=method,
+            segments=split_path(rest),
+            query=normalize_query(_query_pairs(scope)),
+            headers=headers,
+            body=body,
+            principal=principal,
+            base_url=_base_url(scope, headers),
+        )
+        if call.segments == ["$batch"]:
+            if method != "POST":
+                raise fail(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+            state.batch_requests += 1
+            if state.faults.latency:
+                await asyncio.sleep(state.faults.latency)
+            return run_batch(call, self._run_now)
+        mailbox, segments = resolve_mailbox(state, call)
+        admit(state, mailbox, method)
+        try:
+            if state.faults.latency:
+                await asyncio.sleep(state.faults.latency)
+            return handle(state, call, mailbox, segments)
+        finally:
+            release(mailbox)
+
+    def _run_now(self, call: Call) -> Reply:
+        """One batch item: the same path through limits and handlers, without the added latency."""
+        mailbox, segments = resolve_mailbox(self.state, call)
+        admit(self.state, mailbox, call.method)
+        try:
+            return handle(self.state, call, mailbox, segments)
+        finally:
+            release(mailbox)
+
+
+async def _drop(send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
+    raise DroppedConnection()
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _query_pairs(scope: Scope) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    text = scope.get("query_string", b"").decode("latin-1")
+    return parse_qsl(text, keep_blank_values=True) if text else []
+
+
+def _base_url(scope: Scope, headers: dict[str, str]) -> str:
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}"

@@ -1,0 +1,385 @@
+"""Calendars, events, calendarView and calendarView delta (api-reference/v1.0/api/user-post-calendars.md,
+user-post-events.md, calendar-post-events.md, event-get.md, event-update.md, event-delete.md,
+user-list-calendarview.md, event-delta.md).
+
+Creating or changing an event with attendees records the meeting messages Graph would send
+(`graphsync.sandbox.state.MeetingRequest`). Recurring series are stored as given but not expanded into
+occurrences: calendarView returns the series master by its own start and end.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC
+from typing import Any
+
+from graphsync.sandbox.defaults import CALENDARS, calendar_props, events_of, new_item
+from graphsync.sandbox.handling import (
+    Ctx,
+    add_extensions_inline,
+    check_extended_properties,
+    check_if_match,
+    delta_page,
+    extensions_endpoint,
+    find,
+    get_one,
+    list_page,
+    make_extension,
+    method_not_allowed,
+    no_content,
+    ok,
+    render,
+    set_extended_properties,
+    touch,
+)
+from graphsync.sandbox.schema import CALENDAR, EVENT, check_body
+from graphsync.sandbox.state import MeetingRequest, MeetingRequestReason
+from graphsync.sandbox.store import Item
+from graphsync.sandbox.timezones import (
+    graph_time,
+    parse_local,
+    parse_window_bound,
+    read_time,
+    timestamp,
+    to_utc,
+    zone,
+)
+from graphsync.sandbox.wire import Reply, bad_request, fail
+
+_NO_TIME = "0001-01-01T00:00:00Z"
+_MEETING_FIELDS = ("subject", "body", "start", "end", "location", "locations", "isAllDay", "recurrence")
+"""Changes that make Graph send attendees an update; others (categories, reminders) stay private."""
+
+
+def primary(ctx: Ctx) -> Item:
+    return ctx.mailbox.index[ctx.mailbox.default_calendar]
+
+
+def find_calendar(ctx: Ctx, calendar_id: str) -> Item:
+    return find(ctx, calendar_id, "calendar")
+
+
+# --------------------------------------------------------------------------- calendars
+
+
+def calendars(ctx: Ctx) -> Reply:
+    coll = ctx.mailbox.collection(CALENDARS)
+    if ctx.call.method == "GET":
+        return list_page(ctx, coll, CALENDAR)
+    if ctx.call.method != "POST":
+        raise method_not_allowed()
+    body = ctx.call.body
+    props = check_body(CALENDAR, body)
+    name = props.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request("The calendar needs a name.", code="ErrorInvalidRequest")
+    if any(c.props["name"].lower() == name.lower() for c in coll.items.values()):
+        raise fail(409, "ErrorFolderExists", "A folder with the specified name already exists.")
+    if "singleValueExtendedProperties" in body:
+        check_extended_properties(body["singleValueExtendedProperties"])
+    values = calendar_props(name, ctx.mailbox)
+    values.update({k: v for k, v in props.items() if k != "isDefaultCalendar"})
+    item = new_item("calendar", CALENDARS, values, with_change_key=True)
+    if "singleValueExtendedProperties" in body:
+        set_extended_properties(item, body["singleValueExtendedProperties"])
+    ctx.mailbox.put(item)
+    return ok(render(ctx, item), 201)
+
+
+def one_calendar(ctx: Ctx, item: Item) -> Reply:
+    method = ctx.call.method
+    if method == "GET":
+        return get_one(ctx, item, CALENDAR)
+    if method == "PATCH":
+        body = ctx.call.body
+        props = check_body(CALENDAR, body)
+        props.pop("isDefaultCalendar", None)
+        if "singleValueExtendedProperties" in body:
+            check_extended_properties(body["singleValueExtendedProperties"])
+            set_extended_properties(item, body["singleValueExtendedProperties"])
+        item.props.update(props)
+        ctx.mailbox.put(item)
+        return ok(render(ctx, item))
+    if method == "DELETE":
+        if item.key == ctx.mailbox.default_calendar:
+            raise fail(400, "ErrorCannotDeleteObject", "The default calendar cannot be deleted.")
+        ctx.mailbox.drop_collection(events_of(item))
+        ctx.mailbox.remove(item)
+        return no_content()
+    raise method_not_allowed()
+
+
+# --------------------------------------------------------------------------- events
+
+
+def render_event(ctx: Ctx, item: Item, select: list[str] | None = None) -> dict[str, Any]:
+    out = render(ctx, item, select)
+    tz_name = ctx.prefer.get("outlook.timezone")
+    if tz_name:
+        target = zone(tz_name)
+        all_day = item.props.get("isAllDay")
+        for name in ("start", "end"):
+            value = out.get(name)
+            if value is None:
+                continue
+            if all_day:
+                out[name] = {"dateTime": value["dateTime"], "timeZone": tz_name}
+            else:
+                moment = parse_local(value["dateTime"]).replace(tzinfo=UTC).astimezone(target)
+                out[name] = {"dateTime": graph_time(moment.replace(tzinfo=None)), "timeZone": tz_name}
+    return out
+
+
+def events(ctx: Ctx, calendar: Item) -> Reply:
+    coll = ctx.mailbox.collection(events_of(calendar))
+    if ctx.call.method == "GET":
+        return list_page(ctx, coll, EVENT, renderer=render_event)
+    if ctx.call.method != "POST":
+        raise method_not_allowed()
+    body = ctx.call.body
+    props = check_body(EVENT, body)
+    transaction = props.get("transactionId")
+    if transaction:
+        # A create repeated with the same transactionId returns the first event (event.md, transactionId).
+        existing = ctx.mailbox.lookup(ctx.mailbox.transactions.get(transaction, ""))
+        if existing is not None:
+            return ok(render_event(ctx, existing), 201)
+    if "start" not in props or "end" not in props:
+        # Inferred: Graph needs both to place an event.
+        raise bad_request("An event needs 'start' and 'end'.", code="ErrorInvalidRequest")
+    times = _event_times(props)
+    attendees = _attendees(props.get("attendees") or [])
+    if "singleValueExtendedProperties" in body:
+        check_extended_properties(body["singleValueExtendedProperties"])
+    for ext in body.get("extensions") or []:
+        make_extension("event", ext)
+    values = _event_defaults(ctx, calendar)
+    values.update(props)
+    values.update(times)
+    values["attendees"] = attendees
+    values["bodyPreview"] = _preview(values.get("body"))
+    if props.get("location") and not props.get("locations"):
+        values["locations"] = [props["location"]]
+    item = new_item("event", coll.key, values, with_change_key=True)
+    item.props["iCalUId"] = "040000008200E00074C5B7101A82E008" + item.key[-32:].encode().hex()[:32].upper()
+    item.props["webLink"] = f"https://outlook.office365.com/owa/?itemid={item.rest_id}&exvsurl=1&path=/calendar/item"
+    if "singleValueExtendedProperties" in body:
+        set_extended_properties(item, body["singleValueExtendedProperties"])
+    if "extensions" in body:
+        add_extensions_inline(item, body["extensions"])
+    ctx.mailbox.put(item)
+    if transaction:
+        ctx.mailbox.transactions[transaction] = item.key
+    _send(ctx, item, [a["emailAddress"]["address"] for a in attendees], MeetingRequestReason.INVITATION)
+    return ok(render_event(ctx, item), 201)
+
+
+def one_event(ctx: Ctx, event_id: str, calendar: Item | None = None) -> Reply:
+    item = find(ctx, event_id, "event", events_of(calendar) if calendar is not None else None)
+    method = ctx.call.method
+    if method == "GET":
+        return get_one(ctx, item, EVENT, render_event)
+    if method == "PATCH":
+        check_if_match(ctx, item)
+        body = ctx.call.body
+        props = check_body(EVENT, body)
+        merged = {**item.props, **props}
+        times = _event_times(merged) if any(k in props for k in ("start", "end", "isAllDay")) else {}
+        before = _addresses(item.props.get("attendees") or [])
+        attendees = _attendees(props["attendees"]) if "attendees" in props else None
+        if "singleValueExtendedProperties" in body:
+            check_extended_properties(body["singleValueExtendedProperties"])
+        for ext in body.get("extensions") or []:
+            make_extension("event", ext)
+        meeting_change = any(k in props and props[k] != item.props.get(k) for k in _MEETING_FIELDS if k not in times)
+        meeting_change = meeting_change or any(item.props.get(k) != v for k, v in times.items())
+        item.props.update(props)
+        item.props.update(times)
+        if attendees is not None:
+            item.props["attendees"] = attendees
+        if "body" in props:
+            item.props["bodyPreview"] = _preview(props["body"])
+        if "singleValueExtendedProperties" in body:
+            set_extended_properties(item, body["singleValueExtendedProperties"])
+        if "extensions" in body:
+            add_extensions_inline(item, body["extensions"])
+        touch(ctx, item)
+        ctx.mailbox.put(item)
+        after = _addresses(item.props.get("attendees") or [])
+        _send(ctx, item, [a for a in after if a not in before], MeetingRequestReason.INVITATION)
+        _send(ctx, item, [a for a in before if a not in after], MeetingRequestReason.CANCELLATION)
+        if meeting_change:
+            _send(ctx, item, [a for a in after if a in before], MeetingRequestReason.UPDATE)
+        return ok(render_event(ctx, item))
+    if method == "DELETE":
+        check_if_match(ctx, item)
+        ctx.mailbox.remove(item)
+        _send(ctx, item, _addresses(item.props.get("attendees") or []), MeetingRequestReason.CANCELLATION)
+        return no_content()
+    raise method_not_allowed()
+
+
+def event_extensions(ctx: Ctx, event_id: str, ext_id: str | None) -> Reply:
+    return extensions_endpoint(ctx, find(ctx, event_id, "event"), ext_id)
+
+
+# --------------------------------------------------------------------------- calendarView
+
+
+def _window(ctx: Ctx) -> tuple[int, int]:
+    q = ctx.call.query
+    start, end = q.get("startDateTime"), q.get("endDateTime")
+    if not start or not end:
+        raise bad_request(
+            "This request requires a time window specified by the query string parameters StartDateTime and "
+            "EndDateTime.",
+            code="ErrorInvalidParameter",
+        )
+    return parse_window_bound(start, "startDateTime"), parse_window_bound(end, "endDateTime")
+
+
+def in_window(props: dict[str, Any], window: tuple[int, int]) -> bool:
+    start, end = timestamp(props["start"]["dateTime"]), timestamp(props["end"]["dateTime"])
+    if end <= start:
+        # An event of no duration is in the window if its moment is.
+        return window[0] <= start < window[1]
+    return start < window[1] and end > window[0]
+
+
+def calendar_view(ctx: Ctx, calendar: Item) -> Reply:
+    if ctx.call.method != "GET":
+        raise method_not_allowed()
+    window = _window(ctx)
+    coll = ctx.mailbox.collection(events_of(calendar))
+    inside = [i for i in coll.items.values() if in_window(i.props, window)]
+    inside.sort(key=lambda i: timestamp(i.props["start"]["dateTime"]))
+    return list_page(ctx, coll, EVENT, renderer=render_event, items=inside)
+
+
+def calendar_view_delta(ctx: Ctx) -> Reply:
+    """Delta over the primary calendar's window (the only calendarView delta v1.0 has)."""
+    if ctx.call.method != "GET":
+        raise method_not_allowed()
+    q = ctx.call.query
+    for option in ("$select", "$filter", "$expand", "$orderby"):
+        if option in q:
+            raise bad_request(
+                f"{option} is not supported on calendarView delta (event-delta.md).", code="ErrorInvalidUrlQuery"
+            )
+    tokens = "$skiptoken" in q or "$deltatoken" in q
+    window = None if tokens else _window(ctx)
+    coll = ctx.mailbox.collection(events_of(primary(ctx)))
+    return delta_page(ctx, coll, EVENT, renderer=render_event, window=window, in_window=in_window)
+
+
+# --------------------------------------------------------------------------- event pieces
+
+
+def _event_defaults(ctx: Ctx, calendar: Item) -> dict[str, Any]:
+    mailbox = ctx.mailbox
+    return {
+        "categories": [],
+        "transactionId": None,
+        "originalStartTimeZone": "UTC",
+        "originalEndTimeZone": "UTC",
+        "iCalUId": "",
+        "reminderMinutesBeforeStart": 15,
+        "isReminderOn": True,
+        "hasAttachments": False,
+        "subject": "",
+        "bodyPreview": "",
+        "importance": "normal",
+        "sensitivity": "normal",
+        "isAllDay": False,
+        "isCancelled": False,
+        "isOrganizer": True,
+        "responseRequested": True,
+        "seriesMasterId": None,
+        "showAs": "busy",
+        "type": "singleInstance",
+        "webLink": "",
+        "onlineMeetingUrl": None,
+        "isOnlineMeeting": False,
+        "onlineMeetingProvider": "unknown",
+        "allowNewTimeProposals": True,
+        "isDraft": False,
+        "hideAttendees": False,
+        "recurrence": None,
+        "onlineMeeting": None,
+        "responseStatus": {"response": "organizer", "time": _NO_TIME},
+        "body": {"contentType": "html", "content": ""},
+        "location": {"displayName": "", "locationType": "default", "uniqueIdType": "unknown", "address": {}},
+        "locations": [],
+        "attendees": [],
+        "organizer": {"emailAddress": {"name": mailbox.display_name, "address": mailbox.upn}},
+    }
+
+
+def _event_times(props: dict[str, Any]) -> dict[str, Any]:
+    """Validated start/end, stored in UTC (all-day events: their dates, at midnight, as given)."""
+    start, start_tz = read_time(props.get("start"), "start")
+    end, end_tz = read_time(props.get("end"), "end")
+    if props.get("isAllDay"):
+        midnight = all(t.hour == t.minute == t.second == t.microsecond == 0 for t in (start, end))
+        if not midnight or end <= start or start_tz.lower() != end_tz.lower():
+            raise bad_request(
+                "An all-day event's start and end must be at midnight, in the same time zone, end after start.",
+                code="ErrorPropertyValidationFailure",
+            )
+        stored_start, stored_end = start, end
+    else:
+        stored_start, stored_end = to_utc(start, start_tz), to_utc(end, end_tz)
+        if stored_end < stored_start:
+            raise bad_request("The event's end is before its start.", code="ErrorInvalidRequest")
+    tz_label = start_tz if props.get("isAllDay") else "UTC"
+    return {
+        "start": {"dateTime": graph_time(stored_start), "timeZone": tz_label},
+        "end": {"dateTime": graph_time(stored_end), "timeZone": tz_label},
+        "originalStartTimeZone": start_tz,
+        "originalEndTimeZone": end_tz,
+    }
+
+
+def _attendees(values: Any) -> list[dict[str, Any]]:
+    if not isinstance(values, list):
+        raise bad_request("'attendees' must be a JSON array.", code="RequestBodyRead")
+    out = []
+    for value in values:
+        email = value.get("emailAddress") if isinstance(value, dict) else None
+        address = email.get("address") if isinstance(email, dict) else None
+        if not isinstance(email, dict) or not isinstance(address, str) or "@" not in address:
+            raise bad_request("Each attendee needs an emailAddress with an address.", code="ErrorInvalidRecipients")
+        out.append(
+            {
+                "type": value.get("type", "required"),
+                "status": value.get("status") or {"response": "none", "time": _NO_TIME},
+                "emailAddress": {"name": email.get("name") or address, "address": address},
+            }
+        )
+    return out
+
+
+def _addresses(attendees: list[dict[str, Any]]) -> list[str]:
+    return [a["emailAddress"]["address"].lower() for a in attendees]
+
+
+def _send(ctx: Ctx, item: Item, attendees: list[str], reason: MeetingRequestReason) -> None:
+    if item.props.get("isDraft"):
+        return
+    for address in attendees:
+        ctx.state.meeting_requests.append(
+            MeetingRequest(ctx.mailbox.upn, address.lower(), item.key, item.props.get("subject") or "", reason)
+        )
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _preview(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    text = str(body.get("content") or "")
+    if str(body.get("contentType", "")).lower() == "html":
+        text = html.unescape(_TAG.sub(" ", text))
+    return " ".join(text.split())[:255]

@@ -1,0 +1,185 @@
+"""``/_sandbox/...``: the control endpoint, so that tests and benchmarks can configure a sandbox that runs
+in another process. No token is needed: the sandbox binds to loopback unless told otherwise.
+
+    GET    /_sandbox/state                             users, limits, faults, counters
+    POST   /_sandbox/users                             {"userPrincipalName", "displayName"?}: seed a user
+    PUT    /_sandbox/limits                            {"concurrent", "windowRequests", "windowSeconds"}
+                                                       or {"outlook": true} for Graph's own values
+    PUT    /_sandbox/faults                            {"latency", "errorRate", "errorStatuses", "retryAfter",
+                                                        "dropRate", "dropWhen": "before"|"after", "seed"}
+    POST   /_sandbox/users/{upn}/invalidateDeltaTokens every delta token of that mailbox answers 410
+    GET    /_sandbox/users/{upn}/requests              requests by HTTP method
+    GET    /_sandbox/meetingRequests[?organizer=upn]   the meeting messages Graph would have sent
+    POST   /_sandbox/resetCounters                     zero the request counters, forget meeting requests
+
+A PUT with ``{}`` switches limits or faults off. Bad input answers 400 with what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from graphsync.errors import GraphError
+from graphsync.sandbox.state import DropWhen, Faults, Limits, SandboxState
+from graphsync.sandbox.wire import Reply, bad_request, dumps, error_reply, fail
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class ControlEndpoint:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        path: str = scope["path"]
+        rest = path[len("/_sandbox") :] if path.startswith("/_sandbox") else path
+        segments = [unquote(s) for s in rest.split("/") if s]
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = None
+        try:
+            if body is None:
+                raise bad_request("The control endpoint takes a JSON object.")
+            reply = self.handle(scope["method"].upper(), segments, query, body)
+        except GraphError as exc:
+            reply = error_reply(exc)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": reply.status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"" if reply.body is None else dumps(reply.body)})
+
+    def handle(self, method: str, segments: list[str], query: dict[str, str], body: Any) -> Reply:
+        state = self.state
+        route = (method, *segments[:1], *(segments[2:] if len(segments) > 2 else ()))
+        if (method, segments) == ("GET", ["state"]):
+            return Reply(200, self.summary())
+        if (method, segments) == ("POST", ["users"]):
+            upn = body.get("userPrincipalName") if isinstance(body, dict) else None
+            if not isinstance(upn, str) or "@" not in upn:
+                raise bad_request('Expected {"userPrincipalName": "name@domain", "displayName"?: "..."}.')
+            mailbox = state.seed_user(upn, display_name=body.get("displayName"))
+            return Reply(201, {"userPrincipalName": mailbox.upn, "id": mailbox.user_id})
+        if (method, segments) == ("PUT", ["limits"]):
+            state.set_limits(limits_from_json(body))
+            return Reply(200, asdict(state.limits))
+        if (method, segments) == ("PUT", ["faults"]):
+            state.set_faults(faults_from_json(body))
+            return Reply(200, _faults_json(state.faults))
+        if route == ("POST", "users", "invalidateDeltaTokens") and len(segments) == 3:
+            state.invalidate_delta_tokens(segments[1])
+            return Reply(204)
+        if route == ("GET", "users", "requests") and len(segments) == 3:
+            return Reply(200, state.request_counts(segments[1]))
+        if (method, segments) == ("GET", ["meetingRequests"]):
+            organizer = query.get("organizer")
+            found = state.meeting_requests_for(organizer) if organizer else state.meeting_requests
+            return Reply(200, {"value": [{**asdict(m), "reason": m.reason.value} for m in found]})
+        if (method, segments) == ("POST", ["resetCounters"]):
+            state.reset_counters()
+            return Reply(204)
+        raise fail(404, "NotFound", f"No control operation {method} /_sandbox/{'/'.join(segments)}.")
+
+    def summary(self) -> dict[str, Any]:
+        state = self.state
+        return {
+            "users": [{"userPrincipalName": m.upn, "id": m.user_id} for m in state.mailboxes.values()],
+            "limits": asdict(state.limits),
+            "faults": _faults_json(state.faults),
+            "batchRequests": state.batch_requests,
+            "requests": {m.upn: dict(m.requests) for m in state.mailboxes.values()},
+        }
+
+
+def limits_from_json(body: Any) -> Limits:
+    if not isinstance(body, dict):
+        raise bad_request("Expected a JSON object with concurrent, windowRequests, windowSeconds.")
+    if body.get("outlook") is True:
+        return Limits.outlook()
+    unknown = set(body) - {"concurrent", "windowRequests", "windowSeconds", "outlook"}
+    if unknown:
+        raise bad_request(f"Unknown limit(s) {sorted(unknown)}; known: concurrent, windowRequests, windowSeconds.")
+    concurrent = _optional_int(body, "concurrent")
+    window = _optional_int(body, "windowRequests")
+    seconds = body.get("windowSeconds", 600.0)
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds <= 0:
+        raise bad_request("windowSeconds must be a positive number.")
+    return Limits(concurrent=concurrent, window_requests=window, window_seconds=float(seconds))
+
+
+def faults_from_json(body: Any) -> Faults:
+    if not isinstance(body, dict):
+        raise bad_request("Expected a JSON object of faults.")
+    known = {"latency", "errorRate", "errorStatuses", "retryAfter", "dropRate", "dropWhen", "seed"}
+    unknown = set(body) - known
+    if unknown:
+        raise bad_request(f"Unknown fault(s) {sorted(unknown)}; known: {', '.join(sorted(known))}.")
+    numbers = {}
+    for name in ("latency", "errorRate", "retryAfter", "dropRate"):
+        value = body.get(name, 0.0 if name != "retryAfter" else 1.0)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise bad_request(f"{name} must be a number >= 0.")
+        numbers[name] = float(value)
+    for name in ("errorRate", "dropRate"):
+        if numbers[name] > 1:
+            raise bad_request(f"{name} is a fraction of requests, between 0 and 1.")
+    statuses = body.get("errorStatuses", [429, 503, 504])
+    if not isinstance(statuses, list) or not statuses or any(s not in (429, 503, 504) for s in statuses):
+        raise bad_request("errorStatuses must be a non-empty list of 429, 503, 504.")
+    when_text = body.get("dropWhen", DropWhen.AFTER_HANDLING.value)
+    try:
+        when = DropWhen(when_text)
+    except ValueError:
+        raise bad_request("dropWhen must be 'before' or 'after'.") from None
+    seed = body.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise bad_request("seed must be an integer.")
+    return Faults(
+        latency=numbers["latency"],
+        error_rate=numbers["errorRate"],
+        error_statuses=tuple(statuses),
+        retry_after=numbers["retryAfter"],
+        drop_rate=numbers["dropRate"],
+        drop_when=when,
+        seed=seed,
+    )
+
+
+def _optional_int(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise bad_request(f"{name} must be a positive integer or null (no limit).")
+    return value
+
+
+def _faults_json(faults: Faults) -> dict[str, Any]:
+    return {
+        "latency": faults.latency,
+        "errorRate": faults.error_rate,
+        "errorStatuses": list(faults.error_statuses),
+        "retryAfter": faults.retry_after,
+        "dropRate": faults.drop_rate,
+        "dropWhen": faults.drop_when.value,
+        "seed": faults.seed,
+    }

@@ -1,0 +1,72 @@
+"""What a new mailbox holds, and the server-side properties each new item starts with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphsync.sandbox.store import IMMUTABLE_PREFIX, REST_PREFIX, Item, Mailbox, new_change_key, new_id
+from graphsync.sandbox.wire import iso_z, now_utc
+
+CONTACT_FOLDERS = "contactFolders"
+CALENDARS = "calendars"
+TODO_LISTS = "todoLists"
+ROOT = "root"
+"""The collection holding the default Contacts folder: it is not one of ``/contactFolders``' children."""
+
+
+def contacts_of(folder: Item) -> str:
+    return f"contacts/{folder.key}"
+
+
+def events_of(calendar: Item) -> str:
+    return f"events/{calendar.key}"
+
+
+def tasks_of(todo_list: Item) -> str:
+    return f"tasks/{todo_list.key}"
+
+
+def new_item(kind: str, collection: str, props: dict[str, Any], *, with_change_key: bool) -> Item:
+    now = iso_z(now_utc())
+    change_key = new_change_key()
+    base: dict[str, Any] = {}
+    if kind in ("contact", "event", "todoTask"):
+        base = {"createdDateTime": now, "lastModifiedDateTime": now}
+    if with_change_key:
+        base["changeKey"] = change_key
+    base.update(props)
+    return Item(kind, new_id(IMMUTABLE_PREFIX), new_id(REST_PREFIX), collection, base, change_key)
+
+
+def create_default_containers(mailbox: Mailbox) -> None:
+    contacts = new_item("contactFolder", ROOT, {"displayName": "Contacts", "parentFolderId": ""}, with_change_key=False)
+    mailbox.put(contacts)
+    mailbox.default_contacts = contacts.key
+    calendar = new_item("calendar", CALENDARS, calendar_props("Calendar", mailbox, default=True), with_change_key=True)
+    mailbox.put(calendar)
+    mailbox.default_calendar = calendar.key
+    tasks = new_item(
+        "todoTaskList", TODO_LISTS, todo_list_props("Tasks", well_known="defaultList"), with_change_key=False
+    )
+    mailbox.put(tasks)
+
+
+def calendar_props(name: str, mailbox: Mailbox, *, default: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "color": "auto",
+        "hexColor": "",
+        "isDefaultCalendar": default,
+        "canShare": True,
+        "canViewPrivateItems": True,
+        "canEdit": True,
+        "isRemovable": not default,
+        "isTallyingResponses": True,
+        "allowedOnlineMeetingProviders": ["teamsForBusiness"],
+        "defaultOnlineMeetingProvider": "teamsForBusiness",
+        "owner": {"name": mailbox.display_name, "address": mailbox.upn},
+    }
+
+
+def todo_list_props(name: str, *, well_known: str = "none") -> dict[str, Any]:
+    return {"displayName": name, "isOwner": True, "isShared": False, "wellknownListName": well_known}

@@ -1,0 +1,163 @@
+"""From a request path to the handler: who the mailbox is (``/me`` or ``/users/{id}``), whether the caller
+may open it, and which resource the rest of the path names. Segment names match case-insensitively, as
+in Graph; ``delta()`` (the SDK's form) is ``delta``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphsync.sandbox import calendar, contacts, todo
+from graphsync.sandbox.handling import Ctx, method_not_allowed, ok
+from graphsync.sandbox.query import parse_prefer
+from graphsync.sandbox.state import SandboxState
+from graphsync.sandbox.store import Mailbox
+from graphsync.sandbox.wire import Call, Reply, bad_request, fail
+
+Handler = Callable[[Ctx, list[str]], Reply]
+_ = "*"
+
+_ROUTES: list[tuple[tuple[str, ...], Handler]] = [
+    # contact folders and contacts
+    (("contactfolders",), lambda c, a: contacts.folders(c)),
+    (("contactfolders", "delta"), lambda c, a: contacts.folders_delta(c)),
+    (("contactfolders", _), lambda c, a: contacts.one_folder(c, a[0])),
+    (("contactfolders", _, "contacts"), lambda c, a: contacts.contacts(c, contacts.folder(c, a[0]))),
+    (("contactfolders", _, "contacts", "delta"), lambda c, a: contacts.contacts_delta(c, contacts.folder(c, a[0]))),
+    (("contactfolders", _, "contacts", _), lambda c, a: contacts.one_contact(c, a[1], contacts.folder(c, a[0]))),
+    (
+        ("contactfolders", _, "contacts", _, "extensions"),
+        lambda c, a: contacts.contact_extensions(c, a[1], None, contacts.folder(c, a[0])),
+    ),
+    (
+        ("contactfolders", _, "contacts", _, "extensions", _),
+        lambda c, a: contacts.contact_extensions(c, a[1], a[2], contacts.folder(c, a[0])),
+    ),
+    (("contacts",), lambda c, a: contacts.contacts(c, contacts.default_folder(c))),
+    (("contacts", _), lambda c, a: contacts.one_contact(c, a[0])),
+    (("contacts", _, "extensions"), lambda c, a: contacts.contact_extensions(c, a[0], None)),
+    (("contacts", _, "extensions", _), lambda c, a: contacts.contact_extensions(c, a[0], a[1])),
+    # calendars and events
+    (("calendars",), lambda c, a: calendar.calendars(c)),
+    (("calendars", _), lambda c, a: calendar.one_calendar(c, calendar.find_calendar(c, a[0]))),
+    (("calendar",), lambda c, a: calendar.one_calendar(c, calendar.primary(c))),
+    (("calendars", _, "events"), lambda c, a: calendar.events(c, calendar.find_calendar(c, a[0]))),
+    (("calendar", "events"), lambda c, a: calendar.events(c, calendar.primary(c))),
+    (("events",), lambda c, a: calendar.events(c, calendar.primary(c))),
+    (("calendars", _, "events", _), lambda c, a: calendar.one_event(c, a[1], calendar.find_calendar(c, a[0]))),
+    (("calendar", "events", _), lambda c, a: calendar.one_event(c, a[0], calendar.primary(c))),
+    (("events", _), lambda c, a: calendar.one_event(c, a[0])),
+    (("events", _, "extensions"), lambda c, a: calendar.event_extensions(c, a[0], None)),
+    (("events", _, "extensions", _), lambda c, a: calendar.event_extensions(c, a[0], a[1])),
+    (("calendarview",), lambda c, a: calendar.calendar_view(c, calendar.primary(c))),
+    (("calendarview", "delta"), lambda c, a: calendar.calendar_view_delta(c)),
+    (("calendar", "calendarview"), lambda c, a: calendar.calendar_view(c, calendar.primary(c))),
+    (("calendars", _, "calendarview"), lambda c, a: calendar.calendar_view(c, calendar.find_calendar(c, a[0]))),
+    # To Do
+    (("todo", "lists"), lambda c, a: todo.lists(c)),
+    (("todo", "lists", "delta"), lambda c, a: todo.lists_delta(c)),
+    (("todo", "lists", _), lambda c, a: todo.one_list(c, a[0])),
+    (("todo", "lists", _, "tasks"), lambda c, a: todo.tasks(c, todo.find_list(c, a[0]))),
+    (("todo", "lists", _, "tasks", "delta"), lambda c, a: todo.tasks_delta(c, todo.find_list(c, a[0]))),
+    (("todo", "lists", _, "tasks", _), lambda c, a: todo.one_task(c, todo.find_task(c, a[0], a[1]))),
+    (
+        ("todo", "lists", _, "tasks", _, "linkedresources"),
+        lambda c, a: todo.linked_resources(c, todo.find_task(c, a[0], a[1]), None),
+    ),
+    (
+        ("todo", "lists", _, "tasks", _, "linkedresources", _),
+        lambda c, a: todo.linked_resources(c, todo.find_task(c, a[0], a[1]), a[2]),
+    ),
+    (
+        ("todo", "lists", _, "tasks", _, "extensions"),
+        lambda c, a: todo.task_extensions(c, todo.find_task(c, a[0], a[1]), None),
+    ),
+    (
+        ("todo", "lists", _, "tasks", _, "extensions", _),
+        lambda c, a: todo.task_extensions(c, todo.find_task(c, a[0], a[1]), a[2]),
+    ),
+]
+
+_BY_LENGTH: dict[int, list[tuple[tuple[str, ...], Handler]]] = {}
+for _pattern, _handler in _ROUTES:
+    _BY_LENGTH.setdefault(len(_pattern), []).append((_pattern, _handler))
+
+
+def split_path(path: str) -> list[str]:
+    """Path segments after ``/v1.0``: empty ones (``//``) dropped, ``delta()`` read as ``delta``."""
+    out = []
+    for seg in path.split("/"):
+        if not seg:
+            continue
+        if seg.endswith("()"):
+            seg = seg[:-2]
+        if seg.lower().startswith("microsoft.graph."):
+            seg = seg[len("microsoft.graph.") :]
+        out.append(seg)
+    return out
+
+
+def resolve_mailbox(state: SandboxState, call: Call) -> tuple[Mailbox, list[str]]:
+    """The mailbox a request addresses and the path segments after it; 400/403/404 as Graph answers."""
+    segs = call.segments
+    head = segs[0].lower() if segs else ""
+    principal = call.principal
+    if head == "me":
+        if principal.upn is None:
+            raise bad_request("/me request is only valid with delegated authentication flow.")
+        return state.mailbox(principal.upn), segs[1:]
+    if head == "users" and len(segs) >= 2:
+        target = segs[1]
+        mailbox = state.find_user(target)
+        if mailbox is None:
+            if "@" not in target:
+                raise fail(404, "ErrorInvalidUser", f"The requested user '{target}' is invalid.")
+            mailbox = state.mailbox(target)
+        if principal.upn is not None and principal.upn != mailbox.upn:
+            raise fail(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        return mailbox, segs[2:]
+    raise bad_request(f"Resource not found for the segment '{segs[0] if segs else ''}'.")
+
+
+def handle(state: SandboxState, call: Call, mailbox: Mailbox, rest: list[str]) -> Reply:
+    """Run the handler the path names (after `resolve_mailbox` and the limiter let the request in)."""
+    prefer = parse_prefer(call.header("prefer"))
+    ctx = Ctx(state, call, mailbox, prefer, "/".join(call.segments))
+    if not rest:
+        if call.method != "GET":
+            raise method_not_allowed()
+        return ok(user_json(ctx, mailbox))
+    for pattern, handler in _BY_LENGTH.get(len(rest), ()):
+        args: list[str] = []
+        for want, seg in zip(pattern, rest, strict=True):
+            if want == "*":
+                args.append(seg)
+            elif want != seg.lower():
+                break
+        else:
+            reply = handler(ctx, args)
+            applied = [p for p in ("odata.maxpagesize",) if p in prefer]
+            if ctx.immutable:
+                applied.append('IdType="ImmutableId"')
+            if applied:
+                reply.headers["Preference-Applied"] = ", ".join(a if "=" in a else f"{a}={prefer[a]}" for a in applied)
+            return reply
+    raise bad_request(f"Resource not found for the segment '{rest[-1]}'.")
+
+
+def user_json(ctx: Ctx, mailbox: Mailbox) -> dict[str, Any]:
+    given, _, surname = mailbox.display_name.partition(" ")
+    return {
+        "@odata.context": f"{ctx.call.base_url}/v1.0/$metadata#users/$entity",
+        "businessPhones": [],
+        "displayName": mailbox.display_name,
+        "givenName": given or None,
+        "jobTitle": None,
+        "mail": mailbox.upn,
+        "mobilePhone": None,
+        "officeLocation": None,
+        "preferredLanguage": "en-US",
+        "surname": surname or None,
+        "userPrincipalName": mailbox.upn,
+        "id": mailbox.user_id,
+    }

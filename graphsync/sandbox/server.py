@@ -1,0 +1,59 @@
+"""Running the sandbox on a real socket: `serve` for tests and the demo, `run` for the CLI."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from graphsync.sandbox.app import DroppedConnection, create_app
+from graphsync.sandbox.state import SandboxState
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class _HideDroppedConnections(logging.Filter):
+    """An injected dropped connection is not a server error worth a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+def _config(state: SandboxState, host: str, port: int, log_level: str) -> uvicorn.Config:
+    logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
+    return uvicorn.Config(
+        create_app(state), host=host, port=port, log_level=log_level, access_log=False, lifespan="off"
+    )
+
+
+@contextmanager
+def serve(
+    state: SandboxState | None = None, *, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0
+) -> Iterator[str]:
+    """Run the sandbox with uvicorn in a background thread; yields its base URL (``http://127.0.0.1:PORT``,
+    a free port unless ``port`` is given). The server stops when the block ends."""
+    server = uvicorn.Server(_config(state or SandboxState(), host, port, "warning"))
+    thread = threading.Thread(target=server.run, name="graphsync-sandbox", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"the sandbox server did not start on {host}:{port}")
+        time.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()
+    try:
+        yield f"http://{host if ':' not in host else f'[{host}]'}:{bound[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def run(state: SandboxState, *, host: str, port: int) -> None:
+    """Serve in the foreground until interrupted (the CLI's ``graphsync sandbox serve``)."""
+    uvicorn.Server(_config(state, host, port, "info")).run()

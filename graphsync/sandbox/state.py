@@ -1,0 +1,180 @@
+"""Everything a sandbox holds: mailboxes, limit and fault settings, counters, recorded meeting requests.
+
+Tests and benchmarks drive it directly (in-process) or through the control endpoint (`/_sandbox/...`,
+see `graphsync.sandbox.control`). Settings are frozen values replaced whole, so a request never sees half
+of a change.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graphsync.sandbox.store import Mailbox
+
+if TYPE_CHECKING:
+    from graphsync.sandbox.persist import SqlitePersistence
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Outlook's per-mailbox limits. None switches a limit off; both are off by default.
+
+    Graph's own values are 4 concurrent requests and 10,000 requests per 10 minutes per app and mailbox
+    (concepts/throttling-limits.md); tests shrink the window to see a 429 quickly.
+    """
+
+    concurrent: int | None = None
+    window_requests: int | None = None
+    window_seconds: float = 600.0
+
+    @classmethod
+    def outlook(cls) -> Limits:
+        return cls(concurrent=4, window_requests=10_000, window_seconds=600.0)
+
+
+class DropWhen(Enum):
+    """When a dropped connection drops: before the request is handled, or after (the change is made, the
+    answer lost: the case idempotent retries exist for)."""
+
+    BEFORE_HANDLING = "before"
+    AFTER_HANDLING = "after"
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Injected trouble, all off by default.
+
+    ``latency`` seconds are added to every HTTP request; ``error_rate`` of mailbox requests (batch items
+    included) answer one of ``error_statuses`` with ``Retry-After: retry_after``; ``drop_rate`` of HTTP
+    requests lose their connection. ``seed`` makes the random choices repeatable.
+    """
+
+    latency: float = 0.0
+    error_rate: float = 0.0
+    error_statuses: tuple[int, ...] = (429, 503, 504)
+    retry_after: float = 1.0
+    drop_rate: float = 0.0
+    drop_when: DropWhen = DropWhen.AFTER_HANDLING
+    seed: int | None = None
+
+
+class MeetingRequestReason(Enum):
+    INVITATION = "invitation"
+    """The event was created with this attendee, or the attendee was added."""
+    UPDATE = "update"
+    """Time, place or subject of a meeting the attendee is invited to changed."""
+    CANCELLATION = "cancellation"
+    """The attendee was removed, or the organizer deleted the event."""
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """A meeting message Graph would have sent on the organizer's behalf."""
+
+    organizer: str
+    attendee: str
+    event_id: str
+    subject: str
+    reason: MeetingRequestReason
+
+
+@dataclass
+class SandboxState:
+    """The sandbox's whole state. ``SandboxState()`` is in memory; `SandboxState.open(path)` persists to
+    SQLite (every change written through, see `graphsync.sandbox.persist`)."""
+
+    limits: Limits = field(default_factory=Limits)
+    faults: Faults = field(default_factory=Faults)
+    mailboxes: dict[str, Mailbox] = field(default_factory=dict)
+    meeting_requests: list[MeetingRequest] = field(default_factory=list)
+    batch_requests: int = 0
+    persistence: SqlitePersistence | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def open(cls, path: Path) -> SandboxState:
+        """A state persisted in the SQLite file ``path`` (created if missing), with what it held loaded."""
+        from graphsync.sandbox.persist import SqlitePersistence
+
+        state = cls()
+        state.persistence = SqlitePersistence(path)
+        for mailbox in state.persistence.load():
+            state.mailboxes[mailbox.upn] = mailbox
+        return state
+
+    def close(self) -> None:
+        if self.persistence is not None:
+            self.persistence.close()
+
+    # -- users
+
+    def mailbox(self, upn: str) -> Mailbox:
+        """The mailbox of ``upn``, created (with its default folders) on first use."""
+        key = upn.lower()
+        found = self.mailboxes.get(key)
+        if found is None:
+            found = self.seed_user(key)
+        return found
+
+    def seed_user(self, upn: str, *, display_name: str | None = None) -> Mailbox:
+        """Create a user with the default Contacts folder, Calendar and To Do list (idempotent)."""
+        from graphsync.sandbox.defaults import create_default_containers
+
+        key = upn.lower()
+        if key in self.mailboxes:
+            return self.mailboxes[key]
+        mailbox = Mailbox(key, display_name=display_name)
+        if self.persistence is not None:
+            mailbox.journal = self.persistence
+            self.persistence.save_user(mailbox)
+        create_default_containers(mailbox)
+        self.mailboxes[key] = mailbox
+        if self.persistence is not None:
+            self.persistence.commit()
+        return mailbox
+
+    def find_user(self, id_or_upn: str) -> Mailbox | None:
+        """An existing user by object id or user principal name (either case)."""
+        found = self.mailboxes.get(id_or_upn.lower())
+        if found is not None:
+            return found
+        for mailbox in self.mailboxes.values():
+            if mailbox.user_id == id_or_upn.lower():
+                return mailbox
+        return None
+
+    # -- settings and readings for tests and benchmarks
+
+    def set_limits(self, limits: Limits) -> None:
+        self.limits = limits
+
+    def set_faults(self, faults: Faults) -> None:
+        self.faults = faults
+        if faults.seed is not None:
+            self.rng.seed(faults.seed)
+
+    def invalidate_delta_tokens(self, upn: str) -> None:
+        """Every delta and skip token handed out for this mailbox answers 410 from now on."""
+        mailbox = self.mailbox(upn)
+        mailbox.invalidate_delta_tokens()
+        if self.persistence is not None:
+            self.persistence.save_user(mailbox)
+            self.persistence.commit()
+
+    def request_counts(self, upn: str) -> dict[str, int]:
+        """Requests received for this mailbox by HTTP method (batch items count one each)."""
+        mailbox = self.mailboxes.get(upn.lower())
+        return dict(mailbox.requests) if mailbox is not None else {}
+
+    def reset_counters(self) -> None:
+        for mailbox in self.mailboxes.values():
+            mailbox.requests.clear()
+        self.batch_requests = 0
+        self.meeting_requests.clear()
+
+    def meeting_requests_for(self, upn: str) -> list[MeetingRequest]:
+        return [m for m in self.meeting_requests if m.organizer == upn.lower()]
