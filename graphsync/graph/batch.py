@@ -153,7 +153,7 @@ async def run_batched(
         again: list[BatchRequest] = []
         for req in pending:
             answer = answers[req.id]
-            if answer.ok or answer.error is None or not is_transient(answer.error):
+            if answer.ok or not (answer.status == 0 or (answer.error is not None and is_transient(answer.error))):
                 final[req.id] = answer
             else:
                 again.append(req)

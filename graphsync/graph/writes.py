@@ -38,6 +38,17 @@ def if_match_value(version: str) -> str:
     return version if version.startswith(('W/"', '"')) else f'W/"{version}"'
 
 
+def unconfirmed(op: WriteOp, cause: GraphError) -> GraphError:
+    return GraphError(
+        f"the create of {op.nav_key!r} got no clear answer and the look-up by NAV key failed too ({cause.message})",
+        status=cause.status,
+        code="createUnconfirmed",
+        request_id=cause.request_id,
+        method=cause.method,
+        url=cause.url,
+    )
+
+
 def _invalid(op: WriteOp) -> GraphError | None:
     if op.action is WriteAction.CREATE and not op.nav_key:
         return GraphError("a create needs the NAV key to stamp on the item", code="invalidWriteOp")
@@ -112,7 +123,14 @@ class Writer:
             if op.action is WriteAction.CREATE:
                 by_kind.setdefault(op.kind, []).append((rid, op))
         for kind, pairs in by_kind.items():
-            found = await self._lookup.find_many(kind, [op.nav_key for _, op in pairs])
+            try:
+                found = await self._lookup.find_many(kind, [op.nav_key for _, op in pairs])
+            except GraphError as exc:
+                # Cannot tell whether they were created: sending them again could duplicate, so they stop
+                # here with an error; the next run looks them up by NAV key before creating.
+                for rid, op in pairs:
+                    settled[rid] = BatchAnswer(rid, 0, error=unconfirmed(op, exc))
+                continue
             for rid, op in pairs:
                 if op.nav_key in found:
                     settled[rid] = BatchAnswer(rid, 201, {}, dict(found[op.nav_key].data))
