@@ -55,3 +55,6 @@ from graphsync.cli.init import init  # noqa: E402
 
 for _command in (login, logout, whoami, init):
     cli.add_command(_command)
+from graphsync.cli.nav import nav  # noqa: E402
+
+cli.add_command(nav)

@@ -30,7 +30,7 @@ from graphsync.nav import flowfields, schema, texts, triggers
 from graphsync.nav.changelog import ChangeLog
 from graphsync.nav.session import Session, nav_key
 from graphsync.nav.store import Row, Store
-from graphsync.nav.values import check_value
+from graphsync.nav.values import check_value, field_of
 
 PAGE_SIZE = 500
 DEFAULT_COMPANY = "CRONUS UK Ltd."
@@ -92,6 +92,13 @@ class EmbeddedNav:
                 raise
         return nav
 
+    @classmethod
+    def open_or_create(cls, path: str | Path, *, user_id: str | None = None) -> EmbeddedNav:
+        """The company at ``path``, made with the CRONUS demo data first if there is no file yet (the demo)."""
+        if not Path(path).exists():
+            return cls.create(path, demo=True, user_id=user_id)
+        return cls(path, user_id=user_id)
+
     @property
     def path(self) -> Path:
         return self._store.path
@@ -127,6 +134,13 @@ class EmbeddedNav:
     def _flowfield(self, table: NavTable, f: FieldDef, row: Row) -> object:
         if table is NavTable.CONTACT and f.name == "Next To-do Date":
             return flowfields.next_todo_date(self._store, str(row["No."]), is_company=row["Type"] == "Company")
+        if table is NavTable.CHANGE_LOG_ENTRY:
+            logged = schema.TABLES.get(NavTable(int(str(row["Table No."]))))
+            if f.name == "Table Caption":
+                return logged.name if logged else ""
+            if f.name == "Field Caption":
+                field_no = int(str(row["Field No."]))
+                return next((g.name for g in logged.fields if g.no == field_no), "") if logged else ""
         raise AssertionError(f"no calculation for FlowField {f.name}")  # schema and this method disagree
 
     def _typed_key(self, t: TableDef, key: NavKey) -> tuple[object, ...]:
@@ -161,7 +175,7 @@ class EmbeddedNav:
         stored: dict[str, object] = {}
         computed: dict[str, object] = {}
         for ref, value in where.items():
-            f = self._field(t, ref)
+            f = field_of(t, ref)
             checked = check_value(t, f, value)
             (computed if schema.is_flowfield(table, f.name) else stored)[f.name] = checked
         for row, rv in self._store.select(t, stored):
@@ -211,17 +225,6 @@ class EmbeddedNav:
 
     # ------------------------------------------------------------------ writing
 
-    def _field(self, t: TableDef, ref: str | int) -> FieldDef:
-        try:
-            return t.field(ref)
-        except KeyError:
-            raise NavValidationError(
-                f"The field {ref} does not exist in table {t.no} {t.name}. "
-                f"Fields: {', '.join(f.name for f in t.fields)}",
-                table=t.no,
-                field=str(ref),
-            ) from None
-
     def _checked(self, table: NavTable, values: Mapping[str, object]) -> dict[str, object]:
         """Values by canonical NAV name, each checked as NAV assigns it; read-only fields refused."""
         t = schema.table_def(table)
@@ -229,7 +232,7 @@ class EmbeddedNav:
             raise NavRefusedError(texts.READ_ONLY_TABLE.format(table=t.name), table=t.no)
         checked: dict[str, object] = {}
         for ref, value in values.items():
-            f = self._field(t, ref)
+            f = field_of(t, ref)
             if schema.is_flowfield(table, f.name):
                 raise NavValidationError(texts.FLOWFIELD.format(field=f.name, table=t.name), table=t.no, field=f.name)
             checked[f.name] = check_value(t, f, value)
@@ -256,6 +259,21 @@ class EmbeddedNav:
             got = self._store.get(t, tuple(row[k] for k in t.key))
         assert got is not None
         return self._record(table, *got)
+
+    def insert_todo(self, values: Mapping[str, object], *, attendees: Iterable[Mapping[str, object]] = ()) -> NavRecord:
+        """Insert a to-do and more Attendee lines for it in one transaction: all of them, or (when NAV refuses
+        any) none. A meeting's organizer and its contact are added as attendees anyway, as NAV's wizard does;
+        each of ``attendees`` gives at least Attendee Type and Attendee No.; To-do No. is filled in."""
+        checked = self._checked(NavTable.TODO, values)
+        lines = [self._checked(NavTable.ATTENDEE, a) for a in attendees]
+        with self._store.transaction():
+            session = self._session()
+            row = triggers.insert_todo(session, checked)
+            for line in lines:
+                triggers.insert_attendee(session, {**line, "To-do No.": row["No."]})
+            got = self._store.get(schema.TODO, (row["No."],))
+        assert got is not None
+        return self._record(NavTable.TODO, *got)
 
     def modify(self, table: NavTable, key: NavKey, values: Mapping[str, object], *, if_match: str) -> NavRecord:
         table = NavTable(table)
@@ -290,7 +308,7 @@ class EmbeddedNav:
                 f"Changes to the {schema.table_def(table).name} table cannot be logged.", table=int(table)
             )
         t = schema.table_def(table)
-        defs = None if fields is None else [self._field(t, ref) for ref in fields]
+        defs = None if fields is None else [field_of(t, ref) for ref in fields]
         if defs is not None:
             flow = [f.name for f in defs if schema.is_flowfield(table, f.name)]
             if flow:

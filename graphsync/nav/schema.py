@@ -187,7 +187,9 @@ CHANGE_LOG_ENTRY = TableDef(
         _f(3, "Time", _TM),
         _f(4, "User ID", _C, 50),
         _f(5, "Table No.", _I),
+        _f(6, "Table Caption", _T, 250),
         _f(7, "Field No.", _I),
+        _f(8, "Field Caption", _T, 80),
         _f(9, "Type of Change", _O, options=CHANGE_TYPES),
         _f(10, "Old Value", _T, 250),
         _f(11, "New Value", _T, 250),
@@ -232,7 +234,13 @@ class FlowField:
     name: str
 
 
-FLOWFIELDS = frozenset({FlowField(NavTable.CONTACT, "Next To-do Date")})
+FLOWFIELDS = frozenset(
+    {
+        FlowField(NavTable.CONTACT, "Next To-do Date"),
+        FlowField(NavTable.CHANGE_LOG_ENTRY, "Table Caption"),
+        FlowField(NavTable.CHANGE_LOG_ENTRY, "Field Caption"),
+    }
+)
 
 
 def is_flowfield(table: NavTable, name: str) -> bool:

@@ -40,6 +40,19 @@ _DURATION_UNITS_MS = {
 _DURATION_PART = re.compile(r"\s*(\d+)\s*([a-z]+)\s*")
 
 
+def field_of(table: TableDef, ref: str | int) -> FieldDef:
+    """A field by NAV name (any case) or number; NavValidationError listing the fields when there is none."""
+    try:
+        return table.field(ref)
+    except KeyError:
+        raise NavValidationError(
+            f"The field {ref} does not exist in table {table.no} {table.name}. "
+            f"Fields: {', '.join(f.name for f in table.fields)}",
+            table=table.no,
+            field=str(ref),
+        ) from None
+
+
 def _cannot_evaluate(table: TableDef, f: FieldDef, value: object) -> NavValidationError:
     return NavValidationError(
         f'The value "{value}" can\'t be evaluated into type {f.type.value}.', table=table.no, field=f.name
