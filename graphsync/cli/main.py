@@ -58,3 +58,6 @@ for _command in (login, logout, whoami, init):
 from graphsync.cli.nav import nav  # noqa: E402
 
 cli.add_command(nav)
+from graphsync.cli.sandbox import sandbox  # noqa: E402
+
+cli.add_command(sandbox)
