@@ -55,6 +55,8 @@ class FakeGraph:
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.headers_seen: list[httpx.Headers] = []
+        self.left_window: set[str] = set()
+        """Event ids the next event delta reports as @removed although they exist (left the window)."""
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
 
@@ -174,8 +176,12 @@ class FakeGraph:
                 return self._patch(s.contacts if parts[0] == "contacts" else s.events, parts[0], cid, body, headers)
             case ("DELETE", ["contacts", cid]) | ("DELETE", ["events", cid]):
                 return self._delete(s.contacts if parts[0] == "contacts" else s.events, parts[0], cid)
-            case ("POST", ["events"]) | ("POST", ["calendars", _, "events"]):
-                return self._create_event(body)
+            case ("POST", ["events"]):
+                return self._create_event(body, "primary")
+            case ("POST", ["calendars", cid, "events"]):
+                return self._create_event(body, cid)
+            case ("GET", ["calendars", cid, "calendarView"]):
+                return 200, {"value": [_public(e) for e in s.events.values() if e["_folder"] == cid]}, {}
             case ("GET", ["events"]):
                 return 200, {"value": self._filtered(s.events, query)}, {}
             case ("GET", ["calendarView", "delta"]):
@@ -234,13 +240,13 @@ class FakeGraph:
         echoed = {k: v for k, v in _public(item).items() if k != "singleValueExtendedProperties"}
         return 201, echoed, {}
 
-    def _create_event(self, body: dict[str, Any]) -> tuple[int, Any, dict]:
+    def _create_event(self, body: dict[str, Any], calendar: str) -> tuple[int, Any, dict]:
         txn = body.get("transactionId")
         if txn:
             same = next((e for e in self.store.events.values() if e.get("transactionId") == txn), None)
             if same is not None:
                 return 201, _public(same), {}
-        return self._create_item(self.store.events, "events", body, folder="primary")
+        return self._create_item(self.store.events, "events", body, folder=calendar)
 
     def _patch(
         self, store: dict[str, Any], collection: str, item_id: str, body: dict[str, Any], headers: dict[str, str]
@@ -305,7 +311,17 @@ class FakeGraph:
         else:
             ids = list(dict.fromkeys(i for seq, col, i in self.store.log if col == collection and since < seq <= upto))
         page = ids[offset : offset + size]
-        values = [_public(store[i]) if i in store else {"id": i, "@removed": {"reason": "deleted"}} for i in page]
+        if collection == "events":
+            for i in self.left_window:
+                if i not in ids:
+                    ids.append(i)
+            page = ids[offset : offset + size]
+        values = [
+            _public(store[i])
+            if i in store and i not in self.left_window
+            else {"id": i, "@removed": {"reason": "deleted"}}
+            for i in page
+        ]
         path = {
             "contacts": f"contactFolders/{folder}/contacts/delta",
             "events": "calendarView/delta",
@@ -316,6 +332,10 @@ class FakeGraph:
             link = f"{base}?since={since}&upto={upto}&$skiptoken={offset + size}"
             return 200, {"value": values, "@odata.nextLink": link}, {}
         return 200, {"value": values, "@odata.deltaLink": f"{base}?$deltatoken={upto}"}, {}
+
+
+def _tombstone(item_id: str) -> dict[str, Any]:
+    return {"id": item_id, "@removed": {"reason": "deleted"}}
 
 
 def _err(code: str, message: str) -> dict[str, Any]:
