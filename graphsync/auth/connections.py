@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
-from azure.core.credentials import TokenCredential
 
 from graphsync.auth.cache_store import CacheLocation, default_directory, location_for
 from graphsync.config import Config
+
+if TYPE_CHECKING:  # azure-identity is slow to import and only app-only runs need it
+    from azure.core.credentials import TokenCredential
 
 
 @dataclass(frozen=True)

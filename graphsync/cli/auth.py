@@ -1,21 +1,25 @@
-"""``graphsync login``, ``logout`` and ``whoami``: parse options, call `graphsync.auth.session`, print."""
+"""``graphsync login``, ``logout`` and ``whoami``: parse options, call `graphsync.auth.session`, print.
+
+The sign-in libraries (msal, azure-identity) are imported inside the commands: they take a few hundred
+milliseconds to load, which every other command (and ``--help``) should not pay.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import click
 
 from graphsync.auth.cache_store import CacheChoice
 from graphsync.auth.connections import Connections
-from graphsync.auth.delegated import DeviceCodePrompt
-from graphsync.auth.factory import TokenKind
-from graphsync.auth.salesperson import match_salesperson
-from graphsync.auth.session import SignInMethod, sign_in, sign_out, who_am_i
 from graphsync.cli.context import cli_config
 from graphsync.config import Config
 from graphsync.config.model import GraphKind
 from graphsync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from graphsync.auth.delegated import DeviceCodePrompt
 
 
 def connections() -> Connections:
@@ -81,6 +85,8 @@ def login(
         )
     if sandbox_user is not None and not sandbox:
         raise ConfigError(file=None, key="--sandbox-user", expected="graph.kind 'sandbox'", got=sandbox_user)
+    from graphsync.auth.session import SignInMethod, sign_in
+
     method = SignInMethod.BROWSER if browser else SignInMethod.DEVICE_CODE
     if browser:
         click.echo("Opening the sign-in page in your browser...", err=True)
@@ -102,6 +108,8 @@ def login(
 @click.pass_context
 def logout(ctx: click.Context) -> None:
     """Forget the stored sign-in (every token cache graphsync keeps for this config)."""
+    from graphsync.auth.session import sign_out
+
     config = cli_config(ctx)
     removed = sign_out(config, connections=connections())
     if not removed:
@@ -116,6 +124,9 @@ def logout(ctx: click.Context) -> None:
 @click.pass_context
 def whoami(ctx: click.Context, user: str | None) -> None:
     """Show who graphsync acts as: the account, the token kind, the mailbox and its NAV salesperson."""
+    from graphsync.auth.factory import TokenKind
+    from graphsync.auth.session import who_am_i
+
     config = cli_config(ctx)
     identity = asyncio.run(who_am_i(config, user=user, connections=connections()))
     mailbox = identity.mailbox
@@ -132,6 +143,7 @@ def whoami(ctx: click.Context, user: str | None) -> None:
 
 
 def _salesperson(config: Config, upn: str, mail: str | None) -> str:
+    from graphsync.auth.salesperson import match_salesperson
     from graphsync.nav.embedded import EmbeddedNav
 
     assert config.nav.embedded is not None  # the only NAV kind config loading accepts today

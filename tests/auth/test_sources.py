@@ -157,3 +157,13 @@ def test_cache_location_separates_authorities(tmp_path: Path) -> None:
     microsoft = Connections(state_dir=tmp_path).cache_location(config(MICROSOFT, tmp_path))
     assert isinstance(sandbox, CacheLocation) and sandbox.name != microsoft.name
     assert sandbox.file_stem != microsoft.file_stem
+
+
+def test_package_names_load_on_first_use() -> None:
+    import graphsync.auth as auth
+    from graphsync.auth.factory import token_source as direct
+
+    assert auth.token_source is direct
+    assert sorted(auth.__all__) == sorted(auth._WHERE)
+    with pytest.raises(AttributeError):
+        _ = auth.no_such_name
