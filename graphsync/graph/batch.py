@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphsync.errors import GraphError, ThrottledError
+from graphsync.errors import GraphAuthError, GraphError, ThrottledError
 from graphsync.graph.errormap import error_from_response, malformed_response
 from graphsync.graph.session import GraphSession, is_transient
 
@@ -123,6 +123,8 @@ async def send_batch(session: GraphSession, requests: Sequence[BatchRequest]) ->
         if status < 400:
             return _answers_from(payload, requests, "POST", url)
         outer = error_from_response(status, headers, payload, method="POST", url=url)
+    except GraphAuthError:
+        raise  # no token: nothing was sent, and every other request of the mailbox would fail the same way
     except GraphError as exc:
         # No answer, or a success status with a body that is not a batch answer: the items' fate is unknown.
         outer, status = exc, 0
@@ -153,7 +155,9 @@ async def run_batched(
         again: list[BatchRequest] = []
         for req in pending:
             answer = answers[req.id]
-            if answer.ok or not (answer.status == 0 or (answer.error is not None and is_transient(answer.error))):
+            if answer.status == 429:
+                session.note_throttled()
+            if answer.ok or answer.error is None or not is_transient(answer.error):
                 final[req.id] = answer
             else:
                 again.append(req)

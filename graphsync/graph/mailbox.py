@@ -19,7 +19,7 @@ from graphsync.connectors.outlook import (
     WriteOp,
     WriteResult,
 )
-from graphsync.errors import GraphError, NotFoundError
+from graphsync.errors import ConfigError, GraphError, NotFoundError
 from graphsync.graph.batch import BatchRequest, run_batched
 from graphsync.graph.delta import GraphDeltaRound, RoundNotFinishedError
 from graphsync.graph.events import CalendarListingRound, EventScope, Window
@@ -58,6 +58,10 @@ class GraphMailbox:
         rng: random.Random | None = None,
         now: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
+        if upn is None and tokens.app_only:
+            raise ConfigError(
+                file=None, key="mailbox", expected="a user principal name: app-only credentials have no /me", got=None
+            )
         self._upn = upn.lower() if upn else None
         self._options = options or GraphMailboxOptions()
         self._paths = MailboxPaths.for_user(self._upn)

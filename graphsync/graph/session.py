@@ -44,9 +44,14 @@ class _Counter:
         return RequestStats(self.requests, self.batches, self.batched, self.retries, self.throttled)
 
 
+# Failures with no usable answer: nothing arrived, or something that is not Graph's JSON (a proxy's page).
+NO_ANSWER_CODES = frozenset({"noResponse", "malformedResponse"})
+
+
 def is_transient(error: GraphError) -> bool:
-    """Worth trying again: throttled, a transient server fault, or no response at all."""
-    return isinstance(error, ThrottledError) or error.status in TRANSIENT_STATUSES or error.status == 0
+    """Worth trying again: throttled, a transient server fault, or no usable answer at all. A token that
+    could not be had (status 0 too) is not: asking again would not sign anyone in."""
+    return isinstance(error, ThrottledError) or error.status in TRANSIENT_STATUSES or error.code in NO_ANSWER_CODES
 
 
 class GraphSession:

@@ -15,11 +15,13 @@ from graphsync.connectors.outlook import (
     WriteAction,
     WriteOp,
 )
-from graphsync.errors import ContainerChangedError, GraphsyncError, ResyncNeededError
+from graphsync.errors import ConfigError, ContainerChangedError, GraphAuthError, GraphsyncError, ResyncNeededError
 from graphsync.graph import PROPERTY_SET, GraphMailbox
 from graphsync.graph.stamping import TASK_EXTENSION
-from tests.graph.conftest import MailboxFactory
+from tests.graph.conftest import MailboxFactory, Sleeps
 from tests.graph.fake_graph import FakeGraph
+
+KNOWN_IDS = Containers(contact_folder_id="F", todo_list_id="L")
 
 
 def create(kind: ItemKind, key: str, body: dict[str, object], **kw: object) -> WriteOp:
@@ -214,3 +216,35 @@ async def test_event_delta_keeps_tagged_events_and_scopes_out_the_rest(
     by_id = {e.id: e for e in entries}  # type: ignore[attr-defined]
     assert isinstance(by_id[ours.item.id], OutlookItem)
     assert by_id["E-private="] == Removed(ItemKind.EVENT, "E-private=", "changed")
+
+
+class _NoToken:
+    app_only = False
+
+    async def token(self) -> str:
+        raise GraphAuthError("not signed in", code="no_account")
+
+
+class _AppTokens:
+    app_only = True
+
+    async def token(self) -> str:
+        return "test-token"
+
+
+async def test_a_missing_token_surfaces_at_once_without_retries(fake: FakeGraph, sleeps: Sleeps) -> None:
+    box = GraphMailbox(upn=None, client=fake.client(), tokens=_NoToken(), sleep=sleeps)
+    with pytest.raises(GraphAuthError):
+        await box.provision()
+    box = GraphMailbox(upn=None, client=fake.client(), tokens=_NoToken(), sleep=sleeps, known=KNOWN_IDS)
+    with pytest.raises(GraphAuthError):
+        await box.write([create(ItemKind.CONTACT, "CT1", {"displayName": "A"})])
+    assert sleeps == [] and fake.requests == []
+
+
+async def test_app_only_needs_a_user_and_addresses_it(fake: FakeGraph) -> None:
+    with pytest.raises(ConfigError):
+        GraphMailbox(upn=None, client=fake.client(), tokens=_AppTokens())
+    box = GraphMailbox(upn="Anna@Contoso.com", client=fake.client(), tokens=_AppTokens())
+    await box.provision()
+    assert {path for _, path in fake.requests} >= {"/users/anna@contoso.com/contactFolders"}
