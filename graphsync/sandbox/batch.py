@@ -124,6 +124,7 @@ def _item_call(outer: Call, request: dict[str, Any]) -> Call:
 
 
 _ODATA_OPTIONS = {"select", "top", "skip", "filter", "expand", "orderby", "skiptoken", "deltatoken", "count"}
+_NAMED = {"startdatetime": "startDateTime", "enddatetime": "endDateTime"}
 
 
 def normalize_query(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -134,5 +135,8 @@ def normalize_query(pairs: list[tuple[str, str]]) -> dict[str, str]:
             name = "$" + name.lower()
         elif name.startswith("$"):
             name = name.lower()
+        else:
+            # Graph reads parameter names in any case (event-delta.md writes startdatetime).
+            name = _NAMED.get(name.lower(), name)
         out[name] = value
     return out

@@ -33,7 +33,7 @@ from graphsync.sandbox.handling import (
     set_extended_properties,
     touch,
 )
-from graphsync.sandbox.schema import CALENDAR, EVENT, check_body
+from graphsync.sandbox.schema import CALENDAR, EVENT, check_body, normalize_body_type
 from graphsync.sandbox.state import MeetingRequest, MeetingRequestReason
 from graphsync.sandbox.store import Item
 from graphsync.sandbox.timezones import (
@@ -139,6 +139,7 @@ def events(ctx: Ctx, calendar: Item) -> Reply:
         raise method_not_allowed()
     body = ctx.call.body
     props = check_body(EVENT, body)
+    normalize_body_type(props)
     transaction = props.get("transactionId")
     if transaction:
         # A create repeated with the same transactionId returns the first event (event.md, transactionId).
@@ -184,6 +185,7 @@ def one_event(ctx: Ctx, event_id: str, calendar: Item | None = None) -> Reply:
         check_if_match(ctx, item)
         body = ctx.call.body
         props = check_body(EVENT, body)
+        normalize_body_type(props)
         merged = {**item.props, **props}
         times = _event_times(merged) if any(k in props for k in ("start", "end", "isAllDay")) else {}
         before = _addresses(item.props.get("attendees") or [])
@@ -352,7 +354,7 @@ def _attendees(values: Any) -> list[dict[str, Any]]:
             raise bad_request("Each attendee needs an emailAddress with an address.", code="ErrorInvalidRecipients")
         out.append(
             {
-                "type": value.get("type", "required"),
+                "type": str(value.get("type") or "required").lower(),
                 "status": value.get("status") or {"response": "none", "time": _NO_TIME},
                 "emailAddress": {"name": email.get("name") or address, "address": address},
             }

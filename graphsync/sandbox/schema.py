@@ -198,21 +198,21 @@ def check_body(resource: Resource, body: Any) -> dict[str, Any]:
                 "property names that are defined by the type or mark the type as open type.",
                 code="RequestBodyRead",
             )
-        if value is not None:
-            _check_value(resource, name, kind, value)
-        out[name] = value
+        out[name] = value if value is None else _checked(resource, name, kind, value)
     return out
 
 
-def _check_value(resource: Resource, name: str, kind: PropKind, value: Any) -> None:
+def _checked(resource: Resource, name: str, kind: PropKind, value: Any) -> Any:
+    """``value`` if it fits ``kind`` (enum members in their canonical case: Graph reads them in any case)."""
     if isinstance(kind, tuple):
-        if not isinstance(value, str) or value not in kind:
+        canonical = {k.lower(): k for k in kind}.get(value.lower()) if isinstance(value, str) else None
+        if canonical is None:
             raise bad_request(
                 f"Cannot convert the literal '{value}' to the expected type '{resource.odata_type}.{name}'; "
                 f"expected one of: {', '.join(kind)}.",
                 code="RequestBodyRead",
             )
-        return
+        return canonical
     expected = _PYTHON_TYPES[kind]
     wrong_bool = kind == INT and isinstance(value, bool)
     if not isinstance(value, expected) or wrong_bool:
@@ -221,3 +221,11 @@ def _check_value(resource: Resource, name: str, kind: PropKind, value: Any) -> N
             f"expected, got {type(value).__name__}.",
             code="RequestBodyRead",
         )
+    return value
+
+
+def normalize_body_type(props: dict[str, Any]) -> None:
+    """An itemBody's contentType is read in any case ("HTML" in Microsoft's own examples), kept lower-case."""
+    body = props.get("body")
+    if isinstance(body, dict) and isinstance(body.get("contentType"), str):
+        props["body"] = {**body, "contentType": body["contentType"].lower()}

@@ -37,7 +37,7 @@ IMMUTABLE_PREFIX = "AAkAL"
 
 def looks_like_id(text: str) -> bool:
     """Whether ``text`` could be an Outlook id at all (else Graph answers ErrorInvalidIdMalformed)."""
-    return len(text) >= 20 and text.startswith("AA") and all(c.isalnum() or c in "-_=" for c in text)
+    return len(text) >= 16 and all(c.isalnum() or c in "-_=+" for c in text)
 
 
 @dataclass(eq=False, slots=True)

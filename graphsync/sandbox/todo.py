@@ -25,7 +25,7 @@ from graphsync.sandbox.handling import (
     render,
     touch,
 )
-from graphsync.sandbox.schema import LINKED_RESOURCE, TODO_LIST, TODO_TASK, check_body
+from graphsync.sandbox.schema import LINKED_RESOURCE, TODO_LIST, TODO_TASK, check_body, normalize_body_type
 from graphsync.sandbox.store import Item
 from graphsync.sandbox.wire import Reply, bad_request, fail, not_found
 
@@ -97,6 +97,7 @@ def tasks(ctx: Ctx, todo_list: Item) -> Reply:
         raise method_not_allowed()
     body = ctx.call.body
     props = check_body(TODO_TASK, body)
+    normalize_body_type(props)
     linked = [_linked_resource(v) for v in _array(body.get("linkedResources"), "linkedResources")]
     for ext in _array(body.get("extensions"), "extensions"):
         make_extension("todoTask", ext)
@@ -144,6 +145,7 @@ def one_task(ctx: Ctx, item: Item) -> Reply:
         check_if_match(ctx, item)
         body = ctx.call.body
         props = check_body(TODO_TASK, body)
+        normalize_body_type(props)
         for ext in _array(body.get("extensions"), "extensions"):
             make_extension("todoTask", ext)
         now = ctx.now()
