@@ -58,6 +58,9 @@ def render(exc: errors.GraphsyncError) -> str:
         return f"NAV rejected the credentials: {exc.message}"
     if isinstance(exc, errors.NavConnectionError):
         return f"NAV could not be reached: {exc.message}"
+    if isinstance(exc, errors.NavValidationError) and exc.field and exc.field not in exc.message:
+        # NAV's length message does not say which field; on a command line nothing else would.
+        return f"{exc.message} (field: {exc.field})"
     if isinstance(exc, errors.NavError):
         # NAV's own wording, verbatim, as a NAV user would have seen it.
         return exc.message

@@ -181,9 +181,9 @@ def parse_text(table: TableDef, f: FieldDef, text: str, *, today: dt.date) -> ob
 
 def parse_duration(text: str) -> int:
     """``1h30m``, ``90 minutes``, ``2d``, ``45s``, ``250ms`` -> milliseconds. A bare number is refused: the
-    unit would be a guess."""
+    unit would be a guess (only 0 needs none)."""
     raw = text.strip().lower()
-    if not raw:
+    if raw in ("", "0"):
         return 0
     pos, total = 0, 0
     while pos < len(raw):

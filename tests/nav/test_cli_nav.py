@@ -222,6 +222,12 @@ def test_usage_errors_exit_2(company_path: Path, args: tuple[str, ...]) -> None:
     assert _dump(company_path) == before
 
 
+def test_validation_errors_name_the_field(company_path: Path) -> None:
+    result = _nav(company_path, "set", "contact", "CT100006", "Post Code=" + "1" * 21)
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("(field: Post Code)")
+
+
 def test_delete(company_path: Path) -> None:
     result = _nav(company_path, "delete", "contact", "CT100005")
     assert result.exit_code == 0 and "Deleted Contact CT100005." in result.output

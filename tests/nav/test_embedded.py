@@ -363,3 +363,17 @@ def test_a_deleted_and_recreated_key_is_not_reported_deleted(embedded: EmbeddedN
     changes = embedded.changes(NavTable.SALESPERSON, mark)
     assert list(changes.deletions) == []
     assert [r.key for r in changes.records] == [("BC",)]
+
+
+def test_a_refused_insert_uses_no_number(embedded: EmbeddedNav) -> None:
+    with pytest.raises(NavValidationError):
+        embedded.insert(TODO, {"Salesperson Code": "EH"})  # no Date
+    assert embedded.insert(TODO, {"Salesperson Code": "EH", "Date": dt.date(2030, 1, 1)}).key == ("TD000004",)
+
+
+def test_open_or_create(tmp_path: Path, company_path: Path) -> None:
+    made = tmp_path / "demo" / "nav.sqlite"
+    with EmbeddedNav.open_or_create(made) as nav:
+        assert nav.get(CONTACT, ("CT100006",)) is not None
+    with EmbeddedNav.open_or_create(company_path) as nav:
+        assert nav.path == company_path
