@@ -18,6 +18,7 @@ import msal
 import msal.exceptions
 
 from graphsync.auth.cache_store import TokenCacheStore
+from graphsync.auth.log_redaction import redact_library_logs
 from graphsync.auth.msal_http import MsalHttpClient, SignInUnreachable
 from graphsync.auth.scopes import DEFAULT_AUTHORITY_HOST, DELEGATED_SCOPES
 from graphsync.errors import ConfigError, GraphAuthError
@@ -133,6 +134,7 @@ class DelegatedSignIn:
 
     def _application(self) -> PublicClient:
         if self._app is None:
+            redact_library_logs("msal")
             try:
                 self._app = self._app_factory(self._loaded_cache())
             except SignInUnreachable as exc:
@@ -195,6 +197,9 @@ class DelegatedSignIn:
         return self._signed_in(result)
 
     def sign_in_with_browser(self) -> SignedInAccount:
+        import msal.oauth2cli.authcode  # noqa: F401  (its logger must exist before the filter is put on it)
+
+        redact_library_logs("msal")
         result = self._call(lambda a: a.acquire_token_interactive(self.scopes, prompt="select_account"))
         return self._signed_in(result)
 
