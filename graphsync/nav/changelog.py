@@ -10,7 +10,7 @@ deletion, as NAV does).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -57,20 +57,23 @@ class ChangeLog:
         got = self._store.get(schema.CHANGE_LOG_SETUP, SETUP_KEY)
         return bool(got and got[0]["Change Log Activated"])
 
+    def policy(self, table: NavTable, kind: ChangeKind) -> Callable[[int], bool]:
+        """Which fields' changes of this kind are written to the change log, read from the setup once."""
+        if table not in schema.BUSINESS_TABLES or not self.activated():
+            return lambda field_no: False
+        got = self._store.get(schema.CHANGE_LOG_SETUP_TABLE, (int(table),))
+        scope = got[0][_SCOPE_COLUMN[kind]] if got else ""
+        if scope == "All Fields":
+            return lambda field_no: True
+        if scope != "Some Fields":
+            return lambda field_no: False
+        lines = self._store.select(schema.CHANGE_LOG_SETUP_FIELD, {"Table No.": int(table)})
+        logged = frozenset(int(str(row["Field No."])) for row, _ in lines if row[_SCOPE_COLUMN[kind]])
+        return logged.__contains__
+
     def logs(self, table: NavTable, field_no: int, kind: ChangeKind) -> bool:
         """Whether a change of this kind to this field is written to the change log."""
-        if table not in schema.BUSINESS_TABLES or not self.activated():
-            return False
-        got = self._store.get(schema.CHANGE_LOG_SETUP_TABLE, (int(table),))
-        if got is None:
-            return False
-        scope = got[0][_SCOPE_COLUMN[kind]]
-        if scope == "All Fields":
-            return True
-        if scope == "Some Fields":
-            line = self._store.get(schema.CHANGE_LOG_SETUP_FIELD, (int(table), field_no))
-            return bool(line and line[0][_SCOPE_COLUMN[kind]])
-        return False
+        return self.policy(table, kind)(field_no)
 
     def deletions_tracked(self, table: NavTable) -> bool:
         """Deletions of a table can be read back when its first key field's deletion is logged: that field
@@ -100,7 +103,8 @@ class ChangeLog:
                 store.delete(field_table, (int(table), row["Field No."]))
             return
         # Some fields: start from what is logged now, so that other fields keep their setting.
-        logged_now = {f.no for f in tdef.fields if self.logs(table, f.no, ChangeKind.MODIFICATION)}
+        logs = self.policy(table, ChangeKind.MODIFICATION)
+        logged_now = {f.no for f in tdef.fields if logs(f.no)}
         wanted = (logged_now | selected) if enabled else (logged_now - selected)
         for row, _ in store.select(field_table, {"Table No.": int(table)}):
             store.delete(field_table, (int(table), row["Field No."]))
@@ -143,7 +147,8 @@ class ChangeLog:
         """One entry per logged field among ``changes`` (inside the caller's transaction)."""
         t = schema.table_def(table)
         entry = schema.CHANGE_LOG_ENTRY
-        logged = [c for c in changes if self.logs(table, c.field.no, kind)]
+        logs = self.policy(table, kind)
+        logged = [c for c in changes if logs(c.field.no)]
         if not logged:
             return
         last = self._store.conn.execute(f"SELECT MAX({q('Entry No.')}) FROM {q(entry.name)}").fetchone()[0]
@@ -175,19 +180,15 @@ class ChangeLog:
         first = t.field(t.key[0]).no
         seen: set[NavKey] = set()
         last = after
+        where = {"Table No.": int(table), "Type of Change": ChangeKind.DELETION.value, "Field No.": first}
         while True:
-            page = self._store.changed_page(schema.CHANGE_LOG_ENTRY, last, upto, 500)
+            page = self._store.changed_page(schema.CHANGE_LOG_ENTRY, last, upto, 500, where)
             if not page:
                 return
             for row, rv in page:
                 last = rv
-                if (
-                    row["Table No."] == int(table)
-                    and row["Type of Change"] == ChangeKind.DELETION.value
-                    and row["Field No."] == first
-                ):
-                    parts = [str(row["Primary Key Field 1 Value"]), str(row["Primary Key Field 2 Value"])]
-                    key: NavKey = tuple(parts[: len(t.key)])
-                    if key not in seen:
-                        seen.add(key)
-                        yield key
+                parts = [str(row["Primary Key Field 1 Value"]), str(row["Primary Key Field 2 Value"])]
+                key: NavKey = tuple(parts[: len(t.key)])
+                if key not in seen:
+                    seen.add(key)
+                    yield key

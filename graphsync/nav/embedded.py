@@ -29,7 +29,7 @@ from graphsync.errors import NavRefusedError, NavValidationError
 from graphsync.nav import flowfields, schema, texts, triggers
 from graphsync.nav.changelog import ChangeLog
 from graphsync.nav.session import Session, nav_key
-from graphsync.nav.store import Row, Store
+from graphsync.nav.store import Row, Store, remove_company_file
 from graphsync.nav.values import check_value, field_of
 
 PAGE_SIZE = 500
@@ -88,7 +88,7 @@ class EmbeddedNav:
                 load_demo(nav)
             except BaseException:
                 nav.close()
-                path.unlink(missing_ok=True)
+                remove_company_file(path)
                 raise
         return nav
 

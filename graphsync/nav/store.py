@@ -131,9 +131,19 @@ class Store:
             raise NavConnectionError(f"{path} already exists; choose another path or remove the file first")
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode = WAL")
-        store = cls(conn, path)
-        with store.transaction():
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            store = cls(conn, path)
+            store._create_tables(company_name)
+        except BaseException:
+            conn.close()
+            remove_company_file(path)
+            raise
+        return store
+
+    def _create_tables(self, company_name: str) -> None:
+        conn = self.conn
+        with self.transaction():
             conn.execute(f"CREATE TABLE {q('$graphsync')} (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
             conn.executemany(
                 f"INSERT INTO {q('$graphsync')} VALUES (?, ?)",
@@ -153,7 +163,6 @@ class Store:
                 cols.append(f"PRIMARY KEY ({', '.join(q(k) for k in t.key)})")
                 conn.execute(f"CREATE TABLE {q(t.name)} ({', '.join(cols)})")
                 conn.execute(f"CREATE INDEX {q(t.name + '$rv')} ON {q(t.name)} ({q(ROWVERSION)})")
-        return store
 
     def close(self) -> None:
         with self.lock:
@@ -212,14 +221,22 @@ class Store:
         with self.lock:
             return [self._row(t, raw) for raw in self.conn.execute(sql, params).fetchall()]
 
-    def changed_page(self, t: TableDef, after: int, upto: int, size: int) -> list[tuple[Row, int]]:
-        """Up to ``size`` rows with a row version in (after, upto], in row version order."""
+    def changed_page(
+        self, t: TableDef, after: int, upto: int, size: int, where: Mapping[str, object] | None = None
+    ) -> list[tuple[Row, int]]:
+        """Up to ``size`` rows with a row version in (after, upto] (and the given field values), in row
+        version order."""
+        clauses = [f"{q(ROWVERSION)} > ?", f"{q(ROWVERSION)} <= ?"]
+        params: list[object] = [after, upto]
+        for name, value in (where or {}).items():
+            clauses.append(f"{q(name)} = ?")
+            params.append(to_db(t.field(name), value))
         sql = (
-            f"SELECT {self._columns(t)} FROM {q(t.name)} WHERE {q(ROWVERSION)} > ? AND {q(ROWVERSION)} <= ? "
-            f"ORDER BY {q(ROWVERSION)} LIMIT ?"
+            f"SELECT {self._columns(t)} FROM {q(t.name)} WHERE {' AND '.join(clauses)} ORDER BY {q(ROWVERSION)} LIMIT ?"
         )
+        params.append(size)
         with self.lock:
-            return [self._row(t, raw) for raw in self.conn.execute(sql, (after, upto, size)).fetchall()]
+            return [self._row(t, raw) for raw in self.conn.execute(sql, params).fetchall()]
 
     def keys(self, t: TableDef, after: tuple[object, ...] | None, size: int) -> list[tuple[object, ...]]:
         """Up to ``size`` primary keys after ``after``, in key order (keyset paging)."""
@@ -283,6 +300,12 @@ class Store:
         with self.lock:
             row = self.conn.execute(f"SELECT value FROM {q('$graphsync')} WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
+
+
+def remove_company_file(path: Path) -> None:
+    """Remove a company file that could not be completed, with SQLite's journal files."""
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
 
 
 def series_row(series: schema.NumberSeries) -> tuple[str, str, str]:
