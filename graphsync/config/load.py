@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from graphsync.config.entities import parse_entities
 from graphsync.config.model import (
     Config,
     EmbeddedNavConfig,
@@ -59,6 +60,7 @@ def build_config(data: dict[str, Any], *, file: str | None, base: Path) -> Confi
         state=_state(root.table("state"), base),
         sync=_sync(root.table("sync")),
         mailboxes=_mailboxes(root.table("mailboxes")),
+        entities=parse_entities(root.table("entities")),
     )
     root.done()
     return config

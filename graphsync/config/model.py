@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from graphsync.config.entities import EntitiesConfig, default_entities
 from graphsync.config.secrets import SecretRef
 
 
@@ -74,3 +75,5 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     mailboxes: Mapping[str, str] = field(default_factory=dict)
     """Explicit mailbox (user principal name, lower case) -> NAV salesperson code."""
+    entities: EntitiesConfig = field(default_factory=default_entities)
+    """What syncs with what, field by field (`graphsync.config.entities`)."""

@@ -1,0 +1,258 @@
+"""Reading one Outlook item kind and its NAV tables: what changed on either side, with both sides fresh.
+
+For every item touched by a NAV change set, an Outlook delta round or an earlier unfinished run (a
+*dirty* link), both sides are read as they are now, so the planner never has to assume a value. Items
+an incremental run does not touch cost nothing: a run with no changes is one delta round per kind and
+one change read per NAV table, whatever the number of linked items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graphsync.config.entities import EntityName
+from graphsync.connectors.nav import NavConnector, NavRecord, NavTable, Watermark
+from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, OutlookMailbox, Removed
+from graphsync.engine.binding import BoundEntity
+from graphsync.engine.keys import key_text, parse_key
+from graphsync.engine.navside import NavSide
+from graphsync.engine.state import Link, StateStore
+from graphsync.errors import ResyncNeededError
+
+FETCH_CHUNK = 100
+
+
+@dataclass
+class Candidate:
+    """One item to plan: its entity, link, and both sides as they are now (None: absent)."""
+
+    entity: BoundEntity
+    link: Link | None
+    nav_key: str | None
+    record: NavRecord | None
+    in_scope: bool
+    outlook: OutlookItem | None
+
+
+@dataclass
+class GroupRead:
+    kind: ItemKind
+    candidates: list[Candidate] = field(default_factory=list)
+    cursors: dict[str, str] = field(default_factory=dict)
+    """Cursor values to store once everything read here is applied."""
+    resynced: bool = False
+    retries: list[str] = field(default_factory=list)
+    """Retry references read (``nav:<key>``, ``outlook:<id>``); cleared once this read is applied."""
+
+
+def nav_cursor(table: NavTable, kind: ItemKind) -> str:
+    return f"nav:{int(table)}:{kind.value}"
+
+
+def delta_cursor(kind: ItemKind) -> str:
+    return f"delta:{kind.value}"
+
+
+def map_cursor(entity: EntityName) -> str:
+    return f"map:{entity.value}"
+
+
+def new_from_outlook(kind: ItemKind, item: OutlookItem, category: str) -> EntityName | None:
+    """The entity an item a person made in Outlook becomes in NAV. A contact with a given name or surname
+    is a person, otherwise a company; never a salesperson. Events count only when they carry the
+    category (the primary calendar holds everything else too)."""
+    data = item.data
+    if kind is ItemKind.CONTACT:
+        return EntityName.CONT_PERS if (data.get("givenName") or data.get("surname")) else EntityName.CONT_COMP
+    if kind is ItemKind.EVENT:
+        return EntityName.MEETING if category in (data.get("categories") or []) else None
+    return EntityName.TASK
+
+
+class GroupReader:
+    def __init__(
+        self,
+        *,
+        nav: NavConnector,
+        mailbox: OutlookMailbox,
+        store: StateStore,
+        navside: NavSide,
+        category: str,
+    ) -> None:
+        self._nav = nav
+        self._mailbox = mailbox
+        self._store = store
+        self._navside = navside
+        self._category = category
+        self._box = mailbox.mailbox
+
+    async def read(
+        self, kind: ItemKind, entities: Sequence[BoundEntity], *, full: bool, only_pending: bool
+    ) -> GroupRead:
+        result = GroupRead(kind)
+        names = {e.name.value for e in entities}
+        nav_seen: dict[str, NavRecord | None] = {}
+        entries: dict[str, DeltaEntry] = {}
+        full_round = False
+        if not only_pending:
+            self._read_nav(kind, entities, full=full, seen=nav_seen, result=result)
+            full_round = await self._read_delta(kind, full=full, entries=entries, result=result)
+        result.retries = self._store.retries(self._box, kind.value)
+        retry_ids: list[str] = []
+        for ref in result.retries:
+            side, _, value = ref.partition(":")
+            if side == "nav" and value not in nav_seen and (parsed := parse_key(value)):
+                nav_seen[value] = self._nav.get(*parsed)
+            elif side == "outlook" and value not in entries:
+                retry_ids.append(value)
+
+        links_nav = {k: v for k, v in self._store.links_by_nav(self._box, nav_seen).items() if v.entity in names}
+        links_out = {k: v for k, v in self._store.links_by_outlook(self._box, entries).items() if v.entity in names}
+        links: dict[str, Link] = {link.nav_key: link for link in (*links_nav.values(), *links_out.values())}
+        for link in self._store.dirty_links(self._box):
+            if link.entity in names:
+                links[link.nav_key] = link
+        if full_round:
+            for link in self._store.all_links(self._box, entities=names):
+                links.setdefault(link.nav_key, link)
+
+        # Outlook side: what the round did not give in full is fetched (stamps, user fields, confirmations).
+        user_fields = sorted({n for e in entities for n in e.map.user_fields})
+        outlook: dict[str, OutlookItem | None] = {}
+        to_fetch: list[str] = []
+        for item_id, entry in entries.items():
+            if isinstance(entry, Removed) or entry.nav_key is None or (user_fields and entry.user_fields is None):
+                to_fetch.append(item_id)
+            else:
+                outlook[item_id] = entry
+        for link in links.values():
+            if link.outlook_id not in outlook and link.outlook_id not in to_fetch:
+                to_fetch.append(link.outlook_id)
+        to_fetch.extend(i for i in retry_ids if i not in to_fetch and i not in outlook)
+        await self._fetch(kind, to_fetch, user_fields, outlook)
+
+        # NAV side: linked records not in the change set are read now.
+        for link in links.values():
+            if link.nav_key not in nav_seen:
+                parsed = parse_key(link.nav_key)
+                nav_seen[link.nav_key] = self._nav.get(*parsed) if parsed else None
+
+        by_entity = {e.name.value: e for e in entities}
+        paired_outlook: set[str] = set()
+        for link in links.values():
+            record = nav_seen.get(link.nav_key)
+            entity = self._navside.route(entities, record) if record else None
+            in_scope = entity is not None
+            entity = entity or by_entity[link.entity]
+            item = outlook.get(link.outlook_id)
+            paired_outlook.add(link.outlook_id)
+            result.candidates.append(Candidate(entity, link, link.nav_key, record, in_scope, item))
+
+        unlinked_by_key: dict[str, OutlookItem] = {}
+        unstamped: list[OutlookItem] = []
+        for item_id, maybe in outlook.items():
+            if maybe is None or item_id in paired_outlook:
+                continue
+            if self._store.link_by_outlook(self._box, item_id) is not None:
+                continue  # linked to an entity of another kind's group: not ours to plan
+            if maybe.nav_key:
+                unlinked_by_key.setdefault(maybe.nav_key, maybe)
+            else:
+                unstamped.append(maybe)
+
+        for key, record in nav_seen.items():
+            if key in links or record is None:
+                continue
+            entity = self._navside.route(entities, record)
+            if entity is None:
+                continue
+            match = unlinked_by_key.pop(key, None)
+            result.candidates.append(Candidate(entity, None, key, record, True, match))
+
+        for key, item in unlinked_by_key.items():
+            # Stamped by graphsync but not linked: lost state, or a create interrupted before its link.
+            parsed = parse_key(key)
+            record = self._nav.get(*parsed) if parsed else None
+            entity = self._navside.route(entities, record) if record else None
+            if record is None or entity is None or key in links:
+                continue  # its NAV record is gone or out of scope: nothing to pair it with
+            result.candidates.append(Candidate(entity, None, key, record, True, item))
+
+        for item in unstamped:
+            name = new_from_outlook(kind, item, self._category)
+            if name is not None and name.value in by_entity:
+                result.candidates.append(Candidate(by_entity[name.value], None, None, None, True, item))
+        return result
+
+    def _read_nav(
+        self,
+        kind: ItemKind,
+        entities: Sequence[BoundEntity],
+        *,
+        full: bool,
+        seen: dict[str, NavRecord | None],
+        result: GroupRead,
+    ) -> None:
+        for table in sorted({e.table for e in entities}):
+            name = nav_cursor(table, kind)
+            mark = None if full else self._store.cursor(self._box, name)
+            changes = self._nav.changes(table, Watermark(mark) if mark else None)
+            for deletion in changes.deletions:
+                seen[key_text(table, deletion.key)] = None
+            for record in changes.records:
+                seen[key_text(table, record.key)] = record
+            result.cursors[name] = changes.watermark.value
+            if not changes.deletions_tracked:
+                existing = {key_text(table, k) for k in self._nav.keys(table)}
+                names = [e.name.value for e in entities if e.table is table]
+                for link in self._store.all_links(self._box, entities=names):
+                    if link.nav_key not in existing:
+                        seen[link.nav_key] = None
+        if kind is ItemKind.EVENT:
+            # A meeting changes when its attendees do: attendee rows point to their to-do by key.
+            name = nav_cursor(NavTable.ATTENDEE, kind)
+            mark = None if full else self._store.cursor(self._box, name)
+            changes = self._nav.changes(NavTable.ATTENDEE, Watermark(mark) if mark else None)
+            todo_numbers = {str(r.fields.get("To-do No.")) for r in changes.records}
+            todo_numbers |= {d.key[0] for d in changes.deletions}
+            result.cursors[name] = changes.watermark.value
+            for number in sorted(todo_numbers):
+                key = key_text(NavTable.TODO, (number,))
+                if key not in seen:
+                    seen[key] = self._nav.get(NavTable.TODO, (number,))
+
+    async def _read_delta(
+        self, kind: ItemKind, *, full: bool, entries: dict[str, DeltaEntry], result: GroupRead
+    ) -> bool:
+        name = delta_cursor(kind)
+        link = None if full else self._store.cursor(self._box, name)
+        try:
+            return await self._round(kind, link, entries, result)
+        except ResyncNeededError:
+            # The delta link died: a full round, reconciled by NAV key and links, replaces it.
+            entries.clear()
+            result.resynced = True
+            return await self._round(kind, None, entries, result)
+
+    async def _round(self, kind: ItemKind, link: str | None, entries: dict[str, DeltaEntry], result: GroupRead) -> bool:
+        delta = self._mailbox.delta(kind, link)
+        async for page in delta.pages():
+            for entry in page:
+                entries[entry.id] = entry
+        result.cursors[delta_cursor(kind)] = delta.delta_link
+        return delta.full
+
+    async def _fetch(
+        self,
+        kind: ItemKind,
+        ids: list[str],
+        user_fields: Sequence[str],
+        into: dict[str, OutlookItem | None],
+    ) -> None:
+        for start in range(0, len(ids), FETCH_CHUNK):
+            chunk = ids[start : start + FETCH_CHUNK]
+            for item_id, item in zip(
+                chunk, await self._mailbox.get_many(kind, chunk, user_fields=user_fields), strict=True
+            ):
+                into[item_id] = item

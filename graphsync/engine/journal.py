@@ -1,0 +1,125 @@
+"""Crash recovery: creates that were journaled but whose outcome was never recorded.
+
+Before creating an item, the engine writes a journal entry; after recording the link it deletes it. An
+entry still there when a run starts means the process died in between, and the create may or may not
+have happened. It is looked for rather than repeated: on the Outlook side by the NAV key stamped on the
+item (`OutlookMailbox.find_by_nav_key`), on the NAV side by the values that were inserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from graphsync.config.entities import EntityName
+from graphsync.connectors.nav import NavConnector, NavRecord
+from graphsync.connectors.outlook import OutlookMailbox
+from graphsync.engine.binding import BoundEntity
+from graphsync.engine.keys import key_text
+from graphsync.engine.navside import NavSide
+from graphsync.engine.state import JournalEntry, Link, StateStore
+
+TARGET_OUTLOOK = "outlook"
+TARGET_NAV = "nav"
+
+
+def insert_values(entity: BoundEntity, changes: Mapping[str, str], owner: str) -> dict[str, object]:
+    """The NAV values a create from Outlook inserts: the mapped values, and what makes the record belong
+    to its entity (Type, the owner's Salesperson Code) where the mapped values leave it blank."""
+    values = entity.map.nav_values(changes)
+    for name, value in entity.insert_defaults(owner).items():
+        if values.get(name) in (None, ""):
+            values[name] = value
+    return values
+
+
+def base_after_nav_insert(
+    entity: BoundEntity, base: Mapping[str, str | None], record: NavRecord, navside: NavSide
+) -> dict[str, str | None]:
+    """The base for a record created from Outlook: what was written, and NAV's own values for the fields
+    Outlook does not write (computed, read-only), so those are not mistaken for Outlook edits later."""
+    nav_norm = entity.map.nav_norm(navside.values(entity, record))
+    result = dict(base)
+    for f in entity.map.fields:
+        if not f.to_nav:
+            result[f.id] = nav_norm[f.id]
+    return result
+
+
+class JournalRecovery:
+    def __init__(
+        self,
+        *,
+        nav: NavConnector,
+        mailbox: OutlookMailbox,
+        store: StateStore,
+        navside: NavSide,
+        entities: Mapping[EntityName, BoundEntity],
+        owner: str,
+    ) -> None:
+        self._nav = nav
+        self._mailbox = mailbox
+        self._store = store
+        self._navside = navside
+        self._entities = entities
+        self._owner = owner
+        self._box = mailbox.mailbox
+
+    async def recover(self) -> int:
+        """Settle every pending entry; returns how many creates were found done (and are now linked)."""
+        found = 0
+        for entry in self._store.journal_pending(self._box):
+            entity = self._entities.get(EntityName(entry.entity))
+            if entity is None:
+                continue  # an entity not in this run: its entry waits for a run that includes it
+            if entry.target == TARGET_OUTLOOK:
+                found += await self._outlook(entry, entity)
+            else:
+                found += self._nav_side(entry, entity)
+        return found
+
+    async def _outlook(self, entry: JournalEntry, entity: BoundEntity) -> int:
+        assert entry.nav_key is not None
+        item = await self._mailbox.find_by_nav_key(entity.kind, entry.nav_key, user_fields=entity.map.user_fields)
+        with self._store.transaction():
+            if item is not None and self._store.link_by_nav(self._box, entry.nav_key) is None:
+                self._store.save_link(
+                    Link(
+                        mailbox=self._box,
+                        entity=entity.name.value,
+                        nav_key=entry.nav_key,
+                        outlook_id=item.id,
+                        base=dict(entry.payload.get("base") or {}),
+                        outlook_version=item.version,
+                        dirty=True,
+                    )
+                )
+            self._store.journal_done(entry.id)
+        return int(item is not None)
+
+    def _nav_side(self, entry: JournalEntry, entity: BoundEntity) -> int:
+        assert entry.outlook_id is not None
+        changes: dict[str, str] = dict(entry.payload.get("changes") or {})
+        values = insert_values(entity, changes, self._owner)
+        where = {k: v for k, v in values.items() if isinstance(v, str) and v}
+        candidates: list[NavRecord] = []
+        for record in self._nav.find(entity.table, where):
+            if self._store.link_by_nav(self._box, key_text(entity.table, record.key)) is None:
+                candidates.append(record)
+        match = candidates[-1] if candidates else None
+        with self._store.transaction():
+            if match is not None and self._store.link_by_outlook(self._box, entry.outlook_id) is None:
+                base = base_after_nav_insert(entity, dict(entry.payload.get("base") or {}), match, self._navside)
+                self._store.save_link(
+                    Link(
+                        mailbox=self._box,
+                        entity=entity.name.value,
+                        nav_key=key_text(entity.table, match.key),
+                        outlook_id=entry.outlook_id,
+                        base=base,
+                        nav_etag=match.etag,
+                        dirty=True,
+                        stamped=False,
+                    )
+                )
+            self._store.journal_done(entry.id)
+        return int(match is not None)

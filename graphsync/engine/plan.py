@@ -1,0 +1,235 @@
+"""The planner: what must happen to one NAV record and its Outlook item. Pure: no I/O, no clock.
+
+Three-way, per field, on normalised values: the value last synced (the *base*), NAV's value now and
+Outlook's value now. A side whose value differs from the base changed; a change on one side is copied to
+the other; the same change on both is nothing; different changes on both are a conflict on that field
+only, settled by the entity's policy (or a person's resolution), while the other fields still merge.
+Echoes of graphsync's own writes and server-side churn normalise to the base, so they are never edits.
+
+A base value of None means "unknown": the link was rebuilt without history (lost state, a journal
+recovery without values), so any difference is treated as a change on both sides. A field missing from
+the base entirely was added to the map since the item was linked: NAV's value is pushed (or Outlook's,
+for an Outlook -> NAV entity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from graphsync.config.entities import ConflictPolicy, DeletePolicy, Direction
+
+Values = Mapping[str, str]
+Base = Mapping[str, str | None]
+
+
+class Side(Enum):
+    NAV = "nav"
+    OUTLOOK = "outlook"
+
+
+class Op(Enum):
+    NONE = "none"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str | None
+    new: str
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    field: str
+    base: str | None
+    nav: str
+    outlook: str
+
+
+@dataclass(frozen=True)
+class SidePlan:
+    op: Op = Op.NONE
+    changes: tuple[FieldChange, ...] = ()
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {c.field: c.new for c in self.changes}
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    id: str
+    to_nav: bool = True
+    """False for fields read-only in NAV and computed fields: Outlook's value is never written to NAV."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """An entity's policies as the planner needs them."""
+
+    fields: tuple[FieldRule, ...]
+    direction: Direction = Direction.BIDIRECTIONAL
+    conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
+    delete_policy: DeletePolicy = DeletePolicy.DELETE
+
+    @property
+    def to_outlook(self) -> bool:
+        return self.direction is not Direction.OUTLOOK_TO_NAV
+
+    @property
+    def to_nav(self) -> bool:
+        return self.direction is not Direction.NAV_TO_OUTLOOK
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """What is known about one item. ``nav``/``outlook`` None: absent (deleted, or never existed)."""
+
+    linked: bool
+    base: Base | None = None
+    nav: Values | None = None
+    outlook: Values | None = None
+    nav_in_scope: bool = True
+    """False when the NAV record exists but no longer matches the entity's condition."""
+    resolution: Side | None = None
+    """A person's decision for this item's conflicting fields."""
+
+
+@dataclass(frozen=True)
+class ItemPlan:
+    nav: SidePlan = field(default_factory=SidePlan)
+    outlook: SidePlan = field(default_factory=SidePlan)
+    conflicts: tuple[FieldConflict, ...] = ()
+    base: Base | None = None
+    """The base to record once the writes succeed; None: the link is dropped (or never made)."""
+    link: bool = False
+    """Whether a link exists (or is made) after this plan."""
+
+    @property
+    def is_noop(self) -> bool:
+        return self.nav.op is Op.NONE and self.outlook.op is Op.NONE and not self.conflicts
+
+    @property
+    def deletes(self) -> bool:
+        return Op.DELETE in (self.nav.op, self.outlook.op)
+
+
+def _create(values: Values, rules: Rules, *, for_nav: bool) -> SidePlan:
+    writable = {f.id for f in rules.fields if f.to_nav} if for_nav else {f.id for f in rules.fields}
+    return SidePlan(Op.CREATE, tuple(FieldChange(k, None, v) for k, v in values.items() if k in writable))
+
+
+def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
+    """The plan for one item (see the module docstring for the rules)."""
+    nav, outlook = state.nav, state.outlook
+    if not state.linked:
+        if nav is not None and not state.nav_in_scope:
+            return ItemPlan()
+        if nav is not None and outlook is not None:
+            return _merge(rules, state, nav, outlook, {f.id: None for f in rules.fields})
+        if nav is not None:
+            if not rules.to_outlook:
+                return ItemPlan()
+            return ItemPlan(outlook=_create(nav, rules, for_nav=False), base=dict(nav), link=True)
+        if outlook is not None:
+            if not rules.to_nav:
+                return ItemPlan()
+            return ItemPlan(nav=_create(outlook, rules, for_nav=True), base=dict(outlook), link=True)
+        return ItemPlan()
+
+    nav_gone = nav is None or not state.nav_in_scope
+    if nav_gone and outlook is None:
+        return ItemPlan()
+    if nav_gone:
+        assert outlook is not None
+        policy = rules.delete_policy
+        if nav is not None:
+            # Out of scope (condition no longer met): the NAV record lives on, so it is never re-created.
+            policy = DeletePolicy.DELETE if policy is DeletePolicy.DELETE else DeletePolicy.UNLINK
+        if policy is DeletePolicy.DELETE and rules.to_outlook:
+            return ItemPlan(outlook=SidePlan(Op.DELETE))
+        if policy is DeletePolicy.NEVER and rules.to_nav:
+            return ItemPlan(nav=_create(outlook, rules, for_nav=True), base=dict(outlook), link=True)
+        return ItemPlan()
+    assert nav is not None
+    if outlook is None:
+        if rules.delete_policy is DeletePolicy.DELETE and rules.to_nav:
+            return ItemPlan(nav=SidePlan(Op.DELETE))
+        if rules.delete_policy is DeletePolicy.NEVER and rules.to_outlook:
+            return ItemPlan(outlook=_create(nav, rules, for_nav=False), base=dict(nav), link=True)
+        return ItemPlan()
+    return _merge(rules, state, nav, outlook, state.base or {})
+
+
+def _merge(rules: Rules, state: ItemState, nav: Values, outlook: Values, base: Base) -> ItemPlan:
+    to_nav: list[FieldChange] = []
+    to_outlook: list[FieldChange] = []
+    conflicts: list[FieldConflict] = []
+    new_base: dict[str, str | None] = {}
+    for rule in rules.fields:
+        n, o = nav.get(rule.id, ""), outlook.get(rule.id, "")
+        can_out = rules.to_outlook
+        can_nav = rules.to_nav and rule.to_nav
+        if n == o:
+            new_base[rule.id] = n
+            continue
+        if rule.id not in base:
+            # A field added to the map since the item was linked: the entity's source side gives the value.
+            if can_nav and not rules.to_outlook:
+                to_nav.append(FieldChange(rule.id, n, o))
+                new_base[rule.id] = o
+            elif can_out:
+                to_outlook.append(FieldChange(rule.id, o, n))
+                new_base[rule.id] = n
+            else:
+                new_base[rule.id] = None
+            continue
+        b = base[rule.id]
+        nav_changed = b is None or n != b
+        outlook_changed = b is None or o != b
+        new_base[rule.id] = b
+        winner: Side | None = None
+        if nav_changed and outlook_changed:
+            if can_out and can_nav:
+                winner = (
+                    state.resolution
+                    or {
+                        ConflictPolicy.NAV_WINS: Side.NAV,
+                        ConflictPolicy.OUTLOOK_WINS: Side.OUTLOOK,
+                        ConflictPolicy.MANUAL: None,
+                    }[rules.conflict_policy]
+                )
+                if winner is None:
+                    conflicts.append(FieldConflict(rule.id, b, n, o))
+                    continue
+            elif can_out:
+                winner = Side.NAV
+            elif can_nav:
+                winner = Side.OUTLOOK
+        elif nav_changed and can_out:
+            winner = Side.NAV
+        elif outlook_changed and can_nav:
+            winner = Side.OUTLOOK
+        if winner is Side.NAV:
+            to_outlook.append(FieldChange(rule.id, o, n))
+            new_base[rule.id] = n
+        elif winner is Side.OUTLOOK:
+            to_nav.append(FieldChange(rule.id, n, o))
+            new_base[rule.id] = o
+    known = {f.id for f in rules.fields}
+    if rules.to_outlook:
+        for gone in sorted(k for k in base if k not in known and k.startswith("user:")):
+            # A user-defined field removed from the map: its value leaves the Outlook item too.
+            to_outlook.append(FieldChange(gone, base[gone], ""))
+    return ItemPlan(
+        nav=SidePlan(Op.UPDATE, tuple(to_nav)) if to_nav else SidePlan(),
+        outlook=SidePlan(Op.UPDATE, tuple(to_outlook)) if to_outlook else SidePlan(),
+        conflicts=tuple(conflicts),
+        base=new_base,
+        link=True,
+    )

@@ -1,0 +1,92 @@
+"""What a run was asked to do and what it did: options in, report out (frozen values)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from graphsync.config.entities import EntityName
+from graphsync.engine.plan import ItemPlan
+
+
+class Phase:
+    READ = "read"
+    PLAN = "plan"
+    APPLY = "apply"
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    phase: str
+    """`Phase.READ`, `Phase.PLAN` or `Phase.APPLY`."""
+    kind: str
+    """The Outlook item kind being worked on (``contact``, ``event``, ``task``)."""
+    done: int
+    total: int | None = None
+
+
+class Progress(Protocol):
+    """Called as a run advances (a CLI draws a progress bar with it). Must not raise."""
+
+    def __call__(self, event: ProgressEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    salesperson_code: str
+    """The NAV salesperson the mailbox belongs to (``@owner`` in conditions; new to-dos are theirs)."""
+    time_zone: str = "UTC"
+    dry_run: bool = False
+    """Plan only: nothing is written to NAV, Outlook or the state store."""
+    full: bool = False
+    """Ignore delta links and watermarks: read everything and reconcile by NAV key."""
+    allow_mass_delete: bool = False
+    entities: frozenset[EntityName] | None = None
+    """Only these entities (None: every enabled one). A partial run never advances shared cursors."""
+    mass_delete_share: float = 0.2
+    mass_delete_min: int = 10
+    only_pending: bool = False
+    """Read no changes: only re-examine items waiting for it (resolved conflicts, failed writes)."""
+    batch_size: int = 100
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    entity: EntityName
+    nav_key: str | None
+    outlook_id: str | None
+    title: str
+    """Something a person recognises the item by (name, subject)."""
+    plan: ItemPlan
+
+
+@dataclass(frozen=True)
+class ItemError:
+    entity: EntityName
+    nav_key: str | None
+    outlook_id: str | None
+    error: str
+    """The exception class name (``NavRefusedError``)."""
+    message: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    mailbox: str
+    dry_run: bool
+    run_id: int | None
+    items: tuple[PlannedItem, ...]
+    """Every item something was (or, in a dry run, would be) done to, or that is in conflict."""
+    errors: tuple[ItemError, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> tuple[PlannedItem, ...]:
+        return tuple(i for i in self.items if i.plan.conflicts)
+
+    @property
+    def ok(self) -> bool:
+        """No item errors and no open conflicts (the CLI's exit code 0)."""
+        return not self.errors and not self.conflicts

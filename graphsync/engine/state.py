@@ -1,0 +1,609 @@
+"""The state store: everything graphsync remembers between runs, per mailbox.
+
+Links (NAV key <-> Outlook id, with the last synced normalised value of every field, the Outlook version
+and the NAV ETag), cursors (delta links, NAV watermarks, field-map fingerprints), the write journal that
+makes an interrupted create findable again, conflicts with their field-by-field details and resolutions,
+run history with per-item errors, and the per-mailbox lock.
+
+SQLAlchemy Core over SQLite by default; any SQLAlchemy URL (``postgresql+psycopg://...``) works too, which
+is what multi-worker tenant runs need. The schema is versioned: `MIGRATIONS` lists the steps in order and
+opening a store applies the missing ones; a store written by a newer graphsync is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from graphsync.errors import LockHeldError, StateError
+
+metadata = sa.MetaData()
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.String(40), nullable=False),
+)
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("nav_key", sa.String(250), primary_key=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("outlook_id", sa.String(500), nullable=False),
+    sa.Column("base", sa.Text, nullable=False),
+    sa.Column("outlook_version", sa.String(200)),
+    sa.Column("nav_etag", sa.String(200)),
+    sa.Column("dirty", sa.Boolean, nullable=False, default=False),
+    sa.Column("stamped", sa.Boolean, nullable=False, default=True),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Index("ix_links_outlook", "mailbox", "outlook_id"),
+    sa.Index("ix_links_dirty", "mailbox", "dirty"),
+    sa.Index("ix_links_entity", "mailbox", "entity"),
+)
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+journal = sa.Table(
+    "journal",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mailbox", sa.String(320), nullable=False, index=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("target", sa.String(10), nullable=False),
+    sa.Column("nav_key", sa.String(250)),
+    sa.Column("outlook_id", sa.String(500)),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("nav_key", sa.String(250), primary_key=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("outlook_id", sa.String(500), nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),
+    sa.Column("resolution", sa.String(10)),
+    sa.Column("detected_at", sa.String(40), nullable=False),
+)
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mailbox", sa.String(320), nullable=False, index=True),
+    sa.Column("started_at", sa.String(40), nullable=False),
+    sa.Column("finished_at", sa.String(40)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("counts", sa.Text, nullable=False, default="{}"),
+)
+item_errors = sa.Table(
+    "item_errors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, nullable=False, index=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("nav_key", sa.String(250)),
+    sa.Column("outlook_id", sa.String(500)),
+    sa.Column("error", sa.String(100), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+)
+retries = sa.Table(
+    "retries",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("ref", sa.String(600), primary_key=True),
+    sa.Column("added_at", sa.String(40), nullable=False),
+)
+locks = sa.Table(
+    "locks",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("holder", sa.String(300), nullable=False),
+    sa.Column("acquired_at", sa.String(40), nullable=False),
+)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[links, cursors, journal, conflicts, runs, item_errors, retries, locks])
+
+
+MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1,)
+"""Schema steps, in order; a store's version is the number of steps applied. Append, never edit."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Link:
+    mailbox: str
+    entity: str
+    nav_key: str
+    outlook_id: str
+    base: Mapping[str, str | None]
+    outlook_version: str | None = None
+    nav_etag: str | None = None
+    dirty: bool = False
+    """The item must be re-read on both sides next run (a write failed, a conflict waits, a resolution)."""
+    stamped: bool = True
+    """False until the Outlook item carries the NAV key (items created in Outlook get it after NAV's insert)."""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    entity: str
+    target: str
+    """Which side the interrupted create was writing to: "outlook" or "nav"."""
+    nav_key: str | None
+    outlook_id: str | None
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ConflictRecord:
+    mailbox: str
+    entity: str
+    nav_key: str
+    outlook_id: str
+    fields: tuple[Mapping[str, str | None], ...]
+    """One mapping per conflicting field: ``field``, ``base``, ``nav``, ``outlook``."""
+    resolution: str | None
+    detected_at: str
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    mailbox: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    dry_run: bool
+    counts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ItemErrorRecord:
+    run_id: int
+    entity: str
+    nav_key: str | None
+    outlook_id: str | None
+    error: str
+    message: str
+
+
+def _url(url_or_path: str | Path) -> str:
+    text = str(url_or_path)
+    return text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
+
+
+class StateStore:
+    """Open (creating or migrating) the store at a path or SQLAlchemy URL. StateError when it is unusable."""
+
+    def __init__(self, url_or_path: str | Path) -> None:
+        self.location = str(url_or_path)
+        url = _url(url_or_path)
+        try:
+            self._engine = sa.create_engine(url)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+            raise StateError(path=self.location, reason=f"not a usable database URL ({exc})") from None
+        if self._engine.dialect.name == "sqlite":
+            sa.event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._tx: Connection | None = None
+        try:
+            self._migrate()
+        except sa.exc.DatabaseError as exc:
+            self._engine.dispose()
+            raise StateError(path=self.location, reason=f"not a graphsync state store ({exc.orig})") from None
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _migrate(self) -> None:
+        with self._engine.begin() as conn:
+            schema_migrations.create(conn, checkfirst=True)
+            version = conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar() or 0
+            if version > SCHEMA_VERSION:
+                raise StateError(
+                    path=self.location,
+                    reason=f"schema version {version} was written by a newer graphsync "
+                    f"(this one knows {SCHEMA_VERSION}); upgrade graphsync",
+                )
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[number - 1](conn)
+                conn.execute(schema_migrations.insert().values(version=number, applied_at=_now()))
+
+    @property
+    def schema_version(self) -> int:
+        with self._conn() as conn:
+            return int(conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar() or 0)
+
+    @contextmanager
+    def _conn(self) -> Iterator[Connection]:
+        if self._tx is not None:
+            yield self._tx
+            return
+        with self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes into one transaction (all or nothing, and one disk flush)."""
+        if self._tx is not None:
+            yield
+            return
+        with self._engine.begin() as conn:
+            self._tx = conn
+            try:
+                yield
+            finally:
+                self._tx = None
+
+    # ------------------------------------------------------------------ lock
+
+    def acquire_lock(self, mailbox: str, holder: str | None = None) -> str:
+        """Take the mailbox's lock; LockHeldError when a live run holds it. Returns the holder id to release."""
+        me = holder or f"pid {os.getpid()} on {socket.gethostname()}"
+        with self._conn() as conn:
+            row = conn.execute(sa.select(locks.c.holder).where(locks.c.mailbox == mailbox)).first()
+            if row is not None and not _holder_is_gone(row.holder):
+                raise LockHeldError(mailbox=mailbox, holder=row.holder)
+            if row is not None:
+                conn.execute(locks.delete().where(locks.c.mailbox == mailbox, locks.c.holder == row.holder))
+            try:
+                conn.execute(locks.insert().values(mailbox=mailbox, holder=me, acquired_at=_now()))
+            except sa.exc.IntegrityError:
+                current = conn.execute(sa.select(locks.c.holder).where(locks.c.mailbox == mailbox)).scalar()
+                raise LockHeldError(mailbox=mailbox, holder=str(current)) from None
+        return me
+
+    def release_lock(self, mailbox: str, holder: str) -> None:
+        with self._conn() as conn:
+            conn.execute(locks.delete().where(locks.c.mailbox == mailbox, locks.c.holder == holder))
+
+    @contextmanager
+    def lock(self, mailbox: str) -> Iterator[str]:
+        holder = self.acquire_lock(mailbox)
+        try:
+            yield holder
+        finally:
+            self.release_lock(mailbox, holder)
+
+    # ------------------------------------------------------------------ links
+
+    @staticmethod
+    def _link(row: Any) -> Link:
+        return Link(
+            mailbox=row.mailbox,
+            entity=row.entity,
+            nav_key=row.nav_key,
+            outlook_id=row.outlook_id,
+            base=json.loads(row.base),
+            outlook_version=row.outlook_version,
+            nav_etag=row.nav_etag,
+            dirty=bool(row.dirty),
+            stamped=bool(row.stamped),
+        )
+
+    def links_by_nav(self, mailbox: str, keys: Iterable[str]) -> dict[str, Link]:
+        return self._links_where(mailbox, links.c.nav_key, keys, lambda link: link.nav_key)
+
+    def links_by_outlook(self, mailbox: str, ids: Iterable[str]) -> dict[str, Link]:
+        return self._links_where(mailbox, links.c.outlook_id, ids, lambda link: link.outlook_id)
+
+    def _links_where(
+        self, mailbox: str, column: sa.Column[str], values: Iterable[str], key: Callable[[Link], str]
+    ) -> dict[str, Link]:
+        wanted = list(dict.fromkeys(values))
+        result: dict[str, Link] = {}
+        with self._conn() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = conn.execute(sa.select(links).where(links.c.mailbox == mailbox, column.in_(chunk)))
+                for row in rows:
+                    link = self._link(row)
+                    result[key(link)] = link
+        return result
+
+    def link_by_nav(self, mailbox: str, nav_key: str) -> Link | None:
+        return self.links_by_nav(mailbox, [nav_key]).get(nav_key)
+
+    def link_by_outlook(self, mailbox: str, outlook_id: str) -> Link | None:
+        return self.links_by_outlook(mailbox, [outlook_id]).get(outlook_id)
+
+    def all_links(self, mailbox: str, *, entities: Iterable[str] | None = None) -> list[Link]:
+        query = sa.select(links).where(links.c.mailbox == mailbox)
+        if entities is not None:
+            query = query.where(links.c.entity.in_(list(entities)))
+        with self._conn() as conn:
+            return [self._link(r) for r in conn.execute(query)]
+
+    def dirty_links(self, mailbox: str) -> list[Link]:
+        with self._conn() as conn:
+            rows = conn.execute(
+                sa.select(links).where(links.c.mailbox == mailbox, sa.or_(links.c.dirty, sa.not_(links.c.stamped)))
+            )
+            return [self._link(r) for r in rows]
+
+    def count_links(self, mailbox: str) -> dict[str, int]:
+        with self._conn() as conn:
+            rows = conn.execute(
+                sa.select(links.c.entity, sa.func.count()).where(links.c.mailbox == mailbox).group_by(links.c.entity)
+            )
+            return {r[0]: int(r[1]) for r in rows}
+
+    def save_links(self, items: Iterable[Link]) -> None:
+        with self._conn() as conn:
+            for link in items:
+                values = {
+                    "entity": link.entity,
+                    "outlook_id": link.outlook_id,
+                    "base": json.dumps(link.base, sort_keys=True),
+                    "outlook_version": link.outlook_version,
+                    "nav_etag": link.nav_etag,
+                    "dirty": link.dirty,
+                    "stamped": link.stamped,
+                    "updated_at": _now(),
+                }
+                done = conn.execute(
+                    links.update()
+                    .where(links.c.mailbox == link.mailbox, links.c.nav_key == link.nav_key)
+                    .values(**values)
+                )
+                if done.rowcount == 0:
+                    conn.execute(links.insert().values(mailbox=link.mailbox, nav_key=link.nav_key, **values))
+
+    def save_link(self, link: Link) -> None:
+        self.save_links([link])
+
+    def drop_link(self, mailbox: str, nav_key: str) -> None:
+        with self._conn() as conn:
+            conn.execute(links.delete().where(links.c.mailbox == mailbox, links.c.nav_key == nav_key))
+            conn.execute(conflicts.delete().where(conflicts.c.mailbox == mailbox, conflicts.c.nav_key == nav_key))
+
+    def mark_dirty(self, mailbox: str, nav_key: str) -> None:
+        with self._conn() as conn:
+            conn.execute(
+                links.update().where(links.c.mailbox == mailbox, links.c.nav_key == nav_key).values(dirty=True)
+            )
+
+    # ------------------------------------------------------------------ cursors
+
+    def cursor(self, mailbox: str, name: str) -> str | None:
+        with self._conn() as conn:
+            value = conn.execute(
+                sa.select(cursors.c.value).where(cursors.c.mailbox == mailbox, cursors.c.name == name)
+            ).scalar()
+            return None if value is None else str(value)
+
+    def set_cursor(self, mailbox: str, name: str, value: str | None) -> None:
+        with self._conn() as conn:
+            conn.execute(cursors.delete().where(cursors.c.mailbox == mailbox, cursors.c.name == name))
+            if value is not None:
+                conn.execute(cursors.insert().values(mailbox=mailbox, name=name, value=value))
+
+    # ------------------------------------------------------------------ retries
+
+    def add_retry(self, mailbox: str, kind: str, ref: str) -> None:
+        """Remember an unlinked item whose write failed (``nav:<key>`` or ``outlook:<id>``): cursors move on,
+        so the next run must look at it again by itself."""
+        with self._conn() as conn:
+            conn.execute(
+                retries.delete().where(retries.c.mailbox == mailbox, retries.c.kind == kind, retries.c.ref == ref)
+            )
+            conn.execute(retries.insert().values(mailbox=mailbox, kind=kind, ref=ref, added_at=_now()))
+
+    def retries(self, mailbox: str, kind: str) -> list[str]:
+        with self._conn() as conn:
+            rows = conn.execute(
+                sa.select(retries.c.ref)
+                .where(retries.c.mailbox == mailbox, retries.c.kind == kind)
+                .order_by(retries.c.ref)
+            )
+            return [r[0] for r in rows]
+
+    def clear_retries(self, mailbox: str, kind: str, refs: Iterable[str]) -> None:
+        with self._conn() as conn:
+            for ref in refs:
+                conn.execute(
+                    retries.delete().where(retries.c.mailbox == mailbox, retries.c.kind == kind, retries.c.ref == ref)
+                )
+
+    # ------------------------------------------------------------------ journal
+
+    def journal_add(
+        self,
+        mailbox: str,
+        *,
+        entity: str,
+        target: str,
+        nav_key: str | None,
+        outlook_id: str | None,
+        payload: Mapping[str, Any],
+    ) -> int:
+        with self._conn() as conn:
+            result = conn.execute(
+                journal.insert().values(
+                    mailbox=mailbox,
+                    entity=entity,
+                    target=target,
+                    nav_key=nav_key,
+                    outlook_id=outlook_id,
+                    payload=json.dumps(payload, default=str, sort_keys=True),
+                    created_at=_now(),
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def journal_pending(self, mailbox: str) -> list[JournalEntry]:
+        with self._conn() as conn:
+            rows = conn.execute(sa.select(journal).where(journal.c.mailbox == mailbox).order_by(journal.c.id))
+            return [
+                JournalEntry(r.id, r.entity, r.target, r.nav_key, r.outlook_id, json.loads(r.payload)) for r in rows
+            ]
+
+    def journal_done(self, entry_id: int) -> None:
+        with self._conn() as conn:
+            conn.execute(journal.delete().where(journal.c.id == entry_id))
+
+    # ------------------------------------------------------------------ conflicts
+
+    def save_conflict(
+        self, mailbox: str, *, entity: str, nav_key: str, outlook_id: str, fields: Sequence[Mapping[str, str | None]]
+    ) -> None:
+        """Record (or refresh) an item's open conflict; a resolution already given is kept."""
+        with self._conn() as conn:
+            text = json.dumps(list(fields), sort_keys=True)
+            done = conn.execute(
+                conflicts.update()
+                .where(conflicts.c.mailbox == mailbox, conflicts.c.nav_key == nav_key)
+                .values(entity=entity, outlook_id=outlook_id, fields=text)
+            )
+            if done.rowcount == 0:
+                conn.execute(
+                    conflicts.insert().values(
+                        mailbox=mailbox,
+                        nav_key=nav_key,
+                        entity=entity,
+                        outlook_id=outlook_id,
+                        fields=text,
+                        detected_at=_now(),
+                    )
+                )
+
+    def clear_conflict(self, mailbox: str, nav_key: str) -> None:
+        with self._conn() as conn:
+            conn.execute(conflicts.delete().where(conflicts.c.mailbox == mailbox, conflicts.c.nav_key == nav_key))
+
+    def conflicts(self, mailbox: str, *, nav_key: str | None = None) -> list[ConflictRecord]:
+        query = sa.select(conflicts).where(conflicts.c.mailbox == mailbox).order_by(conflicts.c.nav_key)
+        if nav_key is not None:
+            query = query.where(conflicts.c.nav_key == nav_key)
+        with self._conn() as conn:
+            return [
+                ConflictRecord(
+                    r.mailbox,
+                    r.entity,
+                    r.nav_key,
+                    r.outlook_id,
+                    tuple(json.loads(r.fields)),
+                    r.resolution,
+                    r.detected_at,
+                )
+                for r in conn.execute(query)
+            ]
+
+    def set_resolution(self, mailbox: str, nav_keys: Sequence[str], resolution: str) -> None:
+        """Record a resolution and mark the items for re-reading, so the next run applies it."""
+        with self._conn() as conn:
+            for key in nav_keys:
+                conn.execute(
+                    conflicts.update()
+                    .where(conflicts.c.mailbox == mailbox, conflicts.c.nav_key == key)
+                    .values(resolution=resolution)
+                )
+                conn.execute(
+                    links.update().where(links.c.mailbox == mailbox, links.c.nav_key == key).values(dirty=True)
+                )
+
+    # ------------------------------------------------------------------ runs
+
+    def begin_run(self, mailbox: str, *, dry_run: bool) -> int:
+        with self._conn() as conn:
+            key = conn.execute(
+                runs.insert().values(mailbox=mailbox, started_at=_now(), status="running", dry_run=dry_run, counts="{}")
+            ).inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_run(self, run_id: int, *, status: str, counts: Mapping[str, Any]) -> None:
+        with self._conn() as conn:
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(finished_at=_now(), status=status, counts=json.dumps(counts, sort_keys=True))
+            )
+
+    def add_item_error(
+        self, run_id: int, *, entity: str, nav_key: str | None, outlook_id: str | None, error: str, message: str
+    ) -> None:
+        with self._conn() as conn:
+            conn.execute(
+                item_errors.insert().values(
+                    run_id=run_id, entity=entity, nav_key=nav_key, outlook_id=outlook_id, error=error, message=message
+                )
+            )
+
+    def runs(self, mailbox: str, *, limit: int = 10) -> list[RunRecord]:
+        with self._conn() as conn:
+            rows = conn.execute(
+                sa.select(runs).where(runs.c.mailbox == mailbox).order_by(runs.c.id.desc()).limit(limit)
+            )
+            return [
+                RunRecord(r.id, r.mailbox, r.started_at, r.finished_at, r.status, bool(r.dry_run), json.loads(r.counts))
+                for r in rows
+            ]
+
+    def item_errors(self, run_id: int) -> list[ItemErrorRecord]:
+        with self._conn() as conn:
+            rows = conn.execute(sa.select(item_errors).where(item_errors.c.run_id == run_id).order_by(item_errors.c.id))
+            return [ItemErrorRecord(r.run_id, r.entity, r.nav_key, r.outlook_id, r.error, r.message) for r in rows]
+
+    def mailboxes(self) -> list[str]:
+        with self._conn() as conn:
+            rows = conn.execute(sa.select(runs.c.mailbox).distinct().order_by(runs.c.mailbox))
+            return [r[0] for r in rows]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets `graphsync status` read while a run writes; NORMAL sync is crash-safe in WAL mode.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def _holder_is_gone(holder: str) -> bool:
+    """A lock left by a process on this host that no longer exists (killed run) can be taken over."""
+    parts = holder.split()
+    if len(parts) != 4 or parts[0] != "pid" or parts[2] != "on" or parts[3] != socket.gethostname():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False

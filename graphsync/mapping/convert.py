@@ -1,0 +1,343 @@
+"""Value conversions between NAV values and Graph JSON, through one normalised string per field.
+
+Each converter turns NAV values (one field, or a date and a time field) and the Graph JSON value at a path
+into the same normalised string, and back. Equal normalised strings mean "the same value", whatever the
+formatting on either side; the engine compares nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from graphsync.errors import NavValidationError
+from graphsync.mapping.countries import country_code, country_name
+
+
+class Conversion(Enum):
+    TEXT = "text"
+    CODE = "code"
+    """Upper-case, like NAV's Code fields."""
+    COUNTRY = "country"
+    """NAV Country/Region code <-> the country name Outlook shows."""
+    OPTION = "option"
+    """NAV option caption <-> a Graph enum value (``High`` <-> ``high``), through a value table."""
+    DATETIME = "datetime"
+    """A NAV date and time (in the configured time zone) <-> Graph dateTimeTimeZone."""
+    DATE = "date"
+    """A NAV date <-> the date part of a Graph dateTimeTimeZone (To Do due dates)."""
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BODY = "body"
+    """NAV text <-> a Graph itemBody; HTML bodies are compared by their text."""
+    ATTENDEES = "attendees"
+    """The invited attendees (computed from NAV's Attendee table) <-> Graph event attendees."""
+
+
+class Converter(Protocol):
+    def from_nav(self, values: Sequence[object]) -> str: ...
+
+    def to_nav(self, norm: str) -> tuple[object, ...]: ...
+
+    def from_outlook(self, raw: Any) -> str: ...
+
+    def to_outlook(self, norm: str) -> Any: ...
+
+
+class ConversionError(NavValidationError):
+    """An Outlook value that cannot become a NAV value (a date that does not parse, a number that is text)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class TextConverter:
+    upper: bool = False
+
+    def from_nav(self, values: Sequence[object]) -> str:
+        text = _text(values[0])
+        return text.upper() if self.upper else text
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (norm.upper() if self.upper else norm,)
+
+    def from_outlook(self, raw: Any) -> str:
+        text = _text(raw) if isinstance(raw, str | int | float) else ""
+        return text.upper() if self.upper else text
+
+    def to_outlook(self, norm: str) -> Any:
+        return norm
+
+
+@dataclass(frozen=True)
+class CountryConverter:
+    def from_nav(self, values: Sequence[object]) -> str:
+        return _text(values[0]).upper()
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (norm,)
+
+    def from_outlook(self, raw: Any) -> str:
+        return country_code(raw) if isinstance(raw, str) else ""
+
+    def to_outlook(self, norm: str) -> Any:
+        return country_name(norm) if norm else ""
+
+
+@dataclass(frozen=True)
+class OptionConverter:
+    values: tuple[tuple[str, str], ...]
+    """(NAV caption, Graph value) pairs."""
+
+    def from_nav(self, values: Sequence[object]) -> str:
+        return _text(values[0])
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (norm,)
+
+    def from_outlook(self, raw: Any) -> str:
+        text = _text(raw) if isinstance(raw, str) else ""
+        for caption, graph in self.values:
+            if graph.lower() == text.lower():
+                return caption
+        return text
+
+    def to_outlook(self, norm: str) -> Any:
+        for caption, graph in self.values:
+            if caption.lower() == norm.lower():
+                return graph
+        return norm
+
+
+def _zone(name: str) -> dt.tzinfo:
+    if name.upper() in ("UTC", "GMT", "COORDINATED UNIVERSAL TIME", "GMT STANDARD TIME", "Z"):
+        return dt.UTC if name.upper() != "GMT STANDARD TIME" else ZoneInfo("Europe/London")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConversionError(f"unknown time zone {name!r}") from None
+
+
+def _parse_graph_datetime(raw: Any) -> dt.datetime | None:
+    if not isinstance(raw, dict) or not raw.get("dateTime"):
+        return None
+    text = str(raw["dateTime"])
+    # Graph writes seven fractional digits ("2026-11-25T10:00:00.0000000"); Python takes at most six.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text).removesuffix("Z")
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ConversionError(f"not a date and time: {raw['dateTime']!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_zone(str(raw.get("timeZone") or "UTC")))
+    return moment
+
+
+@dataclass(frozen=True)
+class DateTimeConverter:
+    """Normalised form: ``YYYY-MM-DDTHH:MM:SS`` in the configured zone; a blank NAV time (0T) is midnight."""
+
+    time_zone: str
+
+    def from_nav(self, values: Sequence[object]) -> str:
+        date = values[0]
+        time = values[1] if len(values) > 1 else None
+        if not isinstance(date, dt.date):
+            return ""
+        clock = time if isinstance(time, dt.time) else dt.time(0, 0)
+        return dt.datetime.combine(date, clock.replace(microsecond=0, tzinfo=None)).isoformat()
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        if not norm:
+            return (None, None)
+        moment = dt.datetime.fromisoformat(norm)
+        clock = moment.time()
+        return (moment.date(), None if clock == dt.time(0, 0) else clock)
+
+    def from_outlook(self, raw: Any) -> str:
+        moment = _parse_graph_datetime(raw)
+        if moment is None:
+            return ""
+        local = moment.astimezone(_zone(self.time_zone)).replace(tzinfo=None, microsecond=0)
+        return local.isoformat()
+
+    def to_outlook(self, norm: str) -> Any:
+        if not norm:
+            return None
+        local = dt.datetime.fromisoformat(norm).replace(tzinfo=_zone(self.time_zone))
+        utc = local.astimezone(dt.UTC).replace(tzinfo=None)
+        return {"dateTime": utc.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
+
+
+@dataclass(frozen=True)
+class DateConverter:
+    """Normalised form ``YYYY-MM-DD``. A date has no zone: it is written as that day's midnight, UTC."""
+
+    def from_nav(self, values: Sequence[object]) -> str:
+        return values[0].isoformat() if isinstance(values[0], dt.date) else ""
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (dt.date.fromisoformat(norm) if norm else None,)
+
+    def from_outlook(self, raw: Any) -> str:
+        if not isinstance(raw, dict) or not raw.get("dateTime"):
+            return ""
+        return str(raw["dateTime"])[:10]
+
+    def to_outlook(self, norm: str) -> Any:
+        return {"dateTime": f"{norm}T00:00:00.0000000", "timeZone": "UTC"} if norm else None
+
+
+@dataclass(frozen=True)
+class BooleanConverter:
+    def from_nav(self, values: Sequence[object]) -> str:
+        return "1" if values[0] else "0"
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (norm == "1",)
+
+    def from_outlook(self, raw: Any) -> str:
+        return "1" if raw is True else "0"
+
+    def to_outlook(self, norm: str) -> Any:
+        return norm == "1"
+
+
+@dataclass(frozen=True)
+class NumberConverter:
+    integer: bool
+
+    def from_nav(self, values: Sequence[object]) -> str:
+        return self._norm(values[0])
+
+    def _norm(self, value: object) -> str:
+        if value is None or value == "" or isinstance(value, bool):
+            return "0"
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ConversionError(f"not a number: {value!r}") from None
+        return str(int(number)) if self.integer else format(number.normalize(), "f")
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (int(norm) if self.integer else Decimal(norm),)
+
+    def from_outlook(self, raw: Any) -> str:
+        return self._norm(raw)
+
+    def to_outlook(self, norm: str) -> Any:
+        return int(norm) if self.integer else float(norm)
+
+
+_TAG = re.compile(r"<[^>]*>")
+_HEAD = re.compile(r"<head.*?</head>", re.IGNORECASE | re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
+
+
+def html_to_text(content: str) -> str:
+    """The text a reader sees in an HTML body, whitespace collapsed per line."""
+    text = _BREAK.sub("\n", _HEAD.sub("", content))
+    text = html.unescape(_TAG.sub("", text)).replace("\xa0", " ")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def _collapse(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+@dataclass(frozen=True)
+class BodyConverter:
+    def from_nav(self, values: Sequence[object]) -> str:
+        return _collapse(_text(values[0]))
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (norm,)
+
+    def from_outlook(self, raw: Any) -> str:
+        if not isinstance(raw, dict):
+            return ""
+        content = str(raw.get("content") or "")
+        if str(raw.get("contentType", "text")).lower() == "html":
+            return html_to_text(content)
+        return _collapse(content)
+
+    def to_outlook(self, norm: str) -> Any:
+        return {"contentType": "text", "content": norm}
+
+
+ATTENDEE_TYPES = ("required", "optional", "resource")
+
+
+def attendee_token(kind: str, address: str) -> str:
+    """One attendee in normalised form: ``required:someone@contoso.com``."""
+    return f"{kind.lower()}:{address.strip().lower()}"
+
+
+@dataclass(frozen=True)
+class AttendeesConverter:
+    """Normalised form: the sorted ``type:address`` tokens joined by ``;``. Names and responses are left out:
+    Graph fills them in itself, and they are not what a NAV user changes."""
+
+    def from_nav(self, values: Sequence[object]) -> str:
+        return _text(values[0])
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        raise ConversionError("attendees are written to NAV's Attendee table, not to a field")
+
+    def from_outlook(self, raw: Any) -> str:
+        tokens = []
+        for entry in raw if isinstance(raw, list) else []:
+            address = ((entry or {}).get("emailAddress") or {}).get("address")
+            if address:
+                tokens.append(attendee_token(str(entry.get("type") or "required"), str(address)))
+        return ";".join(sorted(set(tokens)))
+
+    def to_outlook(self, norm: str) -> Any:
+        result = []
+        for token in norm.split(";") if norm else []:
+            kind, _, address = token.partition(":")
+            result.append({"type": kind, "emailAddress": {"address": address}})
+        return result
+
+
+def make_converter(
+    conversion: Conversion, *, time_zone: str = "UTC", values: tuple[tuple[str, str], ...] = ()
+) -> Converter:
+    if conversion is Conversion.TEXT:
+        return TextConverter()
+    if conversion is Conversion.CODE:
+        return TextConverter(upper=True)
+    if conversion is Conversion.COUNTRY:
+        return CountryConverter()
+    if conversion is Conversion.OPTION:
+        return OptionConverter(values)
+    if conversion is Conversion.DATETIME:
+        return DateTimeConverter(time_zone)
+    if conversion is Conversion.DATE:
+        return DateConverter()
+    if conversion is Conversion.BOOLEAN:
+        return BooleanConverter()
+    if conversion is Conversion.INTEGER:
+        return NumberConverter(integer=True)
+    if conversion is Conversion.DECIMAL:
+        return NumberConverter(integer=False)
+    if conversion is Conversion.BODY:
+        return BodyConverter()
+    return AttendeesConverter()

@@ -1,0 +1,98 @@
+"""A bound field map: NAV field names, a Graph path or user-defined name, and a converter, per field.
+
+`EntityMap` turns a NAV record or an Outlook item into normalised values (``{field id: str}``) and turns
+changed normalised values back into NAV field values or a Graph PATCH body. Field ids are the Outlook
+targets (``businessPhones[0]``, ``user:Territory Code``), stable across runs, so the last synced values
+stored per field survive map edits.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphsync.mapping.convert import Converter
+from graphsync.mapping.paths import JsonPath, trim_lists
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    id: str
+    nav_fields: tuple[str, ...]
+    """NAV field names (one, or a date and a time)."""
+    converter: Converter
+    path: JsonPath | None = None
+    """The Graph property path; None for a user-defined field."""
+    user_field: str | None = None
+    """The user-defined field's name (extended property / open extension); None for a path."""
+    to_nav: bool = True
+    """Whether Outlook's value may be written to NAV (False: read-only in NAV, or a computed field)."""
+    upper: bool = False
+    """User-defined fields only: the value is a NAV Code (compared upper-case)."""
+
+
+@dataclass(frozen=True)
+class EntityMap:
+    fields: tuple[FieldMap, ...]
+
+    @property
+    def user_fields(self) -> tuple[str, ...]:
+        return tuple(f.user_field for f in self.fields if f.user_field)
+
+    def field(self, field_id: str) -> FieldMap:
+        for f in self.fields:
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)
+
+    def nav_norm(self, values: Mapping[str, object]) -> dict[str, str]:
+        """Normalised values of a NAV record (its fields by name, plus any computed ``@`` fields)."""
+        return {f.id: f.converter.from_nav([values.get(n) for n in f.nav_fields]) for f in self.fields}
+
+    def outlook_norm(self, data: Mapping[str, Any], user_fields: Mapping[str, str | None] | None) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for f in self.fields:
+            if f.user_field is not None:
+                text = ((user_fields or {}).get(f.user_field) or "").strip()
+                result[f.id] = text.upper() if f.upper else text
+            else:
+                assert f.path is not None
+                result[f.id] = f.converter.from_outlook(f.path.get(data))
+        return result
+
+    def nav_values(self, changes: Mapping[str, str]) -> dict[str, object]:
+        """NAV field values for changed normalised values (ConversionError when one cannot be converted)."""
+        values: dict[str, object] = {}
+        for field_id, norm in changes.items():
+            f = self.field(field_id)
+            for name, value in zip(f.nav_fields, f.converter.to_nav(norm), strict=False):
+                values[name] = value
+        return values
+
+    def outlook_body(
+        self, changes: Mapping[str, str], current: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any], dict[str, str | None]]:
+        """A Graph body (whole top-level properties, so list and object siblings survive) and user fields.
+
+        ``current`` is the item's JSON as last seen (None for a create)."""
+        roots: dict[str, Any] = {}
+        user: dict[str, str | None] = {}
+        for field_id, norm in changes.items():
+            if field_id.startswith("user:") and not any(f.id == field_id for f in self.fields):
+                # A user-defined field removed from the map: its value is removed from the item.
+                user[field_id.removeprefix("user:")] = None
+                continue
+            f = self.field(field_id)
+            if f.user_field is not None:
+                user[f.user_field] = norm or None
+                continue
+            assert f.path is not None
+            root = f.path.root
+            if root not in roots:
+                roots[root] = copy.deepcopy(current.get(root)) if current else None
+            holder = {root: roots[root]}
+            f.path.set(holder, f.converter.to_outlook(norm))
+            roots[root] = holder[root]
+        return {root: trim_lists(value) for root, value in roots.items()}, user

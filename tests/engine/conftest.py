@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphsync.config.entities import EntitiesConfig, default_entities
+from graphsync.connectors.nav import NavTable
+from graphsync.connectors.outlook import ItemKind
+from graphsync.engine.report import RunReport, SyncOptions
+from graphsync.engine.state import StateStore
+from graphsync.engine.sync import run_sync
+from tests.fakes.nav import FakeNav
+from tests.fakes.outlook import FakeMailbox
+
+
+class World:
+    """A NAV company, a mailbox and a state store, with a `sync` that runs the engine over them."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.nav = FakeNav()
+        self.box = FakeMailbox()
+        self.store = StateStore(tmp / "state.sqlite")
+        self.entities: EntitiesConfig = default_entities()
+        self.nav.put(NavTable.SALESPERSON, **{"Code": "EH", "Name": "Ester Henderson", "E-Mail": "eh@contoso.com"})
+
+    async def sync(self, **options: Any) -> RunReport:
+        opts = SyncOptions(salesperson_code="EH", **options)
+        return await run_sync(nav=self.nav, mailbox=self.box, store=self.store, entities=self.entities, options=opts)
+
+    def company(self, name: str = "A. Gibson's Law Firm", **fields: object) -> str:
+        rec = self.nav.insert(NavTable.CONTACT, {"Type": "Company", "Name": name, "Salesperson Code": "EH", **fields})
+        return rec.key[0]
+
+    def meeting(self, contact: str, description: str = "discuss proposal", **fields: object) -> str:
+        rec = self.nav.insert(
+            NavTable.TODO,
+            {
+                "Type": "Meeting",
+                "System To-do Type": "Organizer",
+                "Salesperson Code": "EH",
+                "Contact No.": contact,
+                "Description": description,
+                "Date": dt.date(2026, 11, 25),
+                "Start Time": dt.time(10, 0),
+                "Ending Date": dt.date(2026, 11, 25),
+                "Ending Time": dt.time(11, 0),
+                "Priority": "Normal",
+                "Status": "Not Started",
+                **fields,
+            },
+        )
+        return rec.key[0]
+
+    def contact_item(self, nav_no: str) -> tuple[str, dict[str, Any]]:
+        ids = self.box.by_nav_key(ItemKind.CONTACT)
+        (item_id,) = ids[f"5050:{nav_no}"]
+        return item_id, self.box.items[ItemKind.CONTACT][item_id].data
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    w = World(tmp_path)
+    yield w  # type: ignore[misc]
+    w.store.close()
