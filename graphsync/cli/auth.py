@@ -146,7 +146,13 @@ def _salesperson(config: Config, upn: str, mail: str | None) -> str:
     from graphsync.auth.salesperson import match_salesperson
     from graphsync.nav.embedded import EmbeddedNav
 
-    assert config.nav.embedded is not None  # the only NAV kind config loading accepts today
+    if config.nav.embedded is None:
+        raise ConfigError(
+            file=str(config.file) if config.file else None,
+            key="nav.kind",
+            expected="'embedded' (whoami reads salespeople from the embedded company)",
+            got=config.nav.kind.value,
+        )
     with EmbeddedNav(config.nav.embedded.path) as nav:
         return match_salesperson(
             upn, mail, nav, config.mailboxes, config_file=str(config.file) if config.file else None
