@@ -28,6 +28,7 @@ from graphsync.connectors.nav import (
 from graphsync.errors import NavRefusedError, NavValidationError
 from graphsync.nav import flowfields, schema, texts, triggers
 from graphsync.nav.changelog import ChangeLog
+from graphsync.nav.demo import load_demo
 from graphsync.nav.session import Session, nav_key
 from graphsync.nav.store import Row, Store, remove_company_file
 from graphsync.nav.values import check_value, field_of
@@ -82,8 +83,6 @@ class EmbeddedNav:
         store.close()
         nav = cls(path, user_id=user_id)
         if demo:
-            from graphsync.nav.demo import load_demo
-
             try:
                 load_demo(nav)
             except BaseException:

@@ -106,6 +106,8 @@ class Store:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
+            # WAL (set at creation) keeps the file consistent at NORMAL; FULL would fsync every commit.
+            conn.execute("PRAGMA synchronous = NORMAL")
             row = conn.execute(f"SELECT value FROM {q('$graphsync')} WHERE name = 'format'").fetchone()
             version = conn.execute(f"SELECT value FROM {q('$graphsync')} WHERE name = 'schema'").fetchone()
         except sqlite3.DatabaseError:

@@ -6,6 +6,10 @@ holding the CRONUS demo data (see graphsync.nav.demo); every test here then runs
     class TestEmbeddedContract(NavContract):
         @pytest.fixture
         def nav(self, tmp_path) -> Iterator[NavConnector]: ...
+
+Some of these are NAV's own rules (number series, open to-dos block a delete); others are promises of the
+protocol that a connector keeps itself where NAV's OData pages would not (inserting a Meeting adds its
+organizer and contact as attendees, as NAV's Create To-do wizard does).
 """
 
 from __future__ import annotations
