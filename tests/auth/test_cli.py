@@ -170,6 +170,15 @@ def test_sandbox_login_with_an_unknown_user_is_an_auth_error(world: World, memor
     assert memory_keyring.entries == {}
 
 
+def test_a_failed_login_keeps_the_previous_sign_in(world: World, memory_keyring: MemoryKeyring) -> None:
+    sandbox_world(world)
+    assert world.run("login").exit_code == 0
+    before = dict(memory_keyring.entries)
+    assert world.run("login", "--sandbox-user", "nobody@contoso.com").exit_code == 3
+    assert memory_keyring.entries == before
+    assert "signed in as: eh@contoso.com" in world.run("whoami").output
+
+
 def test_whoami_app_only_in_the_sandbox(world: World, no_keyring: None) -> None:
     sandbox_world(world)
     result = world.run("whoami", "--user", "eh@contoso.com")
