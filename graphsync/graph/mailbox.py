@@ -32,6 +32,9 @@ from graphsync.graph.session import GraphSession, RequestStats, Sleep
 from graphsync.graph.stamping import expand_value, query, read_item
 from graphsync.graph.writes import Writer
 
+# Graph answers 400 with these for an id that is not an id of this mailbox's items at all.
+MALFORMED_ID_CODES = frozenset({"ErrorInvalidIdMalformed", "ErrorInvalidId"})
+
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -166,8 +169,8 @@ class GraphMailbox:
             answer = answers[str(n)]
             if answer.ok and isinstance(answer.body, Mapping):
                 out.append(read_item(kind, answer.body, user_fields=user_fields))
-            elif isinstance(answer.error, NotFoundError):
-                out.append(None)
+            elif isinstance(answer.error, NotFoundError) or (answer.error and answer.error.code in MALFORMED_ID_CODES):
+                out.append(None)  # gone, or an id that cannot name any item (a stale or foreign one)
             else:
                 raise answer.error or GraphError("read failed", status=answer.status)
         return out

@@ -11,8 +11,9 @@ IMMUTABLE_IDS = 'IdType="ImmutableId"'
 
 
 def seg(value: str) -> str:
-    """One path segment: ids may hold '/', '+' or '=' and must not be read as path structure."""
-    return quote(value, safe="")
+    """One path segment: an id's '/' or '+' must not be read as path structure. '@' (a UPN) and '=' (the end
+    of a base64 id) are legal in a segment and stay as Graph's own examples write them."""
+    return quote(value, safe="@=")
 
 
 @dataclass(frozen=True)

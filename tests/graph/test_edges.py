@@ -33,8 +33,8 @@ def mailbox(sleeps: Sleeps, **options: object) -> GraphMailbox:
 
 
 def containers_exist(router: respx.Router) -> None:
-    router.get(f"{BASE}/users/anna%40contoso.com/contactFolders/F1").respond(json=FOLDER)
-    router.get(f"{BASE}/users/anna%40contoso.com/todo/lists/L1").respond(json=LIST)
+    router.get(f"{BASE}/users/anna@contoso.com/contactFolders/F1").respond(json=FOLDER)
+    router.get(f"{BASE}/users/anna@contoso.com/todo/lists/L1").respond(json=LIST)
 
 
 async def drain(box: GraphMailbox, kind: ItemKind) -> None:
@@ -56,7 +56,7 @@ async def test_malformed_json_on_a_delta_page_is_a_graph_error(sleeps: Sleeps) -
 @respx.mock
 async def test_a_next_link_loop_fails_the_round(sleeps: Sleeps) -> None:
     containers_exist(respx.mock)
-    loop = f"{BASE}/users/anna%40contoso.com/contactFolders/F1/contacts/delta?$skiptoken=A"
+    loop = f"{BASE}/users/anna@contoso.com/contactFolders/F1/contacts/delta?$skiptoken=A"
     respx.get(url__regex=r".*/contacts/delta").respond(json={"value": [], "@odata.nextLink": loop})
     with pytest.raises(GraphError) as err:
         await drain(mailbox(sleeps), ItemKind.CONTACT)
