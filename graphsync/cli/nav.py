@@ -265,8 +265,10 @@ def create_cmd(
 
     A meeting to-do gets its salesperson as organizer and its contact as attendee, as NAV's wizard does:
 
-        graphsync nav create todo Type=Meeting "Contact No."=CT100006 Date=today "Start Time"=14:00
-        Description="discuss proposal" --attendee CT200116
+    \b
+        graphsync nav create todo Type=Meeting "Contact No."=CT100006 \\
+            Date=today "Start Time"=14:00 Description="discuss proposal" \\
+            --attendee CT200116
     """
     t = schema.table_def(table)
     values = _assignments(ctx, t, assignments)
@@ -300,7 +302,12 @@ def _attendee_line(ctx: click.Context, company: EmbeddedNav, text: str) -> dict[
 @click.option("--json", "as_json", is_flag=True, help="The changed record as JSON.")
 @click.pass_context
 def set_cmd(ctx: click.Context, table: NavTable, args: tuple[str, ...], as_json: bool) -> None:
-    """Change fields of one record: graphsync nav set contact CT100006 "Phone No."=1234567"""
+    """Change fields of one record, by NAV field name or number.
+
+    \b
+        graphsync nav set contact CT100006 "Phone No."=1234567
+        graphsync nav set todo TD000003 Status=Completed
+    """
     t = schema.table_def(table)
     key, items = _split_key(ctx, t, args, rest=True)
     if not items:
@@ -334,7 +341,7 @@ def changelog_cmd(ctx: click.Context, table: NavTable | None, limit: int, as_jso
     """Show the Change Log Entries (table 405), oldest of the newest LIMIT first."""
     t = schema.CHANGE_LOG_ENTRY
     with _open(ctx) as company:
-        entries = list(company.change_log(table))[-limit:]
+        entries = company.change_log(table, newest=limit)
         if as_json:
             click.echo(json.dumps([_record_json(e, t) for e in entries], indent=2, ensure_ascii=False))
             return

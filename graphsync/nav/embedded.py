@@ -315,10 +315,14 @@ class EmbeddedNav:
         with self._store.transaction():
             self._log.set_logging(table, defs, enabled=enabled)
 
-    def change_log(self, table: NavTable | None = None) -> Iterator[NavRecord]:
-        """Change Log Entries, oldest first, optionally for one table only."""
+    def change_log(self, table: NavTable | None = None, *, newest: int | None = None) -> list[NavRecord]:
+        """Change Log Entries, oldest first: all of them, or the ``newest`` N; optionally for one table."""
         where: dict[str, object] = {} if table is None else {"Table No.": int(table)}
-        return self.find(NavTable.CHANGE_LOG_ENTRY, where)
+        t = schema.CHANGE_LOG_ENTRY
+        rows = self._store.select(t, where, limit=newest, descending=newest is not None)
+        if newest is not None:
+            rows.reverse()
+        return [self._record(NavTable.CHANGE_LOG_ENTRY, row, rv) for row, rv in rows]
 
     def deletions_tracked(self, table: NavTable) -> bool:
         return self._log.deletions_tracked(NavTable(table))

@@ -203,9 +203,15 @@ class Store:
         return None if raw is None else self._row(t, raw)
 
     def select(
-        self, t: TableDef, where: Mapping[str, object] | None = None, *, limit: int | None = None
+        self,
+        t: TableDef,
+        where: Mapping[str, object] | None = None,
+        *,
+        limit: int | None = None,
+        descending: bool = False,
     ) -> list[tuple[Row, int]]:
-        """Rows whose fields equal the given (already checked) values, in primary key order."""
+        """Rows whose fields equal the given (already checked) values, in primary key order (or the last
+        ``limit`` of them first, with ``descending``)."""
         clauses, params = [], []
         for name, value in (where or {}).items():
             f = t.field(name)
@@ -217,7 +223,7 @@ class Store:
         sql = f"SELECT {self._columns(t)} FROM {q(t.name)}"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY " + ", ".join(q(k) for k in t.key)
+        sql += " ORDER BY " + ", ".join(q(k) + (" DESC" if descending else "") for k in t.key)
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         with self.lock:

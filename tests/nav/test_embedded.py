@@ -377,3 +377,10 @@ def test_open_or_create(tmp_path: Path, company_path: Path) -> None:
         assert nav.get(CONTACT, ("CT100006",)) is not None
     with EmbeddedNav.open_or_create(company_path) as nav:
         assert nav.path == company_path
+
+
+def test_change_log_newest_entries_oldest_first(embedded: EmbeddedNav) -> None:
+    embedded.modify(CONTACT, ("CT100006",), {"City": "Ely"}, if_match="*")
+    everything = embedded.change_log()
+    assert embedded.change_log(newest=2) == everything[-2:]
+    assert [e["Field Caption"] for e in embedded.change_log(CONTACT, newest=2)] == ["City", "Last Time Modified"]
