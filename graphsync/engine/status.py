@@ -1,0 +1,37 @@
+"""Status of a mailbox's sync: recent runs, links per entity, open conflicts, the last run's item errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from graphsync.engine.state import ItemErrorRecord, RunRecord, StateStore
+
+
+@dataclass(frozen=True)
+class MailboxStatus:
+    mailbox: str
+    runs: tuple[RunRecord, ...]
+    """Most recent first."""
+    links: Mapping[str, int]
+    """Linked items per entity name."""
+    open_conflicts: int
+    unresolved_conflicts: int
+    last_errors: tuple[ItemErrorRecord, ...]
+    """Item errors of the most recent finished run."""
+    schema_version: int
+
+
+def mailbox_status(store: StateStore, mailbox: str, *, runs: int = 10) -> MailboxStatus:
+    recent = tuple(store.runs(mailbox, limit=runs))
+    finished = next((r for r in recent if r.finished_at is not None), None)
+    conflicts = store.conflicts(mailbox)
+    return MailboxStatus(
+        mailbox=mailbox,
+        runs=recent,
+        links=store.count_links(mailbox),
+        open_conflicts=len(conflicts),
+        unresolved_conflicts=sum(1 for c in conflicts if c.resolution is None),
+        last_errors=tuple(store.item_errors(finished.id)) if finished else (),
+        schema_version=store.schema_version,
+    )
