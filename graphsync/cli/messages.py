@@ -70,6 +70,13 @@ def render(exc: errors.GraphsyncError) -> str:
         local = bool(exc.url and exc.url.startswith("http://"))
         fix = "is the sandbox running? start it: graphsync sandbox serve" if local else "check the network and proxy"
         return f"{exc.message} ({exc.method or 'request'} {exc.url}; {fix})"
+    if isinstance(exc, errors.ContainerChangedError):
+        what = "was deleted" if exc.found is None else f"was renamed to {exc.found!r}"
+        return (
+            f"the Outlook {exc.container} {exc.expected!r} that graphsync syncs into {what}; graphsync will not "
+            f"make a new one on its own, because every item would then sync again as new. Restore it under its "
+            f"name {exc.expected!r}, or, to start over in a new one, forget that mailbox's sync state on purpose"
+        )
     if isinstance(exc, errors.GraphAuthError) and exc.code == "token_cache_damaged":
         return f"the stored sign-in cannot be read: {exc.message} (run: graphsync logout, then graphsync login)"
     if isinstance(exc, errors.GraphAuthError) and exc.code == "app_credentials_rejected":
