@@ -97,6 +97,9 @@ DELETE_ORGANIZER = "You cannot delete a to-do organizer."
 CHANGE_ORGANIZER = "You cannot change the to-do organizer."
 CHANGE_ORGANIZER_TYPE = "You cannot change an Attendance Type for a to-do organizer."
 RENAME = "You cannot change {field} of a {table} here: it is part of the primary key (rename the record in NAV)."
-ENDS_BEFORE_START = "The to-do cannot end before it starts: Ending Date {end_date} {end_time} is before Date {date}."
-READ_ONLY_TABLE = "The {table} table is maintained by NAV; change the change log setup with set_change_logging."
+ENDS_BEFORE_START = "The to-do cannot end before it starts: it ends {end} but starts {start}."
+READ_ONLY_TABLE = (
+    "The {table} table is maintained by NAV and cannot be written directly "
+    "(change logging is switched on and off per table and field in Change Log Setup)."
+)
 FLOWFIELD = "The field {field} of table {table} is calculated by NAV (a FlowField) and cannot be changed."

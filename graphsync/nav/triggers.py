@@ -255,7 +255,7 @@ def _apply_timing(s: Session, row: Row, given: ValueMap) -> None:
                 typed_key(schema.TODO, row),
                 "Ending Date",
                 texts.ENDS_BEFORE_START.format(
-                    end_date=row["Ending Date"], end_time=end_time or "", date=f"{date} {start_time or ''}".strip()
+                    end=f"{row['Ending Date']} {end_time or ''}".strip(), start=f"{date} {start_time or ''}".strip()
                 ),
             )
         row["Duration"] = duration // dt.timedelta(milliseconds=1)
