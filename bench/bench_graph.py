@@ -1,7 +1,8 @@
 """The Graph client's cost: CPU per item of a delta page (graphsync vs msgraph-sdk typed models), and the
 requests used to create N items (at most ceil(N/20) batches plus provisioning).
 
-Everything runs in-process over httpx.MockTransport, so the figures are the client's own CPU, not network.
+Everything runs in-process (httpx.MockTransport for the delta page, the sandbox over ASGI for the creates),
+so the figures are the client's own cost, not the network's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 
 from graphsync.connectors.outlook import ItemKind, WriteAction, WriteOp
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
+from graphsync.sandbox import SandboxState, create_app
 
 BASE = "https://graph.bench/v1.0"
 
@@ -125,42 +127,41 @@ async def _sdk_delta(page: bytes, count: int) -> float:
     return elapsed
 
 
-def _batch_server() -> tuple[httpx.MockTransport, list[str]]:
-    """Provisioning answers and $batch answers with 201s: enough to count the requests writes take."""
-    seen: list[str] = []
+class _SandboxTokens:
+    app_only = False
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        path = request.url.path.removeprefix("/v1.0")
-        seen.append(f"{request.method} {path}")
-        if path == "/$batch":
-            items = json.loads(request.content)["requests"]
-            responses = [{"id": i["id"], "status": 201, "body": {"id": f"C{i['id']}", "changeKey": "1"}} for i in items]
-            return httpx.Response(200, json={"responses": responses})
-        if request.method == "GET":
-            return httpx.Response(200, json={"value": []})
-        return httpx.Response(201, json={"id": "container"})
+    async def token(self) -> str:
+        return f"sandbox:{SANDBOX_USER}"
 
-    return httpx.MockTransport(handler), seen
+
+SANDBOX_USER = "bench@contoso.com"
 
 
 async def _requests_to_create(count: int) -> dict[str, object]:
-    transport, seen = _batch_server()
-    box = GraphMailbox(upn=None, client=httpx.AsyncClient(transport=transport, base_url=BASE), tokens=_Tokens())
-    await box.provision()
-    provisioning = box.stats.requests
-    ops = [
-        WriteOp(str(n), WriteAction.CREATE, ItemKind.CONTACT, f"CT{n:06}", {"displayName": f"Contact {n}"})
-        for n in range(count)
-    ]
-    results = await box.write(ops)
+    """Creates ``count`` contacts in the sandbox (in-process) and counts requests on both sides."""
+    state = SandboxState()
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox/v1.0")
+    async with client:
+        box = GraphMailbox(upn=None, client=client, tokens=_SandboxTokens())
+        await box.provision()
+        provisioning = box.stats.requests
+        batches_before = state.batch_requests
+        ops = [
+            WriteOp(str(n), WriteAction.CREATE, ItemKind.CONTACT, f"CT{n:06}", {"displayName": f"Contact {n}"})
+            for n in range(count)
+        ]
+        started = time.perf_counter()
+        results = await box.write(ops)
+        elapsed = time.perf_counter() - started
     assert all(r.ok for r in results)
-    assert len(seen) == box.stats.requests  # the client's own count agrees with what the server received
     return {
         "items": count,
         "provisioning_requests": provisioning,
         "batch_requests": box.stats.requests - provisioning,
+        "batch_requests_seen_by_sandbox": state.batch_requests - batches_before,
         "ceil_n_over_20": math.ceil(count / 20),
         "requests_per_item": round((box.stats.requests - provisioning) / count, 4),
+        "items_per_second_in_process": round(count / elapsed),
     }
 
 
