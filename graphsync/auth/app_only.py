@@ -7,7 +7,6 @@ else the keyring entry ``graphsync`` / ``client-secret:<client id>``.
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 from azure.core.credentials import TokenCredential
@@ -17,6 +16,7 @@ from azure.identity import CertificateCredential, ClientSecretCredential
 from graphsync.auth import keyring_access
 from graphsync.auth.cache_store import KEYRING_SERVICE
 from graphsync.auth.scopes import APP_ONLY_SCOPE
+from graphsync.auth.token_memo import IssuedToken, TokenMemo
 from graphsync.config.model import GraphConfig
 from graphsync.errors import ConfigError, GraphAuthError, KeyringUnavailableError
 
@@ -31,22 +31,26 @@ def keyring_secret_name(client_id: str) -> str:
 
 class AppOnlyTokenSource:
     """`AccessTokenSource` over an azure-identity credential. Its ``get_token`` blocks (HTTP to Entra ID),
-    so it runs in a worker thread; the credential caches tokens itself until shortly before they expire."""
+    so it runs in a worker thread, and only when the kept token is about to expire."""
 
     def __init__(self, credential: TokenCredential, *, scope: str = APP_ONLY_SCOPE) -> None:
         self.credential = credential
         self._scope = scope
+        self._memo = TokenMemo(self._fetch)
 
-    async def token(self) -> str:
+    def _fetch(self) -> IssuedToken:
         try:
-            access = await asyncio.to_thread(self.credential.get_token, self._scope)
+            access = self.credential.get_token(self._scope)
         except ClientAuthenticationError as exc:
             raise GraphAuthError(_first_line(exc.message), code="app_credentials_rejected") from None
         except ServiceRequestError as exc:
             raise GraphAuthError(
                 f"no response from Microsoft Entra ID: {_first_line(exc.message)}", code="noResponse"
             ) from None
-        return access.token
+        return IssuedToken(access.token, float(access.expires_on))
+
+    async def token(self) -> str:
+        return await self._memo.token()
 
     @property
     def app_only(self) -> bool:

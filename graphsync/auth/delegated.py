@@ -8,7 +8,7 @@ commands such as ``whoami`` or ``logout`` can answer from the cache alone.
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ from graphsync.auth.cache_store import TokenCacheStore
 from graphsync.auth.log_redaction import redact_library_logs
 from graphsync.auth.msal_http import MsalHttpClient, SignInUnreachable
 from graphsync.auth.scopes import DEFAULT_AUTHORITY_HOST, DELEGATED_SCOPES
+from graphsync.auth.token_memo import IssuedToken, TokenMemo
 from graphsync.errors import ConfigError, GraphAuthError
 
 
@@ -163,7 +164,7 @@ class DelegatedSignIn:
 
     # ------------------------------------------------------------------ tokens
 
-    def acquire(self) -> str:
+    def acquire(self) -> IssuedToken:
         """An access token without prompting: cached, or refreshed with the refresh token."""
         accounts = list(self._loaded_cache().search(msal.TokenCache.CredentialType.ACCOUNT))
         if not accounts:
@@ -177,7 +178,7 @@ class DelegatedSignIn:
             raise GraphAuthError("the stored sign-in has expired or was revoked", code="not_signed_in")
         if "access_token" not in result:
             raise sign_in_failure(result)
-        return str(result["access_token"])
+        return IssuedToken(str(result["access_token"]), time.time() + float(result.get("expires_in", 0)))
 
     # ------------------------------------------------------------------ sign-in and out
 
@@ -235,16 +236,15 @@ def _account(raw: Mapping[str, Any]) -> SignedInAccount:
 
 
 class DelegatedTokenSource:
-    """`AccessTokenSource` over a `DelegatedSignIn`: MSAL is blocking, so it runs in a worker thread,
-    one call at a time (the cache is written after each)."""
+    """`AccessTokenSource` over a `DelegatedSignIn`. MSAL blocks, so it runs in a worker thread, one call at a
+    time (the cache is written after each), and only when the kept token is about to expire."""
 
     def __init__(self, sign_in: DelegatedSignIn) -> None:
         self.sign_in = sign_in
-        self._lock = asyncio.Lock()
+        self._memo = TokenMemo(sign_in.acquire)
 
     async def token(self) -> str:
-        async with self._lock:
-            return await asyncio.to_thread(self.sign_in.acquire)
+        return await self._memo.token()
 
     @property
     def app_only(self) -> bool:
