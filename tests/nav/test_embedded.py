@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from graphsync.connectors.nav import NavTable
-from graphsync.errors import NavConnectionError, NavNotFoundError, NavRefusedError, NavValidationError
+from graphsync.errors import (
+    NavConcurrencyError,
+    NavConnectionError,
+    NavNotFoundError,
+    NavRefusedError,
+    NavValidationError,
+)
 from graphsync.nav.embedded import EmbeddedNav
 
 CONTACT = NavTable.CONTACT
@@ -384,3 +390,16 @@ def test_change_log_newest_entries_oldest_first(embedded: EmbeddedNav) -> None:
     everything = embedded.change_log()
     assert embedded.change_log(newest=2) == everything[-2:]
     assert [e["Field Caption"] for e in embedded.change_log(CONTACT, newest=2)] == ["City", "Last Time Modified"]
+
+
+def test_two_connections_to_one_company_see_each_others_writes(company_path: Path) -> None:
+    # The sync and a person running `graphsync nav set` share the file: ETags and watermarks hold across them.
+    with EmbeddedNav(company_path, user_id="SYNC") as sync, EmbeddedNav(company_path, user_id="USER") as user:
+        record = sync.get(CONTACT, ("CT100006",))
+        mark = sync.changes(CONTACT, None).watermark
+        assert record is not None
+        user.modify(CONTACT, ("CT100006",), {"Phone No.": "999"}, if_match="*")
+        with pytest.raises(NavConcurrencyError):
+            sync.modify(CONTACT, ("CT100006",), {"Phone No.": "111"}, if_match=record.etag)
+        assert [r["Phone No."] for r in sync.changes(CONTACT, mark).records] == ["999"]
+        assert sync.change_log(CONTACT, newest=2)[0]["User ID"] == "USER"
