@@ -2,6 +2,7 @@
 
     token_source(config, user=None | "upn")   the AccessTokenSource for a run (graphsync.auth.factory)
     sign_in / sign_out / who_am_i             what login, logout and whoami do (graphsync.auth.session)
+    salesperson_for(config, mailbox, nav)     the salesperson a run's mailbox belongs to (same module)
     match_salesperson(upn, mail, nav, map)    a mailbox's NAV salesperson (graphsync.auth.salesperson)
     CacheChoice, open_store                   where the token cache is kept (graphsync.auth.cache_store)
 
@@ -19,7 +20,15 @@ if TYPE_CHECKING:
     from graphsync.auth.connections import Connections
     from graphsync.auth.factory import TokenKind, token_source
     from graphsync.auth.salesperson import match_salesperson
-    from graphsync.auth.session import Identity, SignInMethod, SignInResult, sign_in, sign_out, who_am_i
+    from graphsync.auth.session import (
+        Identity,
+        SignInMethod,
+        SignInResult,
+        salesperson_for,
+        sign_in,
+        sign_out,
+        who_am_i,
+    )
 
 _WHERE = {
     "CacheChoice": "cache_store",
@@ -35,6 +44,7 @@ _WHERE = {
     "sign_in": "session",
     "sign_out": "session",
     "who_am_i": "session",
+    "salesperson_for": "session",
 }
 
 __all__ = [
@@ -47,6 +57,7 @@ __all__ = [
     "TokenKind",
     "match_salesperson",
     "open_store",
+    "salesperson_for",
     "sign_in",
     "sign_out",
     "token_source",

@@ -12,8 +12,10 @@ from graphsync.auth.connections import Connections
 from graphsync.auth.delegated import DeviceCodePrompt
 from graphsync.auth.factory import TokenKind, delegated_sign_in, token_kind, token_source
 from graphsync.auth.mailbox import MailboxIdentity, fetch_mailbox_identity
+from graphsync.auth.salesperson import match_salesperson
 from graphsync.auth.sandbox import SandboxTokenSource, sandbox_record
 from graphsync.config import Config
+from graphsync.connectors.nav import NavConnector
 from graphsync.errors import ConfigError, KeyringUnavailableError
 
 
@@ -117,3 +119,10 @@ async def who_am_i(config: Config, *, user: str | None, connections: Connections
     async with connections.graph_client() as http:
         mailbox = await fetch_mailbox_identity(http, base_url=config.graph.base_url, tokens=tokens, user=user)
     return Identity(kind=kind, mailbox=mailbox, cache=cache)
+
+
+def salesperson_for(config: Config, mailbox: MailboxIdentity, nav: NavConnector) -> str:
+    """The NAV salesperson code of ``mailbox``: the config's ``[mailboxes]`` entry, else by e-mail address."""
+    return match_salesperson(
+        mailbox.upn, mailbox.mail, nav, config.mailboxes, config_file=str(config.file) if config.file else None
+    )

@@ -20,6 +20,7 @@ from graphsync.errors import ConfigError
 
 if TYPE_CHECKING:
     from graphsync.auth.delegated import DeviceCodePrompt
+    from graphsync.auth.mailbox import MailboxIdentity
 
 
 def connections() -> Connections:
@@ -138,12 +139,12 @@ def whoami(ctx: click.Context, user: str | None) -> None:
     click.echo(f"mailbox:      {mailbox.upn}, primary address {mail}")
     if identity.cache:
         click.echo(f"sign-in kept: {identity.cache}")
-    code = _salesperson(config, mailbox.upn, mailbox.mail)
+    code = _salesperson(config, mailbox)
     click.echo(f"salesperson:  {code}")
 
 
-def _salesperson(config: Config, upn: str, mail: str | None) -> str:
-    from graphsync.auth.salesperson import match_salesperson
+def _salesperson(config: Config, mailbox: MailboxIdentity) -> str:
+    from graphsync.auth.session import salesperson_for
     from graphsync.nav.embedded import EmbeddedNav
 
     if config.nav.embedded is None:
@@ -154,6 +155,4 @@ def _salesperson(config: Config, upn: str, mail: str | None) -> str:
             got=config.nav.kind.value,
         )
     with EmbeddedNav(config.nav.embedded.path) as nav:
-        return match_salesperson(
-            upn, mail, nav, config.mailboxes, config_file=str(config.file) if config.file else None
-        )
+        return salesperson_for(config, mailbox, nav)
