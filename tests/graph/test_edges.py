@@ -140,3 +140,30 @@ async def test_a_create_neither_answered_nor_found_is_not_sent_again(sleeps: Sle
     # again: never the create a second time.
     sent = [json.loads(c.request.content)["requests"] for c in batches.calls]
     assert [[r["method"] for r in b] for b in sent] == [["POST", "PATCH"], ["GET"], ["GET"], ["PATCH"]]
+
+
+@respx.mock
+async def test_a_post_that_timed_out_after_the_server_created_the_item_is_not_repeated(sleeps: Sleeps) -> None:
+    containers_exist(respx.mock)
+    created: list[dict[str, object]] = []
+
+    def batch(request: httpx.Request) -> httpx.Response:
+        items = json.loads(request.content)["requests"]
+        if items[0]["method"] == "POST":
+            created.append(items[0]["body"])
+            raise httpx.ReadTimeout("the server made the contact, the answer never came", request=request)
+        # The look-up by NAV key finds what the lost create made.
+        found = {
+            "id": "C1",
+            "changeKey": "1",
+            "singleValueExtendedProperties": created[0]["singleValueExtendedProperties"],
+        }
+        return httpx.Response(
+            200, json={"responses": [{"id": items[0]["id"], "status": 200, "body": {"value": [found]}}]}
+        )
+
+    respx.post(f"{BASE}/$batch").mock(side_effect=batch)
+    op = WriteOp("c", WriteAction.CREATE, ItemKind.CONTACT, "CT1", {"displayName": "A"})
+    [result] = await mailbox(sleeps).write([op])
+    assert result.ok and result.item is not None and result.item.id == "C1" and result.item.nav_key == "CT1"
+    assert len(created) == 1
