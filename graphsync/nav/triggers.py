@@ -392,6 +392,8 @@ def _attendee_checks(s: Session, row: Row) -> tuple[Row, Row]:
     if any(a["Attendee No."] == row["Attendee No."] for a in others):
         raise texts.refused(t, key, texts.ATTENDEE_EXISTS)
     party = _attendee_party(s, row)
+    if row["Attendance Type"] == "To-do Organizer" and not party["E-Mail"] and todo["Type"] != "Phone Call":
+        raise texts.refused(t, key, texts.ORGANIZER_NEEDS_EMAIL.format(name=party["Name"]))
     row["Attendee Name"] = check_value(t, t.field("Attendee Name"), str(party["Name"])[:50])
     return todo, party
 

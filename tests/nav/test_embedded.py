@@ -403,3 +403,20 @@ def test_two_connections_to_one_company_see_each_others_writes(company_path: Pat
             sync.modify(CONTACT, ("CT100006",), {"Phone No.": "111"}, if_match=record.etag)
         assert [r["Phone No."] for r in sync.changes(CONTACT, mark).records] == ["999"]
         assert sync.change_log(CONTACT, newest=2)[0]["User ID"] == "USER"
+
+
+def test_an_organizer_needs_an_email_address(embedded: EmbeddedNav) -> None:
+    embedded.modify(NavTable.SALESPERSON, ("JO",), {"E-Mail": ""}, if_match="*")
+    with pytest.raises(NavRefusedError, match="as organizer because he/she does not have email address"):
+        embedded.insert(TODO, {"Type": "Meeting", "Salesperson Code": "JO", "Date": dt.date(2030, 1, 1)})
+    todo = embedded.insert(TODO, {"Salesperson Code": "JO", "Date": dt.date(2030, 1, 1)})
+    with pytest.raises(NavRefusedError, match="as organizer"):
+        embedded.insert(
+            ATTENDEE,
+            {
+                "To-do No.": todo.key[0],
+                "Attendance Type": "To-do Organizer",
+                "Attendee Type": "Salesperson",
+                "Attendee No.": "JO",
+            },
+        )
