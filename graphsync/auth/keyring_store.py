@@ -18,7 +18,7 @@ import keyring.errors
 
 from graphsync.auth import keyring_access
 from graphsync.auth.cache_store import KEYRING_SERVICE, CacheLocation
-from graphsync.errors import GraphAuthError
+from graphsync.errors import GraphAuthError, KeyringUnavailableError
 
 ENTRY_LIMIT_BYTES = 2560
 """The Windows Credential Manager's limit for one credential blob (CRED_MAX_CREDENTIAL_BLOB_SIZE)."""
@@ -87,26 +87,44 @@ class KeyringChunkStore:
             )
         return data
 
-    def save(self, data: str) -> None:
+    def _manifest_if_readable(self) -> dict[str, object] | None:
+        """The manifest, or None when there is none or it is damaged (a damaged one is simply replaced)."""
         try:
-            old = self._manifest()
+            return self._manifest()
+        except KeyringUnavailableError:
+            raise
         except GraphAuthError:
-            old = None  # a damaged cache is simply replaced
+            return None
+
+    def save(self, data: str) -> None:
+        old = self._manifest_if_readable()
         generation = secrets.token_hex(4)
         pieces = split_for_keyring(data)
-        for index, piece in enumerate(pieces):
-            self._set(self._chunk_name(generation, index), piece)
         digest = hashlib.sha256(data.encode()).hexdigest()
         manifest = json.dumps({"v": 1, "generation": generation, "chunks": len(pieces), "sha256": digest})
-        self._set(self._manifest_name, manifest)
+        written = 0
+        try:
+            for index, piece in enumerate(pieces):
+                self._set(self._chunk_name(generation, index), piece)
+                written += 1
+            self._set(self._manifest_name, manifest)
+        except BaseException:
+            # The previous manifest still names the previous chunks; take back the new ones written so far.
+            try:
+                self._delete_chunks(generation, written)
+            except KeyringUnavailableError:
+                pass  # the keyring failed again: the original error says more
+            raise
         if old is not None:
             self._delete_chunks(str(old.get("generation", "")), int(str(old["chunks"])))
 
     def clear(self) -> bool:
         try:
             manifest = self._manifest()
+        except KeyringUnavailableError:
+            raise
         except GraphAuthError:
-            manifest = {"generation": "", "chunks": 0}
+            manifest = {"generation": "", "chunks": 0}  # damaged: at least the manifest goes
         if manifest is None:
             return False
         self._delete_chunks(str(manifest.get("generation", "")), int(str(manifest["chunks"])))

@@ -5,6 +5,7 @@ import stat
 import sys
 from pathlib import Path
 
+import keyring.errors
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -61,6 +62,25 @@ def test_keyring_store_failed_save_keeps_the_previous_cache(
         store.save(BIG_CACHE)
     memory_keyring.limit = None
     assert store.load() == "previous"
+    assert len(memory_keyring.entries) == 2  # no pieces of the failed save were left behind
+
+
+def test_keyring_store_failing_on_the_manifest_leaves_no_pieces(
+    memory_keyring: MemoryKeyring, location: CacheLocation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = KeyringChunkStore(location)
+    store.save("previous")
+    real_set = memory_keyring.set_password
+
+    def refuse_manifest(service: str, username: str, password: str) -> None:
+        if username == location.name:
+            raise keyring.errors.PasswordSetError("refused")
+        real_set(service, username, password)
+
+    monkeypatch.setattr(memory_keyring, "set_password", refuse_manifest)
+    with pytest.raises(KeyringUnavailableError):
+        store.save(BIG_CACHE)
+    assert store.load() == "previous" and len(memory_keyring.entries) == 2
 
 
 def test_keyring_store_reports_a_missing_chunk(memory_keyring: MemoryKeyring, location: CacheLocation) -> None:
