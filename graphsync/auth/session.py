@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from graphsync.auth.background import in_daemon_thread
 from graphsync.auth.cache_store import CacheChoice, TokenCacheStore, all_stores, open_store
 from graphsync.auth.connections import Connections
 from graphsync.auth.delegated import DeviceCodePrompt
@@ -74,9 +74,9 @@ async def sign_in(
     else:
         session = delegated_sign_in(config, store=store, connections=connections)
         if method is SignInMethod.BROWSER:
-            signed_in = await asyncio.to_thread(session.sign_in_with_browser)
+            signed_in = await in_daemon_thread(session.sign_in_with_browser)
         else:
-            signed_in = await asyncio.to_thread(session.sign_in_with_device_code, on_prompt)
+            signed_in = await in_daemon_thread(lambda: session.sign_in_with_device_code(on_prompt))
         account = signed_in.username
     _forget_elsewhere(store, all_stores(location))
     return SignInResult(kind=kind, account=account, cache=store.description)
