@@ -109,9 +109,7 @@ def seed(ctx: click.Context, users: tuple[str, ...], data: Path | None, url: str
                 if response.status_code != 201:
                     raise GraphError(response.text, status=response.status_code, method="POST", url=endpoint)
     except httpx.HTTPError as exc:
-        raise GraphError(
-            f"no sandbox answered at {base} ({exc}); start one with 'graphsync sandbox serve' or pass --data",
-            method="POST",
-            url=endpoint,
-        ) from None
+        # "noResponse" is how graphsync's Graph client reports a server that did not answer; the CLI's
+        # message for it names the fix (start the sandbox).
+        raise GraphError(f"no sandbox answered ({exc})", code="noResponse", method="POST", url=endpoint) from None
     click.echo(f"created {len(users)} user(s) in the sandbox at {base}")
