@@ -110,6 +110,9 @@ SAFE_IN_QUERY = "(),':/@*"
 def expand_value(kind: ItemKind, user_fields: Sequence[str]) -> str:
     """The $expand value that brings the NAV key and the named user fields along with an item."""
     if kind is ItemKind.TASK:
+        # Inferred, not documented word for word: Graph documents $expand=extensions($filter=id eq '...') on a
+        # task and lists linkedResources inline; the unfiltered form returns graphsync's extension among any
+        # others, and `read_item` picks it by name.
         return "linkedResources,extensions"
     ids = " or ".join(f"id eq {odata_quote(property_id(n))}" for n in (NAV_KEY_PROPERTY, *user_fields))
     return f"{EXTENDED}($filter={ids})"

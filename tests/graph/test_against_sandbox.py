@@ -165,3 +165,27 @@ async def test_throttled_and_dropped_requests_never_duplicate(
     stored = await everything(box, kind)
     assert len(stored) == 60  # not one duplicate, although answers were lost after the work was done
     assert box.stats.retries > 0
+
+
+async def test_a_meeting_moved_out_of_the_window_is_not_reported_deleted(
+    client: httpx.AsyncClient, sleeps: Sleeps
+) -> None:
+    box = mailbox(client, sleeps)
+    [moved, deleted] = await box.write([meeting("TD1"), meeting("TD2")])
+    assert moved.item is not None and deleted.item is not None
+    rnd = box.delta(ItemKind.EVENT, None)
+    async for _ in rnd.pages():
+        pass
+    far = {
+        "start": {"dateTime": "2031-01-01T10:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2031-01-01T11:00:00", "timeZone": "UTC"},
+    }
+    results = await box.write(
+        [
+            WriteOp("m", WriteAction.UPDATE, ItemKind.EVENT, "TD1", far, item_id=moved.item.id),
+            WriteOp("d", WriteAction.DELETE, ItemKind.EVENT, "TD2", item_id=deleted.item.id),
+        ]
+    )
+    assert all(r.ok for r in results)
+    changes = [e async for page in box.delta(ItemKind.EVENT, rnd.delta_link).pages() for e in page]
+    assert changes == [Removed(ItemKind.EVENT, deleted.item.id, "deleted")]
