@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -189,3 +190,17 @@ async def test_a_meeting_moved_out_of_the_window_is_not_reported_deleted(
     assert all(r.ok for r in results)
     changes = [e async for page in box.delta(ItemKind.EVENT, rnd.delta_link).pages() for e in page]
     assert changes == [Removed(ItemKind.EVENT, deleted.item.id, "deleted")]
+
+
+async def test_many_mailboxes_share_one_client_in_parallel(client: httpx.AsyncClient, state: SandboxState) -> None:
+    users = [f"user{n}@contoso.com" for n in range(3)]
+    boxes = [
+        GraphMailbox(upn=u, client=client, tokens=SandboxTokens(None), options=GraphMailboxOptions()) for u in users
+    ]
+    ops = ops_for(ItemKind.CONTACT, 45)
+    results = await asyncio.gather(*(box.write(ops) for box in boxes))
+    assert all(r.ok for per_box in results for r in per_box)
+    for user, box in zip(users, boxes, strict=True):
+        assert len(await everything(box, ItemKind.CONTACT)) == 45
+        # Each mailbox got its own items: 45 creates as batch items, counted by the sandbox for that mailbox.
+        assert state.request_counts(user).get("POST", 0) >= 45
