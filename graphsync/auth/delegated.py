@@ -171,9 +171,7 @@ class DelegatedSignIn:
             raise GraphAuthError(
                 f"no account is signed in for app {self.client_id} in tenant {self.tenant_id}", code="not_signed_in"
             )
-        app = self._application()
-        account = next(iter(app.get_accounts()), None)
-        result = self._call(lambda a: a.acquire_token_silent(self.scopes, account=account))
+        result = self._call(lambda a: a.acquire_token_silent(self.scopes, account=next(iter(a.get_accounts()), None)))
         if not result:
             raise GraphAuthError("the stored sign-in has expired or was revoked", code="not_signed_in")
         if "access_token" not in result:
@@ -209,12 +207,14 @@ class DelegatedSignIn:
             raise sign_in_failure(result)
         claims = result.get("id_token_claims") or {}
         username = str(claims.get("preferred_username") or "")
-        app = self._application()
-        # One person per cache: a new sign-in replaces whoever was signed in before.
-        for other in app.get_accounts():
-            if username and str(other.get("username", "")).lower() != username.lower():
-                app.remove_account(other)
-        self._persist()
+
+        def keep_only_this_account(app: PublicClient) -> None:
+            # One person per cache: a new sign-in replaces whoever was signed in before.
+            for other in app.get_accounts():
+                if username and str(other.get("username", "")).lower() != username.lower():
+                    app.remove_account(other)
+
+        self._call(keep_only_this_account)
         signed_in = self.account()
         if signed_in is None:
             raise GraphAuthError("Entra ID returned a token but no account", code="sign_in_failed")
