@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from graphsync.config.model import SyncConfig
 from graphsync.errors import ConfigError
 
 
@@ -97,3 +98,20 @@ class GraphMailboxOptions:
                 expected="past >= 0 and future >= 1 days",
                 got=(self.window_past_days, self.window_future_days),
             )
+
+    @classmethod
+    def from_config(
+        cls, sync: SyncConfig, *, user_fields: tuple[str, ...] = (), **overrides: object
+    ) -> GraphMailboxOptions:
+        """The options a config's ``[sync]`` table asks for; ``overrides`` for what the config does not hold
+        (retry policy, page size)."""
+        return cls(
+            contact_folder=sync.contact_folder,
+            todo_list=sync.todo_list,
+            calendar=sync.calendar,
+            category=sync.category,
+            window_past_days=sync.window_past_days,
+            window_future_days=sync.window_future_days,
+            user_fields=user_fields,
+            **overrides,  # type: ignore[arg-type]
+        )

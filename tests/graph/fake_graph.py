@@ -54,6 +54,7 @@ class FakeGraph:
         self.store = Store()
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
+        self.urls: list[str] = []
         self.headers_seen: list[httpx.Headers] = []
         self.left_window: set[str] = set()
         """Event ids the next event delta reports as @removed although they exist (left the window)."""
@@ -80,6 +81,7 @@ class FakeGraph:
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/v1.0")
         self.requests.append((request.method, path))
+        self.urls.append(str(request.url))
         self.headers_seen.append(request.headers)
         if request.headers.get("authorization") != "Bearer test-token":
             return self._error(401, "InvalidAuthenticationToken", "no token")

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from graphsync.config.model import SyncConfig
 from graphsync.connectors.outlook import (
     Containers,
     ItemKind,
@@ -16,7 +17,7 @@ from graphsync.connectors.outlook import (
     WriteOp,
 )
 from graphsync.errors import ConfigError, ContainerChangedError, GraphAuthError, GraphsyncError, ResyncNeededError
-from graphsync.graph import PROPERTY_SET, GraphMailbox
+from graphsync.graph import PROPERTY_SET, GraphMailbox, GraphMailboxOptions
 from graphsync.graph.stamping import TASK_EXTENSION
 from tests.graph.conftest import MailboxFactory, Sleeps
 from tests.graph.fake_graph import FakeGraph
@@ -248,3 +249,33 @@ async def test_app_only_needs_a_user_and_addresses_it(fake: FakeGraph) -> None:
     box = GraphMailbox(upn="Anna@Contoso.com", client=fake.client(), tokens=_AppTokens())
     await box.provision()
     assert {path for _, path in fake.requests} >= {"/users/anna@contoso.com/contactFolders"}
+
+
+def test_options_follow_the_config() -> None:
+    sync = SyncConfig(contact_folder="NAV contacts", calendar="NAV", window_future_days=90)
+    options = GraphMailboxOptions.from_config(sync, user_fields=("Territory Code",), page_size=50)
+    assert (options.contact_folder, options.calendar, options.window_future_days) == ("NAV contacts", "NAV", 90)
+    assert options.user_fields == ("Territory Code",) and options.page_size == 50
+
+
+async def test_immutable_ids_for_outlook_items_and_links_followed_verbatim(
+    make_mailbox: MailboxFactory, fake: FakeGraph
+) -> None:
+    mailbox = make_mailbox()
+    await mailbox.write([create(ItemKind.CONTACT, f"CT{n}", {"displayName": "x"}) for n in range(7)])
+    rnd = mailbox.delta(ItemKind.CONTACT, None)
+    fake.urls.clear()
+    fake.headers_seen.clear()
+    async for _ in rnd.pages():
+        pass
+    assert all('IdType="ImmutableId"' in h["prefer"] for h in fake.headers_seen)
+    # The second request is the fake's nextLink exactly as the fake wrote it: graphsync adds no parameter.
+    folder = (await mailbox.provision()).contact_folder_id
+    assert fake.urls[1:] == [
+        f"https://graph.test/v1.0/me/contactFolders/{folder}/contacts/delta?since=0&upto=7&$skiptoken=5"
+    ]
+    task_round = mailbox.delta(ItemKind.TASK, None)
+    fake.headers_seen.clear()
+    async for _ in task_round.pages():
+        pass
+    assert all("ImmutableId" not in h.get("prefer", "") for h in fake.headers_seen)
