@@ -8,6 +8,7 @@ in another process. No token is needed: the sandbox binds to loopback unless tol
     PUT    /_sandbox/faults                            {"latency", "errorRate", "errorStatuses", "retryAfter",
                                                         "dropRate", "dropWhen": "before"|"after", "seed"}
     POST   /_sandbox/users/{upn}/invalidateDeltaTokens every delta token of that mailbox answers 410
+    POST   /_sandbox/users/{upn}/move                  {"id", "destinationId"}: move a contact or event
     GET    /_sandbox/users/{upn}/requests              requests by HTTP method
     GET    /_sandbox/meetingRequests[?organizer=upn]   the meeting messages Graph would have sent
     POST   /_sandbox/resetCounters                     zero the request counters, forget meeting requests
@@ -88,6 +89,14 @@ class ControlEndpoint:
         if route == ("POST", "users", "invalidateDeltaTokens") and len(segments) == 3:
             state.invalidate_delta_tokens(segments[1])
             return Reply(204)
+        if route == ("POST", "users", "move") and len(segments) == 3:
+            item_id, destination = (body.get("id"), body.get("destinationId")) if isinstance(body, dict) else (0, 0)
+            if not isinstance(item_id, str) or not isinstance(destination, str):
+                raise bad_request(
+                    'Expected {"id": "<contact or event id>", "destinationId": "<folder or calendar id>"}.'
+                )
+            moved = state.move_item(segments[1], item_id, destination)
+            return Reply(200, {"id": moved.rest_id, "immutableId": moved.key})
         if route == ("GET", "users", "requests") and len(segments) == 3:
             return Reply(200, state.request_counts(segments[1]))
         if (method, segments) == ("GET", ["meetingRequests"]):

@@ -187,6 +187,9 @@ def list_page(
         source = coll.items.values()
     flt = options.filter
     matched = [i for i in source if flt is None or flt.matches(i.props, i.ext_props)]
+    order = q.get("$orderby")
+    if order:
+        _sort(matched, order, resource)
     page = matched[skip : skip + size]
     values = []
     for item in page:
@@ -199,6 +202,25 @@ def list_page(
         params["$skip"] = str(skip + size)
         body["@odata.nextLink"] = ctx.link(**params)
     return ok(body)
+
+
+def _sort(items: list[Item], order: str, resource: Resource) -> None:
+    """``$orderby`` of one property (``start/dateTime`` style paths allowed), ``asc`` or ``desc``."""
+    path, _, direction = order.strip().partition(" ")
+    names = path.split("/")
+    if names[0] not in resource.selectable() or direction.strip().lower() not in ("", "asc", "desc"):
+        raise bad_request(
+            f"The $orderby option {order!r} is not supported: one property of {resource.odata_type}, then asc or desc.",
+            code="ErrorInvalidUrlQuery",
+        )
+
+    def key(item: Item) -> tuple[bool, str]:
+        value: Any = item.props
+        for name in names:
+            value = value.get(name) if isinstance(value, dict) else None
+        return value is None, "" if value is None else str(value).lower()
+
+    items.sort(key=key, reverse=direction.strip().lower() == "desc")
 
 
 InScope = Callable[[dict[str, Any], tuple[int, int]], bool]

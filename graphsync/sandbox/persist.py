@@ -22,11 +22,11 @@ CREATE TABLE IF NOT EXISTS users (
 );
 CREATE TABLE IF NOT EXISTS items (
     upn TEXT NOT NULL, key TEXT NOT NULL, collection TEXT NOT NULL, seq INTEGER NOT NULL,
-    deleted INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (upn, key)
+    deleted INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (upn, collection, key)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_FORMAT = "graphsync-sandbox/1"
+_FORMAT = "graphsync-sandbox/2"
 
 
 class SqlitePersistence:

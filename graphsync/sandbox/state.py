@@ -13,7 +13,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graphsync.sandbox.store import Mailbox
+from graphsync.sandbox.store import Item, Mailbox
 
 if TYPE_CHECKING:
     from graphsync.sandbox.persist import SqlitePersistence
@@ -164,6 +164,30 @@ class SandboxState:
         if self.persistence is not None:
             self.persistence.save_user(mailbox)
             self.persistence.commit()
+
+    def move_item(self, upn: str, item_id: str, destination_id: str) -> Item:
+        """Move a contact to another contact folder, or an event to another calendar, as a user would in
+        Outlook: the item gets a new REST id and keeps its immutable id (see `Mailbox.move`)."""
+        from graphsync.sandbox.defaults import contacts_of, events_of
+        from graphsync.sandbox.wire import bad_request, not_found
+
+        mailbox = self.mailbox(upn)
+        item, destination = mailbox.lookup(item_id), mailbox.lookup(destination_id)
+        if item is None or destination is None:
+            raise not_found(f"No item {item_id if item is None else destination_id} in mailbox {mailbox.upn}.")
+        if item.kind == "contact" and destination.kind == "contactFolder":
+            item.props["parentFolderId"] = destination.key
+            mailbox.move(item, contacts_of(destination))
+        elif item.kind == "event" and destination.kind == "calendar":
+            mailbox.move(item, events_of(destination))
+        else:
+            raise bad_request(
+                f"A {item.kind} cannot move into a {destination.kind}: contacts move between contact "
+                "folders, events between calendars."
+            )
+        if self.persistence is not None:
+            self.persistence.commit()
+        return item
 
     def request_counts(self, upn: str) -> dict[str, int]:
         """Requests received for this mailbox by HTTP method (batch items count one each)."""

@@ -21,6 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+REST_PREFIX = "AAMkA"
+IMMUTABLE_PREFIX = "AAkAL"
+
 
 def new_id(prefix: str) -> str:
     """An Outlook-looking id: ``AAMk...`` for REST ids, ``AAkA...`` for immutable ones."""
@@ -29,10 +32,6 @@ def new_id(prefix: str) -> str:
 
 def new_change_key() -> str:
     return base64.b64encode(os.urandom(12)).decode()
-
-
-REST_PREFIX = "AAMkA"
-IMMUTABLE_PREFIX = "AAkAL"
 
 
 def looks_like_id(text: str) -> bool:
@@ -240,6 +239,22 @@ class Mailbox:
         coll.record(item.key, tomb.seq)
         if self.journal is not None:
             self.journal.changed(self, coll.key, tomb)
+
+    def move(self, item: Item, collection: str) -> None:
+        """Move ``item`` to another collection as Outlook does: its REST id changes (the old one is a
+        tombstone in the old collection's delta), its immutable id stays."""
+        old = self.collection(item.collection)
+        old.index_remove(item)
+        old.items.pop(item.key, None)
+        self.index.pop(item.rest_id, None)
+        tomb = Tombstone(item.key, item.rest_id, self.next_seq(), item.props if item.kind == "event" else None)
+        old.tombstones[item.key] = tomb
+        old.record(item.key, tomb.seq)
+        if self.journal is not None:
+            self.journal.changed(self, old.key, tomb)
+        item.rest_id = new_id(REST_PREFIX)
+        item.collection = collection
+        self.put(item)
 
     def drop_collection(self, key: str) -> None:
         """Remove every item of a collection whose container was deleted (no tombstones: the container's

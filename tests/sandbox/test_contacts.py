@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from graphsync.sandbox import SandboxState
-from tests.sandbox.conftest import NAV_KEY, USER, created, graph_error
+from tests.sandbox.conftest import NAV_KEY, USER, created, delta_round, graph_error
 
 PAVEL = {
     "givenName": "Pavel",
@@ -241,3 +241,31 @@ async def test_unsupported_method_is_405(me: httpx.AsyncClient) -> None:
 async def test_mailboxes_are_separate(app_client: httpx.AsyncClient) -> None:
     await created(app_client, f"/users/{USER}/contacts", PAVEL)
     assert (await app_client.get("/users/pm@contoso.com/contacts")).json()["value"] == []
+
+
+async def test_a_move_changes_the_rest_id_but_not_the_immutable_id(me: httpx.AsyncClient, state: SandboxState) -> None:
+    first, second = await folder(me, "A"), await folder(me, "B")
+    prefer = {"Prefer": 'IdType="ImmutableId"'}
+    contact = await created(me, f"/me/contactFolders/{first}/contacts", PAVEL)
+    immutable = (await me.get(f"/me/contacts/{contact['id']}", headers=prefer)).json()["id"]
+    _, old_link, _ = await delta_round(me, f"/me/contactFolders/{first}/contacts/delta")
+
+    moved = state.move_item(USER, contact["id"], second)
+    assert moved.key == immutable and moved.rest_id != contact["id"]
+    graph_error(await me.get(f"/me/contacts/{contact['id']}"), 404, "ErrorItemNotFound")
+    now = (await me.get(f"/me/contacts/{immutable}", headers=prefer)).json()
+    assert now["id"] == immutable
+    plain = (await me.get(f"/me/contacts/{immutable}")).json()
+    assert plain["id"] == moved.rest_id and plain["parentFolderId"] == second
+    # The old folder's delta reports it gone; the new folder lists it.
+    entries, _, _ = await delta_round(me, old_link)
+    assert entries == [{"id": contact["id"], "@removed": {"reason": "deleted"}}]
+    assert [c["id"] for c in (await me.get(f"/me/contactFolders/{second}/contacts")).json()["value"]] == [moved.rest_id]
+
+
+async def test_orderby_one_property(me: httpx.AsyncClient) -> None:
+    for name in ("b", "C", "a"):
+        await created(me, "/me/contacts", {"givenName": name})
+    listed = (await me.get("/me/contacts", params={"$orderby": "givenName desc"})).json()["value"]
+    assert [c["givenName"] for c in listed] == ["C", "b", "a"]
+    graph_error(await me.get("/me/contacts", params={"$orderby": "shoeSize"}), 400, "ErrorInvalidUrlQuery")

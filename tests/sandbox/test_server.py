@@ -62,6 +62,15 @@ def test_control_endpoint_configures_a_running_sandbox() -> None:
         assert [(m["attendee"], m["reason"]) for m in meetings] == [("dana@contoso.com", "invitation")]
 
         folder = control.post("/v1.0/me/contactFolders", headers=TOKEN, json={"displayName": "NAV"}).json()
+        other = control.post("/v1.0/me/contactFolders", headers=TOKEN, json={"displayName": "Other"}).json()
+        contact = control.post(f"/v1.0/me/contactFolders/{folder['id']}/contacts", headers=TOKEN, json={}).json()
+        moved = control.post(
+            f"/_sandbox/users/{USER}/move", json={"id": contact["id"], "destinationId": other["id"]}
+        ).json()
+        assert moved["id"] != contact["id"]
+        assert control.get(f"/v1.0/me/contacts/{moved['immutableId']}", headers=TOKEN).json()["id"] == moved["id"]
+        bad_move = control.post(f"/_sandbox/users/{USER}/move", json={"id": moved["id"], "destinationId": moved["id"]})
+        assert bad_move.status_code == 400
         link = control.get(f"/v1.0/me/contactFolders/{folder['id']}/contacts/delta", headers=TOKEN).json()
         assert control.post(f"/_sandbox/users/{USER}/invalidateDeltaTokens").status_code == 204
         assert control.get(link["@odata.deltaLink"], headers=TOKEN).status_code == 410
@@ -133,3 +142,22 @@ def test_a_file_that_is_not_a_sandbox_is_refused(tmp_path: Path) -> None:
     path.write_text("this is not a database")
     with pytest.raises(StateError):
         SandboxState.open(path)
+
+
+async def test_a_moved_item_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.sqlite"
+    first = SandboxState.open(path)
+    async with client_for(first, f"sandbox:{USER}") as me:
+        a = (await me.post("/me/contactFolders", json={"displayName": "A"})).json()["id"]
+        b = (await me.post("/me/contactFolders", json={"displayName": "B"})).json()["id"]
+        contact = (await me.post(f"/me/contactFolders/{a}/contacts", json={"givenName": "Moving"})).json()
+        _, link, _ = await delta_round(me, f"/me/contactFolders/{a}/contacts/delta")
+        moved = first.move_item(USER, contact["id"], b)
+    first.close()
+    second = SandboxState.open(path)
+    async with client_for(second, f"sandbox:{USER}") as me:
+        listed = (await me.get(f"/me/contactFolders/{b}/contacts")).json()["value"]
+        assert [c["id"] for c in listed] == [moved.rest_id]
+        entries, _, _ = await delta_round(me, link)
+        assert entries == [{"id": contact["id"], "@removed": {"reason": "deleted"}}]
+    second.close()
