@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -28,6 +29,8 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+_log = logging.getLogger(__name__)
 
 APP_TOKEN = "sandbox-app"
 USER_TOKEN_PREFIX = "sandbox:"
@@ -90,6 +93,10 @@ class GraphEndpoint:
             reply = await self._respond(scope, headers, raw)
         except GraphError as exc:
             reply = error_reply(exc, request_id)
+        except Exception:
+            # A sandbox bug must still answer in Graph's shape (as Graph's own 500s do), and be visible.
+            _log.exception("sandbox error on %s %s", scope["method"], scope["path"])
+            reply = error_reply(GraphError("An internal server error occurred.", status=500, code="generalException"))
         finally:
             if state.persistence is not None:
                 state.persistence.commit()

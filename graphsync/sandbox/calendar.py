@@ -19,13 +19,13 @@ from graphsync.sandbox.handling import (
     Ctx,
     add_extensions_inline,
     check_extended_properties,
+    check_extensions,
     check_if_match,
     delta_page,
     extensions_endpoint,
     find,
     get_one,
     list_page,
-    make_extension,
     method_not_allowed,
     no_content,
     ok,
@@ -153,8 +153,7 @@ def events(ctx: Ctx, calendar: Item) -> Reply:
     attendees = _attendees(props.get("attendees") or [])
     if "singleValueExtendedProperties" in body:
         check_extended_properties(body["singleValueExtendedProperties"])
-    for ext in body.get("extensions") or []:
-        make_extension("event", ext)
+    check_extensions("event", body.get("extensions"))
     values = _event_defaults(ctx, calendar)
     values.update(props)
     values.update(times)
@@ -192,8 +191,7 @@ def one_event(ctx: Ctx, event_id: str, calendar: Item | None = None) -> Reply:
         attendees = _attendees(props["attendees"]) if "attendees" in props else None
         if "singleValueExtendedProperties" in body:
             check_extended_properties(body["singleValueExtendedProperties"])
-        for ext in body.get("extensions") or []:
-            make_extension("event", ext)
+        check_extensions("event", body.get("extensions"))
         meeting_change = any(k in props and props[k] != item.props.get(k) for k in _MEETING_FIELDS if k not in times)
         meeting_change = meeting_change or any(item.props.get(k) != v for k, v in times.items())
         item.props.update(props)

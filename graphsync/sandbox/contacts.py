@@ -10,13 +10,13 @@ from graphsync.sandbox.handling import (
     Ctx,
     add_extensions_inline,
     check_extended_properties,
+    check_extensions,
     check_if_match,
     delta_page,
     extensions_endpoint,
     find,
     get_one,
     list_page,
-    make_extension,
     method_not_allowed,
     no_content,
     ok,
@@ -143,8 +143,7 @@ def contacts(ctx: Ctx, parent: Item) -> Reply:
     props = check_body(CONTACT, body)
     if "singleValueExtendedProperties" in body:
         check_extended_properties(body["singleValueExtendedProperties"])
-    for ext in body.get("extensions") or []:
-        make_extension("contact", ext)
+    check_extensions("contact", body.get("extensions"))
     values = {**CONTACT_DEFAULTS, **props}
     for name, empty in (("fileAs", ""), ("personalNotes", "")):
         if values[name] is None:
@@ -178,8 +177,7 @@ def one_contact(ctx: Ctx, contact_id: str, parent: Item | None = None) -> Reply:
         props = check_body(CONTACT, body)
         if "singleValueExtendedProperties" in body:
             check_extended_properties(body["singleValueExtendedProperties"])
-        for ext in body.get("extensions") or []:
-            make_extension("contact", ext)
+        check_extensions("contact", body.get("extensions"))
         names_changed = any(n in props for n in _NAME_PARTS) and "displayName" not in props
         item.props.update(props)
         if names_changed:

@@ -348,6 +348,16 @@ def make_extension(kind: str, body: Any) -> dict[str, Any]:
     return out
 
 
+def check_extensions(kind: str, values: Any) -> None:
+    """Validate inline ``extensions`` of a POST/PATCH before anything is stored (None: none given)."""
+    if values is None:
+        return
+    if not isinstance(values, list):
+        raise bad_request("extensions must be a JSON array.", code="RequestBodyRead")
+    for body in values:
+        make_extension(kind, body)
+
+
 def add_extensions_inline(item: Item, values: Any) -> None:
     if not isinstance(values, list):
         raise bad_request("extensions must be a JSON array.", code="RequestBodyRead")

@@ -136,11 +136,15 @@ def handle(state: SandboxState, call: Call, mailbox: Mailbox, rest: list[str]) -
                 break
         else:
             reply = handler(ctx, args)
-            applied = [p for p in ("odata.maxpagesize",) if p in prefer]
+            applied: list[str] = []
+            if "odata.maxpagesize" in prefer:
+                applied.append(f"odata.maxpagesize={prefer['odata.maxpagesize']}")
+            if "outlook.timezone" in prefer:
+                applied.append(f'outlook.timezone="{prefer["outlook.timezone"]}"')
             if ctx.immutable:
                 applied.append('IdType="ImmutableId"')
             if applied:
-                reply.headers["Preference-Applied"] = ", ".join(a if "=" in a else f"{a}={prefer[a]}" for a in applied)
+                reply.headers["Preference-Applied"] = ", ".join(applied)
             return reply
     raise bad_request(f"Resource not found for the segment '{rest[-1]}'.")
 
