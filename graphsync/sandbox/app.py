@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
 import httpx
 from starlette.applications import Starlette
@@ -119,7 +120,9 @@ class GraphEndpoint:
     async def _respond(self, scope: Scope, headers: dict[str, str], raw: bytes) -> Reply:
         state = self.state
         method = scope["method"].upper()
-        path: str = scope["path"]
+        # The undecoded path, so that an encoded '/' inside an id does not split it.
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
         rest = path[5:] if path.startswith("/v1.0") else path
         principal = principal_of(headers)
         body: Any = None
@@ -184,8 +187,6 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 def _query_pairs(scope: Scope) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
     text = scope.get("query_string", b"").decode("latin-1")
     return parse_qsl(text, keep_blank_values=True) if text else []
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from graphsync.sandbox import calendar, contacts, todo
 from graphsync.sandbox.handling import Ctx, method_not_allowed, ok
@@ -84,11 +85,13 @@ for _pattern, _handler in _ROUTES:
 
 
 def split_path(path: str) -> list[str]:
-    """Path segments after ``/v1.0``: empty ones (``//``) dropped, ``delta()`` read as ``delta``."""
+    """Segments of a still percent-encoded path: empty ones (``//``) dropped, each segment decoded (an id's
+    ``%2F`` is part of the id, not a separator), ``delta()`` read as ``delta``."""
     out = []
-    for seg in path.split("/"):
-        if not seg:
+    for raw in path.split("/"):
+        if not raw:
             continue
+        seg = unquote(raw)
         if seg.endswith("()"):
             seg = seg[:-2]
         if seg.lower().startswith("microsoft.graph."):

@@ -36,7 +36,7 @@ def new_change_key() -> str:
 
 def looks_like_id(text: str) -> bool:
     """Whether ``text`` could be an Outlook id at all (else Graph answers ErrorInvalidIdMalformed)."""
-    return len(text) >= 16 and all(c.isalnum() or c in "-_=+" for c in text)
+    return len(text) >= 16 and all(c.isalnum() or c in "-_=+/" for c in text)
 
 
 @dataclass(eq=False, slots=True)

@@ -269,3 +269,9 @@ async def test_orderby_one_property(me: httpx.AsyncClient) -> None:
     listed = (await me.get("/me/contacts", params={"$orderby": "givenName desc"})).json()["value"]
     assert [c["givenName"] for c in listed] == ["C", "b", "a"]
     graph_error(await me.get("/me/contacts", params={"$orderby": "shoeSize"}), 400, "ErrorInvalidUrlQuery")
+
+
+async def test_percent_encoded_segments_are_decoded_one_by_one(me: httpx.AsyncClient) -> None:
+    assert (await me.get("/users/eh%40contoso.com/contacts")).status_code == 200
+    # An encoded '/' belongs to the id: the path still names one contact (unknown here), not two segments.
+    graph_error(await me.get("/me/contacts/AAMkAGI2%2FTAAA%2BAAAAAAAAA%3D"), 404, "ErrorItemNotFound")
