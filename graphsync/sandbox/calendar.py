@@ -239,8 +239,17 @@ def _window(ctx: Ctx) -> tuple[int, int]:
     return parse_window_bound(start, "startDateTime"), parse_window_bound(end, "endDateTime")
 
 
-def in_window(props: dict[str, Any], window: tuple[int, int]) -> bool:
-    start, end = timestamp(props["start"]["dateTime"]), timestamp(props["end"]["dateTime"])
+def span(item: Item) -> tuple[float, float]:
+    """The event's start and end in seconds, parsed once per change (calendarView reads them on every page)."""
+    start_text, end_text = item.props["start"]["dateTime"], item.props["end"]["dateTime"]
+    cached = item.span
+    if cached is None or cached[0] != start_text or cached[1] != end_text:
+        cached = item.span = (start_text, end_text, timestamp(start_text), timestamp(end_text))
+    return cached[2], cached[3]
+
+
+def in_window(item: Item, window: tuple[int, int]) -> bool:
+    start, end = span(item)
     if end <= start:
         # An event of no duration is in the window if its moment is.
         return window[0] <= start < window[1]
@@ -252,8 +261,8 @@ def calendar_view(ctx: Ctx, calendar: Item) -> Reply:
         raise method_not_allowed()
     window = _window(ctx)
     coll = ctx.mailbox.collection(events_of(calendar))
-    inside = [i for i in coll.items.values() if in_window(i.props, window)]
-    inside.sort(key=lambda i: timestamp(i.props["start"]["dateTime"]))
+    inside = [i for i in coll.items.values() if in_window(i, window)]
+    inside.sort(key=lambda i: span(i)[0])
     return list_page(ctx, coll, EVENT, renderer=render_event, items=inside)
 
 

@@ -223,7 +223,7 @@ def _sort(items: list[Item], order: str, resource: Resource) -> None:
     items.sort(key=key, reverse=direction.strip().lower() == "desc")
 
 
-InScope = Callable[[dict[str, Any], tuple[int, int]], bool]
+InScope = Callable[[Item, tuple[int, int]], bool]
 
 
 def delta_page(
@@ -273,7 +273,7 @@ def delta_page(
             break
         cursor = seq
         item = coll.items.get(key)
-        if item is not None and (window is None or in_window is None or in_window(item.props, window)):
+        if item is not None and (window is None or in_window is None or in_window(item, window)):
             values.append(renderer(ctx, item, select))
         elif incremental:
             rest_id = item.rest_id if item is not None else coll.tombstones[key].rest_id

@@ -58,6 +58,8 @@ class Item:
     ext_props: dict[str, tuple[str, str]] = field(default_factory=dict)
     extensions: dict[str, dict[str, Any]] = field(default_factory=dict)
     linked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    span: tuple[str, str, float, float] | None = None
+    """Events: (start text, end text, start seconds, end seconds), cached by `graphsync.sandbox.calendar`."""
 
     @property
     def etag(self) -> str:

@@ -176,3 +176,36 @@ async def test_open_extension_on_an_event_and_inline(me: httpx.AsyncClient) -> N
     assert read["no"] == "TD001"
     listed = (await me.get(f"/me/events/{made['id']}/extensions")).json()["value"]
     assert [e["extensionName"] for e in listed] == ["Com.Contoso.Nav"]
+
+
+async def test_event_with_an_extended_property_as_documented(me: httpx.AsyncClient) -> None:
+    # singlevaluelegacyextendedproperty-post-singlevalueextendedproperties.md, request 1.
+    fun = "String {66f5a359-4659-4830-9070-00040ec6ac6e} Name Fun"
+    body = {
+        "subject": "Celebrate Thanksgiving",
+        "body": {"contentType": "HTML", "content": "Let's get together!"},
+        "start": {"dateTime": "2015-11-26T18:00:00", "timeZone": "Pacific Standard Time"},
+        "end": {"dateTime": "2015-11-26T23:00:00", "timeZone": "Pacific Standard Time"},
+        "attendees": [
+            {"emailAddress": {"address": "Terrie@contoso.com", "name": "Terrie Barrera"}, "type": "Required"}
+        ],
+        "singleValueExtendedProperties": [{"id": fun, "value": "Food"}],
+    }
+    made = await created(me, "/me/events", body)
+    assert "singleValueExtendedProperties" not in made
+    assert made["attendees"][0]["type"] == "required"
+    # singlevaluelegacyextendedproperty-get.md: read it back with $expand, find the event with $filter.
+    expand = {"$expand": f"singleValueExtendedProperties($filter=id eq '{fun}')"}
+    read = (await me.get(f"/me/events/{made['id']}", params=expand)).json()
+    assert read["singleValueExtendedProperties"] == [{"id": fun, "value": "Food"}]
+    wanted = {"$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{fun}' and ep/value eq 'Food')"}
+    assert [e["id"] for e in (await me.get("/me/events", params=wanted)).json()["value"]] == [made["id"]]
+
+
+async def test_calendar_view_in_a_requested_time_zone(me: httpx.AsyncClient) -> None:
+    await created(me, "/me/events", LUNCH)
+    params = {"startDateTime": "2017-04-15T00:00:00-07:00", "endDateTime": "2017-04-16T00:00:00-07:00"}
+    response = await me.get("/me/calendarView", params=params, headers=PACIFIC)
+    (event,) = response.json()["value"]
+    assert event["start"] == {"dateTime": "2017-04-15T12:00:00.0000000", "timeZone": "Pacific Standard Time"}
+    assert response.headers["Preference-Applied"] == 'outlook.timezone="Pacific Standard Time"'
