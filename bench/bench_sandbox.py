@@ -4,7 +4,9 @@ graphsync rather than the sandbox. Figures are requests (or items) per second.""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
+from pathlib import Path
 
 import httpx
 
@@ -56,13 +58,50 @@ async def _measure(quick: bool) -> dict[str, object]:
             url = page["@odata.nextLink"]
         delta_items_per_second = seen / (time.perf_counter() - started)
 
+        events = simple // 2
+        started = time.perf_counter()
+        for n in range(events):
+            day, hour = 1 + n % 28, n % 20
+            when = {"dateTime": f"2024-03-{day:02d}T{hour:02d}:00:00", "timeZone": "UTC"}
+            until = {"dateTime": f"2024-03-{day:02d}T{hour + 1:02d}:00:00", "timeZone": "UTC"}
+            await me.post("/me/events", json={"subject": f"E{n}", "start": when, "end": until})
+        event_rps = events / (time.perf_counter() - started)
+        started = time.perf_counter()
+        url = "/me/calendarView/delta?startDateTime=2024-03-01T00:00:00Z&endDateTime=2024-03-15T00:00:00Z"
+        in_window = 0
+        while True:
+            page = (await me.get(url, headers={"Prefer": "odata.maxpagesize=500"})).json()
+            in_window += len(page["value"])
+            if "@odata.deltaLink" in page:
+                break
+            url = page["@odata.nextLink"]
+        view_delta_events_per_second = in_window / (time.perf_counter() - started)
+
     return {
         "simple_get_requests_per_second": round(get_rps),
+        "create_event_requests_per_second": round(event_rps),
+        "calendar_view_delta_events_per_second": round(view_delta_events_per_second),
+        "persisted_create_requests_per_second": round(await _persisted_creates(simple // 4)),
         "create_requests_per_second": round(create_rps),
         "batch_created_items_per_second": round(batch_items_per_second),
         "delta_items_per_second": round(delta_items_per_second),
         "delta_items": seen,
     }
+
+
+async def _persisted_creates(count: int) -> float:
+    """Creates per second with ``--data`` persistence (every change written through to SQLite)."""
+    with tempfile.TemporaryDirectory() as folder:
+        state = SandboxState.open(Path(folder) / "sandbox.sqlite")
+        transport = httpx.ASGITransport(app=create_app(state))
+        headers = {"Authorization": f"Bearer sandbox:{USER}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox/v1.0", headers=headers) as me:
+            started = time.perf_counter()
+            for n in range(count):
+                await me.post("/me/contacts", json={"givenName": f"P{n}", "surname": "Bench"})
+            elapsed = time.perf_counter() - started
+        state.close()
+    return count / elapsed
 
 
 def run(*, quick: bool) -> dict[str, object]:
