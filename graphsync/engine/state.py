@@ -50,6 +50,7 @@ links = sa.Table(
     sa.Column("updated_at", sa.String(40), nullable=False),
     sa.Index("ix_links_outlook", "mailbox", "outlook_id"),
     sa.Index("ix_links_dirty", "mailbox", "dirty"),
+    sa.Index("ix_links_stamped", "mailbox", "stamped"),
     sa.Index("ix_links_entity", "mailbox", "entity"),
 )
 cursors = sa.Table(
@@ -348,11 +349,14 @@ class StateStore:
             return [self._link(r) for r in conn.execute(query)]
 
     def dirty_links(self, mailbox: str) -> list[Link]:
+        # Two queries, each answered from its own (mailbox, flag) index: an OR of the two makes SQLite scan
+        # every link of the mailbox, which a no-change run must not do.
+        found: dict[str, Link] = {}
         with self._conn() as conn:
-            rows = conn.execute(
-                sa.select(links).where(links.c.mailbox == mailbox, sa.or_(links.c.dirty, sa.not_(links.c.stamped)))
-            )
-            return [self._link(r) for r in rows]
+            for condition in (links.c.dirty == sa.true(), links.c.stamped == sa.false()):
+                for row in conn.execute(sa.select(links).where(links.c.mailbox == mailbox, condition)):
+                    found[row.nav_key] = self._link(row)
+        return list(found.values())
 
     def count_links(self, mailbox: str) -> dict[str, int]:
         with self._conn() as conn:

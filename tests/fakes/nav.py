@@ -59,11 +59,13 @@ class FakeNav:
         self.writes = 0
         self.crash_after_writes: int | None = None
         self.change_reads = 0
+        self.last_change: dict[NavTable, int] = dict.fromkeys(TABLES, 0)
 
     # ------------------------------------------------------------------ helpers
 
-    def _bump(self) -> int:
+    def _bump(self, table: NavTable) -> int:
         self.version += 1
+        self.last_change[table] = self.version
         return self.version
 
     def _written(self) -> None:
@@ -118,6 +120,9 @@ class FakeNav:
         self.change_reads += 1
         mark = int(since.value) if since else 0
         now = self.version
+        if mark >= self.last_change[table]:
+            # Nothing changed in this table since the watermark: answer without scanning (as an index would).
+            return ChangeSet(iter([]), iter([]), Watermark(str(now)), deletions_tracked=self.deletions_tracked)
         records = [self._record(table, k, r) for k, r in sorted(self.rows[table].items()) if mark < r.version <= now]
         deletions = [NavDeletion(t, k) for v, t, k in self.deleted if t is table and mark < v <= now]
         return ChangeSet(
@@ -152,7 +157,7 @@ class FakeNav:
         if key in self.rows[table]:
             raise NavValidationError(f"The {tdef.name} already exists. {key}", table=table, key=key)
         self._derive(table, key, fields)
-        row = _Row(fields, self._bump())
+        row = _Row(fields, self._bump(table))
         self.rows[table][key] = row
         self._written()
         return self._record(table, key, row)
@@ -176,12 +181,12 @@ class FakeNav:
             raise NavValidationError("a key field cannot be changed this way", table=table, key=key)
         row.fields.update(checked)
         self._derive(table, key, row.fields)
-        row.version = self._bump()
+        row.version = self._bump(table)
         if table is NavTable.CONTACT and row.fields.get("Type") == "Company" and "Name" in checked:
             for other_key, other in self.rows[table].items():
                 if other_key != key and other.fields.get("Company No.") == key[0]:
                     other.fields["Company Name"] = row.fields["Name"]
-                    other.version = self._bump()
+                    other.version = self._bump(table)
         self._written()
         return self._record(table, key, row)
 
@@ -200,7 +205,7 @@ class FakeNav:
                     key=key,
                 )
         del self.rows[table][key]
-        self.deleted.append((self._bump(), table, key))
+        self.deleted.append((self._bump(table), table, key))
         self._written()
 
     def keys(self, table: NavTable) -> Iterator[NavKey]:

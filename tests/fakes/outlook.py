@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import itertools
 from collections import Counter
@@ -66,7 +67,9 @@ class FakeRound:
         if self.full:
             entries = [box._item(self._kind, i, s, stamps=False) for i, s in store.items()]
         else:
-            changed = {i for s, i in box.log[self._kind] if since < s <= self._end}
+            log = box.log[self._kind]
+            first = bisect.bisect_right(log, (since, "\uffff"))
+            changed = {i for s, i in log[first:] if s <= self._end}
             for item_id in sorted(changed):
                 stored = store.get(item_id)
                 entries.append(
