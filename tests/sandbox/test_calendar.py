@@ -209,3 +209,26 @@ async def test_calendar_view_in_a_requested_time_zone(me: httpx.AsyncClient) -> 
     (event,) = response.json()["value"]
     assert event["start"] == {"dateTime": "2017-04-15T12:00:00.0000000", "timeZone": "Pacific Standard Time"}
     assert response.headers["Preference-Applied"] == 'outlook.timezone="Pacific Standard Time"'
+
+
+async def test_master_categories_as_documented(me: httpx.AsyncClient) -> None:
+    made = await created(me, "/me/outlook/masterCategories", {"displayName": "Project expenses", "color": "preset9"})
+    assert made["displayName"] == "Project expenses" and made["color"] == "preset9" and made["id"]
+    graph_error(
+        await me.post("/me/outlook/masterCategories", json={"displayName": "project expenses"}),
+        409,
+        "ErrorDuplicateCategory",
+    )
+    graph_error(
+        await me.post("/me/outlook/masterCategories", json={"displayName": "X", "color": "pink"}),
+        400,
+        "RequestBodyRead",
+    )
+    url = f"/me/outlook/masterCategories/{made['id']}"
+    assert (await me.patch(url, json={"color": "preset0"})).json()["color"] == "preset0"
+    graph_error(await me.patch(url, json={"displayName": "Renamed"}), 400, "ErrorInvalidRequest")
+    assert [c["displayName"] for c in (await me.get("/me/outlook/masterCategories")).json()["value"]] == [
+        "Project expenses"
+    ]
+    assert (await me.delete(url)).status_code == 204
+    graph_error(await me.get(url), 404, "ErrorItemNotFound")
