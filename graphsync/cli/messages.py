@@ -13,6 +13,7 @@ sentence a person reads and the exit code a script tests:
 from __future__ import annotations
 
 from graphsync import errors
+from graphsync.engine.guard import MassDeleteError
 
 EXIT_OK = 0
 EXIT_ITEMS = 1
@@ -51,6 +52,12 @@ def render(exc: errors.GraphsyncError) -> str:
         return (
             f"another graphsync run is syncing mailbox {exc.mailbox} ({exc.holder}); "
             "wait for it to finish, or remove the lock only if that process is gone"
+        )
+    if isinstance(exc, MassDeleteError):
+        return (
+            f"{exc.entity.value}: this run would delete {exc.deletes} of {exc.linked} linked items (more than "
+            f"{exc.share:.0%} and more than {exc.minimum}), so nothing was changed; check the entity's condition and "
+            "what was deleted, and if the deletions are intended run again with --allow-mass-delete"
         )
     if isinstance(exc, errors.StateError):
         return f"state store {exc.path}: {exc.reason}"

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from graphsync.cli import messages
 from graphsync.config.entities import DeletePolicy, EntityName
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
@@ -117,6 +118,7 @@ async def test_mass_delete_guard_refuses_and_writes_nothing_unless_allowed(world
     with pytest.raises(MassDeleteError) as refused:
         await world.sync()
     assert refused.value.entity is EntityName.CONT_COMP and refused.value.deletes == 12
+    assert "--allow-mass-delete" in messages.render(refused.value) and messages.exit_code(refused.value) == 1
     assert len(_contacts(world)) == 15
     report = await world.sync(allow_mass_delete=True)
     assert report.ok and len(_contacts(world)) == 3
