@@ -275,3 +275,12 @@ async def test_percent_encoded_segments_are_decoded_one_by_one(me: httpx.AsyncCl
     assert (await me.get("/users/eh%40contoso.com/contacts")).status_code == 200
     # An encoded '/' belongs to the id: the path still names one contact (unknown here), not two segments.
     graph_error(await me.get("/me/contacts/AAMkAGI2%2FTAAA%2BAAAAAAAAA%3D"), 404, "ErrorItemNotFound")
+
+
+async def test_create_folder_as_documented_with_parent_folder_id(me: httpx.AsyncClient) -> None:
+    # user-post-contactfolders.md sends parentFolderId too; it is read-only and the folder lands under Contacts.
+    root = (await me.get("/me/contactFolders", params={"$top": "1"})).json()
+    assert root["value"] == []
+    made = await created(me, "/me/contactFolders", {"parentFolderId": "parentFolderId-value", "displayName": "NAV"})
+    contact = await created(me, "/me/contacts", {"givenName": "x"})
+    assert made["parentFolderId"] == contact["parentFolderId"]

@@ -181,3 +181,19 @@ async def test_calendar_view_delta_needs_a_window_and_refuses_select(me: httpx.A
     graph_error(await me.get("/me/calendarView/delta"), 400, "ErrorInvalidParameter")
     window = {"startDateTime": "2024-03-01T00:00:00Z", "endDateTime": "2024-04-01T00:00:00Z", "$select": "subject"}
     graph_error(await me.get("/me/calendarView/delta", params=window), 400, "ErrorInvalidUrlQuery")
+
+
+async def test_an_event_moved_to_another_calendar_leaves_the_calendar_view_delta(
+    me: httpx.AsyncClient, state: SandboxState
+) -> None:
+    made = await created(me, "/me/events", event("moving", "2024-03-10T09:00:00", "2024-03-10T10:00:00"))
+    other = await created(me, "/me/calendars", {"name": "Elsewhere"})
+    window = {"startDateTime": "2024-03-01T00:00:00Z", "endDateTime": "2024-04-01T00:00:00Z"}
+    prefer = {"Prefer": 'IdType="ImmutableId"'}
+    entries, link, _ = await delta_round(me, "/me/calendarView/delta", params=window, headers=prefer)
+    immutable = entries[0]["id"]
+    moved = state.move_item(USER, made["id"], other["id"])
+    assert moved.key == immutable
+    entries, _, _ = await delta_round(me, link, headers=prefer)
+    assert entries == [{"id": immutable, "@removed": {"reason": "deleted"}}]
+    assert (await me.get(f"/me/calendars/{other['id']}/events/{immutable}")).status_code == 200
