@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from graphsync.config.entities import (
@@ -23,7 +23,7 @@ from graphsync.config.entities import (
     EntitySpec,
     FieldSpec,
 )
-from graphsync.connectors.nav import FieldType, NavTable, TableDef
+from graphsync.connectors.nav import FieldType, NavConnector, NavTable, TableDef
 from graphsync.connectors.outlook import ItemKind
 from graphsync.errors import ConfigError
 from graphsync.mapping.convert import Conversion, make_converter
@@ -193,3 +193,14 @@ def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str) -> BoundEn
         key_fields=table.key,
         fingerprint=fingerprint,
     )
+
+
+def user_field_names(entities: Iterable[EntitySpec], nav: NavConnector, *, time_zone: str = "UTC") -> tuple[str, ...]:
+    """Every user-defined field name the enabled entities use: what the Graph client must be told
+    (`GraphMailboxOptions.user_fields`) so that it reads and writes them as named properties."""
+    names: list[str] = []
+    for spec in entities:
+        if spec.enabled:
+            bound = bind_entity(spec, nav.table_def(spec.table), time_zone=time_zone)
+            names.extend(n for n in bound.map.user_fields if n not in names)
+    return tuple(names)
