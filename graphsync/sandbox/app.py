@@ -50,9 +50,12 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     """The sandbox as an ASGI app over ``state`` (a fresh in-memory one if None); ``app.state.sandbox``
     is the state it serves."""
     sandbox = state if state is not None else SandboxState()
-    app = Starlette(
-        routes=[Mount("/v1.0", app=GraphEndpoint(sandbox)), Mount("/_sandbox", app=ControlEndpoint(sandbox))]
-    )
+    routes = [
+        Mount("/v1.0", app=GraphEndpoint(sandbox)),
+        Mount("/_sandbox", app=ControlEndpoint(sandbox)),
+        Mount("", app=_other_version),
+    ]
+    app = Starlette(routes=routes)
     app.state.sandbox = sandbox
     return app
 
@@ -167,6 +170,17 @@ class GraphEndpoint:
             return handle(self.state, call, mailbox, segments)
         finally:
             release(mailbox)
+
+
+async def _other_version(scope: Scope, receive: Receive, send: Send) -> None:
+    """Anything outside /v1.0 (``/beta``, a typo): Graph's answer for a version it does not serve."""
+    if scope["type"] != "http":
+        return
+    first = scope["path"].strip("/").split("/")[0]
+    reply = error_reply(bad_request(f"Invalid version: {first}. The sandbox serves v1.0 only (/v1.0/...)."))
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": dumps(reply.body)})
 
 
 async def _drop(send: Send) -> None:

@@ -76,3 +76,10 @@ async def test_request_id_headers_and_client_request_id_echo(me: httpx.AsyncClie
     response = await me.get("/me", headers={"client-request-id": "abc-123"})
     assert response.headers["request-id"] == "abc-123"
     assert response.headers["client-request-id"] == "abc-123"
+
+
+async def test_other_versions_answer_in_graphs_shape(state: SandboxState) -> None:
+    async with client_for(state, f"sandbox:{USER}") as client:
+        response = await client.get("http://sandbox/beta/me/contacts")
+    error = graph_error(response, 400, "BadRequest")
+    assert "beta" in error["message"]
