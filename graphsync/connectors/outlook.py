@@ -82,6 +82,9 @@ class WriteOp:
 
     On CREATE the implementation stamps ``nav_key`` on the item (extended property or linked resource)
     and, for events, sends ``transaction_id`` so that a repeated create cannot make a second event.
+    On UPDATE a non-empty ``nav_key`` is stamped too where the item can carry it: that is how an item a
+    person made in Outlook gets the key of the NAV record created from it (the engine sends an UPDATE with
+    an empty body for just that).
     ``user_fields`` maps user-defined field names to values (None removes the value).
     """
 
