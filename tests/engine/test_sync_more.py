@@ -1,0 +1,139 @@
+"""More runner behaviours: stale versions on either side, retries of unlinked failures, progress,
+resolving at once, status, partial runs, map edits reaching linked items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from graphsync.config.entities import EntityName, default_entities
+from graphsync.connectors.nav import NavTable
+from graphsync.connectors.outlook import ItemKind, WriteOp, WriteResult
+from graphsync.engine.conflicts import resolve_now
+from graphsync.engine.plan import Side
+from graphsync.engine.report import ProgressEvent, SyncOptions
+from graphsync.engine.status import mailbox_status
+from tests.engine.conftest import World
+
+BOX = "eh@contoso.com"
+
+
+def _item(world: World, no: str) -> str:
+    return world.box.by_nav_key(ItemKind.CONTACT)[f"5050:{no}"][0]
+
+
+async def test_outlook_edit_racing_a_write_is_not_lost(world: World) -> None:
+    no = world.company(**{"Phone No.": "1"})
+    await world.sync()
+    item_id = _item(world, no)
+    world.nav.edit(NavTable.CONTACT, (no,), City="Leeds")
+    real_write = world.box.write
+
+    async def racing_write(ops: Sequence[WriteOp]) -> list[WriteResult]:
+        # A person edits the item between graphsync's read and its write: If-Match must refuse the write.
+        world.box.user_edit(ItemKind.CONTACT, item_id, {"mobilePhone": "999"})
+        world.box.write = real_write  # type: ignore[method-assign]
+        return await real_write(ops)
+
+    world.box.write = racing_write  # type: ignore[method-assign]
+    report = await world.sync()
+    assert [e.error for e in report.errors] == ["PreconditionFailedError"]
+    report = await world.sync()
+    assert report.ok, report.errors
+    record = world.nav.get(NavTable.CONTACT, (no,))
+    assert record is not None and record.fields["Mobile Phone No."] == "999"
+    assert world.box.items[ItemKind.CONTACT][item_id].data["businessAddress"]["city"] == "Leeds"
+
+
+async def test_nav_edit_racing_a_write_is_not_lost(world: World) -> None:
+    no = world.company()
+    await world.sync()
+    world.box.user_edit(ItemKind.CONTACT, _item(world, no), {"mobilePhone": "5"})
+    real_modify = world.nav.modify
+
+    def racing_modify(*args: object, **kw: object):  # type: ignore[no-untyped-def]
+        world.nav.modify = real_modify  # type: ignore[method-assign]
+        real_modify(NavTable.CONTACT, (no,), {"City": "York"}, if_match="*")
+        return real_modify(*args, **kw)  # type: ignore[arg-type]
+
+    world.nav.modify = racing_modify  # type: ignore[method-assign]
+    report = await world.sync()
+    assert [e.error for e in report.errors] == ["NavConcurrencyError"]
+    assert (await world.sync()).ok
+    record = world.nav.get(NavTable.CONTACT, (no,))
+    assert record is not None and (record.fields["Mobile Phone No."], record.fields["City"]) == ("5", "York")
+    assert world.box.items[ItemKind.CONTACT][_item(world, no)].data["businessAddress"]["city"] == "York"
+
+
+async def test_an_outlook_item_nav_refuses_is_retried_until_fixed(world: World) -> None:
+    item_id = world.box.user_create(ItemKind.CONTACT, {"displayName": "X" * 60})
+    report = await world.sync()
+    assert [e.error for e in report.errors] == ["NavValidationError"]
+    report = await world.sync()  # not in any delta any more, but remembered
+    assert [e.outlook_id for e in report.errors] == [item_id]
+    world.box.user_edit(ItemKind.CONTACT, item_id, {"displayName": "Shorter"})
+    assert (await world.sync()).ok
+    assert [r.fields["Name"] for r in world.nav.find(NavTable.CONTACT, {"Type": "Company"})] == ["Shorter"]
+
+
+async def test_progress_events_cover_every_kind(world: World) -> None:
+    world.company()
+    seen: list[ProgressEvent] = []
+    await world.sync(progress=seen.append)
+    assert {e.kind for e in seen} == {"contact", "event", "task"}
+    assert {e.phase for e in seen} == {"read", "plan", "apply"}
+
+
+async def test_resolve_now_applies_without_reading_changes(world: World) -> None:
+    no = world.company(**{"Phone No.": "1"})
+    await world.sync()
+    world.nav.edit(NavTable.CONTACT, (no,), **{"Phone No.": "2"})
+    world.box.user_edit(ItemKind.CONTACT, _item(world, no), {"businessPhones": ["3"]})
+    await world.sync()
+    other = world.company("Unrelated")  # a change the immediate resolution must not pick up
+    report = await resolve_now(
+        nav=world.nav,
+        mailbox=world.box,
+        store=world.store,
+        entities=world.entities,
+        options=SyncOptions(salesperson_code="EH"),
+        keep=Side.OUTLOOK,
+    )
+    assert report.ok and [i.nav_key for i in report.items] == [f"5050:{no}"]
+    assert world.nav.get(NavTable.CONTACT, (no,)).fields["Phone No."] == "3"  # type: ignore[union-attr]
+    assert f"5050:{other}" not in world.box.by_nav_key(ItemKind.CONTACT)
+    await world.sync()
+    assert f"5050:{other}" in world.box.by_nav_key(ItemKind.CONTACT)
+
+
+async def test_status_reports_runs_links_conflicts(world: World) -> None:
+    world.company()
+    await world.sync()
+    status = mailbox_status(world.store, BOX)
+    assert status.links == {"CONT_COMP": 1, "CONT_SP": 1}
+    assert [r.status for r in status.runs] == ["ok"] and status.runs[0].counts["outlook_create"] == 2
+    assert status.open_conflicts == 0 and status.last_errors == ()
+
+
+async def test_a_partial_run_does_not_advance_shared_cursors(world: World) -> None:
+    comp = world.company()
+    world.nav.insert(NavTable.CONTACT, {"Type": "Person", "Name": "Ann Lee", "Company No.": comp})
+    await world.sync(entities=frozenset({EntityName.CONT_COMP}))
+    assert [k for k in world.box.by_nav_key(ItemKind.CONTACT)] == [f"5050:{comp}"]
+    await world.sync()
+    assert len(world.box.by_nav_key(ItemKind.CONTACT)) == 3  # company, person, salesperson
+
+
+async def test_removing_a_user_field_from_the_map_removes_it_from_linked_items(world: World) -> None:
+    no = world.company()
+    await world.sync()
+    assert world.box.items[ItemKind.CONTACT][_item(world, no)].user_fields == {"Salesperson Code": "EH"}
+    world.entities = replace(
+        default_entities(),
+        entities=tuple(
+            replace(s, fields=tuple(f for f in s.fields if not f.user_defined)) if s.name is EntityName.CONT_COMP else s
+            for s in default_entities()
+        ),
+    )
+    assert (await world.sync()).ok
+    assert world.box.items[ItemKind.CONTACT][_item(world, no)].user_fields == {}
