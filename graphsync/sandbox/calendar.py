@@ -154,7 +154,8 @@ def events(ctx: Ctx, calendar: Item) -> Reply:
     if "singleValueExtendedProperties" in body:
         check_extended_properties(body["singleValueExtendedProperties"])
     check_extensions("event", body.get("extensions"))
-    values = _event_defaults(ctx, calendar)
+    mailbox = ctx.mailbox
+    values: dict[str, Any] = {"organizer": {"emailAddress": {"name": mailbox.display_name, "address": mailbox.upn}}}
     values.update(props)
     values.update(times)
     values["attendees"] = attendees
@@ -283,46 +284,6 @@ def calendar_view_delta(ctx: Ctx) -> Reply:
 
 
 # --------------------------------------------------------------------------- event pieces
-
-
-def _event_defaults(ctx: Ctx, calendar: Item) -> dict[str, Any]:
-    mailbox = ctx.mailbox
-    return {
-        "categories": [],
-        "transactionId": None,
-        "originalStartTimeZone": "UTC",
-        "originalEndTimeZone": "UTC",
-        "iCalUId": "",
-        "reminderMinutesBeforeStart": 15,
-        "isReminderOn": True,
-        "hasAttachments": False,
-        "subject": "",
-        "bodyPreview": "",
-        "importance": "normal",
-        "sensitivity": "normal",
-        "isAllDay": False,
-        "isCancelled": False,
-        "isOrganizer": True,
-        "responseRequested": True,
-        "seriesMasterId": None,
-        "showAs": "busy",
-        "type": "singleInstance",
-        "webLink": "",
-        "onlineMeetingUrl": None,
-        "isOnlineMeeting": False,
-        "onlineMeetingProvider": "unknown",
-        "allowNewTimeProposals": True,
-        "isDraft": False,
-        "hideAttendees": False,
-        "recurrence": None,
-        "onlineMeeting": None,
-        "responseStatus": {"response": "organizer", "time": _NO_TIME},
-        "body": {"contentType": "html", "content": ""},
-        "location": {"displayName": "", "locationType": "default", "uniqueIdType": "unknown", "address": {}},
-        "locations": [],
-        "attendees": [],
-        "organizer": {"emailAddress": {"name": mailbox.display_name, "address": mailbox.upn}},
-    }
 
 
 def _event_times(props: dict[str, Any]) -> dict[str, Any]:

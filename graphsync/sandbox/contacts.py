@@ -30,42 +30,6 @@ from graphsync.sandbox.wire import Reply, bad_request, fail
 
 _NAME_PARTS = ("givenName", "middleName", "surname")
 
-CONTACT_DEFAULTS: dict[str, Any] = {
-    "categories": [],
-    "birthday": None,
-    "fileAs": "",
-    "displayName": "",
-    "givenName": None,
-    "initials": None,
-    "middleName": None,
-    "nickName": None,
-    "surname": None,
-    "title": None,
-    "yomiGivenName": None,
-    "yomiSurname": None,
-    "yomiCompanyName": None,
-    "generation": None,
-    "imAddresses": [],
-    "jobTitle": None,
-    "companyName": None,
-    "department": None,
-    "officeLocation": None,
-    "profession": None,
-    "businessHomePage": None,
-    "assistantName": None,
-    "manager": None,
-    "homePhones": [],
-    "mobilePhone": None,
-    "businessPhones": [],
-    "spouseName": None,
-    "personalNotes": "",
-    "children": [],
-    "emailAddresses": [],
-    "homeAddress": {},
-    "businessAddress": {},
-    "otherAddress": {},
-}
-
 
 def folder(ctx: Ctx, folder_id: str) -> Item:
     return find(ctx, folder_id, "contactFolder")
@@ -144,11 +108,11 @@ def contacts(ctx: Ctx, parent: Item) -> Reply:
     if "singleValueExtendedProperties" in body:
         check_extended_properties(body["singleValueExtendedProperties"])
     check_extensions("contact", body.get("extensions"))
-    values = {**CONTACT_DEFAULTS, **props}
-    for name, empty in (("fileAs", ""), ("personalNotes", "")):
-        if values[name] is None:
-            values[name] = empty
-    if not values["displayName"]:
+    values = dict(props)
+    for name in ("fileAs", "personalNotes"):
+        if name in values and values[name] is None:
+            values[name] = ""
+    if not values.get("displayName"):
         values["displayName"] = _composed_name(values)
     values["parentFolderId"] = parent.key
     item = new_item("contact", coll.key, values, with_change_key=True)

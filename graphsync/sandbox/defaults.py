@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from graphsync.sandbox.store import IMMUTABLE_PREFIX, REST_PREFIX, Item, Mailbox, new_change_key, new_id
@@ -12,6 +13,85 @@ CALENDARS = "calendars"
 TODO_LISTS = "todoLists"
 ROOT = "root"
 """The collection holding the default Contacts folder: it is not one of ``/contactFolders``' children."""
+
+
+_NO_TIME = "0001-01-01T00:00:00Z"
+
+CONTACT_DEFAULTS: Mapping[str, Any] = {
+    "categories": [],
+    "birthday": None,
+    "fileAs": "",
+    "displayName": "",
+    "givenName": None,
+    "initials": None,
+    "middleName": None,
+    "nickName": None,
+    "surname": None,
+    "title": None,
+    "yomiGivenName": None,
+    "yomiSurname": None,
+    "yomiCompanyName": None,
+    "generation": None,
+    "imAddresses": [],
+    "jobTitle": None,
+    "companyName": None,
+    "department": None,
+    "officeLocation": None,
+    "profession": None,
+    "businessHomePage": None,
+    "assistantName": None,
+    "manager": None,
+    "homePhones": [],
+    "mobilePhone": None,
+    "businessPhones": [],
+    "spouseName": None,
+    "personalNotes": "",
+    "children": [],
+    "emailAddresses": [],
+    "homeAddress": {},
+    "businessAddress": {},
+    "otherAddress": {},
+}
+
+EVENT_DEFAULTS: Mapping[str, Any] = {
+    "categories": [],
+    "transactionId": None,
+    "originalStartTimeZone": "UTC",
+    "originalEndTimeZone": "UTC",
+    "iCalUId": "",
+    "reminderMinutesBeforeStart": 15,
+    "isReminderOn": True,
+    "hasAttachments": False,
+    "subject": "",
+    "bodyPreview": "",
+    "importance": "normal",
+    "sensitivity": "normal",
+    "isAllDay": False,
+    "isCancelled": False,
+    "isOrganizer": True,
+    "responseRequested": True,
+    "seriesMasterId": None,
+    "showAs": "busy",
+    "type": "singleInstance",
+    "webLink": "",
+    "onlineMeetingUrl": None,
+    "isOnlineMeeting": False,
+    "onlineMeetingProvider": "unknown",
+    "allowNewTimeProposals": True,
+    "isDraft": False,
+    "hideAttendees": False,
+    "recurrence": None,
+    "onlineMeeting": None,
+    "responseStatus": {"response": "organizer", "time": _NO_TIME},
+    "body": {"contentType": "html", "content": ""},
+    "location": {"displayName": "", "locationType": "default", "uniqueIdType": "unknown", "address": {}},
+    "locations": [],
+    "attendees": [],
+}
+
+UNSET_DEFAULTS: Mapping[str, Mapping[str, Any]] = {"contact": CONTACT_DEFAULTS, "event": EVENT_DEFAULTS}
+"""What a contact or event property is while nobody has set it. Items store only what was set (and what the
+server manages), and rendering fills in the rest: 100,000 contacts would otherwise hold 100,000 copies."""
 
 
 def contacts_of(folder: Item) -> str:

@@ -5,11 +5,12 @@ extensions)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from graphsync.sandbox.defaults import UNSET_DEFAULTS
 from graphsync.sandbox.query import DeltaToken, Filter, page_size, parse_expand, parse_filter, parse_select, scope_of
 from graphsync.sandbox.schema import Resource
 from graphsync.sandbox.state import SandboxState
@@ -92,18 +93,24 @@ def _bare_etag(text: str) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
+_NOTHING: Mapping[str, Any] = {}
+
 Renderer = Callable[[Ctx, Item, "list[str] | None"], dict[str, Any]]
 
 
 def render(ctx: Ctx, item: Item, select: list[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"@odata.etag": item.etag, "id": ctx.item_id(item)}
+    unset = UNSET_DEFAULTS.get(item.kind, _NOTHING)
+    props = item.props
     if select is None:
-        out.update(item.props)
+        out.update(unset)
+        out.update(props)
     else:
-        props = item.props
         for name in select:
             if name in props:
                 out[name] = props[name]
+            elif name in unset:
+                out[name] = unset[name]
     if "parentFolderId" in item.props and (select is None or "parentFolderId" in select):
         parent = ctx.mailbox.lookup(item.props["parentFolderId"])
         if parent is not None:
@@ -186,7 +193,9 @@ def list_page(
     else:
         source = coll.items.values()
     flt = options.filter
-    matched = [i for i in source if flt is None or flt.matches(i.props, i.ext_props)]
+    matched = [
+        i for i in source if flt is None or flt.matches(i.props, i.ext_props, UNSET_DEFAULTS.get(i.kind, _NOTHING))
+    ]
     order = q.get("$orderby")
     if order:
         _sort(matched, order, resource)
@@ -215,7 +224,7 @@ def _sort(items: list[Item], order: str, resource: Resource) -> None:
         )
 
     def key(item: Item) -> tuple[bool, str]:
-        value: Any = item.props
+        value: Any = {**UNSET_DEFAULTS.get(item.kind, _NOTHING), **item.props}
         for name in names:
             value = value.get(name) if isinstance(value, dict) else None
         return value is None, "" if value is None else str(value).lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from graphsync.sandbox.wire import bad_request, fail
@@ -69,12 +70,15 @@ class Filter:
     """(property id, value or None for 'has the property')."""
     equals: tuple[tuple[str, object], ...] = ()
 
-    def matches(self, props: dict[str, object], ext_props: dict[str, tuple[str, str]]) -> bool:
+    def matches(
+        self, props: Mapping[str, object], ext_props: Mapping[str, tuple[str, str]], unset: Mapping[str, object]
+    ) -> bool:
+        """Whether an item matches; ``unset`` gives the values of properties the item does not hold."""
         for pid, value in self.extended:
             found = ext_props.get(pid.lower())
             if found is None or (value is not None and found[1] != value):
                 return False
-        return all(props.get(name) == value for name, value in self.equals)
+        return all(props.get(name, unset.get(name)) == value for name, value in self.equals)
 
 
 def parse_filter(text: str) -> Filter:
