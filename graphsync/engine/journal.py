@@ -25,7 +25,9 @@ TARGET_NAV = "nav"
 def insert_values(entity: BoundEntity, changes: Mapping[str, str], owner: str) -> dict[str, object]:
     """The NAV values a create from Outlook inserts: the mapped values, and what makes the record belong
     to its entity (Type, the owner's Salesperson Code) where the mapped values leave it blank."""
-    values = entity.map.nav_values(changes)
+    # Blank values are left out so that NAV's own initial values apply (an event without importance
+    # becomes a Normal to-do, not an invalid blank option); the echo then brings NAV's value to Outlook.
+    values = {k: v for k, v in entity.map.nav_values(changes).items() if v not in (None, "")}
     for name, value in entity.insert_defaults(owner).items():
         if values.get(name) in (None, ""):
             values[name] = value

@@ -315,6 +315,9 @@ class SyncRun:
                 w.plan = ItemPlan(w.plan.nav, w.plan.outlook, w.plan.conflicts, base, w.plan.link)
                 with self._store.transaction():
                     assert w.outlook_id is not None
+                    if w.cand.link is not None and w.cand.link.nav_key != w.nav_key:
+                        # Re-created under a new number (delete policy "never"): the old key's link goes.
+                        self._store.drop_link(self._box, w.cand.link.nav_key)
                     self._store.save_link(
                         Link(
                             self._box,

@@ -137,3 +137,39 @@ async def test_removing_a_user_field_from_the_map_removes_it_from_linked_items(w
     )
     assert (await world.sync()).ok
     assert world.box.items[ItemKind.CONTACT][_item(world, no)].user_fields == {}
+
+
+async def test_never_policy_recreates_in_nav_under_a_new_number(world: World) -> None:
+    from graphsync.config.entities import DeletePolicy
+
+    world.entities = replace(
+        world.entities,
+        entities=tuple(
+            replace(s, delete_policy=DeletePolicy.NEVER) if s.name is EntityName.CONT_COMP else s
+            for s in world.entities
+        ),
+    )
+    no = world.company("Keep Me")
+    await world.sync()
+    item_id = _item(world, no)
+    world.nav.delete(NavTable.CONTACT, (no,), if_match="*")
+    assert (await world.sync()).ok
+    (again,) = list(world.nav.find(NavTable.CONTACT, {"Name": "Keep Me"}))
+    assert again.key != (no,)
+    assert world.box.items[ItemKind.CONTACT][item_id].nav_key == f"5050:{again.key[0]}"
+    assert mailbox_status(world.store, BOX).links["CONT_COMP"] == 1
+    assert (await world.sync()).items == ()
+
+
+async def test_event_with_the_category_becomes_a_meeting_and_others_are_left_alone(world: World) -> None:
+    when = {
+        "start": {"dateTime": "2026-12-01T09:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-12-01T10:00:00.0000000", "timeZone": "UTC"},
+    }
+    world.box.user_create(ItemKind.EVENT, {"subject": "Lunch", **when})
+    world.box.user_create(ItemKind.EVENT, {"subject": "Demo for Gibson", "categories": ["Dynamics NAV"], **when})
+    assert (await world.sync()).ok
+    (todo,) = list(world.nav.find(NavTable.TODO, {}))
+    assert todo.fields["Type"] == "Meeting" and todo.fields["Description"] == "Demo for Gibson"
+    assert str(todo.fields["Date"]) == "2026-12-01" and str(todo.fields["Start Time"]) == "09:00:00"
+    assert (await world.sync()).items == ()
