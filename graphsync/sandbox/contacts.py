@@ -5,25 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphsync.sandbox.defaults import CONTACT_FOLDERS, contacts_of, new_item
-from graphsync.sandbox.handling import (
-    Ctx,
+from graphsync.sandbox.attached import (
     add_extensions_inline,
     check_extended_properties,
     check_extensions,
-    check_if_match,
-    delta_page,
     extensions_endpoint,
-    find,
-    get_one,
-    list_page,
-    method_not_allowed,
-    no_content,
-    ok,
-    render,
     set_extended_properties,
-    touch,
 )
+from graphsync.sandbox.defaults import CONTACT_FOLDERS, contacts_of, new_item
+from graphsync.sandbox.delta import delta_page
+from graphsync.sandbox.handling import Ctx, check_if_match, find, method_not_allowed, no_content, ok, touch
+from graphsync.sandbox.reading import get_one, list_page, render
 from graphsync.sandbox.schema import CONTACT, CONTACT_FOLDER, check_body
 from graphsync.sandbox.store import Item
 from graphsync.sandbox.wire import Reply, bad_request, fail

@@ -8,23 +8,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from graphsync.sandbox.attached import add_extensions_inline, extensions_endpoint, make_extension
 from graphsync.sandbox.defaults import TODO_LISTS, new_item, tasks_of, todo_list_props
-from graphsync.sandbox.handling import (
-    Ctx,
-    add_extensions_inline,
-    check_if_match,
-    delta_page,
-    extensions_endpoint,
-    find,
-    get_one,
-    list_page,
-    make_extension,
-    method_not_allowed,
-    no_content,
-    ok,
-    render,
-    touch,
-)
+from graphsync.sandbox.delta import delta_page
+from graphsync.sandbox.handling import Ctx, check_if_match, find, method_not_allowed, no_content, ok, touch
+from graphsync.sandbox.reading import get_one, list_page, render
 from graphsync.sandbox.schema import LINKED_RESOURCE, TODO_LIST, TODO_TASK, check_body, normalize_body_type
 from graphsync.sandbox.store import Item
 from graphsync.sandbox.wire import Reply, bad_request, fail, not_found

@@ -1,0 +1,79 @@
+"""Delta rounds over a collection (see `graphsync.sandbox.store` for how positions are numbered):
+``@odata.nextLink`` with ``$skiptoken`` until ``@odata.deltaLink`` with ``$deltatoken``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphsync.sandbox.handling import DEFAULT_PAGE, Ctx, ok
+from graphsync.sandbox.query import DeltaToken, page_size, parse_select, scope_of
+from graphsync.sandbox.reading import Renderer, render
+from graphsync.sandbox.schema import Resource
+from graphsync.sandbox.store import Collection, Item
+from graphsync.sandbox.wire import Reply, fail
+
+InScope = Callable[[Item, tuple[int, int]], bool]
+
+
+def delta_page(
+    ctx: Ctx,
+    coll: Collection,
+    resource: Resource,
+    *,
+    renderer: Renderer = render,
+    window: tuple[int, int] | None = None,
+    in_window: InScope | None = None,
+    default_page: int = DEFAULT_PAGE,
+) -> Reply:
+    """One page of a delta round over ``coll`` (see `graphsync.sandbox.store` for how positions work).
+
+    A first request (no token) starts a full round; ``$deltatoken`` starts a round of the changes since
+    that token's round; ``$skiptoken`` continues a round. With ``window`` (calendarView), items outside
+    the window are left out of a full round and reported ``@removed`` in later rounds.
+    """
+    q = ctx.call.query
+    mailbox = ctx.mailbox
+    scope = scope_of(coll.key)
+    skip_text, delta_text = q.get("$skiptoken"), q.get("$deltatoken")
+    if skip_text is not None or delta_text is not None:
+        token = DeltaToken.decode(skip_text if skip_text is not None else delta_text or "")
+        if token.scope != scope:
+            raise fail(410, "syncStateInvalid", "The sync state token belongs to another collection.")
+        if token.epoch != mailbox.epoch:
+            raise fail(
+                410,
+                "syncStateNotFound",
+                "The sync state generation is no longer valid (it expired or was reset); start a new delta round.",
+            )
+        if skip_text is None:
+            token = DeltaToken(mailbox.epoch, scope, token.upto, mailbox.seq, token.upto, token.window, token.select)
+        window = token.window
+    else:
+        token = DeltaToken(mailbox.epoch, scope, 0, mailbox.seq, 0, window, q.get("$select", ""))
+    select = parse_select(token.select, resource.selectable(), resource.odata_type)
+    size = page_size(None, ctx.prefer, default_page)
+    values: list[dict[str, Any]] = []
+    cursor = token.cursor
+    more = False
+    incremental = token.since > 0
+    for seq, key in coll.changes(token.cursor, token.upto):
+        if len(values) >= size:
+            more = True
+            break
+        cursor = seq
+        item = coll.items.get(key)
+        if item is not None and (window is None or in_window is None or in_window(item, window)):
+            values.append(renderer(ctx, item, select))
+        elif incremental:
+            rest_id = item.rest_id if item is not None else coll.tombstones[key].rest_id
+            values.append({"id": key if ctx.immutable else rest_id, "@removed": {"reason": "deleted"}})
+    body: dict[str, Any] = {"@odata.context": f"{ctx.call.base_url}/v1.0/$metadata#Collection({resource.name})"}
+    if more:
+        nxt = DeltaToken(mailbox.epoch, scope, token.since, token.upto, cursor, window, token.select)
+        body["@odata.nextLink"] = ctx.link(**{"$skiptoken": nxt.encode()})
+    else:
+        done = DeltaToken(mailbox.epoch, scope, token.upto, token.upto, token.upto, window, token.select)
+        body["@odata.deltaLink"] = ctx.link(**{"$deltatoken": done.encode()})
+    body["value"] = values
+    return ok(body)
