@@ -33,7 +33,6 @@ from graphsync.engine.state import Link, StateStore
 from graphsync.errors import GraphsyncError, NavError, NavNotFoundError, NotFoundError
 
 KIND_ORDER = (ItemKind.CONTACT, ItemKind.EVENT, ItemKind.TASK)
-_TRANSACTIONS = uuid.UUID("6c1f5d0e-3a59-4b8e-9b1e-5f0b2f6a9d11")
 DEFAULT_CATEGORY = "Dynamics NAV"
 
 
@@ -355,16 +354,16 @@ class SyncRun:
         if sp.op is Op.CREATE:
             assert w.nav_key is not None
             body, user = entity.map.outlook_body(sp.values, None)
+            # A fresh transactionId per create (kept in the journal): Graph drops a repeated create of the same
+            # event, while an event deleted on purpose can still be created again later under a new one.
+            transaction = str(uuid.uuid4()) if entity.kind is ItemKind.EVENT else None
             w.journal_id = self._store.journal_add(
                 self._box,
                 entity=entity.name.value,
                 target=TARGET_OUTLOOK,
                 nav_key=w.nav_key,
                 outlook_id=None,
-                payload={"base": dict(w.plan.base or {})},
-            )
-            transaction = (
-                str(uuid.uuid5(_TRANSACTIONS, f"{w.nav_key}#{w.journal_id}")) if entity.kind is ItemKind.EVENT else None
+                payload={"base": dict(w.plan.base or {}), "transaction_id": transaction},
             )
             return WriteOp(
                 str(n), WriteAction.CREATE, entity.kind, w.nav_key, body, user_fields=user, transaction_id=transaction
