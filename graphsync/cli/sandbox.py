@@ -36,6 +36,7 @@ def sandbox() -> None:
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests answering 429/503/504.")
 @click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests whose connection drops.")
 @click.option("--seed", type=int, default=None, help="Seed for the random faults (repeatable runs).")
+@click.option("--delta-quirks", is_flag=True, help="Delta pages as Graph allows: empty first page, repeats, any order.")
 def serve(
     host: str,
     port: int,
@@ -49,6 +50,7 @@ def serve(
     error_rate: float,
     drop_rate: float,
     seed: int | None,
+    delta_quirks: bool,
 ) -> None:
     """Serve Graph v1.0 on http://HOST:PORT/v1.0 until interrupted (Ctrl+C)."""
     if host not in LOOPBACK and not allow_remote:
@@ -67,7 +69,8 @@ def serve(
             window_seconds=rate_window,
         )
     state.set_limits(limits)
-    state.set_faults(Faults(latency=latency, error_rate=error_rate, drop_rate=drop_rate, seed=seed))
+    faults = Faults(latency=latency, error_rate=error_rate, drop_rate=drop_rate, seed=seed, delta_quirks=delta_quirks)
+    state.set_faults(faults)
     where = f"state in {data}" if data is not None else "state in memory"
     click.echo(f"graphsync sandbox on http://{host}:{port}/v1.0 ({where}); tokens: 'sandbox:<upn>' or 'sandbox-app'")
     try:

@@ -6,7 +6,8 @@ in another process. No token is needed: the sandbox binds to loopback unless tol
     PUT    /_sandbox/limits                            {"concurrent", "windowRequests", "windowSeconds"}
                                                        or {"outlook": true} for Graph's own values
     PUT    /_sandbox/faults                            {"latency", "errorRate", "errorStatuses", "retryAfter",
-                                                        "dropRate", "dropWhen": "before"|"after", "seed"}
+                                                        "dropRate", "dropWhen": "before"|"after", "seed",
+                                                        "deltaQuirks": true|false}
     POST   /_sandbox/users/{upn}/invalidateDeltaTokens every delta token of that mailbox answers 410
     POST   /_sandbox/users/{upn}/move                  {"id", "destinationId"}: move a contact or event
     GET    /_sandbox/users/{upn}/requests              requests by HTTP method
@@ -138,7 +139,7 @@ def limits_from_json(body: Any) -> Limits:
 def faults_from_json(body: Any) -> Faults:
     if not isinstance(body, dict):
         raise bad_request("Expected a JSON object of faults.")
-    known = {"latency", "errorRate", "errorStatuses", "retryAfter", "dropRate", "dropWhen", "seed"}
+    known = {"latency", "errorRate", "errorStatuses", "retryAfter", "dropRate", "dropWhen", "seed", "deltaQuirks"}
     unknown = set(body) - known
     if unknown:
         raise bad_request(f"Unknown fault(s) {sorted(unknown)}; known: {', '.join(sorted(known))}.")
@@ -159,6 +160,9 @@ def faults_from_json(body: Any) -> Faults:
         when = DropWhen(when_text)
     except ValueError:
         raise bad_request("dropWhen must be 'before' or 'after'.") from None
+    quirks = body.get("deltaQuirks", False)
+    if not isinstance(quirks, bool):
+        raise bad_request("deltaQuirks must be true or false.")
     seed = body.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise bad_request("seed must be an integer.")
@@ -170,6 +174,7 @@ def faults_from_json(body: Any) -> Faults:
         drop_rate=numbers["dropRate"],
         drop_when=when,
         seed=seed,
+        delta_quirks=quirks,
     )
 
 
@@ -191,4 +196,5 @@ def _faults_json(faults: Faults) -> dict[str, Any]:
         "dropRate": faults.drop_rate,
         "dropWhen": faults.drop_when.value,
         "seed": faults.seed,
+        "deltaQuirks": faults.delta_quirks,
     }

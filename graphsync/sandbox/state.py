@@ -50,7 +50,7 @@ class Faults:
 
     ``latency`` seconds are added to every HTTP request; ``error_rate`` of mailbox requests (batch items
     included) answer one of ``error_statuses`` with ``Retry-After: retry_after``; ``drop_rate`` of HTTP
-    requests lose their connection. ``seed`` makes the random choices repeatable.
+    requests lose their connection. ``seed`` makes the random choices repeatable. ``delta_quirks`` is below.
     """
 
     latency: float = 0.0
@@ -60,6 +60,10 @@ class Faults:
     drop_rate: float = 0.0
     drop_when: DropWhen = DropWhen.AFTER_HANDLING
     seed: int | None = None
+    delta_quirks: bool = False
+    """Delta pages behave as Graph allows but rarely shows: each round opens with an empty page that has a
+    nextLink, an item can come twice (a page repeats the previous page's last entry), order within a page is
+    reversed. For testing a client's delta handling, not its luck."""
 
 
 class MeetingRequestReason(Enum):

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from graphsync.sandbox import SandboxState
+from graphsync.sandbox import Faults, SandboxState
 from tests.sandbox.conftest import USER, created, delta_round, graph_error
 
 PAGE2 = {"Prefer": "odata.maxpagesize=2"}
@@ -197,3 +197,18 @@ async def test_an_event_moved_to_another_calendar_leaves_the_calendar_view_delta
     entries, _, _ = await delta_round(me, link, headers=prefer)
     assert entries == [{"id": immutable, "@removed": {"reason": "deleted"}}]
     assert (await me.get(f"/me/calendars/{other['id']}/events/{immutable}")).status_code == 200
+
+
+async def test_delta_quirks_still_deliver_every_change(me: httpx.AsyncClient, state: SandboxState) -> None:
+    state.set_faults(Faults(delta_quirks=True))
+    folder = await contacts_folder(me)
+    base = f"/me/contactFolders/{folder}/contacts"
+    ids = [(await created(me, base, {"givenName": f"P{n}"}))["id"] for n in range(5)]
+    first = (await me.get(f"{base}/delta", headers=PAGE2)).json()
+    assert first["value"] == [] and "@odata.nextLink" in first
+    entries, link, _ = await delta_round(me, f"{base}/delta", headers=PAGE2)
+    seen = [e["id"] for e in entries]
+    assert set(seen) == set(ids) and len(seen) > len(ids)  # complete, with repeats
+    await me.patch(f"{base}/{ids[0]}", json={"jobTitle": "x"})
+    entries, _, _ = await delta_round(me, link, headers=PAGE2)
+    assert [e["id"] for e in entries] == [ids[0]]

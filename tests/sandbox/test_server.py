@@ -97,6 +97,8 @@ def test_control_endpoint_refuses_bad_settings() -> None:
             assert response.json()["error"]["message"]
         assert control.get("/_sandbox/nothing").status_code == 404
         assert control.get("/_sandbox/state").json()["faults"]["errorRate"] == 0.0
+        assert control.put("/_sandbox/faults", json={"deltaQuirks": "yes"}).status_code == 400
+        assert control.put("/_sandbox/faults", json={"deltaQuirks": True}).json()["deltaQuirks"] is True
 
 
 async def test_state_persists_across_restarts(tmp_path: Path) -> None:
