@@ -24,8 +24,13 @@ class _HideDroppedConnections(logging.Filter):
         return not isinstance(exc, DroppedConnection)
 
 
+_HIDE_DROPS = _HideDroppedConnections()
+
+
 def _config(state: SandboxState, host: str, port: int, log_level: str) -> uvicorn.Config:
-    logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
+    logger = logging.getLogger("uvicorn.error")
+    if _HIDE_DROPS not in logger.filters:
+        logger.addFilter(_HIDE_DROPS)
     return uvicorn.Config(
         create_app(state), host=host, port=port, log_level=log_level, access_log=False, lifespan="off"
     )
