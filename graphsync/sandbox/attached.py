@@ -17,10 +17,11 @@ _EXT_PROP_ID = re.compile(
 )
 
 
-def set_extended_properties(item: Item, values: Any) -> None:
-    """Apply ``singleValueExtendedProperties`` from a POST/PATCH body (added or overwritten by id)."""
+def parse_extended_properties(values: Any) -> list[tuple[str, str]]:
+    """(id, value) pairs of a POST/PATCH body's ``singleValueExtendedProperties``, or Graph's 400."""
     if not isinstance(values, list):
         raise bad_request("singleValueExtendedProperties must be a JSON array.", code="RequestBodyRead")
+    pairs = []
     for entry in values:
         if not isinstance(entry, dict) or set(entry) - {"id", "value", "@odata.type"}:
             raise bad_request(
@@ -36,14 +37,19 @@ def set_extended_properties(item: Item, values: Any) -> None:
             raise bad_request(
                 f"The value of extended property {pid!r} must be a string.", code="ErrorInvalidExtendedPropertyValue"
             )
-        item.ext_props[pid.strip().lower()] = (pid.strip(), value)
+        pairs.append((pid.strip(), value))
+    return pairs
 
 
 def check_extended_properties(values: Any) -> None:
     """Validate before anything is stored, so a bad entry leaves no partial item behind."""
-    from graphsync.sandbox.store import Item as _Item
+    parse_extended_properties(values)
 
-    set_extended_properties(_Item("", "", "", "", {}), values)
+
+def set_extended_properties(item: Item, values: Any) -> None:
+    """Apply ``singleValueExtendedProperties`` from a POST/PATCH body (added or overwritten by id)."""
+    for pid, value in parse_extended_properties(values):
+        item.ext_props[pid.lower()] = (pid, value)
 
 
 def extension_id(kind: str, name: str) -> str:
