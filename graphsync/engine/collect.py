@@ -18,7 +18,7 @@ from graphsync.engine.binding import BoundEntity
 from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
 from graphsync.engine.state import Link, StateStore
-from graphsync.errors import ResyncNeededError
+from graphsync.errors import NavError, ResyncNeededError
 
 FETCH_CHUNK = 100
 
@@ -68,6 +68,16 @@ def new_from_outlook(kind: ItemKind, item: OutlookItem, category: str) -> Entity
     if kind is ItemKind.EVENT:
         return EntityName.MEETING if category in (data.get("categories") or []) else None
     return EntityName.TASK
+
+
+def _unchanged(entity: BoundEntity, link: Link, item: OutlookItem | None) -> bool:
+    if item is None or not link.stamped:
+        return False
+    try:
+        now = entity.map.outlook_norm(item.data, item.user_fields)
+    except NavError:
+        return False
+    return all(link.base.get(field_id, None) == value for field_id, value in now.items()) and set(link.base) <= set(now)
 
 
 class GroupReader:
@@ -132,13 +142,18 @@ class GroupReader:
         to_fetch.extend(i for i in retry_ids if i not in to_fetch and i not in outlook)
         await self._fetch(kind, to_fetch, user_fields, outlook)
 
-        # NAV side: linked records not in the change set are read now.
-        for link in links.values():
-            if link.nav_key not in nav_seen:
-                parsed = parse_key(link.nav_key)
-                nav_seen[link.nav_key] = self._nav.get(*parsed) if parsed else None
-
         by_entity = {e.name.value: e for e in entities}
+        # NAV side: linked records not in the change set are read now, unless the Outlook item is exactly
+        # what was last synced (an echo of graphsync's own write, a full round's unchanged item): then
+        # neither side changed and the item needs nothing, which keeps full rounds from reading all of NAV.
+        for key, link in list(links.items()):
+            if link.nav_key in nav_seen:
+                continue
+            if not link.dirty and _unchanged(by_entity[link.entity], link, outlook.get(link.outlook_id)):
+                del links[key]
+                continue
+            parsed = parse_key(link.nav_key)
+            nav_seen[link.nav_key] = self._nav.get(*parsed) if parsed else None
         paired_outlook: set[str] = set()
         for link in links.values():
             record = nav_seen.get(link.nav_key)

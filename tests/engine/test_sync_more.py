@@ -173,3 +173,15 @@ async def test_event_with_the_category_becomes_a_meeting_and_others_are_left_alo
     assert todo.fields["Type"] == "Meeting" and todo.fields["Description"] == "Demo for Gibson"
     assert str(todo.fields["Date"]) == "2026-12-01" and str(todo.fields["Start Time"]) == "09:00:00"
     assert (await world.sync()).items == ()
+
+
+async def test_a_full_outlook_round_does_not_read_unchanged_records_from_nav(world: World) -> None:
+    numbers = [world.company(f"C{i}") for i in range(20)]
+    await world.sync()
+    await world.sync()  # the echoes of the creates
+    world.box.expire_delta(ItemKind.CONTACT)
+    world.box.user_edit(ItemKind.CONTACT, _item(world, numbers[3]), {"mobilePhone": "42"})
+    gets = world.nav.gets
+    report = await world.sync()
+    assert [i.nav_key for i in report.items] == [f"5050:{numbers[3]}"]
+    assert world.nav.gets - gets == 1

@@ -59,6 +59,7 @@ class FakeNav:
         self.writes = 0
         self.crash_after_writes: int | None = None
         self.change_reads = 0
+        self.gets = 0
         self.last_change: dict[NavTable, int] = dict.fromkeys(TABLES, 0)
 
     # ------------------------------------------------------------------ helpers
@@ -133,6 +134,7 @@ class FakeNav:
         )
 
     def get(self, table: NavTable, key: NavKey) -> NavRecord | None:
+        self.gets += 1
         row = self.rows[table].get(key)
         return self._record(table, key, row) if row else None
 
