@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from graphsync.errors import GraphError
+from graphsync.sandbox.router import split_path
 from graphsync.sandbox.wire import Call, Reply, bad_request, error_reply, fail
 
 MAX_REQUESTS = 20
@@ -104,8 +105,6 @@ def _item_call(outer: Call, request: dict[str, Any]) -> Call:
     if "://" in url:
         raise bad_request(f"Batch request '{request['id']}': the url must be relative (like /me/contacts), got {url}.")
     parts = urlsplit(url if url.startswith("/") else "/" + url)
-    from graphsync.sandbox.router import split_path
-
     segments = split_path(parts.path)
     if segments and segments[0].lower() == "v1.0":
         raise bad_request(f"Batch request '{request['id']}': the url must not repeat the version, got {url}.")

@@ -11,12 +11,11 @@ import random
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from graphsync.sandbox.defaults import contacts_of, create_default_containers, events_of
+from graphsync.sandbox.persist import SqlitePersistence
 from graphsync.sandbox.store import Item, Mailbox
-
-if TYPE_CHECKING:
-    from graphsync.sandbox.persist import SqlitePersistence
+from graphsync.sandbox.wire import bad_request, not_found
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,6 @@ class SandboxState:
     @classmethod
     def open(cls, path: Path) -> SandboxState:
         """A state persisted in the SQLite file ``path`` (created if missing), with what it held loaded."""
-        from graphsync.sandbox.persist import SqlitePersistence
-
         state = cls()
         state.persistence = SqlitePersistence(path)
         for mailbox in state.persistence.load():
@@ -126,8 +123,6 @@ class SandboxState:
 
     def seed_user(self, upn: str, *, display_name: str | None = None) -> Mailbox:
         """Create a user with the default Contacts folder, Calendar and To Do list (idempotent)."""
-        from graphsync.sandbox.defaults import create_default_containers
-
         key = upn.lower()
         if key in self.mailboxes:
             return self.mailboxes[key]
@@ -172,9 +167,6 @@ class SandboxState:
     def move_item(self, upn: str, item_id: str, destination_id: str) -> Item:
         """Move a contact to another contact folder, or an event to another calendar, as a user would in
         Outlook: the item gets a new REST id and keeps its immutable id (see `Mailbox.move`)."""
-        from graphsync.sandbox.defaults import contacts_of, events_of
-        from graphsync.sandbox.wire import bad_request, not_found
-
         mailbox = self.mailbox(upn)
         item, destination = mailbox.lookup(item_id), mailbox.lookup(destination_id)
         if item is None or destination is None:

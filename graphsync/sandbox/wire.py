@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from graphsync.errors import GraphError, ThrottledError
+from graphsync.errors import (
+    GraphAuthError,
+    GraphError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    ResyncNeededError,
+    ThrottledError,
+)
 
 JSON_CONTENT_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
@@ -87,14 +95,12 @@ def error_reply(exc: GraphError, request_id: str | None = None) -> Reply:
 
 def fail(status: int, code: str, message: str) -> GraphError:
     """The GraphError to raise for an HTTP error the sandbox answers with (see `graphsync.errors`)."""
-    from graphsync import errors
-
     kinds: dict[int, type[GraphError]] = {
-        401: errors.GraphAuthError,
-        403: errors.PermissionDeniedError,
-        404: errors.NotFoundError,
-        410: errors.ResyncNeededError,
-        412: errors.PreconditionFailedError,
+        401: GraphAuthError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        410: ResyncNeededError,
+        412: PreconditionFailedError,
     }
     return kinds.get(status, GraphError)(message, status=status, code=code)
 
