@@ -1,0 +1,4 @@
+"""NAV 2017/2018 and Business Central over their OData V4 web services, as a `NavConnector`.
+
+`connector.ODataNav` is the connector; `factory.connect` builds one from the ``[nav.odata]`` config.
+"""

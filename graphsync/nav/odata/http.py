@@ -1,0 +1,121 @@
+"""One company's OData V4 root over an injected `httpx.Client`: URLs, requests, pages, errors.
+
+Every failure leaves here as a `graphsync.errors.NavError`: NAV's error JSON by `errors.error_for`,
+transport failures (timeouts, refused connections) as NavConnectionError, a 2xx body that is not JSON
+(an IIS or proxy page answering with 200) as NavConnectionError too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from graphsync.connectors.nav import NavKey
+from graphsync.errors import NavConnectionError
+from graphsync.nav.odata.errors import describe_page, error_for, transport_error
+
+Entity = dict[str, Any]
+
+
+def company_segment(company: str) -> str:
+    """``Company('...')`` with the name's quotes doubled and everything percent-encoded."""
+    return "Company('" + quote(company.replace("'", "''"), safe="") + "')"
+
+
+def server_time(response: httpx.Response) -> dt.datetime | None:
+    """The server's clock from the ``Date`` header (whole seconds), or None when absent or garbled."""
+    value = response.headers.get("date")
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class ODataHttp:
+    def __init__(self, client: httpx.Client, *, base_url: str, company: str, page_size: int) -> None:
+        self._client = client
+        self.root = base_url.rstrip("/")
+        self.company_root = f"{self.root}/{company_segment(company)}"
+        self.page_size = page_size
+
+    def service_url(self, service: str, key_literals: tuple[str, ...] | None = None) -> str:
+        url = f"{self.company_root}/{quote(service, safe='')}"
+        if key_literals is not None:
+            url += "(" + ",".join(quote(k, safe="'=,") for k in key_literals) + ")"
+        return url
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
+        table: int | None = None,
+        key: NavKey | None = None,
+        fields: Mapping[str, object] | None = None,
+        allow_404: bool = False,
+    ) -> httpx.Response:
+        sent = {"Accept": "application/json", **(headers or {})}
+        content = None
+        if body is not None:
+            content = json.dumps(body, default=_json_default).encode()
+            sent["Content-Type"] = "application/json"
+        try:
+            response = self._client.request(method, url, params=params, content=content, headers=sent)
+        except httpx.TransportError as exc:
+            raise transport_error(exc, method=method, url=url) from None
+        if response.is_success or (allow_404 and response.status_code == 404):
+            return response
+        raise error_for(response, method=method, table=table, key=key, fields=fields)
+
+    def entity(self, response: httpx.Response) -> Entity:
+        body = self._json(response)
+        if not isinstance(body, dict):
+            raise NavConnectionError(f"{response.request.url} answered JSON that is not an entity")
+        return body
+
+    def pages(
+        self, url: str, params: Mapping[str, str], *, table: int | None = None
+    ) -> Iterator[tuple[httpx.Response, list[Entity]]]:
+        """Every page of a collection, following ``@odata.nextLink`` verbatim."""
+        headers = {"Prefer": f"odata.maxpagesize={self.page_size}"}
+        next_url: str | None = url
+        next_params: Mapping[str, str] | None = params
+        while next_url is not None:
+            response = self.send("GET", next_url, params=next_params, headers=headers, table=table)
+            body = self._json(response)
+            values = body.get("value") if isinstance(body, dict) else None
+            if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+                raise NavConnectionError(f"{response.request.url} answered JSON without a 'value' list of entities")
+            yield response, values
+            link = body.get("@odata.nextLink")
+            next_url, next_params = (str(link), None) if link else (None, None)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        try:
+            return json.loads(response.content, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError):
+            raise NavConnectionError(
+                f"{response.request.url} answered {response.status_code} with {describe_page(response)}, not "
+                "OData JSON (check base_url and any proxy in between)"
+            ) from None
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    # Anything else goes as text, so that NAV answers with its own "can't be evaluated" message.
+    return str(value)

@@ -1,0 +1,39 @@
+"""``$metadata``: the EDMX document describing the published pages, as NAV writes it (namespace NAV)."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import quoteattr
+
+from graphsync.connectors.nav import FieldType
+from graphsync.navservice.pages import EDM_TYPES, Publication
+
+
+def metadata_document(publication: Publication) -> str:
+    types, sets = [], []
+    for service in publication.pages:
+        page = publication.page(service)
+        assert page is not None
+        key = "".join(
+            f"<PropertyRef Name={quoteattr(page.prop(page.table_def.field(k)))}/>" for k in page.table_def.key
+        )
+        props = []
+        for f in page.fields:
+            length = f' MaxLength="{f.length}"' if f.type in (FieldType.CODE, FieldType.TEXT) and f.length else ""
+            nullable = ' Nullable="false"' if f.name in page.table_def.key else ""
+            props.append(f'<Property Name={quoteattr(page.prop(f))} Type="{EDM_TYPES[f.type]}"{nullable}{length}/>')
+        types.append(f"<EntityType Name={quoteattr(service)}><Key>{key}</Key>{''.join(props)}</EntityType>")
+        sets.append(f'<EntitySet Name={quoteattr(service)} EntityType="NAV.{service}"/>')
+    company = (
+        '<EntityType Name="Company"><Key><PropertyRef Name="Name"/></Key>'
+        '<Property Name="Name" Type="Edm.String" Nullable="false" MaxLength="30"/></EntityType>'
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>'
+        '<Schema Namespace="NAV" xmlns="http://docs.oasis-open.org/odata/ns/edm">'
+        + company
+        + "".join(types)
+        + '<EntityContainer Name="NAV"><EntitySet Name="Company" EntityType="NAV.Company"/>'
+        + "".join(sets)
+        + "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>"
+    )
