@@ -8,10 +8,11 @@ item (`OutlookMailbox.find_by_nav_key`), on the NAV side by the values that were
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from graphsync.config.entities import EntityName
-from graphsync.connectors.nav import NavConnector, NavRecord
+from graphsync.connectors.nav import NavConnector, NavRecord, NavTable
 from graphsync.connectors.outlook import OutlookMailbox
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.keys import key_text
@@ -22,7 +23,7 @@ TARGET_OUTLOOK = "outlook"
 TARGET_NAV = "nav"
 
 
-def insert_values(entity: BoundEntity, changes: Mapping[str, str], owner: str) -> dict[str, object]:
+def insert_values(entity: BoundEntity, changes: Mapping[str, str], owner: str, *, today: dt.date) -> dict[str, object]:
     """The NAV values a create from Outlook inserts: the mapped values, and what makes the record belong
     to its entity (Type, the owner's Salesperson Code) where the mapped values leave it blank."""
     # Blank values are left out so that NAV's own initial values apply (an event without importance
@@ -31,6 +32,10 @@ def insert_values(entity: BoundEntity, changes: Mapping[str, str], owner: str) -
     for name, value in entity.insert_defaults(owner).items():
         if values.get(name) in (None, ""):
             values[name] = value
+    if entity.table is NavTable.TODO and values.get("Date") is None:
+        # NAV refuses a to-do without a Date; a To Do task usually has none: it starts on its due date, or
+        # today. The echo of the insert then brings that date back to Outlook.
+        values["Date"] = values.get("Ending Date") or today
     return values
 
 
@@ -101,7 +106,7 @@ class JournalRecovery:
     def _nav_side(self, entry: JournalEntry, entity: BoundEntity) -> int:
         assert entry.outlook_id is not None
         changes: dict[str, str] = dict(entry.payload.get("changes") or {})
-        values = insert_values(entity, changes, self._owner)
+        values = insert_values(entity, changes, self._owner, today=dt.date.today())
         where = {k: v for k, v in values.items() if isinstance(v, str) and v}
         candidates: list[NavRecord] = []
         for record in self._nav.find(entity.table, where):

@@ -14,9 +14,11 @@ changes again, and the three-way compare turns what was already done into nothin
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.nav import NavConnector
@@ -170,6 +172,9 @@ class SyncRun:
             bound.append(bind_entity(spec, self._nav.table_def(spec.table), time_zone=self._options.time_zone))
         return bound
 
+    def _today(self) -> dt.date:
+        return dt.datetime.now(ZoneInfo(self._options.time_zone)).date()
+
     def _progress(self, phase: str, kind: ItemKind, done: int, total: int | None = None) -> None:
         if self._options.progress is not None:
             self._options.progress(ProgressEvent(phase, kind.value, done, total))
@@ -297,7 +302,7 @@ class SyncRun:
         op = w.plan.nav.op
         try:
             if op is Op.CREATE:
-                values = insert_values(entity, w.plan.nav.values, self._owner)
+                values = insert_values(entity, w.plan.nav.values, self._owner, today=self._today())
                 w.journal_id = self._store.journal_add(
                     self._box,
                     entity=entity.name.value,

@@ -3,6 +3,7 @@ lost Graph state and lost local state, crashes at every write."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -61,6 +62,19 @@ async def test_outlook_task_becomes_owners_todo(world: World) -> None:
     assert todo.fields["Priority"] == "High"
     assert todo.fields["Salesperson Code"] == "EH"
     assert todo.fields["System To-do Type"] == "Organizer"
+    assert todo.fields["Date"] == dt.datetime.now(dt.UTC).date()  # NAV needs one; the task had none
+
+
+async def test_outlook_task_with_a_due_date_starts_on_it(world: World) -> None:
+    due = {"dateTime": "2026-12-03T00:00:00.0000000", "timeZone": "UTC"}
+    world.box.user_create(ItemKind.TASK, {"title": "Call back", "dueDateTime": due})
+    assert (await world.sync()).ok
+    (todo,) = list(world.nav.find(NavTable.TODO, {}))
+    assert todo.fields["Date"] == todo.fields["Ending Date"] == dt.date(2026, 12, 3)
+    await world.sync()  # the echo brings the start date to To Do
+    (task,) = world.box.items[ItemKind.TASK].values()
+    assert task.data["startDateTime"]["dateTime"].startswith("2026-12-03")
+    assert (await world.sync()).items == ()
 
 
 async def test_delete_in_outlook_deletes_in_nav_and_refusal_is_an_item_error(world: World) -> None:
