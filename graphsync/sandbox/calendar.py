@@ -174,43 +174,57 @@ def one_event(ctx: Ctx, event_id: str, calendar: Item | None = None) -> Reply:
     if method == "GET":
         return get_one(ctx, item, EVENT, render_event)
     if method == "PATCH":
-        check_if_match(ctx, item)
-        body = ctx.call.body
-        props = check_body(EVENT, body)
-        normalize_body_type(props)
-        merged = {**item.props, **props}
-        times = _event_times(merged) if any(k in props for k in ("start", "end", "isAllDay")) else {}
-        before = _addresses(item.props.get("attendees") or [])
-        attendees = _attendees(props["attendees"]) if "attendees" in props else None
-        if "singleValueExtendedProperties" in body:
-            check_extended_properties(body["singleValueExtendedProperties"])
-        check_extensions("event", body.get("extensions"))
-        meeting_change = any(k in props and props[k] != item.props.get(k) for k in _MEETING_FIELDS if k not in times)
-        meeting_change = meeting_change or any(item.props.get(k) != v for k, v in times.items())
-        item.props.update(props)
-        item.props.update(times)
-        if attendees is not None:
-            item.props["attendees"] = attendees
-        if "body" in props:
-            item.props["bodyPreview"] = _preview(props["body"])
-        if "singleValueExtendedProperties" in body:
-            set_extended_properties(item, body["singleValueExtendedProperties"])
-        if "extensions" in body:
-            add_extensions_inline(item, body["extensions"])
-        touch(ctx, item)
-        ctx.mailbox.put(item)
-        after = _addresses(item.props.get("attendees") or [])
-        _send(ctx, item, [a for a in after if a not in before], MeetingRequestReason.INVITATION)
-        _send(ctx, item, [a for a in before if a not in after], MeetingRequestReason.CANCELLATION)
-        if meeting_change:
-            _send(ctx, item, [a for a in after if a in before], MeetingRequestReason.UPDATE)
-        return ok(render_event(ctx, item))
+        return _update_event(ctx, item)
     if method == "DELETE":
         check_if_match(ctx, item)
         ctx.mailbox.remove(item)
         _send(ctx, item, _addresses(item.props.get("attendees") or []), MeetingRequestReason.CANCELLATION)
         return no_content()
     raise method_not_allowed()
+
+
+def _update_event(ctx: Ctx, item: Item) -> Reply:
+    """PATCH: validate everything first (nothing changes on a 400), apply, then send what Graph would send."""
+    check_if_match(ctx, item)
+    body = ctx.call.body
+    props = check_body(EVENT, body)
+    normalize_body_type(props)
+    merged = {**item.props, **props}
+    times = _event_times(merged) if any(k in props for k in ("start", "end", "isAllDay")) else {}
+    before = _addresses(item.props.get("attendees") or [])
+    attendees = _attendees(props["attendees"]) if "attendees" in props else None
+    if "singleValueExtendedProperties" in body:
+        check_extended_properties(body["singleValueExtendedProperties"])
+    check_extensions("event", body.get("extensions"))
+    meeting_change = any(k in props and props[k] != item.props.get(k) for k in _MEETING_FIELDS if k not in times)
+    meeting_change = meeting_change or any(item.props.get(k) != v for k, v in times.items())
+    item.props.update(props)
+    item.props.update(times)
+    if attendees is not None:
+        item.props["attendees"] = attendees
+    if "body" in props:
+        item.props["bodyPreview"] = _preview(props["body"])
+    if "location" in props and "locations" not in props:
+        # Graph keeps locations in step with a location set alone.
+        item.props["locations"] = [props["location"]] if props["location"] else []
+    if "singleValueExtendedProperties" in body:
+        set_extended_properties(item, body["singleValueExtendedProperties"])
+    if "extensions" in body:
+        add_extensions_inline(item, body["extensions"])
+    touch(ctx, item)
+    ctx.mailbox.put(item)
+    _send_changes(ctx, item, before, meeting_change=meeting_change)
+    return ok(render_event(ctx, item))
+
+
+def _send_changes(ctx: Ctx, item: Item, before: list[str], *, meeting_change: bool) -> None:
+    """Invitations to added attendees, cancellations to removed ones, updates to the others when the meeting
+    itself (time, place, subject, body) changed."""
+    after = _addresses(item.props.get("attendees") or [])
+    _send(ctx, item, [a for a in after if a not in before], MeetingRequestReason.INVITATION)
+    _send(ctx, item, [a for a in before if a not in after], MeetingRequestReason.CANCELLATION)
+    if meeting_change:
+        _send(ctx, item, [a for a in after if a in before], MeetingRequestReason.UPDATE)
 
 
 def event_extensions(ctx: Ctx, event_id: str, ext_id: str | None) -> Reply:
