@@ -152,6 +152,7 @@ def events(ctx: Ctx, calendar: Item) -> Reply:
     values.update(times)
     values["attendees"] = attendees
     values["bodyPreview"] = _preview(values.get("body"))
+    values["type"] = _event_type(values)
     if props.get("location") and not props.get("locations"):
         values["locations"] = [props["location"]]
     item = new_item("event", coll.key, values, with_change_key=True)
@@ -204,6 +205,8 @@ def _update_event(ctx: Ctx, item: Item) -> Reply:
         item.props["attendees"] = attendees
     if "body" in props:
         item.props["bodyPreview"] = _preview(props["body"])
+    if "recurrence" in props:
+        item.props["type"] = _event_type(item.props)
     if "location" in props and "locations" not in props:
         # Graph keeps locations in step with a location set alone.
         item.props["locations"] = [props["location"]] if props["location"] else []
@@ -315,6 +318,11 @@ def _event_times(props: dict[str, Any]) -> dict[str, Any]:
         "originalStartTimeZone": start_tz,
         "originalEndTimeZone": end_tz,
     }
+
+
+def _event_type(props: dict[str, Any]) -> str:
+    # A recurring event is a series master; its occurrences are not expanded by the sandbox (docs/sandbox.md).
+    return "seriesMaster" if props.get("recurrence") else "singleInstance"
 
 
 def _attendees(values: Any) -> list[dict[str, Any]]:

@@ -232,3 +232,14 @@ async def test_master_categories_as_documented(me: httpx.AsyncClient) -> None:
     ]
     assert (await me.delete(url)).status_code == 204
     graph_error(await me.get(url), 404, "ErrorItemNotFound")
+
+
+async def test_a_recurring_event_is_a_series_master(me: httpx.AsyncClient) -> None:
+    weekly = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["Monday"]},
+        "range": {"type": "endDate", "startDate": "2017-09-04", "endDate": "2017-12-31"},
+    }
+    made = await created(me, "/me/events", {**LUNCH, "transactionId": None, "recurrence": weekly})
+    assert made["type"] == "seriesMaster" and made["recurrence"] == weekly
+    single = (await me.patch(f"/me/events/{made['id']}", json={"recurrence": None})).json()
+    assert single["type"] == "singleInstance"
