@@ -212,3 +212,15 @@ async def test_delta_quirks_still_deliver_every_change(me: httpx.AsyncClient, st
     await me.patch(f"{base}/{ids[0]}", json={"jobTitle": "x"})
     entries, _, _ = await delta_round(me, link, headers=PAGE2)
     assert [e["id"] for e in entries] == [ids[0]]
+
+
+async def test_calendar_view_delta_as_documented(me: httpx.AsyncClient) -> None:
+    # delta-query-events.md: lower-case parameter names, two events a page, each typed.
+    for day in (10, 10, 10, 11, 12):
+        await created(me, "/me/events", event(f"d{day}", f"2016-12-{day}T20:30:00", f"2016-12-{day}T22:00:00"))
+    url = "/me/calendarView/delta?startdatetime=2016-12-01T00:00:00Z&enddatetime=2016-12-30T00:00:00Z"
+    entries, link, pages = await delta_round(me, url, headers=PAGE2)
+    assert pages == 3 and len(entries) == 5
+    assert all(e["@odata.type"] == "#microsoft.graph.event" for e in entries)
+    assert entries[0]["start"]["timeZone"] == "UTC" and entries[0]["organizer"]["emailAddress"]["address"] == USER
+    assert link.startswith("http://sandbox/v1.0/me/calendarView/delta?$deltatoken=")
