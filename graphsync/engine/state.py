@@ -544,7 +544,14 @@ class StateStore:
     # ------------------------------------------------------------------ runs
 
     def begin_run(self, mailbox: str, *, dry_run: bool) -> int:
+        """Record a run's start. Called under the mailbox lock, so a run of this mailbox still "running" was
+        killed: it is marked "interrupted" so that status does not show it as in progress."""
         with self._conn() as conn:
+            conn.execute(
+                runs.update()
+                .where(runs.c.mailbox == mailbox, runs.c.status == "running")
+                .values(status="interrupted", finished_at=_now())
+            )
             key = conn.execute(
                 runs.insert().values(mailbox=mailbox, started_at=_now(), status="running", dry_run=dry_run, counts="{}")
             ).inserted_primary_key

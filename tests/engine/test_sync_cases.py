@@ -196,6 +196,7 @@ async def test_crash_during_outlook_creates_never_duplicates(world: World, crash
     report = await world.sync()
     assert report.ok, report
     assert len(_contacts(world)) == 4 and all(len(v) == 1 for v in _contacts(world).values())
+    assert [r.status for r in world.store.runs(BOX)] == ["ok", "interrupted"]
 
 
 @pytest.mark.parametrize("crash_at", [1, 2])
