@@ -289,12 +289,10 @@ def calendar_view_delta(ctx: Ctx) -> Reply:
     tokens = "$skiptoken" in q or "$deltatoken" in q
     window = None if tokens else _window(ctx)
     coll = ctx.mailbox.collection(events_of(primary(ctx)))
-    return delta_page(ctx, coll, EVENT, renderer=_delta_event, window=window, in_window=in_window)
-
-
-def _delta_event(ctx: Ctx, item: Item, select: list[str] | None = None) -> dict[str, Any]:
-    # Delta pages name each event's type (delta-query-events.md shows "@odata.type": "#microsoft.graph.event").
-    return {"@odata.type": "#microsoft.graph.event", **render_event(ctx, item, select)}
+    # Delta pages name each entry's type, removals included (delta-query-events.md).
+    return delta_page(
+        ctx, coll, EVENT, renderer=render_event, window=window, in_window=in_window, typed="#microsoft.graph.event"
+    )
 
 
 # --------------------------------------------------------------------------- event pieces

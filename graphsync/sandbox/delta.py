@@ -25,12 +25,14 @@ def delta_page(
     window: tuple[int, int] | None = None,
     in_window: InScope | None = None,
     default_page: int = DEFAULT_PAGE,
+    typed: str | None = None,
 ) -> Reply:
     """One page of a delta round over ``coll`` (see `graphsync.sandbox.store` for how positions work).
 
     A first request (no token) starts a full round; ``$deltatoken`` starts a round of the changes since
     that token's round; ``$skiptoken`` continues a round. With ``window`` (calendarView), items outside
-    the window are left out of a full round and reported ``@removed`` in later rounds.
+    the window are left out of a full round and reported ``@removed`` in later rounds. ``typed`` is an
+    ``@odata.type`` every entry carries (Graph's event delta names it).
     """
     q = ctx.call.query
     mailbox = ctx.mailbox
@@ -72,11 +74,15 @@ def delta_page(
             break
         cursor = seq
         item = coll.items.get(key)
+        entry: dict[str, Any] = {"@odata.type": typed} if typed else {}
         if item is not None and (window is None or in_window is None or in_window(item, window)):
-            values.append(renderer(ctx, item, select))
+            entry.update(renderer(ctx, item, select))
         elif incremental:
             rest_id = item.rest_id if item is not None else coll.tombstones[key].rest_id
-            values.append({"id": key if ctx.immutable else rest_id, "@removed": {"reason": "deleted"}})
+            entry.update({"id": key if ctx.immutable else rest_id, "@removed": {"reason": "deleted"}})
+        else:
+            continue
+        values.append(entry)
     if quirks:
         values.reverse()  # no order is promised within a round
     if more:

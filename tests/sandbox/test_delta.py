@@ -171,6 +171,7 @@ async def test_calendar_view_delta_window_and_events_that_leave_it(me: httpx.Asy
     assert (await me.patch(f"/me/events/{leaving['id']}", json=moved)).status_code == 200
     await me.delete(f"/me/events/{inside['id']}")
     entries, _, _ = await delta_round(me, link)
+    assert all(e["@odata.type"] == "#microsoft.graph.event" for e in entries)
     assert {e["id"]: e.get("@removed") for e in entries} == {
         leaving["id"]: {"reason": "deleted"},
         inside["id"]: {"reason": "deleted"},
@@ -195,7 +196,7 @@ async def test_an_event_moved_to_another_calendar_leaves_the_calendar_view_delta
     moved = state.move_item(USER, made["id"], other["id"])
     assert moved.key == immutable
     entries, _, _ = await delta_round(me, link, headers=prefer)
-    assert entries == [{"id": immutable, "@removed": {"reason": "deleted"}}]
+    assert entries == [{"@odata.type": "#microsoft.graph.event", "id": immutable, "@removed": {"reason": "deleted"}}]
     assert (await me.get(f"/me/calendars/{other['id']}/events/{immutable}")).status_code == 200
 
 
