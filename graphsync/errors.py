@@ -5,8 +5,12 @@
     │   └── SalespersonMatchError       a mailbox matches no NAV salesperson (or several)
     ├── LockHeldError                   another run holds the mailbox lock (exit 4)
     ├── StateError                      the local state store is unusable (wrong schema, corrupt)
+    ├── MassDeleteError                 a run would delete too many linked items (graphsync.engine.guard)
+    ├── RoundNotFinishedError           a delta link was asked for before the round's last page (graph.delta)
+    ├── DemoCheckError                  a demo step did not lead to its outcome (graphsync.demo.steps)
     ├── NavError                        anything NAV refused or could not do (exit 1)
     │   ├── NavValidationError          a value NAV rejects (too long, bad option, bad type)
+    │   │   └── ConversionError         a value that cannot be converted between NAV and Graph (mapping)
     │   ├── NavNotFoundError            no record with that key
     │   ├── NavConcurrencyError         the ETag given with a write is stale (409/412 in OData)
     │   ├── NavRefusedError             a NAV rule forbids the operation (contact with open to-dos)
@@ -15,6 +19,7 @@
     └── GraphError                      anything Microsoft Graph (or the sandbox) answered with an error
         ├── ThrottledError              429 (or 503/504) after the retry policy gave up
         ├── NotFoundError               404
+        ├── ContainerChangedError       graphsync's contact folder, list or calendar was renamed or deleted
         ├── PreconditionFailedError     412, If-Match did not match
         ├── ResyncNeededError           410 / syncStateNotFound / resyncRequired: the delta link is dead
         ├── GraphAuthError              401, or a token could not be obtained (exit 3)

@@ -16,6 +16,7 @@ from graphsync import __version__
 from graphsync.cli import messages
 from graphsync.cli.context import DEFAULT_CONFIG
 from graphsync.errors import GraphsyncError
+from graphsync.logs import LogFormat, configure_logging
 
 
 class GraphsyncGroup(click.Group):
@@ -39,10 +40,19 @@ class GraphsyncGroup(click.Group):
     show_default="$GRAPHSYNC_CONFIG or ./graphsync.toml",
     help="The config file.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice([f.value for f in LogFormat]),
+    default=LogFormat.TEXT.value,
+    show_default=True,
+    help="Log lines for people (text) or one JSON object per line for scheduled runs (json).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail (secrets are still never logged).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path) -> None:
+def cli(ctx: click.Context, config_path: Path, log_format: str, verbose: bool) -> None:
     """Two-way sync of Dynamics NAV / Business Central contacts, salespeople and to-dos with Outlook."""
     ctx.obj = {"config_path": config_path}
+    configure_logging(fmt=LogFormat(log_format), verbose=verbose)
 
 
 def main() -> None:
@@ -61,3 +71,9 @@ cli.add_command(nav)
 from graphsync.cli.sandbox import sandbox  # noqa: E402
 
 cli.add_command(sandbox)
+from graphsync.cli.demo import demo  # noqa: E402
+
+cli.add_command(demo)
+from graphsync.cli.sync import sync  # noqa: E402
+
+cli.add_command(sync)

@@ -34,6 +34,13 @@ def exit_code(exc: errors.GraphsyncError) -> int:
 
 def render(exc: errors.GraphsyncError) -> str:
     """The message for an error, naming the problem and, where there is one, the fix."""
+    from graphsync.demo.steps import DemoCheckError
+
+    if isinstance(exc, DemoCheckError):
+        return (
+            f"the demo's {exc.step!r} step did not hold: expected {exc.expected}, got {exc.got!r}. "
+            "This is a bug in graphsync, not in your setup: please report it with this output."
+        )
     if isinstance(exc, errors.SalespersonMatchError):
         return _salesperson_match(exc)
     if isinstance(exc, errors.KeyringUnavailableError):
