@@ -1,0 +1,200 @@
+"""``graphsync sync``: one run, or one run per interval (``--every 15m``), with a summary per entity.
+
+The work is `graphsync.runtime.Runtime.sync`; this module parses options, draws progress and prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+import click
+
+from graphsync.cli import auth as cli_auth
+from graphsync.cli import messages, output
+from graphsync.cli.context import cli_config
+from graphsync.config import Config
+from graphsync.config.entities import EntityName
+from graphsync.engine.plan import Op
+from graphsync.engine.report import Progress, RunReport
+from graphsync.runtime import MailboxTarget, RunSettings, Runtime
+from graphsync.runtime.session import with_entities
+from graphsync.runtime.summary import error_side, report_json, summarize
+from graphsync.schedule import StopFlag, Tick, TickOutcome, parse_interval, run_every, stop_on_signals
+
+log = logging.getLogger("graphsync.cli.sync")
+
+
+async def _run(config: Config, user: str | None, settings: RunSettings) -> tuple[MailboxTarget, RunReport]:
+    async with Runtime(config, connections=cli_auth.connections()) as rt:
+        target = await rt.target(user)
+        return target, await rt.sync(target, settings)
+
+
+def run_once(config: Config, *, user: str | None, settings: RunSettings, as_json: bool, one_line: bool) -> int:
+    """One run, printed; returns the exit code (0 clean, 1 conflicts or item errors)."""
+    with output.progress_bars(enabled=not as_json) as bars:
+        progress: Progress | None = bars
+        target, report = asyncio.run(_run(config, user, replace(settings, progress=progress)))
+    code = messages.EXIT_OK if report.ok else messages.EXIT_ITEMS
+    shown = _entities_in_run(config, settings)
+    log.info(
+        "sync of %s finished%s: %s",
+        report.mailbox,
+        " (dry run)" if report.dry_run else "",
+        ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing to do",
+        extra={"gs_mailbox": report.mailbox, "gs_run_id": report.run_id, "gs_counts": dict(report.counts)},
+    )
+    if as_json:
+        data = report_json(report, salesperson=target.salesperson, exit_code=code, entities=shown)
+        (output.print_json_line if one_line else output.print_json)(data)
+    else:
+        _print_report(report, target, shown)
+    return code
+
+
+def _entities_in_run(config: Config, settings: RunSettings) -> list[EntityName]:
+    return [s.name for s in config.entities if s.enabled and (settings.entities is None or s.name in settings.entities)]
+
+
+def _print_report(report: RunReport, target: MailboxTarget, entities: Sequence[EntityName]) -> None:
+    what = "Dry run (nothing written)" if report.dry_run else "Sync"
+    header = f"{what}: mailbox {report.mailbox}, salesperson {target.salesperson}"
+    rows = [
+        (
+            s.entity.value,
+            s.nav.created,
+            s.nav.updated,
+            s.nav.deleted,
+            s.nav.errors,
+            s.outlook.created,
+            s.outlook.updated,
+            s.outlook.deleted,
+            s.outlook.errors,
+            f"[red]{s.conflicts}[/red]" if s.conflicts else "0",
+        )
+        for s in summarize(report, entities)
+    ]
+    columns = (
+        "entity",
+        "NAV created",
+        "NAV updated",
+        "NAV deleted",
+        "NAV errors",
+        "Outlook created",
+        "Outlook updated",
+        "Outlook deleted",
+        "Outlook errors",
+        "conflicts",
+    )
+    renderables: list[object] = [output.table(header, columns, rows)]
+    if report.dry_run and report.items:
+        renderables.append(
+            output.table(
+                "Planned changes",
+                ("entity", "item", "NAV", "Outlook", "fields"),
+                [
+                    (
+                        i.entity.value,
+                        f"{i.title} ({i.nav_key or i.outlook_id})",
+                        "" if i.plan.nav.op is Op.NONE else i.plan.nav.op.value,
+                        "" if i.plan.outlook.op is Op.NONE else i.plan.outlook.op.value,
+                        ", ".join(sorted({c.field for c in (*i.plan.nav.changes, *i.plan.outlook.changes)})),
+                    )
+                    for i in report.items
+                    if not i.plan.conflicts
+                ],
+            )
+        )
+    if report.conflicts:
+        renderables.append(
+            output.table(
+                "Conflicts (graphsync conflicts show KEY)",
+                ("entity", "key", "item", "fields"),
+                [
+                    (
+                        i.entity.value,
+                        i.nav_key,
+                        i.title,
+                        "[red]" + ", ".join(c.field for c in i.plan.conflicts) + "[/red]",
+                    )
+                    for i in report.conflicts
+                ],
+            )
+        )
+    if report.errors:
+        renderables.append(
+            output.table(
+                "Item errors",
+                ("entity", "item", "side", "error"),
+                [(e.entity.value, e.nav_key or e.outlook_id, error_side(e), e.message) for e in report.errors],
+            )
+        )
+    output.show(*renderables)
+
+
+_ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in EntityName) + "."
+
+
+@click.command()
+@click.option("--entity", "entities", multiple=True, metavar="CODE", help=_ENTITY_HELP)
+@click.option("--user", metavar="UPN", help="Sync this mailbox with app-only credentials, not the signed-in user.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing anywhere.")
+@click.option("--full", is_flag=True, help="Read everything on both sides, not only the changes since the last run.")
+@click.option(
+    "--allow-mass-delete", is_flag=True, help="Let this run delete more linked items than the mass-delete guard allows."
+)
+@click.option(
+    "--every", metavar="INTERVAL", help="Keep running: one sync per interval (90s, 15m, 1h30m) until Ctrl-C or SIGTERM."
+)
+@click.option("--max-runs", type=click.IntRange(min=1), metavar="N", help="With --every: stop after N runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON (with --every: one line per run).")
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    entities: tuple[str, ...],
+    user: str | None,
+    dry_run: bool,
+    full: bool,
+    allow_mass_delete: bool,
+    every: str | None,
+    max_runs: int | None,
+    as_json: bool,
+) -> None:
+    """Sync NAV and Outlook now: both directions, field by field, with a summary per entity.
+
+    Exit code 0: clean; 1: finished with conflicts or item errors; 2: usage or config error; 3: sign-in or
+    permission error; 4: another run holds the lock.
+    """
+    config = cli_config(ctx)
+    settings = with_entities(
+        RunSettings(dry_run=dry_run, full=full, allow_mass_delete=allow_mass_delete), list(entities)
+    )
+    if every is None:
+        if max_runs is not None:
+            from graphsync.errors import ConfigError
+
+            raise ConfigError(file=None, key="--max-runs", expected="--every as well", got=max_runs)
+        ctx.exit(run_once(config, user=user, settings=settings, as_json=as_json, one_line=False))
+    interval = parse_interval(every)
+    stop = StopFlag()
+
+    def job() -> int:
+        return run_once(config, user=user, settings=settings, as_json=as_json, one_line=True)
+
+    def on_tick(tick: Tick) -> None:
+        if tick.outcome is TickOutcome.SKIPPED_LOCKED:
+            click.echo(f"run {tick.number} skipped: another run holds the lock", err=True)
+        elif tick.error is not None:
+            click.echo(f"run {tick.number} failed: {messages.render(tick.error)}", err=True)
+        if not stop.is_set() and (max_runs is None or tick.number < max_runs):
+            click.echo(f"next run in {tick.next_wait}", err=True)
+
+    with stop_on_signals(stop):
+        click.echo(f"syncing every {interval}; stop with Ctrl-C", err=True)
+        code = run_every(job, interval=interval, stop=stop, max_ticks=max_runs, on_tick=on_tick)
+    if stop.is_set():
+        click.echo(f"stopped ({stop.reason})", err=True)
+    ctx.exit(code)

@@ -1,0 +1,127 @@
+"""A run's outcome per entity and side: what `graphsync sync` prints as a table and as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphsync import errors
+from graphsync.config.entities import EntityName
+from graphsync.engine.plan import ItemPlan, Op, SidePlan
+from graphsync.engine.report import ItemError, PlannedItem, RunReport
+
+
+@dataclass
+class SideCounts:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    errors: int = 0
+
+    def count(self, op: Op) -> None:
+        if op is Op.CREATE:
+            self.created += 1
+        elif op is Op.UPDATE:
+            self.updated += 1
+        elif op is Op.DELETE:
+            self.deleted += 1
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "deleted": self.deleted, "errors": self.errors}
+
+
+@dataclass
+class EntitySummary:
+    entity: EntityName
+    nav: SideCounts = field(default_factory=SideCounts)
+    outlook: SideCounts = field(default_factory=SideCounts)
+    conflicts: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"nav": self.nav.as_dict(), "outlook": self.outlook.as_dict(), "conflicts": self.conflicts}
+
+
+def error_side(error: ItemError) -> str:
+    """``nav`` or ``outlook``: which side refused the write, from the error's class."""
+    cls = getattr(errors, error.error, None)
+    return "nav" if isinstance(cls, type) and issubclass(cls, errors.NavError) else "outlook"
+
+
+def _refs(item: PlannedItem | ItemError) -> set[str]:
+    return {r for r in (item.nav_key, item.outlook_id) if r}
+
+
+def summarize(report: RunReport, entities: Iterable[EntityName] | None = None) -> list[EntitySummary]:
+    """Counts per entity of ``entities`` (default: every entity), in entity order. An item whose write
+    failed is counted as an error of the side that refused it, not as done; its other write did not happen
+    either, except a NAV write that succeeded before Outlook refused, which is counted as done."""
+    result = {name: EntitySummary(name) for name in EntityName}
+    shown = set(EntityName if entities is None else entities)
+    failed: dict[tuple[EntityName, str], str] = {}
+    for err in report.errors:
+        side = error_side(err)
+        target = result[err.entity]
+        (target.nav if side == "nav" else target.outlook).errors += 1
+        for ref in _refs(err):
+            failed[(err.entity, ref)] = side
+    for item in report.items:
+        summary = result[item.entity]
+        sides = {failed[(item.entity, r)] for r in _refs(item) if (item.entity, r) in failed}
+        if "nav" not in sides:
+            summary.nav.count(item.plan.nav.op)
+            if not sides:
+                summary.outlook.count(item.plan.outlook.op)
+        if item.plan.conflicts:
+            summary.conflicts += 1
+    return [s for name, s in result.items() if name in shown]
+
+
+def _side(plan: SidePlan) -> dict[str, Any] | None:
+    if plan.op is Op.NONE:
+        return None
+    return {"op": plan.op.value, "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in plan.changes]}
+
+
+def _plan(plan: ItemPlan) -> dict[str, Any]:
+    return {
+        "nav": _side(plan.nav),
+        "outlook": _side(plan.outlook),
+        "conflicts": [{"field": c.field, "base": c.base, "nav": c.nav, "outlook": c.outlook} for c in plan.conflicts],
+    }
+
+
+def report_json(
+    report: RunReport, *, salesperson: str, exit_code: int, entities: Iterable[EntityName] | None = None
+) -> dict[str, Any]:
+    """Everything a machine needs about a run, as plain JSON values."""
+    return {
+        "mailbox": report.mailbox,
+        "salesperson": salesperson,
+        "dry_run": report.dry_run,
+        "run_id": report.run_id,
+        "ok": report.ok,
+        "exit_code": exit_code,
+        "entities": {s.entity.value: s.as_dict() for s in summarize(report, entities)},
+        "items": [
+            {
+                "entity": i.entity.value,
+                "nav_key": i.nav_key,
+                "outlook_id": i.outlook_id,
+                "title": i.title,
+                **_plan(i.plan),
+            }
+            for i in report.items
+        ],
+        "errors": [
+            {
+                "entity": e.entity.value,
+                "side": error_side(e),
+                "nav_key": e.nav_key,
+                "outlook_id": e.outlook_id,
+                "error": e.error,
+                "message": e.message,
+            }
+            for e in report.errors
+        ],
+    }
