@@ -15,56 +15,25 @@ changes again, and the three-way compare turns what was already done into nothin
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.nav import NavConnector
-from graphsync.connectors.outlook import ItemKind, OutlookMailbox, WriteAction, WriteOp, WriteResult
+from graphsync.connectors.outlook import ItemKind, OutlookMailbox
+from graphsync.engine.apply import Applier, KindWork, WorkItem
 from graphsync.engine.binding import BoundEntity, bind_entity
-from graphsync.engine.collect import Candidate, GroupRead, GroupReader, map_cursor
+from graphsync.engine.collect import Candidate, GroupReader, map_cursor
 from graphsync.engine.guard import check_mass_delete
-from graphsync.engine.journal import TARGET_NAV, TARGET_OUTLOOK, JournalRecovery, base_after_nav_insert, insert_values
-from graphsync.engine.keys import key_text, parse_key
+from graphsync.engine.journal import JournalRecovery
 from graphsync.engine.navside import NavSide
 from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Side, plan_item
 from graphsync.engine.report import ItemError, Phase, PlannedItem, ProgressEvent, RunReport, SyncOptions
-from graphsync.engine.state import Link, StateStore
-from graphsync.errors import GraphsyncError, NavError, NavNotFoundError, NotFoundError
+from graphsync.engine.state import StateStore
+from graphsync.errors import GraphsyncError, NavError
 
 KIND_ORDER = (ItemKind.CONTACT, ItemKind.EVENT, ItemKind.TASK)
 DEFAULT_CATEGORY = "Dynamics NAV"
-
-
-@dataclass
-class _Work:
-    """One item on its way through a run (mutable: the outcome of each write is filled in)."""
-
-    cand: Candidate
-    plan: ItemPlan
-    nav_norm: dict[str, str] | None
-    nav_key: str | None
-    nav_etag: str | None
-    outlook_id: str | None
-    outlook_version: str | None
-    failed: bool = False
-    stamped: bool = True
-    journal_id: int | None = None
-
-    @property
-    def entity(self) -> BoundEntity:
-        return self.cand.entity
-
-
-@dataclass
-class _Group:
-    read: GroupRead
-    work: list[_Work] = field(default_factory=list)
-    complete: bool = True
-    """Whether every enabled entity of the kind is in this run (only then may shared cursors advance)."""
-    fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 def _title(cand: Candidate) -> str:
@@ -133,15 +102,27 @@ class SyncRun:
                     owner=self._owner,
                 )
                 await recovery.recover()
-            groups: list[_Group] = []
+            groups: list[KindWork] = []
             for kind in KIND_ORDER:
                 group = await self._read_and_plan(kind, bound)
                 if group is not None:
                     groups.append(group)
             self._guard(groups)
             if not opts.dry_run:
+                applier = Applier(
+                    nav=self._nav,
+                    mailbox=self._mailbox,
+                    store=self._store,
+                    navside=self._navside,
+                    options=opts,
+                    owner=self._owner,
+                    open_conflicts=self._open_conflicts,
+                    today=self._today,
+                    progress=self._progress,
+                    error=self._error,
+                )
                 for group in groups:
-                    await self._apply(group)
+                    await applier.apply(group)
         except GraphsyncError:
             if self._run_id is not None:
                 self._finish("failed", [])
@@ -179,7 +160,7 @@ class SyncRun:
         if self._options.progress is not None:
             self._options.progress(ProgressEvent(phase, kind.value, done, total))
 
-    def _counts(self, work: Sequence[_Work]) -> dict[str, int]:
+    def _counts(self, work: Sequence[WorkItem]) -> dict[str, int]:
         counts: dict[str, int] = {}
         for w in work:
             for side, sp in (("nav", w.plan.nav), ("outlook", w.plan.outlook)):
@@ -191,7 +172,7 @@ class SyncRun:
         counts["errors"] = len(self._errors)
         return counts
 
-    def _finish(self, status: str, work: Sequence[_Work]) -> None:
+    def _finish(self, status: str, work: Sequence[WorkItem]) -> None:
         assert self._run_id is not None
         with self._store.transaction():
             for err in self._errors:
@@ -205,14 +186,14 @@ class SyncRun:
                 )
             self._store.finish_run(self._run_id, status=status, counts=self._counts(work))
 
-    def _error(self, w: _Work, exc: GraphsyncError) -> None:
+    def _error(self, w: WorkItem, exc: GraphsyncError) -> None:
         w.failed = True
         message = getattr(exc, "message", None) or str(exc)
         self._errors.append(ItemError(w.entity.name, w.nav_key, w.outlook_id, type(exc).__name__, str(message)))
 
     # ------------------------------------------------------------------ reading and planning
 
-    async def _read_and_plan(self, kind: ItemKind, bound: Sequence[BoundEntity]) -> _Group | None:
+    async def _read_and_plan(self, kind: ItemKind, bound: Sequence[BoundEntity]) -> KindWork | None:
         entities = [e for e in bound if e.kind is kind]
         if not entities:
             return None
@@ -226,7 +207,7 @@ class SyncRun:
         read = await reader.read(
             kind, entities, full=self._options.full or map_changed, only_pending=self._options.only_pending
         )
-        group = _Group(read, complete={e.name for e in entities} == enabled, fingerprints=fingerprints)
+        group = KindWork(read, complete={e.name for e in entities} == enabled, fingerprints=fingerprints)
         resolutions = {
             c.nav_key: Side(c.resolution) for c in self._store.conflicts(self._box) if c.resolution is not None
         }
@@ -238,10 +219,10 @@ class SyncRun:
             self._progress(Phase.PLAN, kind, n + 1, len(read.candidates))
         return group
 
-    def _plan(self, cand: Candidate, resolutions: Mapping[str, Side]) -> _Work | None:
+    def _plan(self, cand: Candidate, resolutions: Mapping[str, Side]) -> WorkItem | None:
         entity = cand.entity
         link = cand.link
-        w = _Work(
+        w = WorkItem(
             cand=cand,
             plan=ItemPlan(),
             nav_norm=None,
@@ -271,7 +252,7 @@ class SyncRun:
         w.plan = plan_item(_rules(entity), state)
         return w
 
-    def _guard(self, groups: Sequence[_Group]) -> None:
+    def _guard(self, groups: Sequence[KindWork]) -> None:
         if self._options.allow_mass_delete:
             return
         deletes: dict[EntityName, int] = {}
@@ -285,203 +266,6 @@ class SyncRun:
         check_mass_delete(deletes, linked, share=self._options.mass_delete_share, minimum=self._options.mass_delete_min)
 
     # ------------------------------------------------------------------ applying
-
-    async def _apply(self, group: _Group) -> None:
-        kind = group.read.kind
-        order = {name: n for n, name in enumerate(EntityName)}
-        work = sorted(group.work, key=lambda w: order[w.entity.name])
-        for n, w in enumerate(work):
-            if not w.failed and w.plan.nav.op is not Op.NONE:
-                self._apply_nav(w)
-            self._progress(Phase.APPLY, kind, n + 1, len(work))
-        await self._apply_outlook(kind, [w for w in work if not w.failed])
-        self._record(group)
-
-    def _apply_nav(self, w: _Work) -> None:
-        entity = w.entity
-        op = w.plan.nav.op
-        try:
-            if op is Op.CREATE:
-                values = insert_values(entity, w.plan.nav.values, self._owner, today=self._today())
-                w.journal_id = self._store.journal_add(
-                    self._box,
-                    entity=entity.name.value,
-                    target=TARGET_NAV,
-                    nav_key=None,
-                    outlook_id=w.outlook_id,
-                    payload={"changes": w.plan.nav.values, "base": dict(w.plan.base or {})},
-                )
-                record = self._nav.insert(entity.table, values)
-                w.nav_key = key_text(entity.table, record.key)
-                w.nav_etag = record.etag
-                w.stamped = False
-                base = base_after_nav_insert(entity, w.plan.base or {}, record, self._navside)
-                w.plan = ItemPlan(w.plan.nav, w.plan.outlook, w.plan.conflicts, base, w.plan.link)
-                with self._store.transaction():
-                    assert w.outlook_id is not None
-                    if w.cand.link is not None and w.cand.link.nav_key != w.nav_key:
-                        # Re-created under a new number (delete policy "never"): the old key's link goes.
-                        self._store.drop_link(self._box, w.cand.link.nav_key)
-                    self._store.save_link(
-                        Link(
-                            self._box,
-                            entity.name.value,
-                            w.nav_key,
-                            w.outlook_id,
-                            base,
-                            w.outlook_version,
-                            w.nav_etag,
-                            dirty=False,
-                            stamped=False,
-                        )
-                    )
-                    self._store.journal_done(w.journal_id)
-                w.journal_id = None
-                return
-            parsed = parse_key(w.nav_key or "")
-            assert parsed is not None
-            if op is Op.UPDATE:
-                values = entity.map.nav_values(w.plan.nav.values)
-                record = self._nav.modify(entity.table, parsed[1], values, if_match=w.nav_etag or "*")
-                w.nav_etag = record.etag
-            elif op is Op.DELETE:
-                try:
-                    self._nav.delete(entity.table, parsed[1], if_match=w.nav_etag or "*")
-                except NavNotFoundError:
-                    pass  # already gone: what the delete wanted
-        except NavError as exc:
-            self._error(w, exc)
-
-    def _outlook_op(self, n: int, w: _Work) -> WriteOp | None:
-        entity = w.entity
-        sp = w.plan.outlook
-        current = w.cand.outlook.data if w.cand.outlook else None
-        if sp.op is Op.CREATE:
-            assert w.nav_key is not None
-            body, user = entity.map.outlook_body(sp.values, None)
-            # A fresh transactionId per create (kept in the journal): Graph drops a repeated create of the same
-            # event, while an event deleted on purpose can still be created again later under a new one.
-            transaction = str(uuid.uuid4()) if entity.kind is ItemKind.EVENT else None
-            w.journal_id = self._store.journal_add(
-                self._box,
-                entity=entity.name.value,
-                target=TARGET_OUTLOOK,
-                nav_key=w.nav_key,
-                outlook_id=None,
-                payload={"base": dict(w.plan.base or {}), "transaction_id": transaction},
-            )
-            return WriteOp(
-                str(n), WriteAction.CREATE, entity.kind, w.nav_key, body, user_fields=user, transaction_id=transaction
-            )
-        if sp.op is Op.UPDATE:
-            body, user = entity.map.outlook_body(sp.values, current)
-            return WriteOp(
-                str(n),
-                WriteAction.UPDATE,
-                entity.kind,
-                w.nav_key or "",
-                body,
-                w.outlook_id,
-                user,
-                if_match=w.outlook_version,
-            )
-        if sp.op is Op.DELETE:
-            return WriteOp(
-                str(n),
-                WriteAction.DELETE,
-                entity.kind,
-                w.nav_key or "",
-                item_id=w.outlook_id,
-                if_match=w.outlook_version,
-            )
-        if not w.stamped and w.outlook_id and w.nav_key:
-            # Created in NAV from this Outlook item: the item gets its NAV key (Graph stamps it on update).
-            return WriteOp(str(n), WriteAction.UPDATE, entity.kind, w.nav_key, {}, w.outlook_id)
-        return None
-
-    async def _apply_outlook(self, kind: ItemKind, work: Sequence[_Work]) -> None:
-        pending: list[tuple[WriteOp, _Work]] = []
-        with self._store.transaction():  # journal entries of a batch: one flush, all before the writes
-            for n, w in enumerate(work):
-                op = self._outlook_op(n, w)
-                if op is not None:
-                    pending.append((op, w))
-        size = max(1, self._options.batch_size)
-        for start in range(0, len(pending), size):
-            chunk = pending[start : start + size]
-            results = await self._mailbox.write([op for op, _ in chunk])
-            for (op, w), result in zip(chunk, results, strict=True):
-                self._outlook_result(op, w, result)
-
-    def _outlook_result(self, op: WriteOp, w: _Work, result: WriteResult) -> None:
-        if result.error is not None:
-            if op.action is WriteAction.DELETE and isinstance(result.error, NotFoundError):
-                return  # already gone
-            if op.action is WriteAction.CREATE and w.journal_id is not None:
-                self._store.journal_done(w.journal_id)
-                w.journal_id = None
-            self._error(w, result.error)
-            return
-        if result.item is not None:
-            w.outlook_id = result.item.id
-            w.outlook_version = result.item.version
-        if op.action in (WriteAction.CREATE, WriteAction.UPDATE):
-            w.stamped = True
-
-    def _record(self, group: _Group) -> None:
-        kind = group.read.kind
-        box = self._box
-        with self._store.transaction():
-            self._store.clear_retries(box, kind.value, group.read.retries)
-            for w in group.work:
-                self._record_one(kind, w)
-            if group.complete and not self._options.only_pending:
-                for name, value in {**group.read.cursors, **group.fingerprints}.items():
-                    self._store.set_cursor(box, name, value)
-
-    def _record_one(self, kind: ItemKind, w: _Work) -> None:
-        box = self._box
-        link = w.cand.link
-        if w.journal_id is not None:
-            self._store.journal_done(w.journal_id)
-        if w.failed:
-            if link is not None:
-                self._store.mark_dirty(box, link.nav_key)
-            elif w.nav_key and w.plan.nav.op is not Op.CREATE:
-                self._store.add_retry(box, kind.value, f"nav:{w.nav_key}")
-            elif w.outlook_id:
-                self._store.add_retry(box, kind.value, f"outlook:{w.outlook_id}")
-            return
-        if w.plan.base is None:
-            if link is not None:
-                self._store.drop_link(box, link.nav_key)
-            return
-        assert w.nav_key is not None and w.outlook_id is not None
-        new = Link(
-            box,
-            w.entity.name.value,
-            w.nav_key,
-            w.outlook_id,
-            dict(w.plan.base),
-            w.outlook_version or (link.outlook_version if link else None),
-            w.nav_etag,
-            dirty=bool(w.plan.conflicts),
-            stamped=w.stamped,
-        )
-        if new != link:
-            self._store.save_link(new)
-        if w.plan.conflicts:
-            self._store.save_conflict(
-                box,
-                entity=w.entity.name.value,
-                nav_key=w.nav_key,
-                outlook_id=w.outlook_id,
-                fields=[
-                    {"field": c.field, "base": c.base, "nav": c.nav, "outlook": c.outlook} for c in w.plan.conflicts
-                ],
-            )
-        elif w.nav_key in self._open_conflicts:
-            self._store.clear_conflict(box, w.nav_key)
 
 
 async def run_sync(

@@ -1,0 +1,282 @@
+"""Applying a kind's plans: NAV writes first (companies before persons), then Outlook writes in batches,
+then links, conflicts, retries and — last — the kind's cursors, in one transaction.
+
+Creates are journaled before they are sent (`graphsync.engine.journal`); every other write is safe to
+repeat, because the cursors only advance once everything here is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from graphsync.config.entities import EntityName
+from graphsync.connectors.nav import NavConnector
+from graphsync.connectors.outlook import ItemKind, OutlookMailbox, WriteAction, WriteOp, WriteResult
+from graphsync.engine.binding import BoundEntity
+from graphsync.engine.collect import Candidate, GroupRead
+from graphsync.engine.journal import TARGET_NAV, TARGET_OUTLOOK, base_after_nav_insert, insert_values
+from graphsync.engine.keys import key_text, parse_key
+from graphsync.engine.navside import NavSide
+from graphsync.engine.plan import ItemPlan, Op
+from graphsync.engine.report import Phase, SyncOptions
+from graphsync.engine.state import Link, StateStore
+from graphsync.errors import GraphsyncError, NavError, NavNotFoundError, NotFoundError
+
+
+@dataclass
+class WorkItem:
+    """One item on its way through a run (mutable: the outcome of each write is filled in)."""
+
+    cand: Candidate
+    plan: ItemPlan
+    nav_norm: dict[str, str] | None
+    nav_key: str | None
+    nav_etag: str | None
+    outlook_id: str | None
+    outlook_version: str | None
+    failed: bool = False
+    stamped: bool = True
+    journal_id: int | None = None
+
+    @property
+    def entity(self) -> BoundEntity:
+        return self.cand.entity
+
+
+@dataclass
+class KindWork:
+    read: GroupRead
+    work: list[WorkItem] = field(default_factory=list)
+    complete: bool = True
+    """Whether every enabled entity of the kind is in this run (only then may shared cursors advance)."""
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+class Applier:
+    """Writes one run's plans and records their outcome."""
+
+    def __init__(
+        self,
+        *,
+        nav: NavConnector,
+        mailbox: OutlookMailbox,
+        store: StateStore,
+        navside: NavSide,
+        options: SyncOptions,
+        owner: str,
+        open_conflicts: set[str],
+        today: Callable[[], dt.date],
+        progress: Callable[[str, ItemKind, int, int | None], None],
+        error: Callable[[WorkItem, GraphsyncError], None],
+    ) -> None:
+        self._nav = nav
+        self._mailbox = mailbox
+        self._store = store
+        self._navside = navside
+        self._options = options
+        self._owner = owner
+        self._box = mailbox.mailbox
+        self._open_conflicts = open_conflicts
+        self._today = today
+        self._progress = progress
+        self._error = error
+
+    async def apply(self, group: KindWork) -> None:
+        kind = group.read.kind
+        order = {name: n for n, name in enumerate(EntityName)}
+        work = sorted(group.work, key=lambda w: order[w.entity.name])
+        for n, w in enumerate(work):
+            if not w.failed and w.plan.nav.op is not Op.NONE:
+                self._apply_nav(w)
+            self._progress(Phase.APPLY, kind, n + 1, len(work))
+        await self._apply_outlook(kind, [w for w in work if not w.failed])
+        self._record(group)
+
+    def _apply_nav(self, w: WorkItem) -> None:
+        entity = w.entity
+        op = w.plan.nav.op
+        try:
+            if op is Op.CREATE:
+                values = insert_values(entity, w.plan.nav.values, self._owner, today=self._today())
+                w.journal_id = self._store.journal_add(
+                    self._box,
+                    entity=entity.name.value,
+                    target=TARGET_NAV,
+                    nav_key=None,
+                    outlook_id=w.outlook_id,
+                    payload={"changes": w.plan.nav.values, "base": dict(w.plan.base or {})},
+                )
+                record = self._nav.insert(entity.table, values)
+                w.nav_key = key_text(entity.table, record.key)
+                w.nav_etag = record.etag
+                w.stamped = False
+                base = base_after_nav_insert(entity, w.plan.base or {}, record, self._navside)
+                w.plan = ItemPlan(w.plan.nav, w.plan.outlook, w.plan.conflicts, base, w.plan.link)
+                with self._store.transaction():
+                    assert w.outlook_id is not None
+                    if w.cand.link is not None and w.cand.link.nav_key != w.nav_key:
+                        # Re-created under a new number (delete policy "never"): the old key's link goes.
+                        self._store.drop_link(self._box, w.cand.link.nav_key)
+                    self._store.save_link(
+                        Link(
+                            self._box,
+                            entity.name.value,
+                            w.nav_key,
+                            w.outlook_id,
+                            base,
+                            w.outlook_version,
+                            w.nav_etag,
+                            dirty=False,
+                            stamped=False,
+                        )
+                    )
+                    self._store.journal_done(w.journal_id)
+                w.journal_id = None
+                return
+            parsed = parse_key(w.nav_key or "")
+            assert parsed is not None
+            if op is Op.UPDATE:
+                values = entity.map.nav_values(w.plan.nav.values)
+                record = self._nav.modify(entity.table, parsed[1], values, if_match=w.nav_etag or "*")
+                w.nav_etag = record.etag
+            elif op is Op.DELETE:
+                try:
+                    self._nav.delete(entity.table, parsed[1], if_match=w.nav_etag or "*")
+                except NavNotFoundError:
+                    pass  # already gone: what the delete wanted
+        except NavError as exc:
+            self._error(w, exc)
+
+    def _outlook_op(self, n: int, w: WorkItem) -> WriteOp | None:
+        entity = w.entity
+        sp = w.plan.outlook
+        current = w.cand.outlook.data if w.cand.outlook else None
+        if sp.op is Op.CREATE:
+            assert w.nav_key is not None
+            body, user = entity.map.outlook_body(sp.values, None)
+            # A fresh transactionId per create (kept in the journal): Graph drops a repeated create of the same
+            # event, while an event deleted on purpose can still be created again later under a new one.
+            transaction = str(uuid.uuid4()) if entity.kind is ItemKind.EVENT else None
+            w.journal_id = self._store.journal_add(
+                self._box,
+                entity=entity.name.value,
+                target=TARGET_OUTLOOK,
+                nav_key=w.nav_key,
+                outlook_id=None,
+                payload={"base": dict(w.plan.base or {}), "transaction_id": transaction},
+            )
+            return WriteOp(
+                str(n), WriteAction.CREATE, entity.kind, w.nav_key, body, user_fields=user, transaction_id=transaction
+            )
+        if sp.op is Op.UPDATE:
+            body, user = entity.map.outlook_body(sp.values, current)
+            return WriteOp(
+                str(n),
+                WriteAction.UPDATE,
+                entity.kind,
+                w.nav_key or "",
+                body,
+                w.outlook_id,
+                user,
+                if_match=w.outlook_version,
+            )
+        if sp.op is Op.DELETE:
+            return WriteOp(
+                str(n),
+                WriteAction.DELETE,
+                entity.kind,
+                w.nav_key or "",
+                item_id=w.outlook_id,
+                if_match=w.outlook_version,
+            )
+        if not w.stamped and w.outlook_id and w.nav_key:
+            # Created in NAV from this Outlook item: the item gets its NAV key (Graph stamps it on update).
+            return WriteOp(str(n), WriteAction.UPDATE, entity.kind, w.nav_key, {}, w.outlook_id)
+        return None
+
+    async def _apply_outlook(self, kind: ItemKind, work: Sequence[WorkItem]) -> None:
+        pending: list[tuple[WriteOp, WorkItem]] = []
+        with self._store.transaction():  # journal entries of a batch: one flush, all before the writes
+            for n, w in enumerate(work):
+                op = self._outlook_op(n, w)
+                if op is not None:
+                    pending.append((op, w))
+        size = max(1, self._options.batch_size)
+        for start in range(0, len(pending), size):
+            chunk = pending[start : start + size]
+            results = await self._mailbox.write([op for op, _ in chunk])
+            for (op, w), result in zip(chunk, results, strict=True):
+                self._outlook_result(op, w, result)
+
+    def _outlook_result(self, op: WriteOp, w: WorkItem, result: WriteResult) -> None:
+        if result.error is not None:
+            if op.action is WriteAction.DELETE and isinstance(result.error, NotFoundError):
+                return  # already gone
+            if op.action is WriteAction.CREATE and w.journal_id is not None:
+                self._store.journal_done(w.journal_id)
+                w.journal_id = None
+            self._error(w, result.error)
+            return
+        if result.item is not None:
+            w.outlook_id = result.item.id
+            w.outlook_version = result.item.version
+        if op.action in (WriteAction.CREATE, WriteAction.UPDATE):
+            w.stamped = True
+
+    def _record(self, group: KindWork) -> None:
+        kind = group.read.kind
+        box = self._box
+        with self._store.transaction():
+            self._store.clear_retries(box, kind.value, group.read.retries)
+            for w in group.work:
+                self._record_one(kind, w)
+            if group.complete and not self._options.only_pending:
+                for name, value in {**group.read.cursors, **group.fingerprints}.items():
+                    self._store.set_cursor(box, name, value)
+
+    def _record_one(self, kind: ItemKind, w: WorkItem) -> None:
+        box = self._box
+        link = w.cand.link
+        if w.journal_id is not None:
+            self._store.journal_done(w.journal_id)
+        if w.failed:
+            if link is not None:
+                self._store.mark_dirty(box, link.nav_key)
+            elif w.nav_key and w.plan.nav.op is not Op.CREATE:
+                self._store.add_retry(box, kind.value, f"nav:{w.nav_key}")
+            elif w.outlook_id:
+                self._store.add_retry(box, kind.value, f"outlook:{w.outlook_id}")
+            return
+        if w.plan.base is None:
+            if link is not None:
+                self._store.drop_link(box, link.nav_key)
+            return
+        assert w.nav_key is not None and w.outlook_id is not None
+        new = Link(
+            box,
+            w.entity.name.value,
+            w.nav_key,
+            w.outlook_id,
+            dict(w.plan.base),
+            w.outlook_version or (link.outlook_version if link else None),
+            w.nav_etag,
+            dirty=bool(w.plan.conflicts),
+            stamped=w.stamped,
+        )
+        if new != link:
+            self._store.save_link(new)
+        if w.plan.conflicts:
+            self._store.save_conflict(
+                box,
+                entity=w.entity.name.value,
+                nav_key=w.nav_key,
+                outlook_id=w.outlook_id,
+                fields=[
+                    {"field": c.field, "base": c.base, "nav": c.nav, "outlook": c.outlook} for c in w.plan.conflicts
+                ],
+            )
+        elif w.nav_key in self._open_conflicts:
+            self._store.clear_conflict(box, w.nav_key)
