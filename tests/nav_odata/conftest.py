@@ -54,6 +54,7 @@ def company(odata_template: Path, tmp_path: Path, served: Served) -> Iterator[Em
     served.service.nav = nav
     served.service.publication = Publication()
     served.service.max_page_size = 1000
+    served.service.credentials = None
     yield nav
     nav.close()
 
