@@ -1,0 +1,73 @@
+"""``[nav.odata]``: defaults for NAV on-premises and BC online, and the errors a wrong table gets."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from graphsync.config.odata import ODataAuth, ODataFlavour, ODataServices, parse_odata
+from graphsync.config.reader import Table
+from graphsync.config.secrets import SecretSource
+from graphsync.errors import ConfigError
+
+ON_PREMISES = """
+base_url = "https://nav.contoso.local:7048/NAV/ODataV4/"
+company = "CRONUS UK Ltd."
+username = 'CONTOSO\\nav.sync'
+password = "env:NAV_PASSWORD"
+"""
+
+ONLINE = """
+base_url = "https://api.businesscentral.dynamics.com/v2.0/contoso.onmicrosoft.com/Production/ODataV4"
+company = "CRONUS UK Ltd."
+tenant_id = "contoso.onmicrosoft.com"
+client_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+client_secret = "keyring:graphsync/bc-app"
+"""
+
+
+def parse(text: str) -> object:
+    return parse_odata(Table(tomllib.loads(text), file="graphsync.toml", path="nav.odata"))
+
+
+def test_on_premises_defaults() -> None:
+    cfg = parse(ON_PREMISES)
+    assert cfg.base_url == "https://nav.contoso.local:7048/NAV/ODataV4"  # type: ignore[attr-defined]
+    assert cfg.flavour is ODataFlavour.NAV and cfg.auth is ODataAuth.WINDOWS  # type: ignore[attr-defined]
+    assert cfg.password.source is SecretSource.ENV and cfg.password.name == "NAV_PASSWORD"  # type: ignore[attr-defined]
+    assert cfg.services == ODataServices() and cfg.page_size == 1000  # type: ignore[attr-defined]
+
+
+def test_online_defaults_to_oauth_and_bc() -> None:
+    cfg = parse(ONLINE)
+    assert cfg.flavour is ODataFlavour.BC and cfg.auth is ODataAuth.OAUTH  # type: ignore[attr-defined]
+    assert cfg.client_secret.source is SecretSource.KEYRING  # type: ignore[attr-defined]
+
+
+def test_services_can_be_renamed() -> None:
+    cfg = parse(ON_PREMISES + '[services]\ntodos = "MyToDos"\nchange_log = "ChangeLog"\n')
+    assert cfg.services.todos == "MyToDos" and cfg.services.contacts == "ContactCard"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        (ON_PREMISES.replace("env:NAV_PASSWORD", "hunter2"), "nav.odata.password", "never the secret itself"),
+        (ON_PREMISES.replace("/ODataV4/", "/OData/"), "nav.odata.base_url", "ending in /ODataV4"),
+        (ON_PREMISES.replace("https://", "ftp://"), "nav.odata.base_url", "http"),
+        (ON_PREMISES.replace("CONTOSO\\nav.sync", ""), "nav.odata.username", "DOMAIN\\user"),
+        (ON_PREMISES + 'auth = "kerberos"\n', "nav.odata.auth", "'windows', 'basic', 'oauth'"),
+        (ONLINE + 'auth = "basic"\n', "nav.odata.auth", "only OAuth2"),
+        (ONLINE.replace('client_secret = "keyring:graphsync/bc-app"', ""), "nav.odata.client_secret", "client secret"),
+        (ON_PREMISES + "page_size = 0\n", "nav.odata.page_size", ">= 1"),
+        (ON_PREMISES + 'compnay = "x"\n', "nav.odata.compnay", "a known key"),
+        (ON_PREMISES + '[services]\ncontacts = "Contact Card"\n', "nav.odata.services.contacts", "web service name"),
+    ],
+)
+def test_errors_name_the_key_and_the_fix(text: str, key: str, words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse(text)
+    assert err.value.key == key
+    assert words in err.value.expected
+    assert "hunter2" not in str(err.value)

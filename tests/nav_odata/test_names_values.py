@@ -1,0 +1,87 @@
+"""NAV's OData naming and value formats, both ways."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from graphsync.connectors.nav import FieldDef, FieldType
+from graphsync.nav import schema
+from graphsync.nav.odata.names import decode_option, encode_option, property_name
+from graphsync.nav.odata.values import decode, duration_text, encode, filter_literal, parse_duration
+from graphsync.nav.odata.watermark import ODataMark
+from graphsync.nav.odata.watermark import decode as decode_mark
+
+
+@pytest.mark.parametrize(
+    ("field", "prop"),
+    [
+        ("Phone No.", "Phone_No"),
+        ("Country/Region Code", "Country_Region_Code"),
+        ("Last Date Modified", "Last_Date_Modified"),
+        ("E-Mail 2", "E_Mail_2"),
+        ("To-do No.", "To_do_No"),
+        ("Post Code", "Post_Code"),
+    ],
+)
+def test_property_names(field: str, prop: str) -> None:
+    assert property_name(field) == prop
+
+
+@pytest.mark.parametrize(
+    ("caption", "wire"),
+    [
+        ("", "_blank_"),
+        ("Phone Call", "Phone_x0020_Call"),
+        ("To-do Organizer", "To-do_x0020_Organizer"),
+        ("Meeting", "Meeting"),
+    ],
+)
+def test_option_values_round_trip(caption: str, wire: str) -> None:
+    assert encode_option(caption) == wire
+    assert decode_option(wire) == caption
+
+
+def test_every_option_caption_of_the_schema_round_trips() -> None:
+    for t in schema.TABLES.values():
+        for f in t.fields:
+            for caption in f.options:
+                assert decode_option(encode_option(caption)) == caption
+
+
+def test_blank_date_and_time_are_none() -> None:
+    date = schema.TODO.field("Date")
+    time = schema.TODO.field("Start Time")
+    assert encode(date, None) == "0001-01-01" and decode(date, "0001-01-01") is None
+    assert encode(time, None) == "00:00:00" and decode(time, "00:00:00") is None
+    assert decode(time, "14:30:00.250") == dt.time(14, 30, 0, 250000)
+    assert decode(date, encode(date, dt.date(2030, 1, 2))) == dt.date(2030, 1, 2)
+
+
+@pytest.mark.parametrize("ms", [0, 1, 1_500, 60_000, 5_400_000, 90_061_001])
+def test_durations_round_trip(ms: int) -> None:
+    assert parse_duration(duration_text(ms)) == ms
+
+
+def test_duration_text_reads_like_iso() -> None:
+    assert duration_text(5_400_000) == "PT1H30M"
+    assert duration_text(0) == "PT0S"
+
+
+def test_decimals_and_filter_literals() -> None:
+    amount = FieldDef(no=1, name="Amount", type=FieldType.DECIMAL)
+    assert decode(amount, Decimal("12.50")) == Decimal("12.50")
+    assert filter_literal(schema.CONTACT.field("Name"), "O'Neil") == "'O''Neil'"
+    assert filter_literal(schema.TODO.field("Date"), dt.date(2030, 1, 2)) == "2030-01-02"
+    assert filter_literal(schema.TODO.field("Closed"), False) == "false"
+    assert filter_literal(schema.TODO.field("Type"), "Phone Call") == "'Phone_x0020_Call'"
+
+
+def test_watermarks_round_trip_and_order_by_position() -> None:
+    early = ODataMark(dt.datetime(2026, 11, 25, 10, 0, 0, 5000, tzinfo=dt.UTC), 41, seen=frozenset({"a", "b"}))
+    late = ODataMark(dt.datetime(2026, 11, 25, 10, 0, 1, tzinfo=dt.UTC), 3, hashes={"EH": "x"})
+    assert decode_mark(early.encode()) == early
+    assert decode_mark(late.encode()) == late
+    assert early.encode() < late.encode()
