@@ -77,3 +77,8 @@ cli.add_command(demo)
 from graphsync.cli.sync import sync  # noqa: E402
 
 cli.add_command(sync)
+from graphsync.cli.conflicts import conflicts  # noqa: E402
+from graphsync.cli.status import status  # noqa: E402
+
+cli.add_command(status)
+cli.add_command(conflicts)

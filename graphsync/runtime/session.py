@@ -165,16 +165,13 @@ class Runtime:
     # ------------------------------------------------------------------ runs
 
     def sync_options(self, target: MailboxTarget, settings: RunSettings) -> SyncOptions:
-        cfg = self.config.sync
-        return SyncOptions(
+        return SyncOptions.from_config(
+            self.config,
             salesperson_code=target.salesperson,
-            time_zone=cfg.time_zone,
             dry_run=settings.dry_run,
             full=settings.full,
             allow_mass_delete=settings.allow_mass_delete,
             entities=settings.entities,
-            mass_delete_share=cfg.mass_delete_share,
-            mass_delete_min=cfg.mass_delete_min,
             progress=settings.progress,
         )
 
@@ -189,7 +186,6 @@ class Runtime:
                 store=self.store,
                 entities=self.config.entities,
                 options=self.sync_options(target, settings),
-                category=self.config.sync.category,
             )
             if not settings.dry_run:
                 # The engine provisioned at the start of the run; this answers from the client's memory.

@@ -4,6 +4,7 @@ the folder's ``state`` directory and the keyring an in-memory one."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from click.testing import CliRunner, Result
 from graphsync.auth.connections import Connections
 from graphsync.cli import auth as cli_auth
 from graphsync.cli.main import cli
+from graphsync.connectors.nav import NavTable
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.sandbox import SandboxState, create_app
 from tests.auth.conftest import MemoryKeyring
@@ -108,3 +110,35 @@ def world(
     # Whatever a test did, no token reached the screen or a log line.
     everything = "\n".join([*w.outputs, *(r.getMessage() for r in caplog.records)])
     assert "sandbox:eh@contoso.com" not in everything
+
+
+def graph(world: World, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+    """A request to the sandbox as the user's Outlook would make it (paths relative to /v1.0)."""
+
+    async def call() -> Any:
+        transport = httpx.ASGITransport(app=create_app(world.sandbox))
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+            response = await client.request(method, url, json=body, headers={"Authorization": f"Bearer sandbox:{USER}"})
+            assert response.status_code < 300, response.text
+            return response.json() if response.content else None
+
+    return asyncio.run(call())
+
+
+def outlook_contact(world: World, display_name: str) -> dict[str, Any]:
+    folders = graph(world, "GET", "/me/contactFolders")["value"]
+    folder = next(f for f in folders if f["displayName"] == "Dynamics NAV")
+    contacts = graph(world, "GET", f"/me/contactFolders/{folder['id']}/contacts?$top=500")["value"]
+    found: dict[str, Any] = next(c for c in contacts if c["displayName"] == display_name)
+    return found
+
+
+def make_phone_conflict(world: World) -> str:
+    """Sync, then change CT100006's phone differently on both sides: one conflict, on businessPhones[0]."""
+    world.run("sync")
+    contact = outlook_contact(world, "A. Gibson's Law Firm")
+    with world.nav() as nav:
+        nav.modify(NavTable.CONTACT, ("CT100006",), {"Phone No.": "1234567"}, if_match="*")
+    graph(world, "PATCH", f"/me/contacts/{contact['id']}", {"businessPhones": ["7654321"]})
+    world.run("sync", expect=1)
+    return "5050:CT100006"

@@ -11,6 +11,4 @@ def test_first_sync_creates_outlook_contacts_then_nothing(world: World) -> None:
     assert first["mailbox"] == "eh@contoso.com" and first["salesperson"] == "EH"
     assert first["entities"]["CONT_COMP"]["outlook"]["created"] > 0
     second = world.run_json("sync")
-    assert all(
-        side[k] == 0 for e in second["entities"].values() for side in (e["nav"], e["outlook"]) for k in side
-    )
+    assert all(side[k] == 0 for e in second["entities"].values() for side in (e["nav"], e["outlook"]) for k in side)

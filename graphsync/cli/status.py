@@ -1,0 +1,110 @@
+"""``graphsync status``: recent runs, links per entity, open conflicts and the last run's item errors.
+
+Reads the state store only (no NAV, no Graph), so it answers while a run is going and without a network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from graphsync.cli import output
+from graphsync.cli.context import cli_config
+from graphsync.engine.status import MailboxStatus, mailbox_status
+from graphsync.runtime.state import chosen_mailboxes, existing_store
+
+
+def status_json(s: MailboxStatus) -> dict[str, Any]:
+    return {
+        "mailbox": s.mailbox,
+        "runs": [
+            {
+                "id": r.id,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "status": r.status,
+                "dry_run": r.dry_run,
+                "counts": dict(r.counts),
+            }
+            for r in s.runs
+        ],
+        "links": dict(s.links),
+        "open_conflicts": s.open_conflicts,
+        "unresolved_conflicts": s.unresolved_conflicts,
+        "last_errors": [
+            {
+                "entity": e.entity,
+                "nav_key": e.nav_key,
+                "outlook_id": e.outlook_id,
+                "error": e.error,
+                "message": e.message,
+            }
+            for e in s.last_errors
+        ],
+        "schema_version": s.schema_version,
+    }
+
+
+def _counts(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "no changes"
+
+
+def _print(s: MailboxStatus) -> None:
+    renderables: list[object] = [
+        output.table(
+            f"Mailbox {s.mailbox}: recent runs",
+            ("run", "started", "finished", "status", "changes"),
+            [
+                (
+                    r.id,
+                    r.started_at,
+                    r.finished_at or "(running or killed)",
+                    f"[red]{r.status}[/red]" if r.status in ("failed", "attention") else r.status,
+                    _counts(dict(r.counts)),
+                )
+                for r in s.runs
+            ],
+        ),
+        output.table("Links", ("entity", "linked items"), sorted(s.links.items())),
+    ]
+    conflicts = f"{s.open_conflicts} open, {s.unresolved_conflicts} waiting for a decision"
+    if s.open_conflicts:
+        conflicts += " (graphsync conflicts list)"
+    renderables.append(f"Conflicts: {conflicts}")
+    if s.last_errors:
+        renderables.append(
+            output.table(
+                "Item errors of the last run",
+                ("entity", "item", "error", "message"),
+                [(e.entity, e.nav_key or e.outlook_id, e.error, e.message) for e in s.last_errors],
+            )
+        )
+    else:
+        renderables.append("Item errors of the last run: none")
+    output.show(*renderables)
+
+
+@click.command()
+@click.option("--user", metavar="UPN", help="Only this mailbox (default: every mailbox synced with this config).")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status(ctx: click.Context, user: str | None, as_json: bool) -> None:
+    """Show the last runs, link counts, open conflicts and item errors, per mailbox."""
+    config = cli_config(ctx)
+    store = existing_store(config)
+    if store is None:
+        if as_json:
+            output.print_json({"state": str(config.state.path), "mailboxes": []})
+        else:
+            click.echo(f"No sync has run yet: there is no state store at {config.state.path} (run: graphsync sync).")
+        return
+    with store:
+        statuses = [mailbox_status(store, m) for m in chosen_mailboxes(store, user, one=False)]
+    if as_json:
+        output.print_json({"state": str(config.state.path), "mailboxes": [status_json(s) for s in statuses]})
+        return
+    if not statuses:
+        click.echo(f"No sync has run yet with the state store {config.state.path} (run: graphsync sync).")
+    for s in statuses:
+        _print(s)

@@ -1,0 +1,59 @@
+"""`graphsync conflicts` and `graphsync status` on a real conflict made through NAV and the sandbox."""
+
+from __future__ import annotations
+
+from graphsync.connectors.nav import NavTable
+from tests.cli.conftest import World, make_phone_conflict, outlook_contact
+
+
+def test_status_before_any_sync_says_so(world: World) -> None:
+    result = world.run("status")
+    assert "No sync has run yet" in result.output
+    assert world.run_json("status")["mailboxes"] == []
+
+
+def test_conflict_listed_shown_and_resolved_keeping_nav(world: World) -> None:
+    key = make_phone_conflict(world)
+    (listed,) = world.run_json("conflicts", "list")
+    assert listed["nav_key"] == key and listed["resolution"] is None
+    assert [(f["field"], f["nav"], f["outlook"]) for f in listed["fields"]] == [
+        ("businessPhones[0]", "1234567", "7654321")
+    ]
+    shown = world.run("conflicts", "show", key).output
+    assert "businessPhones[0]" in shown and "1234567" in shown and "7654321" in shown
+    # Every mapped field is shown, not only the conflicting one.
+    assert "displayName" in shown and "A. Gibson's Law Firm" in shown
+    status = world.run_json("status")["mailboxes"][0]
+    assert status["open_conflicts"] == 1 and status["links"]["CONT_COMP"] > 0
+
+    resolved = world.run("conflicts", "resolve", key, "--keep", "nav")
+    assert "next sync" in resolved.output
+    assert world.run_json("conflicts", "list")[0]["resolution"] == "nav"
+    world.run("sync")
+    assert world.run_json("conflicts", "list") == []
+    assert outlook_contact(world, "A. Gibson's Law Firm")["businessPhones"] == ["1234567"]
+
+
+def test_resolve_all_now_keeping_outlook(world: World) -> None:
+    make_phone_conflict(world)
+    result = world.run("conflicts", "resolve", "--all", "--keep", "outlook", "--now")
+    assert "Applied" in result.output
+    assert world.run_json("conflicts", "list") == []
+    with world.nav() as nav:
+        record = nav.get(NavTable.CONTACT, ("CT100006",))
+        assert record is not None and record["Phone No."] == "7654321"
+
+
+def test_unknown_conflict_key_and_missing_choice_are_usage_errors(world: World) -> None:
+    make_phone_conflict(world)
+    assert "5050:NOPE" in world.run("conflicts", "show", "5050:NOPE", expect=2).output
+    assert "--all" in world.run("conflicts", "resolve", "--keep", "nav", expect=2).output
+    assert world.run("conflicts", "resolve", "5050:NOPE", "--keep", "nav", expect=2).exit_code == 2
+    # Nothing was recorded by the refused resolve.
+    assert world.run_json("conflicts", "list")[0]["resolution"] is None
+
+
+def test_status_table_names_runs_links_and_conflicts(world: World) -> None:
+    make_phone_conflict(world)
+    out = world.run("status").output
+    assert "eh@contoso.com" in out and "attention" in out and "CONT_COMP" in out and "1 open" in out
