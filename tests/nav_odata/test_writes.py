@@ -1,0 +1,147 @@
+"""Writes as a real NAV page answers them (respx): POST without the key, re-read after every write, and a
+meeting's organizer and contact added as attendees when the published to-do page does not add them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import httpx
+import respx
+
+from graphsync.config.odata import ODataFlavour
+from graphsync.connectors.nav import NavTable
+from graphsync.nav import schema
+from graphsync.nav.odata.binding import StampKind, bind_table
+from graphsync.nav.odata.connector import ODataNav
+from graphsync.nav.odata.metadata import EntitySetInfo, PropertyInfo, parse_metadata
+from graphsync.nav.odata.names import property_name
+from graphsync.nav.odata.values import encode
+from graphsync.navservice.edmx import metadata_document
+from graphsync.navservice.pages import Publication
+
+ROOT = "https://nav.contoso.local:7048/NAV/ODataV4"
+COMPANY = f"{ROOT}/Company('CRONUS%20UK%20Ltd.')"
+
+
+def entity(table: NavTable, etag: str, **values: object) -> dict[str, object]:
+    """A whole entity as NAV's page sends it: every field, blank unless given (by property name)."""
+    t = schema.table_def(table)
+    blank = {"Code": "", "Text": "", "Integer": 0, "Boolean": False, "Duration": 0}
+    body: dict[str, object] = {"@odata.etag": etag}
+    for f in t.fields:
+        prop = property_name(f.name)
+        default = f.options[0] if f.options else blank.get(f.type.value)
+        body[prop] = values.get(prop, encode(f, default))
+    return body
+
+
+def connector() -> ODataNav:
+    respx.get(f"{ROOT}/$metadata").mock(return_value=httpx.Response(200, text=metadata_document(Publication())))
+    return ODataNav(httpx.Client(), base_url=ROOT, company="CRONUS UK Ltd.")
+
+
+@respx.mock
+def test_meeting_without_attendees_from_the_page_gets_organizer_and_contact() -> None:
+    nav = connector()
+    stored = entity(
+        NavTable.TODO,
+        'W/"1"',
+        No="TD000042",
+        Type="Meeting",
+        Salesperson_Code="LT",
+        Contact_No="CT100007",
+        Date="2030-03-04",
+        Start_Time="14:00:00",
+        System_To_do_Type="Organizer",
+    )
+    post_todo = respx.post(f"{COMPANY}/GraphsyncToDos").mock(return_value=httpx.Response(201, json=stored))
+    respx.get(url__startswith=f"{COMPANY}/GraphsyncAttendees?").mock(
+        return_value=httpx.Response(200, json={"value": []})
+    )
+    lines = []
+
+    def add_line(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        lines.append(body)
+        return httpx.Response(
+            201,
+            json=entity(NavTable.ATTENDEE, f'W/"{len(lines)}"', **body, Line_No=10000 * len(lines)),
+        )
+
+    post_line = respx.post(f"{COMPANY}/GraphsyncAttendees").mock(side_effect=add_line)
+    reread = respx.get(url__startswith=f"{COMPANY}/GraphsyncToDos('TD000042')").mock(
+        return_value=httpx.Response(200, json={**stored, "@odata.etag": 'W/"2"'})
+    )
+    for line in range(1, 3):
+        respx.get(url__startswith=f"{COMPANY}/GraphsyncAttendees(To_do_No='TD000042',Line_No={line * 10000})").mock(
+            return_value=httpx.Response(
+                200, json=entity(NavTable.ATTENDEE, 'W/"9"', To_do_No="TD000042", Line_No=line * 10000)
+            )
+        )
+    record = nav.insert(
+        NavTable.TODO,
+        {"Type": "Meeting", "Contact No.": "CT100007", "Date": dt.date(2030, 3, 4), "Start Time": dt.time(14, 0)},
+    )
+    sent = json.loads(post_todo.calls.last.request.content)
+    assert "No" not in sent  # NAV's number series assigns it
+    assert sent == {"Type": "Meeting", "Contact_No": "CT100007", "Date": "2030-03-04", "Start_Time": "14:00:00"}
+    assert post_line.call_count == 2
+    assert lines[0] == {
+        "To_do_No": "TD000042",
+        "Attendance_Type": "To-do_x0020_Organizer",
+        "Attendee_Type": "Salesperson",
+        "Attendee_No": "LT",
+    }
+    assert lines[1]["Attendee_Type"] == "Contact" and lines[1]["Attendee_No"] == "CT100007"
+    assert reread.called and record.etag == 'W/"2"'  # the record as NAV has it after the attendees went in
+    assert record.key == ("TD000042",) and record["Start Time"] == dt.time(14, 0)
+
+
+@respx.mock
+def test_modify_sends_only_the_changed_fields_with_if_match_and_rereads() -> None:
+    nav = connector()
+    patch = respx.patch(f"{COMPANY}/ContactCard('CT100006')").mock(
+        return_value=httpx.Response(200, json=entity(NavTable.CONTACT, 'W/"5"', No="CT100006", City="York"))
+    )
+    respx.get(url__startswith=f"{COMPANY}/ContactCard('CT100006')").mock(
+        return_value=httpx.Response(
+            200, json=entity(NavTable.CONTACT, 'W/"6"', No="CT100006", City="York", Last_Date_Modified="2026-11-25")
+        )
+    )
+    record = nav.modify(NavTable.CONTACT, ("CT100006",), {"City": "York"}, if_match='W/"4"')
+    request = patch.calls.last.request
+    assert json.loads(request.content) == {"City": "York"}
+    assert request.headers["if-match"] == 'W/"4"'
+    assert record.etag == 'W/"6"' and record["Last Date Modified"] == dt.date(2026, 11, 25)
+
+
+@respx.mock
+def test_composite_keys_are_named_in_the_url() -> None:
+    nav = connector()
+    route = respx.delete(f"{COMPANY}/GraphsyncAttendees(To_do_No='TD1',Line_No=20000)").mock(
+        return_value=httpx.Response(204)
+    )
+    nav.delete(NavTable.ATTENDEE, ("TD1", "20000"), if_match="*")
+    assert route.calls.last.request.headers["if-match"] == "*"
+
+
+def test_business_central_stamp_is_system_modified_at() -> None:
+    contacts = parse_metadata(metadata_document(Publication()).encode(), url="x").entity_sets["ContactCard"]
+    with_stamp = EntitySetInfo(
+        contacts.name,
+        contacts.key,
+        {**contacts.properties, "SystemModifiedAt": PropertyInfo("SystemModifiedAt", "Edm.DateTimeOffset")},
+    )
+    bc = bind_table(NavTable.CONTACT, with_stamp, option="contacts", flavour=ODataFlavour.BC)
+    assert bc.stamp.kind is StampKind.DATETIME and bc.stamp.datetime_property == "SystemModifiedAt"
+    assert "SystemModifiedAt" in bc.select().split(",")
+    nav = bind_table(NavTable.CONTACT, with_stamp, option="contacts", flavour=ODataFlavour.NAV)
+    assert nav.stamp.kind is StampKind.DATE_AND_TIME and nav.stamp.time_property == "Last_Time_Modified"
+    salespeople = bind_table(
+        NavTable.SALESPERSON,
+        parse_metadata(metadata_document(Publication()).encode(), url="x").entity_sets["SalespersonPurchaserCard"],
+        option="salespeople",
+        flavour=ODataFlavour.BC,
+    )
+    assert salespeople.stamp.kind is StampKind.NONE
