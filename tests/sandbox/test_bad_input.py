@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from starlette.testclient import TestClient
 
 from graphsync.sandbox import SandboxState, create_app
 from tests.sandbox.conftest import USER
@@ -31,41 +34,69 @@ json_values = st.recursive(
 bodies = st.dictionaries(st.sampled_from(NAMES), json_values, max_size=6) | json_values
 
 
-def _client() -> tuple[TestClient, dict[str, str]]:
-    client = TestClient(create_app(SandboxState()), base_url="http://sandbox")
-    headers = {"Authorization": f"Bearer sandbox:{USER}"}
-    todo = client.post("/v1.0/me/todo/lists", json={"displayName": "L"}, headers=headers).json()["id"]
-    contact = client.post("/v1.0/me/contacts", json={"givenName": "A"}, headers=headers).json()["id"]
-    event = client.post(
-        "/v1.0/me/events",
-        json={"start": {"dateTime": "2024-05-01T10:00:00"}, "end": {"dateTime": "2024-05-01T11:00:00"}},
-        headers=headers,
-    ).json()["id"]
-    task = client.post(f"/v1.0/me/todo/lists/{todo}/tasks", json={"title": "T"}, headers=headers).json()["id"]
-    urls = {
-        "contacts": "/v1.0/me/contacts",
-        "contact": f"/v1.0/me/contacts/{contact}",
-        "events": "/v1.0/me/events",
-        "event": f"/v1.0/me/events/{event}",
-        "tasks": f"/v1.0/me/todo/lists/{todo}/tasks",
-        "task": f"/v1.0/me/todo/lists/{todo}/tasks/{task}",
-        "folders": "/v1.0/me/contactFolders",
-        "batch": "/v1.0/$batch",
-        "extensions": f"/v1.0/me/contacts/{contact}/extensions",
-        "linked": f"/v1.0/me/todo/lists/{todo}/tasks/{task}/linkedResources",
-    }
-    return client, urls
+class SyncSandbox:
+    """A fresh sandbox driven synchronously (hypothesis runs plain functions): one loop, one client."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        transport = httpx.ASGITransport(app=create_app(SandboxState()))
+        self.client = httpx.AsyncClient(transport=transport, base_url="http://sandbox/v1.0", headers=AUTH)
+        self.urls = self._seed()
+
+    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        return self.loop.run_until_complete(self.client.request(method, url, **kw))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.close()
+
+    def _seed(self) -> dict[str, str]:
+        def made(url: str, body: dict[str, Any]) -> str:
+            return str(self.request("POST", url, json=body).json()["id"])
+
+        todo = made("/me/todo/lists", {"displayName": "L"})
+        contact = made("/me/contacts", {"givenName": "A"})
+        event = made(
+            "/me/events", {"start": {"dateTime": "2024-05-01T10:00:00"}, "end": {"dateTime": "2024-05-01T11:00:00"}}
+        )
+        task = made(f"/me/todo/lists/{todo}/tasks", {"title": "T"})
+        return {
+            "contacts": "/me/contacts",
+            "contact": f"/me/contacts/{contact}",
+            "events": "/me/events",
+            "event": f"/me/events/{event}",
+            "tasks": f"/me/todo/lists/{todo}/tasks",
+            "task": f"/me/todo/lists/{todo}/tasks/{task}",
+            "folders": "/me/contactFolders",
+            "batch": "/$batch",
+            "extensions": f"/me/contacts/{contact}/extensions",
+            "linked": f"/me/todo/lists/{todo}/tasks/{task}/linkedResources",
+        }
 
 
-CLIENT, URLS = _client()
 AUTH = {"Authorization": f"Bearer sandbox:{USER}"}
+TARGETS = ["batch", "contact", "contacts", "event", "events", "extensions", "folders", "linked", "task", "tasks"]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SyncSandbox]:
+    fresh = SyncSandbox()
+    yield fresh
+    fresh.close()
+
+
+@pytest.fixture
+def fresh() -> Iterator[SyncSandbox]:
+    one = SyncSandbox()
+    yield one
+    one.close()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(target=st.sampled_from(sorted(URLS)), body=bodies)
-def test_any_body_gets_a_graph_answer(target: str, body: Any) -> None:
+@given(target=st.sampled_from(TARGETS), body=bodies)
+def test_any_body_gets_a_graph_answer(sandbox: SyncSandbox, target: str, body: Any) -> None:
     method = "PATCH" if target in ("contact", "event", "task") else "POST"
-    response = CLIENT.request(method, URLS[target], json=body, headers=AUTH)
+    response = sandbox.request(method, sandbox.urls[target], json=body)
     assert response.status_code in (200, 201, 400, 409), response.text
     if response.status_code >= 400:
         error = response.json()["error"]
@@ -81,27 +112,25 @@ OPTIONS = ["$select", "$top", "$filter", "$expand", "$skiptoken", "$deltatoken",
     path=st.lists(st.sampled_from(SEGMENTS), max_size=5),
     query=st.dictionaries(st.sampled_from(OPTIONS), st.text(max_size=10), max_size=3),
 )
-def test_any_path_and_query_gets_a_graph_answer(path: list[str], query: dict[str, str]) -> None:
-    response = CLIENT.get("/v1.0/" + "/".join(path), params=query, headers=AUTH)
+def test_any_path_and_query_gets_a_graph_answer(sandbox: SyncSandbox, path: list[str], query: dict[str, str]) -> None:
+    response = sandbox.request("GET", "/" + "/".join(path), params=query)
     assert response.status_code in (200, 400, 404, 405, 410), response.text
     if response.status_code >= 400:
         assert response.json()["error"]["code"]
 
 
-def test_refused_writes_leave_nothing() -> None:
-    client, urls = _client()
-    before = client.get(urls["contacts"], headers=AUTH).json()["value"]
+def test_refused_writes_leave_nothing(fresh: SyncSandbox) -> None:
+    before = fresh.request("GET", fresh.urls["contacts"]).json()["value"]
     for body in ({"givenName": "x", "nope": 1}, {"givenName": "x", "singleValueExtendedProperties": [{"id": "x"}]}):
-        assert client.post(urls["contacts"], json=body, headers=AUTH).status_code == 400
-    assert client.get(urls["contacts"], headers=AUTH).json()["value"] == before
+        assert fresh.request("POST", fresh.urls["contacts"], json=body).status_code == 400
+    assert fresh.request("GET", fresh.urls["contacts"]).json()["value"] == before
 
 
-def test_navigation_properties_of_the_wrong_shape_are_400() -> None:
-    client, urls = _client()
+def test_navigation_properties_of_the_wrong_shape_are_400(fresh: SyncSandbox) -> None:
     when = {"start": {"dateTime": "2024-05-01T10:00:00"}, "end": {"dateTime": "2024-05-01T11:00:00"}}
     for target, extra in (("contacts", {}), ("events", when), ("tasks", {}), ("contact", {}), ("event", {})):
         for name in ("extensions", "singleValueExtendedProperties", "linkedResources"):
             for value in (3, "text", {"a": 1}, [1]):
                 method = "PATCH" if target in ("contact", "event") else "POST"
-                response = client.request(method, urls[target], json={name: value, **extra}, headers=AUTH)
+                response = fresh.request(method, fresh.urls[target], json={name: value, **extra})
                 assert response.status_code == 400, (target, name, value, response.text)
