@@ -83,7 +83,7 @@ class ControlEndpoint:
             return Reply(201, {"userPrincipalName": mailbox.upn, "id": mailbox.user_id})
         if (method, segments) == ("PUT", ["limits"]):
             state.set_limits(limits_from_json(body))
-            return Reply(200, asdict(state.limits))
+            return Reply(200, _limits_json(state.limits))
         if (method, segments) == ("PUT", ["faults"]):
             state.set_faults(faults_from_json(body))
             return Reply(200, _faults_json(state.faults))
@@ -113,7 +113,7 @@ class ControlEndpoint:
         state = self.state
         return {
             "users": [{"userPrincipalName": m.upn, "id": m.user_id} for m in state.mailboxes.values()],
-            "limits": asdict(state.limits),
+            "limits": _limits_json(state.limits),
             "faults": _faults_json(state.faults),
             "batchRequests": state.batch_requests,
             "requests": {m.upn: dict(m.requests) for m in state.mailboxes.values()},
@@ -185,6 +185,15 @@ def _optional_int(body: dict[str, Any], name: str) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise bad_request(f"{name} must be a positive integer or null (no limit).")
     return value
+
+
+def _limits_json(limits: Limits) -> dict[str, Any]:
+    """The same names a PUT takes."""
+    return {
+        "concurrent": limits.concurrent,
+        "windowRequests": limits.window_requests,
+        "windowSeconds": limits.window_seconds,
+    }
 
 
 def _faults_json(faults: Faults) -> dict[str, Any]:

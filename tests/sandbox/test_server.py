@@ -40,7 +40,7 @@ def test_control_endpoint_configures_a_running_sandbox() -> None:
         assert seeded.status_code == 201 and seeded.json()["userPrincipalName"] == "pm@contoso.com"
 
         limits = control.put("/_sandbox/limits", json={"windowRequests": 2, "windowSeconds": 60})
-        assert limits.json() == {"concurrent": None, "window_requests": 2, "window_seconds": 60.0}
+        assert limits.json() == {"concurrent": None, "windowRequests": 2, "windowSeconds": 60.0}
         statuses = [control.get("/v1.0/me", headers=TOKEN).status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
         assert control.put("/_sandbox/limits", json={"outlook": True}).json()["concurrent"] == 4
