@@ -231,6 +231,8 @@ class Applier:
         box = self._box
         with self._store.transaction():
             self._store.clear_retries(box, kind.value, group.read.retries)
+            for ref in group.read.deferred:
+                self._store.add_retry(box, kind.value, ref)
             for w in group.work:
                 self._record_one(kind, w)
             if group.complete and not self._options.only_pending:

@@ -44,6 +44,8 @@ class GroupRead:
     resynced: bool = False
     retries: list[str] = field(default_factory=list)
     """Retry references read (``nav:<key>``, ``outlook:<id>``); cleared once this read is applied."""
+    deferred: list[str] = field(default_factory=list)
+    """Unlinked meetings dated after the window: looked at again each run until the window reaches them."""
 
 
 def nav_cursor(table: NavTable, kind: ItemKind) -> str:
@@ -158,10 +160,12 @@ class GroupReader:
         for link in links.values():
             record = nav_seen.get(link.nav_key)
             entity = self._navside.route(entities, record) if record else None
+            paired_outlook.add(link.outlook_id)
+            if record is not None and self._navside.outside_window(by_entity[link.entity], record):
+                continue  # an aged (or far future) meeting: neither changed nor deleted
             in_scope = entity is not None
             entity = entity or by_entity[link.entity]
             item = outlook.get(link.outlook_id)
-            paired_outlook.add(link.outlook_id)
             result.candidates.append(Candidate(entity, link, link.nav_key, record, in_scope, item))
 
         unlinked_by_key: dict[str, OutlookItem] = {}
@@ -182,6 +186,10 @@ class GroupReader:
             entity = self._navside.route(entities, record)
             if entity is None:
                 continue
+            if self._navside.outside_window(entity, record):
+                if self._navside.after_window(record):
+                    result.deferred.append(f"nav:{key}")
+                continue
             match = unlinked_by_key.pop(key, None)
             result.candidates.append(Candidate(entity, None, key, record, True, match))
 
@@ -190,7 +198,7 @@ class GroupReader:
             parsed = parse_key(key)
             record = self._nav.get(*parsed) if parsed else None
             entity = self._navside.route(entities, record) if record else None
-            if record is None or entity is None or key in links:
+            if record is None or entity is None or key in links or self._navside.outside_window(entity, record):
                 continue  # its NAV record is gone or out of scope: nothing to pair it with
             result.candidates.append(Candidate(entity, None, key, record, True, item))
 

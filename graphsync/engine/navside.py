@@ -8,6 +8,7 @@ no one NAV did not mean to invite receives a meeting request.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from graphsync.config.entities import ATTENDEE_NOTE_FIELD, ATTENDEES_FIELD, EntityName
@@ -20,9 +21,12 @@ NOTE_HEADING = "Also attending (not invited):"
 
 
 class NavSide:
-    def __init__(self, nav: NavConnector, owner: str) -> None:
+    def __init__(
+        self, nav: NavConnector, owner: str, *, window: tuple[dt.date | None, dt.date | None] = (None, None)
+    ) -> None:
         self._nav = nav
         self._owner = owner
+        self._window = window
         self._emails: dict[tuple[str, str], str] = {}
 
     def route(self, entities: Iterable[BoundEntity], record: NavRecord) -> BoundEntity | None:
@@ -31,6 +35,21 @@ class NavSide:
             if entity.table is record.table and entity.matches(record.fields, self._owner):
                 return entity
         return None
+
+    def outside_window(self, entity: BoundEntity, record: NavRecord) -> bool:
+        """A meeting dated outside the sync window: left alone (see `SyncOptions.window_past_days`)."""
+        if entity.name is not EntityName.MEETING:
+            return False
+        date = record.fields.get("Date")
+        if not isinstance(date, dt.date):
+            return False
+        start, end = self._window
+        return (start is not None and date < start) or (end is not None and date > end)
+
+    def after_window(self, record: NavRecord) -> bool:
+        date = record.fields.get("Date")
+        end = self._window[1]
+        return isinstance(date, dt.date) and end is not None and date > end
 
     def values(self, entity: BoundEntity, record: NavRecord) -> dict[str, object]:
         """The record's fields, plus the computed fields its entity maps."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from graphsync.config.entities import EntityName
+from graphsync.config.model import Config
 from graphsync.engine.plan import ItemPlan
 
 
@@ -49,7 +50,30 @@ class SyncOptions:
     only_pending: bool = False
     """Read no changes: only re-examine items waiting for it (resolved conflicts, failed writes)."""
     batch_size: int = 100
+    category: str = "Dynamics NAV"
+    """The Outlook category of graphsync's events: an event a person gives it becomes a NAV meeting."""
+    window_past_days: int | None = 30
+    window_future_days: int | None = 365
+    """Meetings dated outside this window (days before and after today) are neither created in Outlook nor,
+    once linked, changed or deleted there: old meetings must not send invitations, and an aged meeting is
+    not a deleted one. None: no limit on that side."""
     progress: Progress | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, *, salesperson_code: str, **overrides: Any) -> SyncOptions:
+        """Options from the ``[sync]`` config section, with run-specific overrides (``dry_run=True``...)."""
+        sync = config.sync
+        values: dict[str, Any] = {
+            "salesperson_code": salesperson_code,
+            "time_zone": sync.time_zone,
+            "mass_delete_share": sync.mass_delete_share,
+            "mass_delete_min": sync.mass_delete_min,
+            "category": sync.category,
+            "window_past_days": sync.window_past_days,
+            "window_future_days": sync.window_future_days,
+        }
+        values.update(overrides)
+        return cls(**values)
 
 
 @dataclass(frozen=True)

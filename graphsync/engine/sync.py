@@ -33,7 +33,6 @@ from graphsync.engine.state import StateStore
 from graphsync.errors import GraphsyncError, NavError
 
 KIND_ORDER = (ItemKind.CONTACT, ItemKind.EVENT, ItemKind.TASK)
-DEFAULT_CATEGORY = "Dynamics NAV"
 
 
 def _title(cand: Candidate) -> str:
@@ -68,17 +67,15 @@ class SyncRun:
         store: StateStore,
         entities: EntitiesConfig,
         options: SyncOptions,
-        category: str = DEFAULT_CATEGORY,
     ) -> None:
         self._nav = nav
         self._mailbox = mailbox
         self._store = store
         self._config = entities
         self._options = options
-        self._category = category
         self._box = mailbox.mailbox
         self._owner = options.salesperson_code.upper()
-        self._navside = NavSide(nav, self._owner)
+        self._navside = NavSide(nav, self._owner, window=self._window())
         self._errors: list[ItemError] = []
         self._run_id: int | None = None
         self._open_conflicts: set[str] = set()
@@ -153,6 +150,14 @@ class SyncRun:
             bound.append(bind_entity(spec, self._nav.table_def(spec.table), time_zone=self._options.time_zone))
         return bound
 
+    def _window(self) -> tuple[dt.date | None, dt.date | None]:
+        today = self._today()
+        past, future = self._options.window_past_days, self._options.window_future_days
+        return (
+            today - dt.timedelta(days=past) if past is not None else None,
+            today + dt.timedelta(days=future) if future is not None else None,
+        )
+
     def _today(self) -> dt.date:
         return dt.datetime.now(ZoneInfo(self._options.time_zone)).date()
 
@@ -198,10 +203,18 @@ class SyncRun:
         if not entities:
             return None
         enabled = {s.name for s in self._config if s.enabled and s.kind is kind}
-        fingerprints = {map_cursor(e.name): e.fingerprint for e in entities}
+        # The window is part of a meeting map's fingerprint: widening it must bring in what it skipped.
+        window = f"|{self._options.window_past_days}|{self._options.window_future_days}"
+        fingerprints = {
+            map_cursor(e.name): e.fingerprint + (window if e.name is EntityName.MEETING else "") for e in entities
+        }
         map_changed = any(self._store.cursor(self._box, k) != v for k, v in fingerprints.items())
         reader = GroupReader(
-            nav=self._nav, mailbox=self._mailbox, store=self._store, navside=self._navside, category=self._category
+            nav=self._nav,
+            mailbox=self._mailbox,
+            store=self._store,
+            navside=self._navside,
+            category=self._options.category,
         )
         self._progress(Phase.READ, kind, 0)
         read = await reader.read(
@@ -275,11 +288,10 @@ async def run_sync(
     store: StateStore,
     entities: EntitiesConfig,
     options: SyncOptions,
-    category: str = DEFAULT_CATEGORY,
 ) -> RunReport:
     """One sync run of one mailbox (see the module docstring). Raises LockHeldError when another run holds
     the mailbox, MassDeleteError when the guard refuses, ConfigError when the entity config does not fit
     NAV; item-level failures are in the report, not raised."""
     with store.lock(mailbox.mailbox):
-        run = SyncRun(nav=nav, mailbox=mailbox, store=store, entities=entities, options=options, category=category)
+        run = SyncRun(nav=nav, mailbox=mailbox, store=store, entities=entities, options=options)
         return await run.execute()

@@ -15,6 +15,9 @@ from graphsync.engine.sync import run_sync
 from tests.fakes.nav import FakeNav
 from tests.fakes.outlook import FakeMailbox
 
+DAY = dt.date.today() + dt.timedelta(days=2)
+"""The day test meetings are on: inside the default sync window whenever the tests run."""
+
 
 class World:
     """A NAV company, a mailbox and a state store, with a `sync` that runs the engine over them."""
@@ -44,9 +47,9 @@ class World:
                 "Salesperson Code": "EH",
                 "Contact No.": contact,
                 "Description": description,
-                "Date": dt.date(2026, 11, 25),
+                "Date": DAY,
                 "Start Time": dt.time(10, 0),
-                "Ending Date": dt.date(2026, 11, 25),
+                "Ending Date": DAY,
                 "Ending Time": dt.time(11, 0),
                 "Priority": "Normal",
                 "Status": "Not Started",

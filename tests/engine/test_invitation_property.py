@@ -24,6 +24,7 @@ from tests.fakes.outlook import FakeMailbox
 
 HOLDER = f"pid {os.getpid()} on {socket.gethostname()}"
 MEETINGS = 3
+FIRST = dt.date.today() + dt.timedelta(days=1)
 
 step = st.one_of(
     st.tuples(st.just("nav_location"), st.integers(0, MEETINGS - 1), st.sampled_from(["A", "B", "C"])),
@@ -49,9 +50,9 @@ async def _scenario(steps: list[tuple[str, int, str]], tmp: Path) -> None:
                 "Salesperson Code": "EH",
                 "Description": f"M{i}",
                 "Contact No.": contact.key[0],
-                "Date": dt.date(2026, 12, 1 + i),
+                "Date": FIRST + dt.timedelta(days=i),
                 "Start Time": dt.time(9),
-                "Ending Date": dt.date(2026, 12, 1 + i),
+                "Ending Date": FIRST + dt.timedelta(days=i),
                 "Ending Time": dt.time(10),
             },
         )
@@ -88,7 +89,7 @@ async def _scenario(steps: list[tuple[str, int, str]], tmp: Path) -> None:
         elif action == "out_subject" and events:
             box.user_edit(ItemKind.EVENT, events[0], {"subject": value})
         elif action == "out_move" and events:
-            day = f"2026-12-0{1 + index}"
+            day = FIRST + dt.timedelta(days=index)
             box.user_edit(
                 ItemKind.EVENT,
                 events[0],

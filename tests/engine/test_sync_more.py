@@ -185,3 +185,46 @@ async def test_a_full_outlook_round_does_not_read_unchanged_records_from_nav(wor
     report = await world.sync()
     assert [i.nav_key for i in report.items] == [f"5050:{numbers[3]}"]
     assert world.nav.gets - gets == 1
+
+
+async def test_meetings_outside_the_window_are_not_created_and_aged_ones_are_left_alone(world: World) -> None:
+    import datetime as dt
+
+    contact = world.company(**{"E-Mail": "info@gibson.example"})
+    old = world.meeting(contact, "long ago", Date=dt.date.today() - dt.timedelta(days=100))
+    await world.sync()
+    assert f"5080:{old}" not in world.box.by_nav_key(ItemKind.EVENT)
+
+    await world.sync(window_past_days=None)  # a run with no past limit links it
+    (event_id,) = world.box.by_nav_key(ItemKind.EVENT)[f"5080:{old}"]
+    world.nav.edit(NavTable.TODO, (old,), Location="Archive")
+    report = await world.sync()  # back to the default window: aged, so neither changed nor deleted
+    assert report.items == () and event_id in world.box.items[ItemKind.EVENT]
+    assert world.box.items[ItemKind.EVENT][event_id].data["location"] == {"displayName": ""}
+
+
+def test_options_from_config() -> None:
+    from pathlib import Path
+
+    from graphsync.config import parse_config
+
+    cfg = parse_config(
+        '[sync]\ntime_zone = "Europe/London"\ncategory = "CRM"\nmass_delete_min = 3\n', file=None, base=Path("/")
+    )
+    opts = SyncOptions.from_config(cfg, salesperson_code="EH", dry_run=True)
+    assert (opts.time_zone, opts.category, opts.mass_delete_min, opts.dry_run) == ("Europe/London", "CRM", 3, True)
+    assert (opts.window_past_days, opts.window_future_days) == (30, 365)
+
+
+async def test_a_far_future_meeting_is_created_once_the_window_reaches_it(world: World) -> None:
+    import datetime as dt
+
+    contact = world.company()
+    far = world.meeting(contact, "next year", Date=dt.date.today() + dt.timedelta(days=40))
+    await world.sync(window_future_days=30)
+    assert f"5080:{far}" not in world.box.by_nav_key(ItemKind.EVENT)
+    gets = world.nav.gets
+    await world.sync(window_future_days=30)  # not changed, but still looked at: the window's edge moves daily
+    assert world.nav.gets > gets and f"5080:{far}" not in world.box.by_nav_key(ItemKind.EVENT)
+    await world.sync(window_future_days=60)
+    assert f"5080:{far}" in world.box.by_nav_key(ItemKind.EVENT)

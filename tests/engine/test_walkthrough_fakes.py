@@ -9,7 +9,9 @@ from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.conflicts import list_conflicts, resolve, show_conflict
 from graphsync.engine.plan import Side
-from tests.engine.conftest import World
+from tests.engine.conftest import DAY, World
+
+LATER = DAY + dt.timedelta(days=2)
 
 
 def _attendees(world: World, todo: str, contact: str, *, invite: bool = True) -> None:
@@ -52,7 +54,7 @@ async def test_meeting_becomes_event_with_category_and_invited_contact(world: Wo
     _, event = _event(world, todo)
     assert event["subject"] == "discuss proposal"
     assert event["categories"] == ["Dynamics NAV"]
-    assert event["start"] == {"dateTime": "2026-11-25T10:00:00.0000000", "timeZone": "UTC"}
+    assert event["start"] == {"dateTime": f"{DAY}T10:00:00.0000000", "timeZone": "UTC"}
     assert event["attendees"] == [{"type": "required", "emailAddress": {"address": "adatum@gibson.example"}}]
     assert world.box.invitations == {"adatum@gibson.example": 1}
 
@@ -78,16 +80,16 @@ async def test_event_moved_in_outlook_moves_the_todo_and_never_reinvites(world: 
         ItemKind.EVENT,
         item_id,
         {
-            "start": {"dateTime": "2026-11-27T10:00:00.0000000", "timeZone": "UTC"},
-            "end": {"dateTime": "2026-11-27T11:00:00.0000000", "timeZone": "UTC"},
+            "start": {"dateTime": f"{LATER}T10:00:00.0000000", "timeZone": "UTC"},
+            "end": {"dateTime": f"{LATER}T11:00:00.0000000", "timeZone": "UTC"},
         },
     )
     report = await world.sync()
     assert report.ok, report.errors
     record = world.nav.get(NavTable.TODO, (todo,))
     assert record is not None
-    assert record.fields["Date"] == dt.date(2026, 11, 27)
-    assert record.fields["Ending Date"] == dt.date(2026, 11, 27)
+    assert record.fields["Date"] == LATER
+    assert record.fields["Ending Date"] == LATER
     # NAV edits a field other than the attendees: the PATCH leaves attendees out, no second invitation.
     world.nav.edit(NavTable.TODO, (todo,), Location="Room 2")
     await world.sync()
