@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from graphsync.errors import GraphError
-from graphsync.sandbox.state import DropWhen, Faults, Limits, SandboxState
+from graphsync.sandbox.state import DropWhen, Faults, Limits, MeetingRequest, SandboxState
 from graphsync.sandbox.wire import Reply, bad_request, dumps, error_reply, fail
 
 Scope = MutableMapping[str, Any]
@@ -103,7 +102,7 @@ class ControlEndpoint:
         if (method, segments) == ("GET", ["meetingRequests"]):
             organizer = query.get("organizer")
             found = state.meeting_requests_for(organizer) if organizer else state.meeting_requests
-            return Reply(200, {"value": [{**asdict(m), "reason": m.reason.value} for m in found]})
+            return Reply(200, {"value": [_meeting_json(m) for m in found]})
         if (method, segments) == ("POST", ["resetCounters"]):
             state.reset_counters()
             return Reply(204)
@@ -185,6 +184,16 @@ def _optional_int(body: dict[str, Any], name: str) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise bad_request(f"{name} must be a positive integer or null (no limit).")
     return value
+
+
+def _meeting_json(request: MeetingRequest) -> dict[str, Any]:
+    return {
+        "organizer": request.organizer,
+        "attendee": request.attendee,
+        "eventId": request.event_id,
+        "subject": request.subject,
+        "reason": request.reason.value,
+    }
 
 
 def _limits_json(limits: Limits) -> dict[str, Any]:

@@ -60,6 +60,7 @@ def test_control_endpoint_configures_a_running_sandbox() -> None:
         assert made.status_code == 201
         meetings = control.get("/_sandbox/meetingRequests", params={"organizer": USER}).json()["value"]
         assert [(m["attendee"], m["reason"]) for m in meetings] == [("dana@contoso.com", "invitation")]
+        assert meetings[0]["eventId"] and meetings[0]["subject"] == "Review" and meetings[0]["organizer"] == USER
 
         folder = control.post("/v1.0/me/contactFolders", headers=TOKEN, json={"displayName": "NAV"}).json()
         other = control.post("/v1.0/me/contactFolders", headers=TOKEN, json={"displayName": "Other"}).json()
