@@ -160,3 +160,13 @@ def test_basic_authentication_end_to_end(served: Served, company: EmbeddedNav, m
             connect_from_config(cfg)
     finally:
         served.service.credentials = None
+
+
+@pytest.mark.parametrize("detection", list(DeletionDetection))
+def test_doctor_wording_for_each_deletion_detection(detection: DeletionDetection) -> None:
+    from graphsync.cli.messages import odata_deletions
+
+    text = odata_deletions(detection, change_log_service="ChangeLogEntries")
+    assert text
+    if detection is not DeletionDetection.HASH_COMPARISON:
+        assert "'ChangeLogEntries'" in text

@@ -395,7 +395,7 @@ class ODataNav:
             "POST", self._http.service_url(b.service), body=body, table=b.table_def.no, fields=values
         )
         created = self._record(b, self._http.entity(response))
-        if b.table is NavTable.TODO and created["Type"] == "Meeting":
+        if b.table is NavTable.TODO and created.fields.get("Type") == "Meeting":
             self._ensure_meeting_attendees(created)
         return self._reread(b, created.key)
 
