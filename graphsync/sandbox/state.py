@@ -81,6 +81,7 @@ class MeetingRequest:
     organizer: str
     attendee: str
     event_id: str
+    """The event's immutable id (what ``Prefer: IdType="ImmutableId"`` returns; it survives moves)."""
     subject: str
     reason: MeetingRequestReason
 
