@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from graphsync.config.entities import EntitiesConfig, EntityName
@@ -288,10 +289,14 @@ async def run_sync(
     store: StateStore,
     entities: EntitiesConfig,
     options: SyncOptions,
+    category: str | None = None,
 ) -> RunReport:
     """One sync run of one mailbox (see the module docstring). Raises LockHeldError when another run holds
     the mailbox, MassDeleteError when the guard refuses, ConfigError when the entity config does not fit
-    NAV; item-level failures are in the report, not raised."""
+    NAV; item-level failures are in the report, not raised. ``category``, when given, overrides
+    ``options.category`` (kept for callers written before the option existed)."""
+    if category is not None:
+        options = replace(options, category=category)
     with store.lock(mailbox.mailbox):
         run = SyncRun(nav=nav, mailbox=mailbox, store=store, entities=entities, options=options)
         return await run.execute()
