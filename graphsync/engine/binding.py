@@ -155,11 +155,20 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
             to_nav=not (spec.read_only or virtual),
             upper=types[0] is FieldType.CODE,
         )
+    try:
+        path = parse_path(spec.outlook)
+    except ValueError:
+        raise ConfigError(
+            file=None,
+            key=f"{spec.key}.outlook",
+            expected="a Graph property path such as 'businessPhones[0]' or 'businessAddress.city'",
+            got=spec.outlook,
+        ) from None
     return FieldMap(
         id=spec.outlook,
         nav_fields=tuple(names),
         converter=converter,
-        path=parse_path(spec.outlook),
+        path=path,
         to_nav=not (spec.read_only or virtual),
     )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,13 @@ def test_binding_errors_name_the_field_key() -> None:
     with pytest.raises(ConfigError) as e:
         bind_entity(cfg.entities.get(EntityName.TASK), TABLES[NavTable.TODO], time_zone="UTC")
     assert e.value.key.endswith("fields[0].values") and e.value.got == "Urgent"
+
+
+def test_binding_a_programmatic_spec_with_a_bad_path_is_a_config_error() -> None:
+    from graphsync.config.entities import FieldSpec
+
+    spec = default_entities().get(EntityName.TASK)
+    bad = FieldSpec(nav=("Description",), outlook="title..x", key="entities.TASK.fields[9]")
+    with pytest.raises(ConfigError) as e:
+        bind_entity(replace(spec, fields=(bad,)), TABLES[NavTable.TODO], time_zone="UTC")
+    assert e.value.key == "entities.TASK.fields[9].outlook"
