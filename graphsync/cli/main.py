@@ -82,3 +82,7 @@ from graphsync.cli.status import status  # noqa: E402
 
 cli.add_command(status)
 cli.add_command(conflicts)
+from graphsync.cli.entities import entities, fields  # noqa: E402
+
+cli.add_command(entities)
+cli.add_command(fields)
