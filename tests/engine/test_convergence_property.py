@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from graphsync.config.entities import ConflictPolicy, default_entities
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
+from graphsync.engine.conflicts import list_conflicts, resolve
+from graphsync.engine.plan import Side
 from graphsync.engine.report import SyncOptions
 from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
@@ -122,6 +124,10 @@ async def _scenario(steps: list[tuple[str, str, str]], policy: ConflictPolicy, t
 
     for _ in range(3):
         report = await sync()
+        # Manual policy: a person resolves whatever waits (keeping NAV), as `graphsync conflicts` would.
+        if list_conflicts(store, box.mailbox):
+            resolve(store, box.mailbox, keep=Side.NAV)
+    report = await sync()
     assert report.items == (), [(i.nav_key, i.plan) for i in report.items]  # quiescent
 
     for label, fate in model.state.items():
@@ -153,7 +159,7 @@ async def _scenario(steps: list[tuple[str, str, str]], policy: ConflictPolicy, t
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     steps=st.lists(step, min_size=4, max_size=25),
-    policy=st.sampled_from([ConflictPolicy.NAV_WINS, ConflictPolicy.OUTLOOK_WINS]),
+    policy=st.sampled_from([ConflictPolicy.NAV_WINS, ConflictPolicy.OUTLOOK_WINS, ConflictPolicy.MANUAL]),
 )
 @example(steps=[("out_create", "Co0", ""), ("sync", "nav", "1")], policy=ConflictPolicy.NAV_WINS)
 @example(
