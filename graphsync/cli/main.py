@@ -86,3 +86,6 @@ from graphsync.cli.entities import entities, fields  # noqa: E402
 
 cli.add_command(entities)
 cli.add_command(fields)
+from graphsync.cli.doctor import doctor  # noqa: E402
+
+cli.add_command(doctor)
