@@ -1,0 +1,56 @@
+"""Every command has help text, and README documents every command path (`graphsync <group> <command>`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from graphsync.cli.main import cli
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def command_paths(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for name, command in sorted(group.commands.items()):
+        path = (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from command_paths(command, path)
+        else:
+            yield path
+
+
+PATHS = list(command_paths())
+
+
+def test_the_tree_holds_the_sync_facing_commands() -> None:
+    for path in [
+        ("sync",),
+        ("status",),
+        ("doctor",),
+        ("conflicts", "list"),
+        ("conflicts", "show"),
+        ("conflicts", "resolve"),
+        ("entities", "list"),
+        ("entities", "show"),
+        ("fields", "add"),
+        ("fields", "remove"),
+    ]:
+        assert path in PATHS
+
+
+@pytest.mark.parametrize("path", PATHS, ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    summary = result.output.split("\n\n")[1].strip()  # the docstring's first paragraph, after "Usage:"
+    assert len(summary) > 20, f"graphsync {' '.join(path)} has no real help text"
+
+
+def test_readme_documents_every_command() -> None:
+    text = README.read_text(encoding="utf-8")
+    missing = [f"graphsync {' '.join(p)}" for p in PATHS if f"graphsync {' '.join(p)}" not in text]
+    assert not missing, "README.md does not document: " + ", ".join(missing)
