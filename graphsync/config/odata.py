@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphsync.config.reader import Table
 from graphsync.config.secrets import SecretRef
@@ -62,6 +63,8 @@ class ODataNavConfig:
     page_size: int = 1000
     timeout: float = 60.0
     """Seconds to wait for NAV to answer one request."""
+    stamp_time_zone: str = "UTC"
+    """The time zone NAV's service tier writes Last Date / Last Time Modified in (its clock's zone)."""
 
 
 BC_ONLINE_HOST = "api.businesscentral.dynamics.com"
@@ -104,6 +107,7 @@ def parse_odata(t: Table) -> ODataNavConfig:
         client_secret=client_secret,
         page_size=t.integer("page_size", 1000, min=1, max=20000),
         timeout=t.number("timeout", 60.0, min=1.0, max=3600.0),
+        stamp_time_zone=_zone(t),
     )
     if online and auth is not ODataAuth.OAUTH:
         raise t.error("auth", "'oauth' (Business Central online accepts only OAuth2)", auth.value)
@@ -123,6 +127,15 @@ def parse_odata(t: Table) -> ODataNavConfig:
             raise t.error("client_secret", "a reference to the app's client secret, 'env:...' or 'keyring:...'", None)
     t.done()
     return cfg
+
+
+def _zone(t: Table) -> str:
+    name = t.text("stamp_time_zone", "UTC", allow_empty=False)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise t.error("stamp_time_zone", "an IANA time zone name such as 'Europe/London'", name) from None
+    return name
 
 
 def _secret(t: Table, key: str) -> SecretRef | None:

@@ -61,6 +61,7 @@ def test_services_can_be_renamed() -> None:
         (ONLINE + 'auth = "basic"\n', "nav.odata.auth", "only OAuth2"),
         (ONLINE.replace('client_secret = "keyring:graphsync/bc-app"', ""), "nav.odata.client_secret", "client secret"),
         (ON_PREMISES + "page_size = 0\n", "nav.odata.page_size", ">= 1"),
+        (ON_PREMISES + 'stamp_time_zone = "Mars/Olympus"\n', "nav.odata.stamp_time_zone", "IANA time zone"),
         (ON_PREMISES + 'compnay = "x"\n', "nav.odata.compnay", "a known key"),
         (ON_PREMISES + '[services]\ncontacts = "Contact Card"\n', "nav.odata.services.contacts", "web service name"),
     ],

@@ -80,8 +80,10 @@ def test_decimals_and_filter_literals() -> None:
 
 
 def test_watermarks_round_trip_and_order_by_position() -> None:
-    early = ODataMark(dt.datetime(2026, 11, 25, 10, 0, 0, 5000, tzinfo=dt.UTC), 41, seen=frozenset({"a", "b"}))
-    late = ODataMark(dt.datetime(2026, 11, 25, 10, 0, 1, tzinfo=dt.UTC), 3, hashes={"EH": "x"})
-    assert decode_mark(early.encode()) == early
-    assert decode_mark(late.encode()) == late
-    assert early.encode() < late.encode()
+    second = dt.datetime(2026, 11, 25, 10, 0, 0, tzinfo=dt.UTC)
+    early = ODataMark(second, second + dt.timedelta(milliseconds=5), 41, seen=frozenset({"a", "b"}))
+    same_second = ODataMark(second, second + dt.timedelta(milliseconds=700), 41, seen=frozenset({"c"}))
+    late = ODataMark(second + dt.timedelta(seconds=1), second, 3, hashes={"EH": "x"})
+    for mark in (early, same_second, late):
+        assert decode_mark(mark.encode()) == mark
+    assert early.encode() < same_second.encode() < late.encode()

@@ -145,3 +145,29 @@ def test_business_central_stamp_is_system_modified_at() -> None:
         flavour=ODataFlavour.BC,
     )
     assert salespeople.stamp.kind is StampKind.NONE
+
+
+@respx.mock
+def test_stamps_in_the_service_tiers_local_time_are_read_as_such() -> None:
+    from zoneinfo import ZoneInfo
+
+    from graphsync.nav.odata.watermark import ODataMark
+
+    respx.get(f"{ROOT}/$metadata").mock(return_value=httpx.Response(200, text=metadata_document(Publication())))
+    nav = ODataNav(httpx.Client(), base_url=ROOT, company="CRONUS UK Ltd.", stamp_zone=ZoneInfo("America/New_York"))
+    # 10:00:03 in New York is 15:00:03 UTC: after a watermark of 15:00:00 UTC, so it is a change.
+    changed = entity(
+        NavTable.CONTACT, 'W/"7"', No="CT100001", Last_Date_Modified="2026-11-25", Last_Time_Modified="10:00:03"
+    )
+    contacts = respx.get(url__startswith=f"{COMPANY}/ContactCard?").mock(
+        return_value=httpx.Response(200, json={"value": [changed]}, headers={"Date": "Wed, 25 Nov 2026 15:00:10 GMT"})
+    )
+    respx.get(url__startswith=f"{COMPANY}/ChangeLogEntries?").mock(
+        return_value=httpx.Response(200, json={"value": [{"Entry_No": 5}]})
+    )
+    at = dt.datetime(2026, 11, 25, 15, 0, 0, tzinfo=dt.UTC)
+    mark = ODataMark(at, at, 5).encode()
+    changes = nav.changes(NavTable.CONTACT, mark)
+    assert [r.key for r in changes.records] == [("CT100001",)]
+    assert "Last_Date_Modified ge 2026-11-25" in contacts.calls.last.request.url.params["$filter"]
+    assert changes.watermark > mark

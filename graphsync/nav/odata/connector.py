@@ -33,7 +33,7 @@ from graphsync.nav.odata.binding import StampKind, TableBinding, bind_table
 from graphsync.nav.odata.http import Entity, ODataHttp, server_time
 from graphsync.nav.odata.metadata import ServiceMetadata, parse_metadata
 from graphsync.nav.odata.values import BadValue, decode, encode, filter_literal, key_literal
-from graphsync.nav.odata.watermark import ODataMark, digest, key_text, seen_entry
+from graphsync.nav.odata.watermark import OVERLAP, ODataMark, digest, key_text, seen_entry
 from graphsync.nav.odata.watermark import decode as decode_mark
 from graphsync.nav.values import check_value, field_of
 
@@ -83,7 +83,9 @@ class ODataNav:
         services: ODataServices | None = None,
         page_size: int = 1000,
         required: Mapping[NavTable, Iterable[str | int]] | None = None,
+        stamp_zone: dt.tzinfo = dt.UTC,
     ) -> None:
+        self._stamp_zone = stamp_zone
         self._http = ODataHttp(client, base_url=base_url, company=company, page_size=page_size)
         self._client = client
         self.flavour = flavour
@@ -268,16 +270,18 @@ class ODataNav:
             time = decode(_TIME, entity.get(s.time_property)) if s.time_property else None
         except BadValue:
             return None, False
+        # NAV stamps with its service tier's clock (TODAY, TIME): local time in ``stamp_zone``.
         if isinstance(time, dt.time):
-            return dt.datetime.combine(day, time, tzinfo=dt.UTC), True
-        return dt.datetime.combine(day, dt.time(23, 59, 59, 999000), tzinfo=dt.UTC), False
+            return dt.datetime.combine(day, time, tzinfo=self._stamp_zone).astimezone(dt.UTC), True
+        end_of_day = dt.datetime.combine(day, dt.time(23, 59, 59, 999000), tzinfo=self._stamp_zone)
+        return end_of_day.astimezone(dt.UTC), False
 
     def _since_filter(self, b: TableBinding, moment: dt.datetime) -> str:
         s = b.stamp
         if s.kind is StampKind.DATETIME:
             stamp = moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             return f"{s.datetime_property} ge {stamp}"
-        return f"{s.date_property} ge {moment.date().isoformat()}"
+        return f"{s.date_property} ge {moment.astimezone(self._stamp_zone).date().isoformat()}"
 
     def _stamped_changes(self, b: TableBinding, since: ODataMark | None) -> ChangeSet:
         log_entry = self._last_change_log_entry() if self._change_log is not None else 0
@@ -293,12 +297,11 @@ class ODataNav:
                 key = _key_of(b, entity)
                 stamp, exact = self._stamp_of(b, entity)
                 recent.append((key, str(entity.get("@odata.etag", "")), stamp, exact))
-        now = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
-        ceiling = now + dt.timedelta(seconds=1)
-        position = max([now, *(s for _, _, s, exact in recent if s is not None and exact and s < ceiling)])
-        mark = ODataMark(position, log_entry)
-        seen = frozenset(seen_entry(k, e) for k, e, s, _ in recent if s is not None and s >= mark.lower_bound)
-        mark = ODataMark(position, log_entry, seen=seen)
+        position = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        newest = max([position, *(s for _, _, s, exact in recent if s is not None and exact)])
+        lower = position - OVERLAP
+        seen = frozenset(seen_entry(k, e) for k, e, s, _ in recent if s is not None and s >= lower)
+        mark = ODataMark(position, newest, log_entry, seen=seen)
 
         def records() -> Iterator[NavRecord]:
             if since is None:
@@ -330,13 +333,11 @@ class ODataNav:
             current.extend(self._record(b, e) for e in page)
         hashes = {key_text(r.key): _values_digest(b, r) for r in current}
         position = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
-        if since is not None and since.hashes is not None:
-            position = max(position, since.position)
         previous = since.hashes if since is not None and since.hashes is not None else None
         changed = [r for r in current if previous is None or previous.get(key_text(r.key)) != hashes[key_text(r.key)]]
         gone = [] if previous is None else [k for k in previous if k not in hashes]
         deletions = [NavDeletion(b.table, tuple(k.split("\x1f"))) for k in sorted(gone)]
-        mark = ODataMark(position, 0, hashes=hashes)
+        mark = ODataMark(position, position, 0, hashes=hashes)
         return ChangeSet(records=iter(changed), deletions=iter(deletions), watermark=mark.encode())
 
     # ------------------------------------------------------------------ the change log

@@ -7,6 +7,7 @@ both are left None and httpx opens real connections.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -73,6 +74,7 @@ def connect(
             services=cfg.services,
             page_size=cfg.page_size,
             required=required,
+            stamp_zone=ZoneInfo(cfg.stamp_time_zone),
         )
     except BaseException:
         client.close()
