@@ -170,3 +170,15 @@ def test_doctor_wording_for_each_deletion_detection(detection: DeletionDetection
     assert text
     if detection is not DeletionDetection.HASH_COMPARISON:
         assert "'ChangeLogEntries'" in text
+
+
+def test_serving_with_basic_auth_needs_the_key_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from graphsync.navservice.__main__ import main
+
+    monkeypatch.delenv("NAV_WEB_SERVICE_KEY", raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--user", "NAVSYNC"])
+    assert exit_.value.code == 2
+    assert "NAV_WEB_SERVICE_KEY" in capsys.readouterr().err
