@@ -134,7 +134,10 @@ class GroupReader:
         outlook: dict[str, OutlookItem | None] = {}
         to_fetch: list[str] = []
         for item_id, entry in entries.items():
-            if isinstance(entry, Removed) or entry.nav_key is None or (user_fields and entry.user_fields is None):
+            # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
+            # entity maps; a tombstone is confirmed (a calendarView round also "removes" what left the window).
+            needs_key = item_id not in links_out and entry.nav_key is None if isinstance(entry, OutlookItem) else True
+            if isinstance(entry, Removed) or needs_key or (user_fields and entry.user_fields is None):
                 to_fetch.append(item_id)
             else:
                 outlook[item_id] = entry
