@@ -6,6 +6,7 @@ Errors from the library are turned into messages and exit codes by `graphsync.cl
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,11 @@ class GraphsyncGroup(click.Group):
 def cli(ctx: click.Context, config_path: Path, log_format: str, verbose: bool) -> None:
     """Two-way sync of Dynamics NAV / Business Central contacts, salespeople and to-dos with Outlook."""
     ctx.obj = {"config_path": config_path}
-    configure_logging(fmt=LogFormat(log_format), verbose=verbose)
+    # A host that already logs at debug level (a script, a test's log capture) keeps that detail.
+    verbose = verbose or logging.getLogger().level == logging.DEBUG
+    handler = configure_logging(fmt=LogFormat(log_format), verbose=verbose)
+    # The handler writes to this invocation's stderr; an in-process caller (a test runner) closes that stream.
+    ctx.call_on_close(lambda: logging.getLogger().removeHandler(handler))
 
 
 def main() -> None:

@@ -107,10 +107,6 @@ def world(
     monkeypatch.delenv("GRAPHSYNC_CONFIG", raising=False)
     caplog.set_level(logging.DEBUG)
     yield w
-    # The CLI installs its log handler on the runner's stream, which is closed now.
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "_graphsync", False)]:
-        root.removeHandler(handler)
     # Whatever a test did, no token reached the screen or a log line.
     everything = "\n".join([*w.outputs, *(r.getMessage() for r in caplog.records)])
     assert "sandbox:eh@contoso.com" not in everything
