@@ -178,3 +178,38 @@ def test_company_name_quote_is_doubled_and_percent_encoded() -> None:
         assert list(nav.keys(NavTable.CONTACT)) == []
     raw = route.calls.last.request.url.raw_path.decode()
     assert "/Company('O%27%27Neil%20%26%20Sons')/ContactCard" in raw
+
+
+def test_throttling_is_waited_out_as_retry_after_says(nav: ODataNav) -> None:
+    with respx.mock:
+        route = respx.get(f"{CONTACTS}('CT100006')").mock(
+            side_effect=[
+                httpx.Response(
+                    429, headers={"Retry-After": "0"}, json={"error": {"code": "TooMany", "message": "slow down"}}
+                ),
+                httpx.Response(404, json={"error": {"code": "Internal_RecordNotFound", "message": "gone"}}),
+            ]
+        )
+        assert nav.get(NavTable.CONTACT, ("CT100006",)) is None
+    assert route.call_count == 2
+
+
+def test_throttling_that_does_not_end_is_a_connection_error(nav: ODataNav) -> None:
+    with respx.mock:
+        route = respx.patch(f"{CONTACTS}('CT100006')").mock(
+            return_value=httpx.Response(
+                429, headers={"Retry-After": "0"}, json={"error": {"code": "TooMany", "message": "slow down"}}
+            )
+        )
+        with pytest.raises(NavConnectionError) as err:
+            nav.modify(NavTable.CONTACT, ("CT100006",), {"City": "York"}, if_match="*")
+    assert route.call_count == 4
+    assert "429" in err.value.message and "slow down" in err.value.message
+
+
+def test_a_503_on_a_write_is_not_repeated(nav: ODataNav) -> None:
+    with respx.mock:
+        route = respx.post(CONTACTS).mock(return_value=httpx.Response(503, text="Service Unavailable"))
+        with pytest.raises(NavConnectionError):
+            nav.insert(NavTable.CONTACT, {"Name": "Once only"})
+    assert route.call_count == 1

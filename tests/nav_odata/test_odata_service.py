@@ -182,3 +182,17 @@ def test_serving_with_basic_auth_needs_the_key_in_the_environment(
         main(["--user", "NAVSYNC"])
     assert exit_.value.code == 2
     assert "NAV_WEB_SERVICE_KEY" in capsys.readouterr().err
+
+
+def test_the_default_field_map_fits_the_published_pages(served: Served, connect: Callable[..., ODataNav]) -> None:
+    from graphsync.config.entities import default_entities
+    from graphsync.nav.odata.required import required_fields
+
+    required = required_fields(default_entities())
+    assert "Phone No." in required[NavTable.CONTACT] or 9 in required[NavTable.CONTACT]
+    assert not any(isinstance(r, str) and r.startswith("@") for refs in required.values() for r in refs)
+    connect(required=required)  # every mapped field is on the pages
+    served.service.publication = Publication(hidden={NavTable.ATTENDEE: frozenset({"Send Invitation"})})
+    with pytest.raises(ConfigError) as err:
+        connect(required=required)
+    assert "Send_Invitation" in err.value.expected

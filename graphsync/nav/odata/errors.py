@@ -82,6 +82,14 @@ def error_for(
             table=table,
             key=key,
         )
+    if status in (429, 503, 504):
+        detail = parsed[1] if parsed else describe_page(response)
+        return NavConnectionError(
+            f"{method} {url} kept answering {status} {response.reason_phrase} ({detail}); the server is busy or "
+            "throttling (Business Central's rate limits): try again later",
+            table=table,
+            key=key,
+        )
     if parsed is None:
         return NavConnectionError(
             f"{method} {url} answered {status} {response.reason_phrase} with {describe_page(response)}, "
@@ -106,7 +114,7 @@ def error_for(
     return NavValidationError(message, table=table, key=key, field=field)
 
 
-def transport_error(exc: httpx.TransportError, *, method: str, url: str) -> NavConnectionError:
+def transport_error(exc: httpx.RequestError, *, method: str, url: str) -> NavConnectionError:
     if isinstance(exc, httpx.TimeoutException):
         return NavConnectionError(
             f"{method} {url} timed out ({type(exc).__name__}); NAV may be busy or unreachable "

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -41,9 +42,31 @@ def server_time(response: httpx.Response) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+MAX_ATTEMPTS = 4
+MAX_DELAY = 60.0
+
+
+def retry_delay(response: httpx.Response, attempt: int) -> float:
+    """Seconds to wait before trying again: the server's Retry-After (seconds) when given, else 1, 2, 4..."""
+    value = response.headers.get("retry-after", "")
+    try:
+        return min(max(float(value), 0.0), MAX_DELAY)
+    except ValueError:
+        return min(float(2 ** (attempt - 1)), MAX_DELAY)
+
+
 class ODataHttp:
-    def __init__(self, client: httpx.Client, *, base_url: str, company: str, page_size: int) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        base_url: str,
+        company: str,
+        page_size: int,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._client = client
+        self._sleep = sleep
         self.root = base_url.rstrip("/")
         self.company_root = f"{self.root}/{company_segment(company)}"
         self.page_size = page_size
@@ -72,10 +95,19 @@ class ODataHttp:
         if body is not None:
             content = json.dumps(body, default=_json_default).encode()
             sent["Content-Type"] = "application/json"
-        try:
-            response = self._client.request(method, url, params=params, content=content, headers=sent)
-        except httpx.TransportError as exc:
-            raise transport_error(exc, method=method, url=url) from None
+        attempt = 0
+        while True:
+            try:
+                response = self._client.request(method, url, params=params, content=content, headers=sent)
+            except httpx.RequestError as exc:
+                raise transport_error(exc, method=method, url=url) from None
+            attempt += 1
+            # Business Central throttles with 429 (the request was not run, so any method may go again); a
+            # 503/504 may have run it, so only reads are repeated.
+            again = response.status_code == 429 or (response.status_code in (503, 504) and method == "GET")
+            if not again or attempt >= MAX_ATTEMPTS:
+                break
+            self._sleep(retry_delay(response, attempt))
         if response.is_success or (allow_404 and response.status_code == 404):
             return response
         raise error_for(response, method=method, table=table, key=key, fields=fields)
