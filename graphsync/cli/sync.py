@@ -44,7 +44,7 @@ def run_once(config: Config, *, user: str | None, settings: RunSettings, as_json
         "sync of %s finished%s: %s",
         report.mailbox,
         " (dry run)" if report.dry_run else "",
-        ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing to do",
+        ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do",
         extra={"gs_mailbox": report.mailbox, "gs_run_id": report.run_id, "gs_counts": dict(report.counts)},
     )
     if as_json:
@@ -62,33 +62,23 @@ def _entities_in_run(config: Config, settings: RunSettings) -> list[EntityName]:
 def _print_report(report: RunReport, target: MailboxTarget, entities: Sequence[EntityName]) -> None:
     what = "Dry run (nothing written)" if report.dry_run else "Sync"
     header = f"{what}: mailbox {report.mailbox}, salesperson {target.salesperson}"
-    rows = [
-        (
-            s.entity.value,
-            s.nav.created,
-            s.nav.updated,
-            s.nav.deleted,
-            s.nav.errors,
-            s.outlook.created,
-            s.outlook.updated,
-            s.outlook.deleted,
-            s.outlook.errors,
-            f"[red]{s.conflicts}[/red]" if s.conflicts else "0",
-        )
-        for s in summarize(report, entities)
-    ]
-    columns = (
-        "entity",
-        "NAV created",
-        "NAV updated",
-        "NAV deleted",
-        "NAV errors",
-        "Outlook created",
-        "Outlook updated",
-        "Outlook deleted",
-        "Outlook errors",
-        "conflicts",
-    )
+    # Two rows per entity (NAV, Outlook) keep the table readable in an 80-column terminal.
+    rows: list[tuple[object, ...]] = []
+    for s in summarize(report, entities):
+        conflicts = f"[red]{s.conflicts}[/red]" if s.conflicts else "0"
+        for side, counts, shown in (("NAV", s.nav, conflicts), ("Outlook", s.outlook, "")):
+            rows.append(
+                (
+                    s.entity.value if side == "NAV" else "",
+                    side,
+                    counts.created,
+                    counts.updated,
+                    counts.deleted,
+                    f"[red]{counts.errors}[/red]" if counts.errors else "0",
+                    shown,
+                )
+            )
+    columns = ("entity", "side", "created", "updated", "deleted", "errors", "conflicts")
     renderables: list[object] = [output.table(header, columns, rows)]
     if report.dry_run and report.items:
         renderables.append(

@@ -46,8 +46,11 @@ def test_unknown_entity_is_a_usage_error(world: World) -> None:
 def test_summary_table_counts_per_entity_and_side(world: World) -> None:
     out = world.run("sync").output
     assert "mailbox eh@contoso.com, salesperson EH" in out
-    for column in ("NAV created", "Outlook created", "Outlook errors", "conflicts"):
+    for column in ("side", "created", "updated", "deleted", "errors", "conflicts"):
         assert column in out
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")]
+    companies = cells.index(["CONT_COMP", "NAV", "0", "0", "0", "0", "0"])
+    assert cells[companies + 1] == ["", "Outlook", "4", "0", "0", "0", ""]
     assert "CONT_PERS" in out and "MEETING" in out
 
 
