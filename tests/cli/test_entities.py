@@ -9,8 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from graphsync.cli.main import cli
+from graphsync.config import load_config
+from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavTable
+from graphsync.runtime.fields import ChangeLogging, add_field
 from tests.cli.conftest import World
+from tests.fakes.nav import FakeNav
 
 
 def test_entities_list_and_show(world: World) -> None:
@@ -87,3 +91,15 @@ def test_fields_add_without_a_config_file_says_how_to_make_one(world: World, mon
     world.config.unlink()
     result = CliRunner().invoke(cli, ["fields", "add", "CONT_COMP", "15", "--user-defined"])
     assert result.exit_code == 2 and "graphsync init" in result.output
+
+
+def test_a_nav_that_cannot_be_set_up_from_here_gets_admin_instructions(world: World) -> None:
+    """A connector other than the embedded company (NAV over OData) cannot change Change Log Setup: the field
+    is still mapped, and the result says an administrator must register it."""
+    config = load_config(world.config)
+    added = add_field(config, FakeNav(), entity=EntityName.CONT_COMP, field="Territory Code", user_defined=True)
+    assert added.change_logging is ChangeLogging.ADMIN_NEEDED
+    assert added.nav_field.no == 15
+    assert tomllib.loads(world.config.read_text(encoding="utf-8"))["entities"]["CONT_COMP"]["fields"] == [
+        {"nav": "Territory Code", "user_defined": True, "outlook": "Territory Code"}
+    ]
