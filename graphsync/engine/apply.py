@@ -172,7 +172,7 @@ class Applier:
                 str(n), WriteAction.CREATE, entity.kind, w.nav_key, body, user_fields=user, transaction_id=transaction
             )
         if sp.op is Op.UPDATE:
-            body, user = entity.map.outlook_body(sp.values, current)
+            body, user = entity.map.outlook_body(sp.values, current, w.nav_norm)
             return WriteOp(
                 str(n),
                 WriteAction.UPDATE,

@@ -176,6 +176,23 @@ class DateTimeConverter:
         local = moment.astimezone(_zone(self.time_zone)).replace(tzinfo=None, microsecond=0)
         return local.isoformat()
 
+    def from_outlook_all_day(self, raw: Any, *, end: bool) -> str:
+        """An all-day event's start or end: a floating date (no zone), the end exclusive in Graph."""
+        if not isinstance(raw, dict) or not raw.get("dateTime"):
+            return ""
+        try:
+            day = dt.date.fromisoformat(str(raw["dateTime"])[:10])
+        except ValueError:
+            raise ConversionError(f"not a date: {raw['dateTime']!r}") from None
+        day -= dt.timedelta(days=1 if end else 0)
+        return dt.datetime.combine(day, dt.time(0, 0)).isoformat()
+
+    def to_outlook_all_day(self, norm: str, *, end: bool) -> Any:
+        if not norm:
+            return None
+        day = dt.date.fromisoformat(norm[:10]) + dt.timedelta(days=1 if end else 0)
+        return {"dateTime": f"{day.isoformat()}T00:00:00.0000000", "timeZone": "UTC"}
+
     def to_outlook(self, norm: str) -> Any:
         if not norm:
             return None

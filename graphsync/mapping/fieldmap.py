@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphsync.mapping.convert import Converter
+from graphsync.mapping.convert import Converter, DateTimeConverter
 from graphsync.mapping.paths import JsonPath, trim_lists
 
 
@@ -31,6 +31,17 @@ class FieldMap:
     """Whether Outlook's value may be written to NAV (False: read-only in NAV, or a computed field)."""
     upper: bool = False
     """User-defined fields only: the value is a NAV Code (compared upper-case)."""
+
+
+ALL_DAY = "isAllDay"
+"""Graph's all-day flag. An all-day event's start and end are floating dates (midnight, no zone) and its end
+is exclusive (a one-day event ends at the next midnight), unlike NAV's inclusive Ending Date."""
+
+
+def _all_day_role(f: FieldMap) -> str | None:
+    if f.path is not None and f.path.text in ("start", "end") and isinstance(f.converter, DateTimeConverter):
+        return f.path.text
+    return None
 
 
 @dataclass(frozen=True)
@@ -53,14 +64,29 @@ class EntityMap:
 
     def outlook_norm(self, data: Mapping[str, Any], user_fields: Mapping[str, str | None] | None) -> dict[str, str]:
         result: dict[str, str] = {}
+        all_day = data.get(ALL_DAY) is True
         for f in self.fields:
             if f.user_field is not None:
                 text = ((user_fields or {}).get(f.user_field) or "").strip()
                 result[f.id] = text.upper() if f.upper else text
+                continue
+            assert f.path is not None
+            role = _all_day_role(f)
+            if all_day and role is not None:
+                assert isinstance(f.converter, DateTimeConverter)
+                result[f.id] = f.converter.from_outlook_all_day(f.path.get(data), end=role == "end")
             else:
-                assert f.path is not None
                 result[f.id] = f.converter.from_outlook(f.path.get(data))
         return result
+
+    def _all_day(self, changes: Mapping[str, str], current: Mapping[str, Any] | None, full: Mapping[str, str]) -> bool:
+        for f in self.fields:
+            if f.path is not None and f.path.text == ALL_DAY:
+                if f.id in changes:
+                    return changes[f.id] == "1"
+                if f.id in full:
+                    return full[f.id] == "1"
+        return bool(current and current.get(ALL_DAY) is True)
 
     def nav_values(self, changes: Mapping[str, str]) -> dict[str, object]:
         """NAV field values for changed normalised values (ConversionError when one cannot be converted)."""
@@ -72,13 +98,24 @@ class EntityMap:
         return values
 
     def outlook_body(
-        self, changes: Mapping[str, str], current: Mapping[str, Any] | None
+        self,
+        changes: Mapping[str, str],
+        current: Mapping[str, Any] | None,
+        full: Mapping[str, str] | None = None,
     ) -> tuple[dict[str, Any], dict[str, str | None]]:
         """A Graph body (whole top-level properties, so list and object siblings survive) and user fields.
 
-        ``current`` is the item's JSON as last seen (None for a create)."""
+        ``current`` is the item's JSON as last seen (None for a create); ``full`` the source side's values of
+        every field, used when the all-day flag changes (start and end then change form, not value)."""
         roots: dict[str, Any] = {}
         user: dict[str, str | None] = {}
+        full = full or {}
+        all_day = self._all_day(changes, current, full)
+        changes = dict(changes)
+        if any(f.path is not None and f.path.text == ALL_DAY and f.id in changes for f in self.fields):
+            for f in self.fields:
+                if _all_day_role(f) is not None and f.id not in changes and f.id in full:
+                    changes[f.id] = full[f.id]
         for field_id, norm in changes.items():
             if field_id.startswith("user:") and not any(f.id == field_id for f in self.fields):
                 # A user-defined field removed from the map: its value is removed from the item.
@@ -93,6 +130,11 @@ class EntityMap:
             if root not in roots:
                 roots[root] = copy.deepcopy(current.get(root)) if current else None
             holder = {root: roots[root]}
-            f.path.set(holder, f.converter.to_outlook(norm))
+            role = _all_day_role(f)
+            if all_day and role is not None:
+                assert isinstance(f.converter, DateTimeConverter)
+                f.path.set(holder, f.converter.to_outlook_all_day(norm, end=role == "end"))
+            else:
+                f.path.set(holder, f.converter.to_outlook(norm))
             roots[root] = holder[root]
         return {root: trim_lists(value) for root, value in roots.items()}, user

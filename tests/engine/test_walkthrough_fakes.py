@@ -151,3 +151,20 @@ async def test_user_defined_territory_reaches_linked_items_and_flows_back(world:
     report = await world.sync()
     assert report.ok, report.errors
     assert world.nav.get(NavTable.CONTACT, (new,)).fields["Territory Code"] == "MID"  # type: ignore[union-attr]
+
+
+async def test_all_day_meeting_round_trips_without_echoes(world: World) -> None:
+    contact = world.company()
+    todo = world.meeting(contact, **{"All Day Event": True, "Start Time": None, "Ending Time": None})
+    assert (await world.sync()).ok
+    item_id, event = _event(world, todo)
+    assert event["isAllDay"] is True
+    assert event["end"] == {"dateTime": f"{DAY + dt.timedelta(days=1)}T00:00:00.0000000", "timeZone": "UTC"}
+    assert (await world.sync()).items == ()
+    world.nav.edit(
+        NavTable.TODO, (todo,), **{"All Day Event": False, "Start Time": dt.time(9), "Ending Time": dt.time(10)}
+    )
+    assert (await world.sync()).ok
+    event = world.box.items[ItemKind.EVENT][item_id].data
+    assert (event["isAllDay"], event["start"]["dateTime"]) == (False, f"{DAY}T09:00:00.0000000")
+    assert (await world.sync()).items == ()

@@ -120,3 +120,25 @@ def test_entity_map_patch_keeps_siblings_of_written_values() -> None:
     assert emap.nav_values({"user:Territory Code": "MID"}) == {"Territory Code": "MID"}
     _, removed = emap.outlook_body({"user:Gone": ""}, current)
     assert removed == {"Gone": None}
+
+
+def test_all_day_events_use_floating_dates_with_an_exclusive_end() -> None:
+    conv = make_converter(Conversion.DATETIME, time_zone="America/New_York")
+    boolean = make_converter(Conversion.BOOLEAN)
+    emap = EntityMap(
+        (
+            FieldMap("start", ("Date", "Start Time"), conv, path=parse_path("start")),
+            FieldMap("end", ("Ending Date", "Ending Time"), conv, path=parse_path("end")),
+            FieldMap("isAllDay", ("All Day Event",), boolean, path=parse_path("isAllDay")),
+        )
+    )
+    nav = {"start": "2026-12-01T00:00:00", "end": "2026-12-01T00:00:00", "isAllDay": "1"}
+    body, _ = emap.outlook_body(nav, None)
+    assert body["start"] == {"dateTime": "2026-12-01T00:00:00.0000000", "timeZone": "UTC"}
+    assert body["end"] == {"dateTime": "2026-12-02T00:00:00.0000000", "timeZone": "UTC"}
+    assert emap.outlook_norm(body, None) == nav
+    # Turning all-day off rewrites start and end in their timed form, from NAV's values.
+    timed = {**nav, "isAllDay": "0", "start": "2026-12-01T09:00:00", "end": "2026-12-01T10:00:00"}
+    body, _ = emap.outlook_body({"isAllDay": "0"}, body, timed)
+    assert body["start"] == {"dateTime": "2026-12-01T14:00:00.0000000", "timeZone": "UTC"}
+    assert emap.outlook_norm(body, None) == timed
