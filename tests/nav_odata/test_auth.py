@@ -19,6 +19,7 @@ from graphsync.nav.odata.auth import BC_SCOPE, WindowsAuth
 from graphsync.nav.odata.factory import WINDOWS_LIMITS, connect, http_client
 from graphsync.navservice.edmx import metadata_document
 from graphsync.navservice.pages import Publication
+from tests.nav_odata.fake_root import mock_root
 
 NAV = "https://nav.contoso.local:7048/NAV/ODataV4"
 BC = "https://api.businesscentral.dynamics.com/v2.0/contoso.onmicrosoft.com/Production/ODataV4"
@@ -122,7 +123,7 @@ def test_windows_client_keeps_one_pooled_connection(monkeypatch: pytest.MonkeyPa
 @respx.mock
 def test_basic_sends_the_web_service_access_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NAV_KEY", "Wsk0123456789abcdef")
-    route = respx.get(f"{NAV}/$metadata").mock(return_value=httpx.Response(200, content=METADATA.encode()))
+    route = mock_root(respx, NAV)
     cfg = ODataNavConfig(
         base_url=NAV,
         company="CRONUS UK Ltd.",
@@ -227,7 +228,7 @@ def _bc_config(monkeypatch: pytest.MonkeyPatch, secret: str = "app-secret") -> O
 def test_oauth_client_credentials_token_is_sent_and_reused(monkeypatch: pytest.MonkeyPatch) -> None:
     tokens: list[str] = []
     _entra(tokens)
-    metadata = respx.get(f"{BC}/$metadata").mock(return_value=httpx.Response(200, content=METADATA.encode()))
+    metadata = mock_root(respx, BC)
     entities = respx.get(url__startswith=f"{BC}/Company(").mock(return_value=httpx.Response(200, json={"value": []}))
     nav = connect(_bc_config(monkeypatch))
     try:

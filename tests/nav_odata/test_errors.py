@@ -16,8 +16,7 @@ from graphsync.errors import (
     NavValidationError,
 )
 from graphsync.nav.odata.connector import ODataNav
-from graphsync.navservice.edmx import metadata_document
-from graphsync.navservice.pages import Publication
+from tests.nav_odata.fake_root import mock_root
 
 ROOT = "https://nav.contoso.local:7048/NAV/ODataV4"
 CONTACTS = f"{ROOT}/Company('CRONUS%20UK%20Ltd.')/ContactCard"
@@ -34,7 +33,7 @@ def nav_error(status: int, code: str, message: str) -> httpx.Response:
 @pytest.fixture
 def nav() -> ODataNav:
     with respx.mock(assert_all_called=False) as mock:
-        mock.get(f"{ROOT}/$metadata").mock(return_value=httpx.Response(200, text=metadata_document(Publication())))
+        mock_root(mock, ROOT)
         connector = ODataNav(httpx.Client(), base_url=ROOT, company="CRONUS UK Ltd.")
     return connector
 
@@ -172,7 +171,7 @@ def test_truncated_entity_is_a_connection_error_not_a_crash(nav: ODataNav) -> No
 
 def test_company_name_quote_is_doubled_and_percent_encoded() -> None:
     with respx.mock:
-        respx.get(f"{ROOT}/$metadata").mock(return_value=httpx.Response(200, text=metadata_document(Publication())))
+        mock_root(respx, ROOT, company="O'Neil & Sons")
         nav = ODataNav(httpx.Client(), base_url=ROOT, company="O'Neil & Sons")
         route = respx.get(url__startswith=ROOT).mock(return_value=httpx.Response(200, json={"value": []}))
         assert list(nav.keys(NavTable.CONTACT)) == []

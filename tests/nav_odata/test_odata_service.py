@@ -196,3 +196,9 @@ def test_the_default_field_map_fits_the_published_pages(served: Served, connect:
     with pytest.raises(ConfigError) as err:
         connect(required=required)
     assert "Send_Invitation" in err.value.expected
+
+
+def test_a_misspelt_company_is_named_with_the_companies_there_are(served: Served, company: EmbeddedNav) -> None:
+    with pytest.raises(ConfigError) as err:
+        ODataNav(httpx.Client(), base_url=served.url, company="CRONUS UK Ltd")
+    assert err.value.key == "nav.odata.company" and "'CRONUS UK Ltd.'" in err.value.expected

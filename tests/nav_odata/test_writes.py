@@ -19,6 +19,7 @@ from graphsync.nav.odata.names import property_name
 from graphsync.nav.odata.values import encode
 from graphsync.navservice.edmx import metadata_document
 from graphsync.navservice.pages import Publication
+from tests.nav_odata.fake_root import mock_root
 
 ROOT = "https://nav.contoso.local:7048/NAV/ODataV4"
 COMPANY = f"{ROOT}/Company('CRONUS%20UK%20Ltd.')"
@@ -37,7 +38,7 @@ def entity(table: NavTable, etag: str, **values: object) -> dict[str, object]:
 
 
 def connector() -> ODataNav:
-    respx.get(f"{ROOT}/$metadata").mock(return_value=httpx.Response(200, text=metadata_document(Publication())))
+    mock_root(respx, ROOT)
     return ODataNav(httpx.Client(), base_url=ROOT, company="CRONUS UK Ltd.")
 
 
@@ -153,7 +154,7 @@ def test_stamps_in_the_service_tiers_local_time_are_read_as_such() -> None:
 
     from graphsync.nav.odata.watermark import ODataMark
 
-    respx.get(f"{ROOT}/$metadata").mock(return_value=httpx.Response(200, text=metadata_document(Publication())))
+    mock_root(respx, ROOT)
     nav = ODataNav(httpx.Client(), base_url=ROOT, company="CRONUS UK Ltd.", stamp_zone=ZoneInfo("America/New_York"))
     # 10:00:03 in New York is 15:00:03 UTC: after a watermark of 15:00:00 UTC, so it is a change.
     changed = entity(

@@ -92,6 +92,7 @@ class ODataNav:
         self.company = company
         names = services or ODataServices()
         self.metadata = self._read_metadata()
+        self._check_company()
         self._bindings: dict[NavTable, TableBinding] = {}
         for table, option in SERVICE_OPTIONS.items():
             service = getattr(names, option)
@@ -122,6 +123,21 @@ class ODataNav:
         url = f"{self._http.root}/$metadata"
         response = self._http.send("GET", url, headers={"Accept": "application/xml"})
         return parse_metadata(response.content, url=url)
+
+    def _check_company(self) -> None:
+        """A misspelt company is a config error naming the companies there are, not a 400 on the first read."""
+        if "Company" not in self.metadata.entity_sets:
+            return
+        response = self._http.send("GET", f"{self._http.root}/Company", params={"$select": "Name"})
+        values = self._http.entity(response).get("value")
+        names = [str(v.get("Name")) for v in values if isinstance(v, dict)] if isinstance(values, list) else []
+        if names and self.company not in names:
+            raise ConfigError(
+                file=None,
+                key="nav.odata.company",
+                expected=f"a company of this NAV, exactly as NAV names it: one of {', '.join(map(repr, names))}",
+                got=self.company,
+            )
 
     def close(self) -> None:
         self._client.close()
