@@ -220,7 +220,12 @@ _TABLE_KIND: Mapping[EntityName, tuple[NavTable, ItemKind, tuple[Condition, ...]
 
 def default_entity(name: EntityName) -> EntitySpec:
     table, kind, condition = _TABLE_KIND[name]
-    return EntitySpec(name=name, table=table, kind=kind, fields=DEFAULT_FIELDS[name], condition=condition)
+    # A salesperson is NAV master data that a contact deleted in someone's Outlook must never delete (nor
+    # may NAV re-create one from Outlook): deletions of CONT_SP only unlink by default.
+    delete = DeletePolicy.UNLINK if name is EntityName.CONT_SP else DeletePolicy.DELETE
+    return EntitySpec(
+        name=name, table=table, kind=kind, fields=DEFAULT_FIELDS[name], condition=condition, delete_policy=delete
+    )
 
 
 def default_entities() -> EntitiesConfig:

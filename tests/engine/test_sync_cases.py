@@ -220,3 +220,12 @@ def _holder(world: World) -> str:
     import socket
 
     return f"pid {os.getpid()} on {socket.gethostname()}"
+
+
+async def test_deleting_a_salespersons_contact_in_outlook_only_unlinks(world: World) -> None:
+    await world.sync()
+    (item_id,) = world.box.by_nav_key(ItemKind.CONTACT)["13:EH"]
+    world.box.user_delete(ItemKind.CONTACT, item_id)
+    assert (await world.sync()).ok
+    assert world.nav.get(NavTable.SALESPERSON, ("EH",)) is not None
+    assert "CONT_SP" not in mailbox_status(world.store, BOX).links
