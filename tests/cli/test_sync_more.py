@@ -58,3 +58,16 @@ def test_progress_bars_draw_one_bar_per_phase_and_kind() -> None:
         bars(ProgressEvent("apply", "event", 1, 2))
         tasks = {t.description: (t.completed, t.total) for t in progress.tasks}
     assert tasks == {"read contacts": (0, None), "plan contacts": (10, 10), "apply events": (1, 2)}
+
+
+def test_a_renamed_contact_folder_is_reported_not_made_again(world: World) -> None:
+    world.run("sync")
+    folders = graph(world, "GET", "/me/contactFolders")["value"]
+    folder = next(f for f in folders if f["displayName"] == "Dynamics NAV")
+    graph(world, "PATCH", f"/me/contactFolders/{folder['id']}", {"displayName": "Old NAV contacts"})
+    result = world.run("sync", expect=1)
+    assert "was renamed to 'Old NAV contacts'" in result.output
+    names = [f["displayName"] for f in graph(world, "GET", "/me/contactFolders")["value"]]
+    assert "Dynamics NAV" not in names  # no second folder, which would sync every contact again as new
+    graph(world, "PATCH", f"/me/contactFolders/{folder['id']}", {"displayName": "Dynamics NAV"})
+    world.run("sync")
