@@ -1,0 +1,255 @@
+"""What the load, incremental and memory benchmarks share: a NAV company of a given size, the sandbox
+(in-process, or in its own process over real HTTP), a Graph client for one mailbox, and one engine run.
+
+The world of size N is N contacts (one company per five, the rest persons of those companies), N/10
+meetings and N/10 tasks, all of salesperson EH, dated inside the sync window, so that every record is one
+Outlook item: 1.2 N items in all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import multiprocessing
+import multiprocessing.connection
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script (`python bench/bench_load.py`) as well as through run.py
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from graphsync.auth.sandbox import SandboxTokenSource  # noqa: E402
+from graphsync.config.entities import default_entities  # noqa: E402
+from graphsync.connectors.nav import NavTable  # noqa: E402
+from graphsync.engine.report import RunReport, SyncOptions  # noqa: E402
+from graphsync.engine.state import StateStore  # noqa: E402
+from graphsync.engine.sync import run_sync  # noqa: E402
+from graphsync.graph import GraphMailbox, GraphMailboxOptions  # noqa: E402
+from graphsync.nav import schema  # noqa: E402
+from graphsync.nav.embedded import EmbeddedNav  # noqa: E402
+from graphsync.sandbox import SandboxState, create_app, serve  # noqa: E402
+
+SALESPERSON = "EH"
+USER_FIELDS = ("Salesperson Code",)
+"""The user-defined fields of the default entity config (CONT_COMP and CONT_PERS carry the Salesperson
+Code as an extended property); `graphsync.engine.binding.user_field_names` gives the same for it."""
+
+
+@dataclass(frozen=True)
+class WorldSize:
+    contacts: int
+    meetings: int
+    tasks: int
+
+    @classmethod
+    def of(cls, n: int) -> WorldSize:
+        return cls(contacts=n, meetings=n // 10, tasks=n // 10)
+
+    @property
+    def items(self) -> int:
+        return self.contacts + self.meetings + self.tasks
+
+
+def scratch() -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder, in memory (/dev/shm) where there is one: the benchmarks measure graphsync's
+    CPU, not the disk's fsync latency, which differs from machine to machine far more than the code does."""
+    shm = Path("/dev/shm")
+    base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return tempfile.TemporaryDirectory(prefix="graphsync-bench-", dir=base)
+
+
+def _fill(nav: EmbeddedNav, size: WorldSize, today: dt.date) -> None:
+    """Every record through `EmbeddedNav.insert`, so NAV's rules hold as for anything typed. The embedded
+    company has no bulk insert (each insert is its own transaction), which is why `nav_company` builds a
+    size once per process and hands out copies."""
+    nav.insert(NavTable.SALESPERSON, {"Code": SALESPERSON, "Name": "Ester Henderson", "E-Mail": "eh@contoso.com"})
+    companies: list[str] = []
+    for i in range(size.contacts):
+        if i % 5 == 0 or not companies:
+            record = nav.insert(
+                NavTable.CONTACT,
+                {
+                    "Type": "Company",
+                    "Name": f"Company {i:06d} Ltd.",
+                    "Address": f"{i % 300 + 1} High Street",
+                    "City": "London",
+                    "Post Code": "W2 8HG",
+                    "Phone No.": f"+44 20 7946 {i % 10_000:04d}",
+                    "E-Mail": f"info{i}@company{i}.example",
+                    "Salesperson Code": SALESPERSON,
+                },
+            )
+            companies.append(str(record.key[0]))
+        else:
+            nav.insert(
+                NavTable.CONTACT,
+                {
+                    "Type": "Person",
+                    "First Name": f"Anna{i}",
+                    "Surname": f"Number{i}",
+                    "Company No.": companies[-1],
+                    "Job Title": "Buyer",
+                    "Phone No.": f"+44 20 7946 {i % 10_000:04d}",
+                    "E-Mail": f"anna{i}@company.example",
+                    "Salesperson Code": SALESPERSON,
+                },
+            )
+    for i in range(size.meetings):
+        nav.insert(
+            NavTable.TODO,
+            {
+                "Type": "Meeting",
+                "Contact No.": companies[i % len(companies)],
+                "Salesperson Code": SALESPERSON,
+                "Description": f"Meeting {i}",
+                "Date": today + dt.timedelta(days=1 + i % 300),
+                "Start Time": dt.time(8 + i % 9, 0),
+            },
+        )
+    for i in range(size.tasks):
+        nav.insert(
+            NavTable.TODO,
+            {
+                "Type": "",
+                "Salesperson Code": SALESPERSON,
+                "Description": f"Task {i}",
+                "Date": today + dt.timedelta(days=1 + i % 300),
+                "Priority": ("Low", "Normal", "High")[i % 3],
+            },
+        )
+    # Logged from now on, as the demo company and a real NAV set up for sync are: deletions come from the
+    # change log, so a run need not list every key to find them. Switched on after the load, so that
+    # building the company does not write one log entry per field of every record.
+    for table in schema.SYNCED_TABLES:
+        nav.set_change_logging(table)
+
+
+_BUILT: dict[tuple[WorldSize, dt.date], Path] = {}
+_CACHE = scratch()
+
+
+def nav_company(size: WorldSize, path: Path) -> EmbeddedNav:
+    """A NAV company of ``size`` at ``path``: built on first use in this process (about 1 ms per record),
+    copied after that."""
+    today = dt.date.today()
+    built = _BUILT.get((size, today))
+    if built is None:
+        built = Path(_CACHE.name) / f"nav-{size.contacts}-{size.meetings}-{size.tasks}.sqlite"
+        with EmbeddedNav.create(built, demo=False) as nav:
+            _fill(nav, size, today)
+        _BUILT[(size, today)] = built  # closed: the WAL is checkpointed into the one file
+    shutil.copyfile(built, path)
+    return EmbeddedNav(path)
+
+
+def sandbox_client(state: SandboxState) -> tuple[httpx.AsyncClient, TimedApp]:
+    """An httpx client on the sandbox in this process (ASGI, no sockets), and the app wrapper that adds up
+    the CPU time spent inside the sandbox, so that it can be told apart from graphsync's own."""
+    app = TimedApp(create_app(state))
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox/v1.0", timeout=600)
+    return client, app
+
+
+class TimedApp:
+    """An ASGI app that counts the process CPU time spent inside the wrapped one. Without added latency the
+    sandbox never gives the event loop away while it handles a request (its handlers are synchronous), so
+    the CPU time between entering and leaving it is the sandbox's alone."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.cpu = 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        started = time.process_time()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.cpu += time.process_time() - started
+
+
+def mailbox(client: httpx.AsyncClient, user: str, **options: Any) -> GraphMailbox:
+    return GraphMailbox(
+        upn=None,
+        client=client,
+        tokens=SandboxTokenSource(user),
+        options=GraphMailboxOptions(user_fields=USER_FIELDS, **options),
+    )
+
+
+async def sync(nav: EmbeddedNav, box: GraphMailbox, store: StateStore) -> RunReport:
+    """One engine run with the default entities (what an empty config syncs) for salesperson EH."""
+    report = await run_sync(
+        nav=nav,
+        mailbox=box,
+        store=store,
+        entities=default_entities(),
+        options=SyncOptions(salesperson_code=SALESPERSON),
+    )
+    if not report.ok:
+        first = report.errors[0] if report.errors else report.conflicts[0]
+        raise RuntimeError(f"the benchmark's sync run did not finish cleanly: {first}")
+    return report
+
+
+# ---------------------------------------------------------------------- the sandbox in its own process
+
+
+def _serve_forever(conn: multiprocessing.connection.Connection) -> None:
+    with serve(SandboxState()) as url:
+        conn.send(url)
+        conn.recv()  # anything: stop
+
+
+@contextmanager
+def sandbox_process() -> Iterator[str]:
+    """The sandbox on a loopback port in a process of its own (the base URL, without /v1.0), so that its
+    CPU does not compete with graphsync's for the interpreter lock: on two cores, as client and server
+    would run in production. Settings go through its control endpoint (`/_sandbox/...`)."""
+    ctx = multiprocessing.get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    process = ctx.Process(target=_serve_forever, args=(theirs,), daemon=True, name="graphsync-bench-sandbox")
+    process.start()
+    try:
+        if not ours.poll(60):
+            raise RuntimeError("the sandbox process did not start")
+        yield str(ours.recv())
+    finally:
+        ours.send("stop")
+        process.join(10)
+        if process.is_alive():
+            process.terminate()
+            process.join(5)
+
+
+@asynccontextmanager
+async def control(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=f"{base_url}/_sandbox", timeout=60) as client:
+        yield client
+
+
+async def put(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> None:
+    response = await client.put(path, json=body)
+    response.raise_for_status()
+
+
+async def request_counts(base_url: str, user: str) -> dict[str, int]:
+    async with control(base_url) as c:
+        response = await c.get(f"/users/{user}/requests")
+        response.raise_for_status()
+        counts: dict[str, int] = response.json()
+        return counts
+
+
+def run_async(coro: Any) -> Any:
+    return asyncio.run(coro)

@@ -1,0 +1,211 @@
+"""Incremental runs over N linked items, end to end: the embedded NAV company, the Graph client and the
+sandbox (in-process, no latency, so CPU is not waiting on a network).
+
+For N = 1,000 and 10,000 (N contacts, N/10 meetings, N/10 tasks: 1.2 N + 1 linked items) it prints, per
+run, the HTTP requests graphsync sent, the requests Graph would count (batch items one each), and the CPU
+time split into graphsync's own and the sandbox's (time spent inside the sandbox app, measured around it):
+
+- the run right after the initial load, which reads the load's own writes back from the delta rounds once;
+- a run with no change (median of several): the goal is a cost independent of N;
+- a run after 1% of the items changed on each side (NAV records modified through the connector, Outlook
+  items through Graph's REST API as a user's Outlook would), and the run after it, which reads graphsync's
+  own writes of that run back.
+
+`bench_engine` measures the no-change run on the in-memory fakes; this one pays for everything real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import _common as c
+
+from graphsync.connectors.nav import NavTable
+from graphsync.engine.report import RunReport
+from graphsync.engine.state import StateStore
+from graphsync.graph import GraphMailbox
+from graphsync.nav.embedded import EmbeddedNav
+from graphsync.sandbox import SandboxState
+
+USER = "incremental@contoso.com"
+
+
+@dataclass(frozen=True)
+class RunCost:
+    http_requests: int
+    graph_requests: int
+    cpu_ms: float
+    sandbox_cpu_ms: float
+    wall_ms: float
+    planned: int
+
+    @property
+    def graphsync_cpu_ms(self) -> float:
+        return self.cpu_ms - self.sandbox_cpu_ms
+
+    def figures(self) -> dict[str, object]:
+        return {
+            "http_requests": self.http_requests,
+            "graph_requests": self.graph_requests,
+            "graphsync_cpu_ms": round(self.graphsync_cpu_ms, 1),
+            "sandbox_cpu_ms": round(self.sandbox_cpu_ms, 1),
+            "wall_ms": round(self.wall_ms, 1),
+            "items_written_or_planned": self.planned,
+        }
+
+
+class Bench:
+    def __init__(self, nav: EmbeddedNav, state: SandboxState, tmp: Path) -> None:
+        self.nav = nav
+        self.state = state
+        self.client, self.app = c.sandbox_client(state)
+        self.box: GraphMailbox = c.mailbox(self.client, USER)
+        self.store = StateStore(tmp / f"state-{nav.path.stem}.sqlite")
+
+    def graph_requests(self) -> int:
+        return sum(self.state.request_counts(USER).values())
+
+    async def run(self) -> tuple[RunCost, RunReport]:
+        http, graph, inside = self.box.stats.requests, self.graph_requests(), self.app.cpu
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = await c.sync(self.nav, self.box, self.store)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        cost = RunCost(
+            http_requests=self.box.stats.requests - http,
+            graph_requests=self.graph_requests() - graph,
+            cpu_ms=cpu * 1000,
+            sandbox_cpu_ms=(self.app.cpu - inside) * 1000,
+            wall_ms=wall * 1000,
+            planned=len(report.items),
+        )
+        return cost, report
+
+    async def outlook(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+        """A request as the user's Outlook makes it: straight to Graph, not through graphsync."""
+        response = await self.client.request(
+            method, url, json=body, headers={"Authorization": f"Bearer sandbox:{USER}"}
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    async def ids(self, url: str) -> list[str]:
+        found: list[str] = []
+        next_url: str | None = f"{url}?$select=id&$top=1000"
+        while next_url:
+            page = await self.outlook("GET", next_url)
+            found += [item["id"] for item in page["value"]]
+            next_url = page.get("@odata.nextLink")
+        return found
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        self.store.close()
+
+
+def _every(items: list[Any], share: float, offset: int) -> list[Any]:
+    """``share`` of the items, evenly spread, starting at ``offset`` (so NAV's and Outlook's differ)."""
+    step = max(1, round(1 / share))
+    return items[offset::step]
+
+
+async def _change_one_percent(b: Bench) -> tuple[int, int]:
+    """1% of the records edited in NAV and another 1% of the items edited in Outlook; their numbers."""
+    nav_changed = 0
+    contacts = [r.key for r in b.nav.find(NavTable.CONTACT, {"Salesperson Code": c.SALESPERSON})]
+    for key in _every(contacts, 0.01, 0):
+        b.nav.modify(NavTable.CONTACT, key, {"Mobile Phone No.": f"+44 7700 {nav_changed:06d}"}, if_match="*")
+        nav_changed += 1
+    todos = [r.key for r in b.nav.find(NavTable.TODO, {"Salesperson Code": c.SALESPERSON})]
+    for key in _every(todos, 0.01, 0):
+        b.nav.modify(NavTable.TODO, key, {"Description": f"Changed in NAV {nav_changed}"}, if_match="*")
+        nav_changed += 1
+    containers = await b.box.provision()
+    outlook_changed = 0
+    folder = f"/me/contactFolders/{containers.contact_folder_id}/contacts"
+    for item_id in _every(await b.ids(folder), 0.01, 50):
+        await b.outlook("PATCH", f"/me/contacts/{item_id}", {"mobilePhone": f"+44 7800 {outlook_changed:06d}"})
+        outlook_changed += 1
+    for item_id in _every(await b.ids("/me/events"), 0.01, 50):
+        await b.outlook("PATCH", f"/me/events/{item_id}", {"subject": f"Changed in Outlook {outlook_changed}"})
+        outlook_changed += 1
+    tasks = f"/me/todo/lists/{containers.todo_list_id}/tasks"
+    for item_id in _every(await b.ids(tasks), 0.01, 50):
+        await b.outlook("PATCH", f"{tasks}/{item_id}", {"title": f"Changed in Outlook {outlook_changed}"})
+        outlook_changed += 1
+    return nav_changed, outlook_changed
+
+
+async def _measure(n: int, runs: int, tmp: Path) -> dict[str, object]:
+    size = c.WorldSize.of(n)
+    nav = c.nav_company(size, tmp / f"nav-{n}.sqlite")
+    b = Bench(nav, SandboxState(), tmp)
+    try:
+        load, _ = await b.run()
+        after_load, _ = await b.run()
+        quiet: list[RunCost] = []
+        for _ in range(runs):
+            cost, report = await b.run()
+            if report.items:
+                raise RuntimeError(f"a run without changes planned {len(report.items)} items")
+            quiet.append(cost)
+        nav_changed, outlook_changed = await _change_one_percent(b)
+        changed, report = await b.run()
+        to_nav = report.counts.get("nav_update", 0)
+        to_outlook = report.counts.get("outlook_update", 0)
+        echo, _ = await b.run()
+    finally:
+        await b.close()
+        nav.close()
+    median = _median(quiet)
+    return {
+        "linked_items": size.items + 1,
+        "initial_load": {
+            **load.figures(),
+            "graphsync_cpu_us_per_item": round(load.graphsync_cpu_ms * 1000 / (size.items + 1), 1),
+        },
+        "first_run_after_load": after_load.figures(),
+        f"no_change_run_median_of_{runs}": median.figures(),
+        "one_percent_changed_each_side": {
+            "changed_in_nav": nav_changed,
+            "changed_in_outlook": outlook_changed,
+            "copied_to_nav": to_nav,
+            "copied_to_outlook": to_outlook,
+            **changed.figures(),
+        },
+        "run_after_the_changes": echo.figures(),
+    }
+
+
+def _median(costs: list[RunCost]) -> RunCost:
+    def mid(get: Callable[[RunCost], float]) -> float:
+        return statistics.median(get(cost) for cost in costs)
+
+    return RunCost(
+        http_requests=round(mid(lambda x: x.http_requests)),
+        graph_requests=round(mid(lambda x: x.graph_requests)),
+        cpu_ms=mid(lambda x: x.cpu_ms),
+        sandbox_cpu_ms=mid(lambda x: x.sandbox_cpu_ms),
+        wall_ms=mid(lambda x: x.wall_ms),
+        planned=0,
+    )
+
+
+def run(*, quick: bool) -> dict[str, object]:
+    results: dict[str, object] = {}
+    with c.scratch() as tmp:
+        for n in (1_000, 10_000):
+            results[f"N={n:,}"] = asyncio.run(_measure(n, 5 if quick else 15, Path(tmp)))
+    return results
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
