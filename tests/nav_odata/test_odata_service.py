@@ -54,11 +54,18 @@ def test_a_mapped_field_the_page_does_not_show_is_named(served: Served, connect:
         connect(required={NavTable.CONTACT: ["Name", 9]})
     assert "Phone No." in err.value.expected and "Phone_No" in err.value.expected
     assert err.value.key == "nav.odata.services.contacts"
-    unmapped = connect(required={NavTable.CONTACT: ["Name"]})
-    names = {f.name for f in unmapped.table_def(NavTable.CONTACT).fields}
-    assert "Name" in names and "Phone No." not in names and "Pager" not in names
-    gibson = unmapped.get(NavTable.CONTACT, ("CT100006",))
-    assert gibson is not None and "Phone No." not in gibson.fields
+    narrow = connect(required={NavTable.CONTACT: ["Name"]})  # reads only what it needs
+    assert [f.name for f in narrow.table_def(NavTable.CONTACT).fields] == [
+        "No.",
+        "Name",
+        "Last Date Modified",
+        "Last Time Modified",
+    ]
+    gibson = narrow.get(NavTable.CONTACT, ("CT100006",))
+    assert gibson is not None and set(gibson.fields) == {"No.", "Name", "Last Date Modified", "Last Time Modified"}
+    everything = connect()  # every field the page shows
+    names = {f.name for f in everything.table_def(NavTable.CONTACT).fields}
+    assert "City" in names and "Phone No." not in names and "Pager" not in names
 
 
 def test_an_unpublished_page_is_named_with_what_is_published(served: Served, connect: Callable[..., ODataNav]) -> None:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from graphsync.config.entities import default_entities
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.conflicts import list_conflicts, resolve
 from graphsync.engine.plan import Side
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.connector import ODataNav
+from graphsync.nav.odata.required import required_fields
 from graphsync.navservice.pages import DEFAULT_PAGES, Publication
 from tests.engine.conftest import World
 from tests.nav_odata.conftest import Served
@@ -34,7 +36,8 @@ class ODataWorld(World):
 
 @pytest.fixture
 def world(tmp_path: Path, connect: Callable[..., ODataNav], company: EmbeddedNav) -> Iterator[ODataWorld]:
-    w = ODataWorld(tmp_path, connect(), company)
+    # Only the fields the default field map and the engine use are read, as in a real run.
+    w = ODataWorld(tmp_path, connect(required=required_fields(default_entities())), company)
     yield w
     w.store.close()
 

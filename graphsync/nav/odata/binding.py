@@ -20,6 +20,7 @@ from graphsync.nav import schema
 from graphsync.nav.odata.metadata import EntitySetInfo
 from graphsync.nav.odata.names import property_name
 
+STAMP_FIELDS = ("Last Date Modified", "Last Time Modified")
 BC_STAMPS = ("SystemModifiedAt", "lastModifiedDateTime")
 """Business Central's modified stamps (DateTimeOffset, UTC), in order of preference."""
 
@@ -84,7 +85,9 @@ def bind_table(
     required: Iterable[str | int] = (),
 ) -> TableBinding:
     """The binding of ``table`` to the published page ``entity_set``. ``option`` is the config key that
-    named the page (for errors); ``required`` the NAV fields (names or numbers) that must be exposed."""
+    named the page (for errors); ``required`` the NAV fields (names or numbers) to read, which the page must
+    show. With none required, every field of the table the page shows is read; otherwise only the required
+    ones, the key and the modified stamps (``$select`` asks for no more)."""
     nav_def = schema.table_def(table)
     props = entity_set.properties
     fields: list[FieldDef] = []
@@ -112,6 +115,11 @@ def bind_table(
             raise _missing(
                 entity_set.name, option, f"field {name!r} of table {nav_def.no} {nav_def.name}", property_name(name)
             )
+    wanted = {nav_def.field(ref).name for ref in required}
+    if wanted:
+        wanted |= {*nav_def.key, *STAMP_FIELDS}
+        fields = [f for f in fields if f.name in wanted]
+        mapping = {name: prop for name, prop in mapping.items() if name in wanted}
     table_def = TableDef(no=nav_def.no, name=nav_def.name, fields=tuple(fields), key=nav_def.key)
     return TableBinding(
         table=table,

@@ -47,7 +47,19 @@ SERVICE_OPTIONS: Mapping[NavTable, str] = {
 """Which ``[nav.odata.services]`` key names the page of each table."""
 
 REQUIRED_TABLES = (NavTable.CONTACT, NavTable.SALESPERSON, NavTable.TODO, NavTable.ATTENDEE)
-CHANGE_LOG_FIELDS = ("Entry No.", "Table No.", "Field No.", "Type of Change", "Primary Key Field 1 Value")
+CHANGE_LOG_FIELDS = (
+    "Entry No.",
+    "Table No.",
+    "Field No.",
+    "Type of Change",
+    "Primary Key Field 1 Value",
+    "Primary Key Field 2 Value",
+)
+CONNECTOR_FIELDS: Mapping[NavTable, tuple[str, ...]] = {
+    NavTable.TODO: ("Type", "Salesperson Code", "Contact No."),
+    NavTable.ATTENDEE: ("Attendance Type", "Attendee Type", "Attendee No."),
+}
+"""What the connector reads itself: a new meeting's organizer and contact, to add them as attendees."""
 
 
 class DeletionDetection(Enum):
@@ -71,7 +83,9 @@ class TableStatus:
 
 class ODataNav:
     """A NAV company over OData V4. ``client`` carries the authentication (`graphsync.nav.odata.auth`);
-    ``required`` names, per table, the NAV fields the field map uses, which the pages must expose."""
+    ``required`` names, per table, the NAV fields to read (those the field map uses, `required.required_fields`):
+    the pages must show them, and reads ``$select`` only them, the key and the modified stamps. A table not in
+    ``required`` is read with every field its page shows."""
 
     def __init__(
         self,
@@ -109,8 +123,13 @@ class ODataNav:
                         got=service,
                     )
                 continue
+            wanted = tuple((required or {}).get(table, ()))
             self._bindings[table] = bind_table(
-                table, entity_set, option=option, flavour=flavour, required=(required or {}).get(table, ())
+                table,
+                entity_set,
+                option=option,
+                flavour=flavour,
+                required=(*wanted, *CONNECTOR_FIELDS.get(table, ())) if wanted else (),
             )
         log_set = self.metadata.entity_sets.get(names.change_log)
         self._change_log: TableBinding | None = None
