@@ -57,3 +57,16 @@ def test_status_table_names_runs_links_and_conflicts(world: World) -> None:
     make_phone_conflict(world)
     out = world.run("status").output
     assert "eh@contoso.com" in out and "attention" in out and "CONT_COMP" in out and "1 open" in out
+
+
+def test_several_mailboxes_need_user_to_act_on_one(world: World) -> None:
+    make_phone_conflict(world)
+    world.run("sync", "--user", "of@contoso.com")  # Otis Falls, app-only
+    mailboxes = [m["mailbox"] for m in world.run_json("status")["mailboxes"]]
+    assert mailboxes == ["eh@contoso.com", "of@contoso.com"]
+    refused = world.run("conflicts", "show", "5050:CT100006", expect=2)
+    assert "of@contoso.com" in refused.output and "--user" in refused.output
+    assert (
+        world.run_json("conflicts", "show", "5050:CT100006", "--user", "eh@contoso.com")["nav_key"] == "5050:CT100006"
+    )
+    assert [c["mailbox"] for c in world.run_json("conflicts", "list")] == ["eh@contoso.com"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import httpx
+import keyring
+import keyring.backends.fail
 import pytest
 
 from graphsync.auth.connections import Connections
@@ -59,3 +61,18 @@ def test_permission_refused_names_the_permission(world: World, monkeypatch: pyte
     monkeypatch.setattr(cli_auth, "connections", lambda: Connections(graph_transport=transport))
     result = world.run("doctor", expect=3)
     assert "permission Tasks.ReadWrite" in result.output and "admin consent" in result.output
+
+
+def test_app_only_check_for_a_named_mailbox(world: World) -> None:
+    checks = _by_name(world.run_json("doctor", "--user", "of@contoso.com"))
+    assert checks["sign-in"]["detail"].startswith("app-only for of@contoso.com")
+    assert checks["salesperson"]["detail"].endswith("salesperson OF")
+    assert "permission Tasks.ReadWrite.All" in checks
+
+
+def test_no_sign_in_possible_exits_3_with_the_remedies(world: World) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # the fixture restores the previous backend
+    world.config.write_text(config_text().replace(f'sandbox_user = "{USER}"\n', ""), encoding="utf-8")
+    checks = _by_name(world.run_json("doctor", expect=3))
+    assert checks["sign-in"]["status"] == "failed" and "PYTHON_KEYRING_BACKEND" in checks["sign-in"]["fix"]
+    assert checks["permissions"]["status"] == "skipped"
