@@ -21,7 +21,15 @@ from graphsync.graph.batch import BatchAnswer, BatchRequest, run_batched
 from graphsync.graph.lookup import NavKeyLookup
 from graphsync.graph.paths import MailboxPaths, item_headers, seg
 from graphsync.graph.session import GraphSession
-from graphsync.graph.stamping import PROPERTY_SET, TASK_EXTENSION, read_item, stamp_create, stamp_update, task_extension
+from graphsync.graph.stamping import (
+    PROPERTY_SET,
+    TASK_EXTENSION,
+    read_item,
+    stamp_create,
+    stamp_update,
+    task_extension,
+    task_link,
+)
 
 _TRANSACTION_NAMESPACE = uuid.UUID(PROPERTY_SET)
 
@@ -113,6 +121,7 @@ class Writer:
         for rid, (n, op) in requests.items():
             results[n] = self._result(op, answers[rid])
         await self._write_task_fields(ops, results, containers)
+        await self._stamp_tasks(ops, results, containers)
         return [results[n] for n in range(len(ops))]
 
     async def _settle_creates(self, ops: list[WriteOp], rids: list[str]) -> dict[str, BatchAnswer]:
@@ -182,3 +191,39 @@ class Writer:
             answer = answers[str(n)]
             if not answer.ok:
                 results[n] = WriteResult(op.op_id, error=answer.error or GraphError("extension write failed"))
+
+    async def _stamp_tasks(
+        self, ops: Sequence[WriteOp], results: dict[int, WriteResult], containers: Containers
+    ) -> None:
+        """An update stamps the NAV key, as a PATCH does on contacts and events (that is how an item a person made
+        in Outlook becomes linked). A task keeps it in a linkedResource, which a PATCH of the task cannot set: the
+        task is read with its linked resources (batched) and graphsync's link is added where it is missing. A
+        failure there is the op's failure, so the item stays unstamped and is tried again next run."""
+        todo = {
+            n: op
+            for n, op in enumerate(ops)
+            if op.kind is ItemKind.TASK and op.action is WriteAction.UPDATE and op.nav_key and results[n].ok
+        }
+        if not todo:
+            return
+        base = {n: self._paths.item(ItemKind.TASK, op.item_id or "", containers) for n, op in todo.items()}
+        read = [BatchRequest(str(n), "GET", f"{base[n]}?$expand=linkedResources") for n in todo]
+        answers = await run_batched(self._session, read, batch_size=self._batch_size)
+        missing: list[int] = []
+        for n, op in todo.items():
+            answer = answers[str(n)]
+            if not answer.ok or not isinstance(answer.body, Mapping):
+                results[n] = WriteResult(op.op_id, error=answer.error or GraphError("task unreadable"))
+            elif read_item(ItemKind.TASK, answer.body, user_fields=()).nav_key != op.nav_key:
+                missing.append(n)
+        if not missing:
+            return
+        post = [
+            BatchRequest(str(n), "POST", f"{base[n]}/linkedResources", {}, task_link(todo[n].nav_key)) for n in missing
+        ]
+        posted = await run_batched(self._session, post, batch_size=self._batch_size)
+        for n in missing:
+            answer = posted[str(n)]
+            if not answer.ok:
+                error = answer.error or GraphError("linked resource write failed", status=answer.status)
+                results[n] = WriteResult(todo[n].op_id, error=error)
