@@ -32,6 +32,7 @@ from graphsync.engine.plan import Side
 from graphsync.engine.report import Progress, RunReport, SyncOptions
 from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
+from graphsync.errors import ConfigError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.runtime.nav import open_nav
 
@@ -248,8 +249,6 @@ def with_entities(settings: RunSettings, codes: Sequence[str]) -> RunSettings:
     that names none."""
     if not codes:
         return settings
-    from graphsync.errors import ConfigError
-
     chosen: set[EntityName] = set()
     for code in codes:
         try:
