@@ -19,6 +19,7 @@ from graphsync.config import Config
 from graphsync.config.entities import EntityName
 from graphsync.engine.plan import Op
 from graphsync.engine.report import Progress, RunReport
+from graphsync.errors import ConfigError, GraphsyncError
 from graphsync.runtime import MailboxTarget, RunSettings, Runtime
 from graphsync.runtime.session import with_entities
 from graphsync.runtime.summary import error_side, report_json, summarize
@@ -53,6 +54,16 @@ def run_once(config: Config, *, user: str | None, settings: RunSettings, as_json
     else:
         _print_report(report, target, shown)
     return code
+
+
+def error_json(exc: GraphsyncError) -> dict[str, object]:
+    """A run that stopped with an error, for machines reading ``--json`` output."""
+    return {
+        "ok": False,
+        "exit_code": messages.exit_code(exc),
+        "error": type(exc).__name__,
+        "message": messages.render(exc),
+    }
 
 
 def _entities_in_run(config: Config, settings: RunSettings) -> list[EntityName]:
@@ -164,10 +175,14 @@ def sync(
     )
     if every is None:
         if max_runs is not None:
-            from graphsync.errors import ConfigError
-
             raise ConfigError(file=None, key="--max-runs", expected="--every as well", got=max_runs)
-        ctx.exit(run_once(config, user=user, settings=settings, as_json=as_json, one_line=False))
+        try:
+            code = run_once(config, user=user, settings=settings, as_json=as_json, one_line=False)
+        except GraphsyncError as exc:
+            if as_json:
+                output.print_json(error_json(exc))
+            raise  # the group prints the message and exits with the error's code
+        ctx.exit(code)
     interval = parse_interval(every)
     stop = StopFlag()
 
@@ -179,6 +194,8 @@ def sync(
             click.echo(f"run {tick.number} skipped: another run holds the lock", err=True)
         elif tick.error is not None:
             click.echo(f"run {tick.number} failed: {messages.render(tick.error)}", err=True)
+            if as_json:
+                output.print_json_line(error_json(tick.error))
         if not stop.is_set() and (max_runs is None or tick.number < max_runs):
             click.echo(f"next run in {tick.next_wait}", err=True)
 

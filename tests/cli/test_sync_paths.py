@@ -106,6 +106,9 @@ def test_lock_held_exits_4(world: World) -> None:
     _hold_lock(world)
     result = world.run("sync", expect=4)
     assert "another graphsync run" in result.output
+    # Machines reading --json get the failure as JSON on stdout too.
+    failed = world.run_json("sync", expect=4)
+    assert failed["ok"] is False and failed["exit_code"] == 4 and failed["error"] == "LockHeldError"
 
 
 def test_every_skips_a_tick_while_the_lock_is_held(world: World) -> None:
