@@ -133,7 +133,8 @@ class ODataHttp:
                 raise NavConnectionError(f"{response.request.url} answered JSON without a 'value' list of entities")
             yield response, values
             link = body.get("@odata.nextLink")
-            next_url, next_params = (str(link), None) if link else (None, None)
+            # Absolute in NAV and BC; a relative link (a proxy rewriting URLs) is taken relative to this page.
+            next_url, next_params = (str(response.request.url.join(str(link))), None) if link else (None, None)
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:
