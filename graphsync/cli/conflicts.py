@@ -7,7 +7,7 @@ decision; the next sync applies it (or at once with ``--now``).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,13 +15,14 @@ from graphsync.cli import auth as cli_auth
 from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
 from graphsync.config import Config
-from graphsync.engine.conflicts import Conflict, list_conflicts, resolve, show_conflict
 from graphsync.engine.plan import Side
-from graphsync.engine.report import RunReport
-from graphsync.engine.state import StateStore
 from graphsync.errors import ConfigError
-from graphsync.runtime import Runtime
 from graphsync.runtime.state import chosen_mailboxes, existing_store
+
+if TYPE_CHECKING:  # the engine's runner and the state store load SQLAlchemy and the Graph SDK
+    from graphsync.engine.conflicts import Conflict
+    from graphsync.engine.report import RunReport
+    from graphsync.engine.state import StateStore
 
 
 def _store(config: Config) -> StateStore:
@@ -59,6 +60,8 @@ def conflicts() -> None:
 @click.pass_context
 def list_command(ctx: click.Context, user: str | None, as_json: bool) -> None:
     """List open conflicts: the item, the fields in conflict, and any decision waiting for the next sync."""
+    from graphsync.engine.conflicts import list_conflicts
+
     config = cli_config(ctx)
     store = existing_store(config)
     found: list[tuple[str, Conflict]] = []
@@ -98,6 +101,8 @@ def list_command(ctx: click.Context, user: str | None, as_json: bool) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, key: str, user: str | None, as_json: bool) -> None:
     """Show every mapped field of one item, NAV's value beside Outlook's; conflicting fields in red."""
+    from graphsync.engine.conflicts import show_conflict
+
     config = cli_config(ctx)
     with _store(config) as store:
         mailboxes = chosen_mailboxes(store, user, one=True)
@@ -143,6 +148,8 @@ def resolve_command(
     field is copied to the other side at the next sync (or now, with --now)."""
     if bool(keys) == resolve_all:
         raise ConfigError(file=None, key="KEY", expected="conflict keys, or --all (one of the two)", got=list(keys))
+    from graphsync.engine.conflicts import resolve
+
     config = cli_config(ctx)
     side = Side(keep)
     with _store(config) as store:
@@ -174,6 +181,8 @@ async def _resolve_now(
     config: Config, store: StateStore, mailbox: str, user: str | None, keep: Side, keys: list[str] | None
 ) -> RunReport:
     """As ``sync`` runs: app-only for ``--user``, else as the signed-in person, who must own the mailbox."""
+    from graphsync.runtime import Runtime
+
     async with Runtime(config, connections=cli_auth.connections(), store=store) as rt:
         target = await rt.target(user)
         if target.upn != mailbox:

@@ -10,14 +10,6 @@ import click
 from graphsync.cli import auth as cli_auth
 from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
-from graphsync.runtime.doctor import CheckStatus, diagnose
-
-_MARK = {
-    CheckStatus.OK: "[green]ok[/green]",
-    CheckStatus.NOTE: "[yellow]note[/yellow]",
-    CheckStatus.FAILED: "[red]FAILED[/red]",
-    CheckStatus.SKIPPED: "[dim]skipped[/dim]",
-}
 
 
 @click.command()
@@ -30,6 +22,14 @@ def doctor(ctx: click.Context, user: str | None, as_json: bool) -> None:
     Exit code 0 when every check passes; otherwise the exit code of the most serious failure (2 config,
     3 sign-in or permission, 1 anything else).
     """
+    from graphsync.runtime.doctor import CheckStatus, diagnose
+
+    marks = {
+        CheckStatus.OK: "[green]ok[/green]",
+        CheckStatus.NOTE: "[yellow]note[/yellow]",
+        CheckStatus.FAILED: "[red]FAILED[/red]",
+        CheckStatus.SKIPPED: "[dim]skipped[/dim]",
+    }
     config = cli_config(ctx)
     checks = asyncio.run(diagnose(config, user=user, connections=cli_auth.connections()))
     failed = [c for c in checks if c.status is CheckStatus.FAILED]
@@ -49,7 +49,7 @@ def doctor(ctx: click.Context, user: str | None, as_json: bool) -> None:
         rows = []
         for c in checks:
             detail = c.detail if c.error is None else f"{c.detail}: {messages.render(c.error)}"
-            rows.append((c.name, _MARK[c.status], detail))
+            rows.append((c.name, marks[c.status], detail))
         output.show(output.table(None, ("check", "result", "detail"), rows))
         click.echo("All checks passed." if not failed else f"{len(failed)} check(s) failed; apply the fixes above.")
     codes = [messages.exit_code(c.error) for c in failed if c.error is not None]

@@ -15,8 +15,7 @@ from graphsync.cli.context import cli_config
 from graphsync.config.entities import BUILT_IN_SELECTION, EntitySpec, FieldSpec
 from graphsync.connectors.nav import NavConnector, TableDef
 from graphsync.errors import NavError
-from graphsync.runtime import open_nav
-from graphsync.runtime.fields import ChangeLogging, add_field, entity_code, remove_field
+from graphsync.runtime.nav import open_nav
 
 
 def _condition(spec: EntitySpec) -> str:
@@ -119,6 +118,8 @@ def _table_def(nav_factory: Any, spec: EntitySpec) -> TableDef | None:
 @click.pass_context
 def show_entity(ctx: click.Context, code: str, as_json: bool) -> None:
     """Show one entity's field map: NAV field, Outlook property, user-defined, read-only, conversion."""
+    from graphsync.runtime.fields import entity_code
+
     config = cli_config(ctx)
     spec = config.entities.get(entity_code(code))
     table = _table_def(lambda: open_nav(config), spec)
@@ -167,6 +168,8 @@ def add_command(
     ctx: click.Context, code: str, field_no: str, user_defined: bool, outlook: str | None, read_only: bool
 ) -> None:
     """Map NAV field FIELD_NO (number or name) of entity CODE, and log its changes in NAV."""
+    from graphsync.runtime.fields import ChangeLogging, add_field, entity_code
+
     config = cli_config(ctx)
     entity = entity_code(code)
     nav = open_nav(config)
@@ -199,6 +202,8 @@ def add_command(
 @click.pass_context
 def remove_command(ctx: click.Context, code: str, field: str) -> None:
     """Unmap FIELD (its Outlook property, user-defined name, or NAV field number) from entity CODE."""
+    from graphsync.runtime.fields import entity_code, remove_field
+
     config = cli_config(ctx)
     entity = entity_code(code)
     nav = open_nav(config)

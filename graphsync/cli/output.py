@@ -11,14 +11,15 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graphsync.engine.report import ProgressEvent
+if TYPE_CHECKING:
+    from graphsync.engine.report import ProgressEvent
 
 PIPE_WIDTH = 200
 """Columns used when the output is not a terminal: a pipe or a file has no width, and folding a table at

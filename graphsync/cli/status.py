@@ -5,14 +5,16 @@ Reads the state store only (no NAV, no Graph), so it answers while a run is goin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from graphsync.cli import output
 from graphsync.cli.context import cli_config
-from graphsync.engine.status import MailboxStatus, mailbox_status
 from graphsync.runtime.state import chosen_mailboxes, existing_store
+
+if TYPE_CHECKING:  # the state store loads SQLAlchemy: only a store that exists pays for it
+    from graphsync.engine.status import MailboxStatus
 
 
 def status_json(s: MailboxStatus) -> dict[str, Any]:
@@ -91,6 +93,8 @@ def _print(s: MailboxStatus) -> None:
 @click.pass_context
 def status(ctx: click.Context, user: str | None, as_json: bool) -> None:
     """Show the last runs, link counts, open conflicts and item errors, per mailbox."""
+    from graphsync.engine.status import mailbox_status
+
     config = cli_config(ctx)
     store = existing_store(config)
     if store is None:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,18 +18,19 @@ from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
 from graphsync.config import Config
 from graphsync.config.entities import EntityName
-from graphsync.engine.plan import Op
-from graphsync.engine.report import Progress, RunReport
 from graphsync.errors import ConfigError, GraphsyncError
-from graphsync.runtime import MailboxTarget, RunSettings, Runtime
-from graphsync.runtime.session import with_entities
-from graphsync.runtime.summary import error_side, report_json, summarize
 from graphsync.schedule import StopFlag, Tick, TickOutcome, parse_interval, run_every, stop_on_signals
+
+if TYPE_CHECKING:  # the runtime loads the Graph SDK and SQLAlchemy: only a run pays for them
+    from graphsync.engine.report import Progress, RunReport
+    from graphsync.runtime import MailboxTarget, RunSettings
 
 log = logging.getLogger("graphsync.cli.sync")
 
 
 async def _run(config: Config, user: str | None, settings: RunSettings) -> tuple[MailboxTarget, RunReport]:
+    from graphsync.runtime import Runtime
+
     async with Runtime(config, connections=cli_auth.connections()) as rt:
         target = await rt.target(user)
         return target, await rt.sync(target, settings)
@@ -36,6 +38,8 @@ async def _run(config: Config, user: str | None, settings: RunSettings) -> tuple
 
 def run_once(config: Config, *, user: str | None, settings: RunSettings, as_json: bool, one_line: bool) -> int:
     """One run, printed; returns the exit code (0 clean, 1 conflicts or item errors)."""
+    from graphsync.runtime.summary import report_json
+
     with output.progress_bars(enabled=not as_json) as bars:
         progress: Progress | None = bars
         target, report = asyncio.run(_run(config, user, replace(settings, progress=progress)))
@@ -71,6 +75,9 @@ def _entities_in_run(config: Config, settings: RunSettings) -> list[EntityName]:
 
 
 def _print_report(report: RunReport, target: MailboxTarget, entities: Sequence[EntityName]) -> None:
+    from graphsync.engine.plan import Op
+    from graphsync.runtime.summary import error_side, summarize
+
     what = "Dry run (nothing written)" if report.dry_run else "Sync"
     header = f"{what}: mailbox {report.mailbox}, salesperson {target.salesperson}"
     # Two rows per entity (NAV, Outlook) keep the table readable in an 80-column terminal.
@@ -169,6 +176,9 @@ def sync(
     Exit code 0: clean; 1: finished with conflicts or item errors; 2: usage or config error; 3: sign-in or
     permission error; 4: another run holds the lock.
     """
+    from graphsync.runtime import RunSettings
+    from graphsync.runtime.session import with_entities
+
     config = cli_config(ctx)
     settings = with_entities(
         RunSettings(dry_run=dry_run, full=full, allow_mass_delete=allow_mass_delete), list(entities)

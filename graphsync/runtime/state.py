@@ -3,15 +3,23 @@ they mean."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from graphsync.config import Config
-from graphsync.engine.state import StateStore
 from graphsync.errors import ConfigError
+
+if TYPE_CHECKING:  # SQLAlchemy is slow to import; commands that find no store never need it
+    from graphsync.engine.state import StateStore
 
 
 def existing_store(config: Config) -> StateStore | None:
     """The config's state store, or None when no run has made it yet (reading must not create it)."""
     path = config.state.path
-    return StateStore(path) if path.exists() else None
+    if not path.exists():
+        return None
+    from graphsync.engine.state import StateStore
+
+    return StateStore(path)
 
 
 def chosen_mailboxes(store: StateStore, user: str | None, *, one: bool) -> list[str]:
