@@ -1,0 +1,265 @@
+"""Seeded edits on both sides of a sync, and the check that every one of them arrived (or waits as a conflict).
+
+A `Ledger` remembers what the edits were: updates of mapped fields in NAV (through the embedded company, as
+a NAV user would) and in Outlook (Graph requests, as a person's Outlook would), records made on either side,
+and pairs of different edits of the same field on both sides (conflicts). Each (item, field) is edited at most
+once, with a value no one else writes, so `check_converged` can tell an edit that arrived from one that was
+lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graphsync.connectors.nav import NavTable
+from graphsync.nav.embedded import EmbeddedNav
+from tests.reliability.harness import CATEGORY, Outlook, dump, nav_key
+
+
+class World(Protocol):
+    def nav(self) -> EmbeddedNav: ...
+    def outlook(self) -> Outlook: ...
+    def links(self) -> dict[str, str]: ...
+    def conflicts(self) -> dict[str, set[str]]: ...
+
+
+CONTACT_FIELDS = {"Phone No.": "businessPhones[0]", "City": "businessAddress.city", "Home Page": "businessHomePage"}
+MEETING_FIELDS = {"Description": "subject", "Location": "location.displayName"}
+TASK_FIELDS = {"Description": "title"}
+
+
+def target_value(item: dict[str, Any], target: str) -> Any:
+    """The value at an Outlook path such as ``businessPhones[0]`` or ``businessAddress.city``."""
+    value: Any = item
+    for part in target.split("."):
+        name, _, index = part.partition("[")
+        value = value.get(name) if isinstance(value, dict) else None
+        if index and value is not None:
+            i = int(index.rstrip("]"))
+            value = value[i] if len(value) > i else None
+    return value
+
+
+@dataclass(frozen=True)
+class Edit:
+    side: str  # "nav" or "outlook"
+    key: str  # NAV key as stamped, "5050:CT000001"
+    nav_field: str
+    target: str
+    value: str
+
+
+@dataclass
+class Ledger:
+    """What the trials did, to be found on both sides at the end."""
+
+    rng: random.Random
+    group: int
+    edits: list[Edit] = field(default_factory=list)
+    touched: set[tuple[str, str]] = field(default_factory=set)
+    nav_created: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
+    outlook_created: list[tuple[str, str]] = field(default_factory=list)
+    serial: int = 0
+
+    def tag(self, trial: int) -> str:
+        self.serial += 1
+        return f"g{self.group}t{trial}n{self.serial}"
+
+
+def _nav_records(world: World) -> tuple[list[Any], list[Any]]:
+    with world.nav() as nav:
+        contacts = list(nav.find(NavTable.CONTACT, {}))
+        todos = [
+            t
+            for t in nav.find(NavTable.TODO, {"Salesperson Code": "EH"})
+            if t.fields["System To-do Type"] == "Organizer" and not t.fields["Closed"]
+        ]
+    return contacts, todos
+
+
+def edit_both_sides(world: World, ledger: Ledger, trial: int) -> None:
+    rng = ledger.rng
+    contacts, todos = _nav_records(world)
+    with world.outlook() as outlook:
+        items = {"contact": outlook.contacts(), "event": outlook.events(), "task": outlook.tasks()}
+        linked_contacts = [c for c in items["contact"] if (c["navKey"] or "").startswith("5050:")]
+        linked_events = [e for e in items["event"] if e["navKey"] and CATEGORY in e["categories"]]
+        linked_tasks = [t for t in items["task"] if t["navKey"]]
+
+        def free(key: str, target: str) -> bool:
+            return (key, target) not in ledger.touched
+
+        for _ in range(rng.randint(1, 4)):
+            action = rng.choice(["nav-update", "nav-update", "outlook-update", "outlook-update", "create", "conflict"])
+            tag = ledger.tag(trial)
+            if action == "nav-update":
+                if rng.random() < 0.6:
+                    rec = rng.choice(contacts)
+                    nav_field, target = rng.choice(sorted(CONTACT_FIELDS.items()))
+                    value = {"Phone No.": f"+44 {ledger.serial:04d}", "City": f"City {tag}"}.get(
+                        nav_field, f"www.{tag}.example"
+                    )
+                else:
+                    rec = rng.choice(todos)
+                    fields = MEETING_FIELDS if rec.fields["Type"] == "Meeting" else TASK_FIELDS
+                    nav_field, target = rng.choice(sorted(fields.items()))
+                    value = f"{nav_field[:4]} {tag}"
+                if not free(nav_key(rec), target):
+                    continue
+                with world.nav() as nav:
+                    nav.modify(rec.table, rec.key, {nav_field: value}, if_match="*")
+                ledger.edits.append(Edit("nav", nav_key(rec), nav_field, target, value))
+                ledger.touched.add((nav_key(rec), target))
+            elif action == "outlook-update":
+                kind = rng.choice(["contact", "contact", "event", "task"])
+                pool = {"contact": linked_contacts, "event": linked_events, "task": linked_tasks}[kind]
+                if not pool:
+                    continue
+                item = rng.choice(pool)
+                if kind == "contact":
+                    nav_field, target = rng.choice(sorted(CONTACT_FIELDS.items()))
+                    value = {"Phone No.": f"+33 {ledger.serial:04d}", "City": f"Ville {tag}"}.get(
+                        nav_field, f"web.{tag}.example"
+                    )
+                elif kind == "event":
+                    nav_field, target = rng.choice(sorted(MEETING_FIELDS.items()))
+                    value = f"O{nav_field[:4]} {tag}"
+                else:
+                    nav_field, target, value = "Description", "title", f"OTitle {tag}"
+                if not free(item["navKey"], target):
+                    continue
+                patch_outlook(outlook, kind, item, target, value)
+                ledger.edits.append(Edit("outlook", item["navKey"], nav_field, target, value))
+                ledger.touched.add((item["navKey"], target))
+            elif action == "create":
+                create_somewhere(world, outlook, ledger, tag)
+            else:
+                candidates = [c for c in linked_contacts if free(c["navKey"], "businessPhones[0]")]
+                if not candidates:
+                    continue
+                item = rng.choice(candidates)
+                key = item["navKey"]
+                with world.nav() as nav:
+                    nav.modify(
+                        NavTable.CONTACT, (key.split(":")[1],), {"Phone No.": f"+1 {ledger.serial}"}, if_match="*"
+                    )
+                patch_outlook(outlook, "contact", item, "businessPhones[0]", f"+49 {ledger.serial}")
+                ledger.edits.append(Edit("nav", key, "Phone No.", "businessPhones[0]", f"+1 {ledger.serial}"))
+                ledger.edits.append(Edit("outlook", key, "Phone No.", "businessPhones[0]", f"+49 {ledger.serial}"))
+                ledger.touched.add((key, "businessPhones[0]"))
+
+
+def patch_outlook(outlook: Any, kind: str, item: dict[str, Any], target: str, value: str) -> None:
+    if kind == "contact":
+        if target == "businessPhones[0]":
+            body: dict[str, Any] = {"businessPhones": [value, *item.get("businessPhones", [])[1:]]}
+        elif target == "businessAddress.city":
+            body = {"businessAddress": {**(item.get("businessAddress") or {}), "city": value}}
+        else:
+            body = {"businessHomePage": value}
+        outlook.call("PATCH", f"/me/contacts/{item['id']}", body)
+    elif kind == "event":
+        body = {"subject": value} if target == "subject" else {"location": {"displayName": value}}
+        outlook.call("PATCH", f"/me/events/{item['id']}", body)
+    else:
+        lst = outlook.todo_list()
+        outlook.call("PATCH", f"/me/todo/lists/{lst}/tasks/{item['id']}", {"title": value})
+
+
+def create_somewhere(world: World, outlook: Any, ledger: Ledger, tag: str) -> None:
+    rng = ledger.rng
+    what = rng.choice(["nav-company", "nav-task", "outlook-contact", "outlook-task", "outlook-event"])
+    today = dt.date.today()
+    if what == "nav-company":
+        name = f"NCo {tag}"
+        with world.nav() as nav:
+            nav.insert(NavTable.CONTACT, {"Type": "Company", "Name": name, "Salesperson Code": "EH"})
+        ledger.nav_created.append(("contact", name))
+    elif what == "nav-task":
+        name = f"NTask {tag}"
+        with world.nav() as nav:
+            nav.insert(NavTable.TODO, {"Type": " ", "Salesperson Code": "EH", "Description": name, "Date": today})
+        ledger.nav_created.append(("task", name))
+    elif what == "outlook-contact":
+        # As a person would: into the folder graphsync syncs (made by hand if no run has made it yet).
+        folder = outlook.contact_folder(create=True)
+        surname = f"OPerson {tag}"
+        outlook.call("POST", f"/me/contactFolders/{folder}/contacts", {"givenName": "Olga", "surname": surname})
+        ledger.outlook_created.append(("contact", surname))
+    elif what == "outlook-task":
+        lst = outlook.todo_list(create=True)
+        title = f"OTask {tag}"
+        outlook.call("POST", f"/me/todo/lists/{lst}/tasks", {"title": title})
+        ledger.outlook_created.append(("task", title))
+    else:
+        subject = f"OEvent {tag}"
+        day = today + dt.timedelta(days=rng.randint(1, 20))
+        outlook.call(
+            "POST",
+            "/me/events",
+            {
+                "subject": subject,
+                "categories": [CATEGORY],
+                "start": {"dateTime": f"{day}T14:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": f"{day}T15:00:00", "timeZone": "UTC"},
+            },
+        )
+        ledger.outlook_created.append(("event", subject))
+
+
+def check_converged(world: World, ledger: Ledger) -> None:
+    contacts, todos = _nav_records(world)
+    conflicts = world.conflicts()
+    with world.outlook() as outlook:
+        out_contacts, out_events, out_tasks = outlook.contacts(), outlook.events(), outlook.tasks()
+    mine = [e for e in out_events if CATEGORY in e["categories"]]
+    links = world.links()
+    for item in [*out_contacts, *mine, *out_tasks]:
+        assert links.get(item["id"]) == item["navKey"], dump(item)
+    for task in out_tasks:
+        assert links.get(task["id"]) == task["navKey"], dump(task)
+    by_key = {i["navKey"]: i for i in [*out_contacts, *mine, *out_tasks]}
+    # Every NAV contact and salesperson has exactly one Outlook contact, and every Outlook item is linked.
+    with world.nav() as nav:
+        salespeople = list(nav.find(NavTable.SALESPERSON, {}))
+    assert sorted(c["navKey"] or "" for c in out_contacts) == sorted(nav_key(r) for r in [*contacts, *salespeople])
+    assert all(i["navKey"] for i in [*mine, *out_tasks]), dump([i for i in [*mine, *out_tasks] if not i["navKey"]])
+    nav_by_key = {nav_key(r): r for r in [*contacts, *todos]}
+    for kind, name in ledger.nav_created:
+        (record,) = [
+            r
+            for r in (contacts if kind == "contact" else todos)
+            if name in (r.fields.get("Name"), r.fields.get("Description"))
+        ]
+        item = by_key.get(nav_key(record))
+        assert item is not None, f"{name} created in NAV is not in Outlook"
+        assert name in (item.get("displayName"), item.get("title")), dump(item)
+    for kind, name in ledger.outlook_created:
+        found = [
+            r
+            for r in (contacts if kind == "contact" else todos)
+            if name in (r.fields.get("Surname"), r.fields.get("Description"))
+        ]
+        assert len(found) == 1, f"{kind} {name} created in Outlook is in NAV {len(found)} times"
+        assert nav_key(found[0]) in by_key, f"{name}'s NAV record is not linked to an Outlook item"
+    lost = []
+    for edit in ledger.edits:
+        if edit.target in conflicts.get(edit.key, set()):
+            continue
+        record = nav_by_key.get(edit.key)
+        item = by_key.get(edit.key)
+        nav_value = None if record is None else record.fields[edit.nav_field]
+        outlook_value = None if item is None else target_value(item, edit.target)
+        if nav_value != edit.value or outlook_value != edit.value:
+            lost.append((edit, nav_value, outlook_value))
+    assert not lost, dump(lost)
+
+
+def quiet(report: dict[str, Any]) -> bool:
+    """A `graphsync sync --json` outcome that wrote nothing on either side."""
+    return not any(
+        n for counts in report["entities"].values() for side in ("nav", "outlook") for n in counts[side].values()
+    )
