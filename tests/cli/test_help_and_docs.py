@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,3 +56,12 @@ def test_readme_documents_every_command() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [f"graphsync {' '.join(p)}" for p in PATHS if f"graphsync {' '.join(p)}" not in text]
     assert not missing, "README.md does not document: " + ", ".join(missing)
+
+
+def test_the_sync_facing_commands_load_heavy_libraries_only_when_they_run() -> None:
+    """``graphsync --help`` and quick commands must not pay for SQLAlchemy, the Graph SDK or the sign-in libraries."""
+    modules = ", ".join(f"graphsync.cli.{m}" for m in ("sync", "status", "conflicts", "entities", "doctor", "output"))
+    heavy = ("sqlalchemy", "msgraph", "msgraph_core", "kiota_http", "msal", "azure.identity")
+    code = f"import sys, {modules}; print([m for m in {heavy!r} if m in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
