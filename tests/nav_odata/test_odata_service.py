@@ -209,3 +209,14 @@ def test_a_misspelt_company_is_named_with_the_companies_there_are(served: Served
     with pytest.raises(ConfigError) as err:
         ODataNav(httpx.Client(), base_url=served.url, company="CRONUS UK Ltd")
     assert err.value.key == "nav.odata.company" and "'CRONUS UK Ltd.'" in err.value.expected
+
+
+def test_keys_are_evaluated_as_nav_does_and_server_page_limits_are_followed(
+    served: Served, connect: Callable[..., ODataNav], company: EmbeddedNav
+) -> None:
+    nav = connect()
+    gibson = nav.get(NavTable.CONTACT, (" ct100006",))
+    assert gibson is not None and gibson.key == ("CT100006",)
+    served.service.max_page_size = 3  # the server pages at 3 although 1,000 were asked for
+    assert set(nav.keys(NavTable.CONTACT)) == set(company.keys(NavTable.CONTACT))
+    assert len(list(nav.find(NavTable.CONTACT, {}))) == len(list(company.keys(NavTable.CONTACT)))

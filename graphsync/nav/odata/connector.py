@@ -20,6 +20,7 @@ import httpx
 from graphsync.config.odata import ODataFlavour, ODataServices
 from graphsync.connectors.nav import (
     ChangeSet,
+    FieldType,
     NavDeletion,
     NavKey,
     NavRecord,
@@ -195,8 +196,11 @@ class ODataNav:
             )
         literals = []
         for name, part in zip(t.key, key, strict=True):
+            f = t.field(name)
+            # As NAV evaluates a key value: Code upper-cased and within its length.
+            text = str(check_value(t, f, str(part))) if f.type is FieldType.CODE else str(part)
             try:
-                literal = key_literal(t.field(name), str(part))
+                literal = key_literal(f, text)
             except ValueError:
                 raise NavValidationError(
                     f'The value "{part}" can\'t be evaluated into type Integer.', table=t.no, field=name
