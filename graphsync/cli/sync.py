@@ -16,7 +16,7 @@ import click
 from graphsync.cli import auth as cli_auth
 from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
-from graphsync.config import Config
+from graphsync.config import Config, load_config
 from graphsync.config.entities import EntityName
 from graphsync.errors import ConfigError, GraphsyncError
 from graphsync.schedule import StopFlag, Tick, TickOutcome, parse_interval, run_every, stop_on_signals
@@ -197,7 +197,10 @@ def sync(
     stop = StopFlag()
 
     def job() -> int:
-        return run_once(config, user=user, settings=settings, as_json=as_json, one_line=True)
+        # Read the config again each tick: an edit (graphsync fields add) takes effect without a restart, and a
+        # broken edit fails that tick (with back-off) until it is fixed.
+        current = load_config(config.file) if config.file else config
+        return run_once(current, user=user, settings=settings, as_json=as_json, one_line=True)
 
     def on_tick(tick: Tick) -> None:
         if tick.outcome is TickOutcome.SKIPPED_LOCKED:
