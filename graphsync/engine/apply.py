@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from graphsync.config.entities import EntityName
-from graphsync.connectors.nav import NavConnector
+from graphsync.connectors.nav import NavConnector, NavRecord
 from graphsync.connectors.outlook import ItemKind, OutlookMailbox, WriteAction, WriteOp, WriteResult
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.collect import Candidate, GroupRead
 from graphsync.engine.journal import TARGET_NAV, TARGET_OUTLOOK, base_after_nav_insert, insert_values
 from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
-from graphsync.engine.plan import ItemPlan, Op
+from graphsync.engine.plan import FieldChange, ItemPlan, Op, SidePlan
 from graphsync.engine.report import Phase, SyncOptions
 from graphsync.engine.state import Link, StateStore
 from graphsync.errors import GraphsyncError, NavError, NavNotFoundError, NotFoundError
@@ -114,7 +114,7 @@ class Applier:
                 w.nav_etag = record.etag
                 w.stamped = False
                 base = base_after_nav_insert(entity, w.plan.base or {}, record, self._navside)
-                w.plan = ItemPlan(w.plan.nav, w.plan.outlook, w.plan.conflicts, base, w.plan.link)
+                w.plan = self._after_insert(w, record, base)
                 with self._store.transaction():
                     assert w.outlook_id is not None
                     if w.cand.link is not None and w.cand.link.nav_key != w.nav_key:
@@ -149,6 +149,24 @@ class Applier:
                     pass  # already gone: what the delete wanted
         except NavError as exc:
             self._error(w, exc)
+
+    def _after_insert(self, w: WorkItem, record: NavRecord, base: dict[str, str | None]) -> ItemPlan:
+        """NAV fills in what Outlook left blank and adjusts what it validates (a to-do's Date, upper-case
+        codes): those values go back to the Outlook item in this same run, with the stamp, instead of
+        waiting for the insert's echo. The link saved at once keeps Outlook's values as base, so that a
+        crash before this write leaves NAV's values looking changed (and pushed next run), not Outlook's."""
+        entity = w.entity
+        nav_now = entity.map.nav_norm(self._navside.values(entity, record))
+        w.nav_norm = nav_now
+        after = dict(base)
+        pushes: list[FieldChange] = []
+        if entity.to_outlook:
+            for f in entity.map.fields:
+                if f.to_nav and f.id in after and after[f.id] != nav_now[f.id]:
+                    pushes.append(FieldChange(f.id, after[f.id], nav_now[f.id]))
+                    after[f.id] = nav_now[f.id]
+        outlook = SidePlan(Op.UPDATE, tuple(pushes)) if pushes else w.plan.outlook
+        return ItemPlan(w.plan.nav, outlook, w.plan.conflicts, after, w.plan.link)
 
     def _outlook_op(self, n: int, w: WorkItem) -> WriteOp | None:
         entity = w.entity
