@@ -172,3 +172,26 @@ def test_stamps_in_the_service_tiers_local_time_are_read_as_such() -> None:
     assert [r.key for r in changes.records] == [("CT100001",)]
     assert "Last_Date_Modified ge 2026-11-25" in contacts.calls.last.request.url.params["$filter"]
     assert changes.watermark > mark
+
+
+@respx.mock
+def test_without_a_date_header_the_read_starts_from_navs_newest_stamp() -> None:
+    from graphsync.nav.odata.watermark import decode as decode_mark
+
+    nav = connector()
+    written = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).replace(microsecond=0)
+    stamped = entity(
+        NavTable.CONTACT,
+        'W/"3"',
+        No="CT100001",
+        Last_Date_Modified=written.date().isoformat(),
+        Last_Time_Modified=written.time().isoformat(),
+    )
+    respx.get(url__startswith=f"{COMPANY}/ContactCard?").mock(
+        return_value=httpx.Response(200, json={"value": [stamped]})
+    )
+    respx.get(url__startswith=f"{COMPANY}/ChangeLogEntries?").mock(return_value=httpx.Response(200, json={"value": []}))
+    changes = nav.changes(NavTable.CONTACT, None)
+    mark = decode_mark(changes.watermark)
+    assert mark is not None
+    assert mark.position == written  # NAV's own clock, as written into the record

@@ -336,8 +336,9 @@ class ODataNav:
                 key = _key_of(b, entity)
                 stamp, exact = self._stamp_of(b, entity)
                 recent.append((key, str(entity.get("@odata.etag", "")), stamp, exact))
-        position = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
-        newest = max([position, *(s for _, _, s, exact in recent if s is not None and exact)])
+        stamps = [s for _, _, s, exact in recent if s is not None and exact]
+        position = started or _without_date_header(stamps, since)
+        newest = max([position, *stamps])
         lower = position - OVERLAP
         seen = frozenset(seen_entry(k, e) for k, e, s, _ in recent if s is not None and s >= lower)
         mark = ODataMark(position, newest, log_entry, seen=seen)
@@ -503,6 +504,15 @@ class ODataNav:
 _DATE = schema.CONTACT.field("Last Date Modified")
 _TIME = schema.CONTACT.field("Last Time Modified")
 _DATETIME = schema.CHANGE_LOG_ENTRY.field("Date and Time")
+
+
+def _without_date_header(stamps: list[dt.datetime], since: ODataMark | None) -> dt.datetime:
+    """Where a read starts when the answer had no Date header (a proxy removed it): the newest stamp NAV wrote
+    (its own clock) or the previous start, whichever is later, but never after this machine's clock, which
+    may run ahead of NAV's; a start too early only re-reads, a start too late would miss changes."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    known = [*stamps, *([since.position] if since is not None else [])]
+    return min(now, max(known)) if known else now
 
 
 def _key_part(value: object) -> str:
