@@ -212,3 +212,21 @@ def test_a_503_on_a_write_is_not_repeated(nav: ODataNav) -> None:
         with pytest.raises(NavConnectionError):
             nav.insert(NavTable.CONTACT, {"Name": "Once only"})
     assert route.call_count == 1
+
+
+def test_a_404_page_that_is_not_navs_is_not_taken_for_a_deleted_record(nav: ODataNav) -> None:
+    with respx.mock:
+        respx.get(f"{CONTACTS}('CT100006')").mock(
+            return_value=httpx.Response(404, text="<html><title>404 - File or directory not found.</title></html>")
+        )
+        with pytest.raises(NavConnectionError) as err:
+            nav.get(NavTable.CONTACT, ("CT100006",))
+    assert "404 - File or directory not found." in err.value.message
+
+
+def test_navs_own_404_is_a_missing_record(nav: ODataNav) -> None:
+    with respx.mock:
+        respx.get(f"{CONTACTS}('CT999999')").mock(
+            return_value=nav_error(404, "Internal_RecordNotFound", "The Contact does not exist.")
+        )
+        assert nav.get(NavTable.CONTACT, ("CT999999",)) is None

@@ -31,6 +31,7 @@ from graphsync.connectors.nav import (
 from graphsync.errors import ConfigError, NavConnectionError, NavNotFoundError, NavRefusedError, NavValidationError
 from graphsync.nav import schema
 from graphsync.nav.odata.binding import StampKind, TableBinding, bind_table
+from graphsync.nav.odata.errors import error_for, nav_error_body
 from graphsync.nav.odata.http import Entity, ODataHttp, server_time
 from graphsync.nav.odata.metadata import ServiceMetadata, parse_metadata
 from graphsync.nav.odata.values import BadValue, decode, encode, filter_literal, key_literal
@@ -268,6 +269,10 @@ class ODataNav:
             "GET", url, params={"$select": b.select()}, table=b.table_def.no, key=key, allow_404=True
         )
         if response.status_code == 404:
+            # Only NAV's own "does not exist" means the record is gone; a 404 page from a proxy or a wrong
+            # address must not look like a deletion to the engine.
+            if nav_error_body(response) is None:
+                raise error_for(response, method="GET", table=b.table_def.no, key=key)
             return None
         return self._record(b, self._http.entity(response))
 
