@@ -187,14 +187,15 @@ def mailbox(client: httpx.AsyncClient, user: str, **options: Any) -> GraphMailbo
     )
 
 
-async def sync(nav: EmbeddedNav, box: GraphMailbox, store: StateStore) -> RunReport:
-    """One engine run with the default entities (what an empty config syncs) for salesperson EH."""
+async def sync(nav: EmbeddedNav, box: GraphMailbox, store: StateStore, *, full: bool = False) -> RunReport:
+    """One engine run with the default entities (what an empty config syncs) for salesperson EH; ``full``
+    reads everything on both sides and reconciles by NAV key (`graphsync sync --full`)."""
     report = await run_sync(
         nav=nav,
         mailbox=box,
         store=store,
         entities=default_entities(),
-        options=SyncOptions(salesperson_code=SALESPERSON),
+        options=SyncOptions(salesperson_code=SALESPERSON, full=full),
     )
     if not report.ok:
         first = report.errors[0] if report.errors else report.conflicts[0]

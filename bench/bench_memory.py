@@ -1,0 +1,135 @@
+"""graphsync's CPU per synced item end to end, and its peak memory, at two sizes ten times apart.
+
+Each size runs in a fresh Python process of its own (so its peak resident memory is its own), against the
+sandbox in another process over loopback HTTP without added latency: everything the measured process does
+is graphsync's (engine, state store, Graph client and its HTTP stack) or the embedded NAV company's, and
+the sandbox's own CPU and memory are not in the figures at all. Two runs per size:
+
+- the initial load: N contacts, N/10 meetings, N/10 tasks (1.2 N + 1 items) created in Outlook;
+- a full reconciliation run (`--full`): every item read on both sides and matched by NAV key.
+
+Printed per run: CPU microseconds per item (goal: at most 200), the peak resident memory's growth over
+the process's size before the run, and how the growth scales between the two sizes (goal: streaming, far
+below the 10x of the items). The embedded NAV company's share of the CPU is measured alone (reading every
+record once) and printed beside it, since against real NAV that work happens on the NAV server.
+
+--quick uses N = 1,000 and 5,000 (CI's time); the full run N = 10,000 and 100,000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import _common as c
+import httpx
+
+from graphsync.connectors.nav import NavTable
+from graphsync.engine.state import StateStore
+from graphsync.nav.embedded import EmbeddedNav
+
+USER = "memory@contoso.com"
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+SAMPLE = 2_000
+
+
+def _nav_read_cpu(nav: EmbeddedNav) -> float:
+    """CPU seconds to read every synced record once through the connector, as a run's first read does.
+
+    Estimated from the first SAMPLE records of each table: the embedded company's cost per record is even
+    within a table (each contact's Next To-do Date scans the to-dos), and reading 100,000 contacts once
+    more only to time it would take longer than the runs measured."""
+    total = 0.0
+    for table in (NavTable.CONTACT, NavTable.TODO, NavTable.SALESPERSON):
+        count = sum(1 for _ in nav.keys(table))
+        read = 0
+        started = time.process_time()
+        for _ in nav.changes(table, None).records:
+            read += 1
+            if read == SAMPLE:
+                break
+        total += (time.process_time() - started) * count / max(read, 1)
+    return total
+
+
+async def _worker(nav_path: Path, state_path: Path, base_url: str) -> dict[str, object]:
+    nav = EmbeddedNav(nav_path)
+    store = StateStore(state_path)
+    figures: dict[str, object] = {}
+    async with httpx.AsyncClient(base_url=f"{base_url}/v1.0", timeout=600) as client:
+        box = c.mailbox(client, USER)
+        for name, full in (("initial_load", False), ("full_reconciliation", True)):
+            before = _peak_mib()
+            wall, cpu = time.perf_counter(), time.process_time()
+            report = await c.sync(nav, box, store, full=full)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            figures[name] = {
+                "cpu_seconds": round(cpu, 2),
+                "wall_seconds": round(wall, 2),
+                "items_written": len(report.items),
+                "peak_rss_before_mib": round(before, 1),
+                "peak_rss_growth_mib": round(_peak_mib() - before, 1),
+            }
+    figures["nav_read_cpu_seconds"] = round(_nav_read_cpu(nav), 2)
+    store.close()
+    nav.close()
+    return figures
+
+
+def _measure(n: int, tmp: Path) -> dict[str, object]:
+    size = c.WorldSize.of(n)
+    nav_path = tmp / f"nav-{n}.sqlite"
+    c.nav_company(size, nav_path).close()
+    with c.sandbox_process() as base_url:
+        done = subprocess.run(
+            [sys.executable, __file__, "--worker", str(nav_path), str(tmp / f"state-{n}.sqlite"), base_url],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"the memory benchmark's worker failed:\n{done.stderr}")
+    figures: dict[str, object] = json.loads(done.stdout)
+    items = size.items + 1
+    nav_cpu = figures["nav_read_cpu_seconds"]
+    assert isinstance(nav_cpu, float | int)
+    for name in ("initial_load", "full_reconciliation"):
+        run = figures[name]
+        assert isinstance(run, dict)
+        run["cpu_us_per_item"] = round(run["cpu_seconds"] / items * 1e6, 1)
+        run["cpu_us_per_item_without_nav_reads"] = round((run["cpu_seconds"] - nav_cpu) / items * 1e6, 1)
+    return {"items": items, **figures}
+
+
+def run(*, quick: bool) -> dict[str, object]:
+    small, large = (1_000, 5_000) if quick else (10_000, 100_000)
+    with c.scratch() as tmp:
+        results = {f"N={n:,}": _measure(n, Path(tmp)) for n in (small, large)}
+    growth: dict[str, object] = {"items_ratio": large / small}
+    for name in ("initial_load", "full_reconciliation"):
+        a, b = results[f"N={small:,}"][name], results[f"N={large:,}"][name]  # type: ignore[index]
+        growth[f"{name}_peak_growth_ratio"] = round(b["peak_rss_growth_mib"] / max(a["peak_rss_growth_mib"], 0.1), 2)
+        growth[f"{name}_cpu_per_item_ratio"] = round(b["cpu_us_per_item"] / a["cpu_us_per_item"], 2)
+    return {
+        "sizes": "N = 1,000 and 5,000 (--quick)" if quick else "N = 10,000 and 100,000",
+        **results,
+        "scaling": growth,
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        nav_file, state_file, url = sys.argv[2:5]
+        print(json.dumps(asyncio.run(_worker(Path(nav_file), Path(state_file), url))))
+    else:
+        print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
