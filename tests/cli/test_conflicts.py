@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graphsync.connectors.nav import NavTable
-from tests.cli.conftest import World, make_phone_conflict, outlook_contact
+from tests.cli.conftest import World, config_text, make_phone_conflict, outlook_contact
 
 
 def test_status_before_any_sync_says_so(world: World) -> None:
@@ -70,3 +70,11 @@ def test_several_mailboxes_need_user_to_act_on_one(world: World) -> None:
         world.run_json("conflicts", "show", "5050:CT100006", "--user", "eh@contoso.com")["nav_key"] == "5050:CT100006"
     )
     assert [c["mailbox"] for c in world.run_json("conflicts", "list")] == ["eh@contoso.com"]
+
+
+def test_resolve_now_refuses_a_sign_in_that_does_not_own_the_mailbox(world: World) -> None:
+    make_phone_conflict(world)
+    world.config.write_text(config_text().replace("eh@contoso.com", "of@contoso.com"), encoding="utf-8")
+    refused = world.run("conflicts", "resolve", "--all", "--keep", "nav", "--now", expect=2)
+    assert "a sign-in as eh@contoso.com" in refused.output
+    assert world.run_json("conflicts", "list")[0]["resolution"] is None  # nothing recorded
