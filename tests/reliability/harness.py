@@ -18,13 +18,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import httpx
 import uvicorn
@@ -66,6 +67,9 @@ class KillSwitch:
         self.first_request: float | None = None
         self.hit = threading.Event()
         self._released = threading.Event()
+        self.pause = False
+        self.fail_with: int | None = None
+        """Answer every Graph request with this status and Graph's error JSON."""
         self.hooks: dict[int, Callable[[], None]] = {}
         self.statuses: Counter[int] = Counter()
         self.on_status: Callable[[int], None] | None = None
@@ -78,7 +82,9 @@ class KillSwitch:
         """From now on ``rate`` of the requests wait ``seconds`` before they are handled."""
         self._spike_rate, self._spike_seconds, self._rng = rate, seconds, random.Random(seed)
 
-    def arm(self, at: int | None = None, *, after: bool = False) -> None:
+    def arm(self, at: int | None = None, *, after: bool = False, pause: bool = False) -> None:
+        """Hold the ``at``-th request from now on; ``pause``: let it go on when released (no kill)."""
+        self.pause = pause
         self.count = 0
         self.statuses.clear()
         self.at = at
@@ -98,6 +104,12 @@ class KillSwitch:
         self.count += 1
         if self.first_request is None:
             self.first_request = time.monotonic()
+        if self.fail_with is not None:
+            body = json.dumps({"error": {"code": "InvalidAuthenticationToken", "message": "Access token has expired."}})
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": self.fail_with, "headers": headers})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
         hook = self.hooks.pop(self.count, None)
         if hook is not None:
             hook()
@@ -113,6 +125,12 @@ class KillSwitch:
                         self.on_status(message["status"])
 
             await self.app(scope, receive, counted)
+            return
+        if self.pause:
+            self.hit.set()
+            while not self._released.is_set():
+                await asyncio.sleep(0.002)
+            await self.app(scope, receive, send)
             return
         if self.after:
 
@@ -256,14 +274,11 @@ class World:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "graphsync", "--config", str(self.config), *args]
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(
+        self, *args: str, stdout: IO[str] | int = subprocess.PIPE, stderr: IO[str] | int = subprocess.PIPE
+    ) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            self.command(*args),
-            cwd=self.root,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            self.command(*args), cwd=self.root, env=self.env, stdout=stdout, stderr=stderr, text=True
         )
 
     def run(
@@ -278,31 +293,40 @@ class World:
         (held ``after`` it was handled or before), or ``kill_after_first_request`` seconds after its first
         request. A run that ends before its kill point is a normal run."""
         self.switch.arm(kill_at_request, after=after)
-        proc = self.start(*args)
-        killed = False
+        # Output goes to files: a verbose run writes more than a pipe holds while nobody reads it.
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            proc = self.start(*args, stdout=out, stderr=err)
+            try:
+                killed = self._watch(proc, kill_after_first_request, timeout, args)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                self.switch.release()
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        return RunResult(None if killed else proc.returncode, stdout, stderr, self.switch.count)
+
+    def _watch(
+        self, proc: subprocess.Popen[str], kill_after_first_request: float | None, timeout: float, args: tuple[str, ...]
+    ) -> bool:
+        """Wait for the run to end, or kill it at its kill point; True when it was killed."""
         deadline = time.monotonic() + timeout
-        try:
-            while proc.poll() is None:
-                first = self.switch.first_request
-                timer = (
-                    kill_after_first_request is not None
-                    and first is not None
-                    and time.monotonic() - first >= kill_after_first_request
-                )
-                if self.switch.hit.is_set() or timer:
-                    proc.send_signal(signal.SIGKILL)
-                    killed = True
-                    break
-                assert time.monotonic() < deadline, f"graphsync {' '.join(args)} did not finish"
-                self.switch.hit.wait(0.002)
-            stdout, stderr = proc.communicate(timeout=timeout)  # also reaps a killed process
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            requests = self.switch.count
-            self.switch.release()
-        return RunResult(None if killed else proc.returncode, stdout, stderr, requests)
+        while proc.poll() is None:
+            first = self.switch.first_request
+            timer = (
+                kill_after_first_request is not None
+                and first is not None
+                and time.monotonic() - first >= kill_after_first_request
+            )
+            if self.switch.hit.is_set() or timer:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=timeout)  # reaped, so its pid is free (the lock checks whether it lives)
+                return True
+            assert time.monotonic() < deadline, f"graphsync {' '.join(args)} did not finish"
+            self.switch.hit.wait(0.002)
+        return False
 
     def sync(self, *args: str, expect: set[int] | None = None) -> RunResult:
         result = self.run("sync", *args)
