@@ -33,7 +33,7 @@ from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.names import decode_option
 from graphsync.nav.odata.values import BadValue, decode, encode
 from graphsync.navservice.edmx import metadata_document
-from graphsync.navservice.pages import Page, Publication
+from graphsync.navservice.pages import SYSTEM_MODIFIED_AT, Page, Publication
 from graphsync.navservice.query import Bare, Comparison, Literal, Op, parse_filter, parse_key
 
 MISSING_IF_MATCH = (
@@ -182,7 +182,7 @@ class NavODataService:
     def _entity(self, page: Page, record: NavRecord, select: list[FieldDef] | None = None) -> dict[str, object]:
         out: dict[str, object] = {"@odata.etag": record.etag}
         for f in select or page.fields:
-            out[page.prop(f)] = encode(f, record.fields[f.name])
+            out[page.prop(f)] = encode(f, _value(record, f))
         return out
 
     def _select(self, request: Request, page: Page) -> list[FieldDef] | None:
@@ -274,7 +274,7 @@ class NavODataService:
                     f"Could not find a property named '{c.prop}' on type 'NAV.{page.service}'.",
                 )
             value = _typed(f, c)
-            if c.op is Op.EQ and f.name not in equal:
+            if c.op is Op.EQ and f.name not in equal and f is not SYSTEM_MODIFIED_AT:
                 equal[f.name] = value
             else:
                 rest.append((f, c.op, value))
@@ -309,7 +309,7 @@ class NavODataService:
         f = page.field_by_prop().get(prop)
         if f is None or direction.strip() not in ("", "asc", "desc"):
             raise ODataFault(400, "BadRequest_InvalidToken", f"$orderby={order} cannot be applied to {page.service}.")
-        return sorted(records, key=lambda r: _comparable(f, r.fields[f.name]), reverse=direction.strip() == "desc")
+        return sorted(records, key=lambda r: _comparable(f, _value(r, f)), reverse=direction.strip() == "desc")
 
     def _page_size(self, request: Request) -> int:
         m = _MAXPAGESIZE.search(request.headers.get("prefer", ""))
@@ -373,8 +373,17 @@ def _comparable(f: FieldDef, value: object) -> Any:
     return value
 
 
+def _value(record: NavRecord, f: FieldDef) -> object:
+    if f is SYSTEM_MODIFIED_AT:
+        day, time = record.fields.get("Last Date Modified"), record.fields.get("Last Time Modified")
+        if not isinstance(day, dt.date):
+            return None
+        return dt.datetime.combine(day, time if isinstance(time, dt.time) else dt.time(0), tzinfo=dt.UTC)
+    return record.fields[f.name]
+
+
 def _holds(record: NavRecord, f: FieldDef, op: Op, value: object) -> bool:
-    left, right = _comparable(f, record.fields[f.name]), _comparable(f, value)
+    left, right = _comparable(f, _value(record, f)), _comparable(f, value)
     if op is Op.EQ:
         return bool(left == right)
     if op is Op.NE:

@@ -43,6 +43,10 @@ DEFAULT_PAGES: Mapping[str, NavTable] = MappingProxyType(
 """The pages a NAV set up as docs/odata.md describes publishes, under graphsync's default service names."""
 
 
+SYSTEM_MODIFIED_AT = FieldDef(no=2000000003, name="SystemModifiedAt", type=FieldType.DATETIME)
+"""Business Central's system field, on pages that add it; served from Last Date/Time Modified (UTC here)."""
+
+
 @dataclass(frozen=True)
 class Page:
     service: str
@@ -65,6 +69,8 @@ class Publication:
     pages: Mapping[str, NavTable] = field(default_factory=lambda: DEFAULT_PAGES)
     hidden: Mapping[NavTable, frozenset[str]] = field(default_factory=dict)
     """NAV field names left off each table's page."""
+    system_modified_at: bool = False
+    """Serve as Business Central with SystemModifiedAt on the pages of stamped tables."""
 
     def page(self, service: str) -> Page | None:
         table = self.pages.get(service)
@@ -72,4 +78,7 @@ class Publication:
             return None
         hidden = self.hidden.get(table, frozenset())
         t = schema.table_def(table)
-        return Page(service, table, tuple(f for f in t.fields if f.name not in hidden or f.name in t.key))
+        fields = tuple(f for f in t.fields if f.name not in hidden or f.name in t.key)
+        if self.system_modified_at and any(f.name == "Last Date Modified" for f in t.fields):
+            fields += (SYSTEM_MODIFIED_AT,)
+        return Page(service, table, fields)

@@ -6,9 +6,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from graphsync.connectors.nav import NavConnector
+from graphsync.config.odata import ODataFlavour
+from graphsync.connectors.nav import NavConnector, NavTable
+from graphsync.nav.odata.binding import StampKind
 from graphsync.nav.odata.connector import ODataNav
+from graphsync.navservice.pages import Publication
 from tests.nav.contract import NavContract
+from tests.nav_odata.conftest import Served
 
 
 class TestODataContract(NavContract):
@@ -25,3 +29,14 @@ class TestODataContractSmallPages(NavContract):
     @pytest.fixture
     def nav(self, connect: Callable[..., ODataNav]) -> Iterator[NavConnector]:
         yield connect(page_size=2)
+
+
+class TestODataContractBusinessCentral(NavContract):
+    """Served as Business Central: pages with SystemModifiedAt, read with the BC flavour."""
+
+    @pytest.fixture
+    def nav(self, served: Served, connect: Callable[..., ODataNav]) -> Iterator[NavConnector]:
+        served.service.publication = Publication(system_modified_at=True)
+        nav = connect(flavour=ODataFlavour.BC)
+        assert {s.stamp for s in nav.status() if s.table is NavTable.CONTACT} == {StampKind.DATETIME}
+        yield nav
