@@ -126,12 +126,20 @@ def show_command(ctx: click.Context, key: str, user: str | None, as_json: bool) 
     decision = f"keep {conflict.resolution.value} at the next sync" if conflict.resolution else "waiting"
     output.show(
         output.table(
-            f"{conflict.entity.value} {conflict.nav_key} (mailbox {mailbox}; decision: {decision})",
+            f"{conflict.entity.value} {conflict.nav_key}{_title(base)} (mailbox {mailbox}; decision: {decision})",
             ("field", "NAV", "Outlook", "last synced"),
             rows,
         ),
         f"Resolve: graphsync conflicts resolve {conflict.nav_key} --keep nav|outlook",
     )
+
+
+def _title(synced: dict[str, str | None]) -> str:
+    """The name a person knows the item by, as last synced (contacts, events, tasks)."""
+    for name in ("displayName", "subject", "title"):
+        if synced.get(name):
+            return f" {synced[name]!r}"
+    return ""
 
 
 @conflicts.command("resolve")

@@ -23,6 +23,8 @@ def test_conflict_listed_shown_and_resolved_keeping_nav(world: World) -> None:
     assert "businessPhones[0]" in shown and "1234567" in shown and "7654321" in shown
     # Every mapped field is shown, not only the conflicting one.
     assert "displayName" in shown and "A. Gibson's Law Firm" in shown
+    title = 'CONT_COMP 5050:CT100006 "A. Gibson\'s Law Firm"'
+    assert shown.startswith(f"{title} (mailbox eh@contoso.com; decision: waiting)")
     status = world.run_json("status")["mailboxes"][0]
     assert status["open_conflicts"] == 1 and status["links"]["CONT_COMP"] > 0
 
