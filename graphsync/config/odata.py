@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphsync.config.reader import Table
@@ -65,13 +66,17 @@ class ODataNavConfig:
     """Seconds to wait for NAV to answer one request."""
     stamp_time_zone: str = "UTC"
     """The time zone NAV's service tier writes Last Date / Last Time Modified in (its clock's zone)."""
+    ca_file: Path | None = None
+    """A PEM file of the CA certificate(s) to trust for NAV's HTTPS certificate (self-signed or an internal
+    CA); None: the system's trusted CAs."""
 
 
 BC_ONLINE_HOST = "api.businesscentral.dynamics.com"
 
 
-def parse_odata(t: Table) -> ODataNavConfig:
-    """Read and check a ``[nav.odata]`` table; ConfigError names the key and what it takes."""
+def parse_odata(t: Table, *, base: Path | None = None) -> ODataNavConfig:
+    """Read and check a ``[nav.odata]`` table; ConfigError names the key and what it takes. ``base`` is the
+    config file's folder, which a relative ``ca_file`` is taken from."""
     base_url = t.text("base_url", allow_empty=False).strip().rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise t.error(
@@ -108,6 +113,7 @@ def parse_odata(t: Table) -> ODataNavConfig:
         page_size=t.integer("page_size", 1000, min=1, max=20000),
         timeout=t.number("timeout", 60.0, min=1.0, max=3600.0),
         stamp_time_zone=_zone(t),
+        ca_file=t.path("ca_file", base=base) if t.has("ca_file") else None,
     )
     if online and auth is not ODataAuth.OAUTH:
         raise t.error("auth", "'oauth' (Business Central online accepts only OAuth2)", auth.value)

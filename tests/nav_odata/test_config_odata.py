@@ -72,3 +72,30 @@ def test_errors_name_the_key_and_the_fix(text: str, key: str, words: str) -> Non
     assert err.value.key == key
     assert words in err.value.expected
     assert "hunter2" not in str(err.value)
+
+
+def test_ca_file_is_taken_relative_to_the_config_file(tmp_path: object) -> None:
+    from pathlib import Path
+
+    base = Path(str(tmp_path))
+    cfg = parse_odata(
+        Table(tomllib.loads(ON_PREMISES + 'ca_file = "certs/nav-ca.pem"\n'), file="graphsync.toml", path="nav.odata"),
+        base=base,
+    )
+    assert cfg.ca_file == base / "certs" / "nav-ca.pem"
+    assert parse(ON_PREMISES).ca_file is None  # type: ignore[attr-defined]
+
+
+def test_an_unreadable_ca_file_is_a_config_error(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from graphsync.nav.odata.factory import http_client
+
+    monkeypatch.setenv("NAV_PASSWORD", "x")
+    cfg = parse_odata(
+        Table(tomllib.loads(ON_PREMISES + 'ca_file = "missing.pem"\n'), file="graphsync.toml", path="nav.odata"),
+        base=Path(str(tmp_path)),
+    )
+    with pytest.raises(ConfigError) as err:
+        http_client(cfg)
+    assert err.value.key == "nav.odata.ca_file"

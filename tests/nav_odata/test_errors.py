@@ -230,3 +230,13 @@ def test_navs_own_404_is_a_missing_record(nav: ODataNav) -> None:
             return_value=nav_error(404, "Internal_RecordNotFound", "The Contact does not exist.")
         )
         assert nav.get(NavTable.CONTACT, ("CT999999",)) is None
+
+
+def test_an_untrusted_certificate_names_the_setting_that_fixes_it() -> None:
+    with respx.mock:
+        respx.get(f"{ROOT}/$metadata").mock(
+            side_effect=httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed")
+        )
+        with pytest.raises(NavConnectionError) as err:
+            ODataNav(httpx.Client(), base_url=ROOT, company="CRONUS UK Ltd.")
+    assert "nav.odata.ca_file" in err.value.message

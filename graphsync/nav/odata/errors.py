@@ -120,6 +120,11 @@ def transport_error(exc: httpx.RequestError, *, method: str, url: str) -> NavCon
             f"{method} {url} timed out ({type(exc).__name__}); NAV may be busy or unreachable "
             "(raise nav.odata.timeout, or check the service tier)"
         )
+    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return NavConnectionError(
+            f"cannot connect to {url}: NAV's HTTPS certificate is not trusted here ({exc}); set nav.odata.ca_file "
+            "to the CA certificate that signed it"
+        )
     if isinstance(exc, httpx.ConnectError):
         return NavConnectionError(
             f"cannot connect to {url}: {exc} (is the NAV service tier running and its OData port open?)"

@@ -6,6 +6,7 @@ both are left None and httpx opens real connections.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,20 @@ def http_auth(cfg: ODataNavConfig, *, token_http: httpx.Client | None = None) ->
     return ClientCredentialsAuth(app)
 
 
+def _trust(cfg: ODataNavConfig) -> ssl.SSLContext | bool:
+    if cfg.ca_file is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(cfg.ca_file))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            file=None,
+            key="nav.odata.ca_file",
+            expected="a readable PEM file of the CA certificate that signed NAV's HTTPS certificate",
+            got=f"{cfg.ca_file} ({exc})",
+        ) from None
+
+
 def http_client(
     cfg: ODataNavConfig, *, transport: httpx.BaseTransport | None = None, token_http: httpx.Client | None = None
 ) -> httpx.Client:
@@ -49,6 +64,7 @@ def http_client(
     return httpx.Client(
         auth=http_auth(cfg, token_http=token_http),
         transport=transport,
+        verify=_trust(cfg),
         limits=limits,
         timeout=cfg.timeout,
         headers={"User-Agent": "graphsync"},
