@@ -43,6 +43,8 @@ def test_deletion_detection_follows_what_is_published(served: Served, connect: C
     without = connect()
     assert without.deletion_detection(NavTable.CONTACT) is DeletionDetection.KEY_LIST
     assert without.changes(NavTable.CONTACT, None).deletions_tracked is False
+    assert without.deletions_tracked(NavTable.CONTACT) is False and with_log.deletions_tracked(NavTable.CONTACT)
+    assert without.deletions_tracked(NavTable.SALESPERSON) and without.company_name == "CRONUS UK Ltd."
     status = {s.table: s for s in without.status()}
     assert status[NavTable.CONTACT].stamp is StampKind.DATE_AND_TIME
     assert status[NavTable.ATTENDEE].deletions is DeletionDetection.HASH_COMPARISON

@@ -169,6 +169,15 @@ class ODataNav:
         """Per bound table: the page, the stamp used for changes and how deletions are found."""
         return [TableStatus(t, b.service, b.stamp.kind, self.deletion_detection(t)) for t, b in self._bindings.items()]
 
+    @property
+    def company_name(self) -> str:
+        return self.company
+
+    def deletions_tracked(self, table: NavTable) -> bool:
+        """Whether `changes` reports deletions of ``table`` itself (else the engine compares key lists), as
+        the embedded company answers it for ``graphsync doctor``."""
+        return self.deletion_detection(table) is not DeletionDetection.KEY_LIST
+
     def deletion_detection(self, table: NavTable) -> DeletionDetection:
         b = self._binding(table)
         if b.stamp.kind is StampKind.NONE:
