@@ -115,11 +115,13 @@ def _every(items: list[Any], share: float, offset: int) -> list[Any]:
 
 
 async def _change_one_percent(b: Bench) -> tuple[int, int]:
-    """1% of the records edited in NAV and another 1% of the items edited in Outlook; their numbers."""
+    """1% of the records edited in NAV and another 1% of the items edited in Outlook; their numbers. Each
+    side edits other fields than the other, so that an item picked on both sides merges instead of
+    becoming a conflict."""
     nav_changed = 0
     contacts = [r.key for r in b.nav.find(NavTable.CONTACT, {"Salesperson Code": c.SALESPERSON})]
     for key in _every(contacts, 0.01, 0):
-        b.nav.modify(NavTable.CONTACT, key, {"Mobile Phone No.": f"+44 7700 {nav_changed:06d}"}, if_match="*")
+        b.nav.modify(NavTable.CONTACT, key, {"Phone No.": f"+44 7700 {nav_changed:06d}"}, if_match="*")
         nav_changed += 1
     todos = [r.key for r in b.nav.find(NavTable.TODO, {"Salesperson Code": c.SALESPERSON})]
     for key in _every(todos, 0.01, 0):
@@ -132,11 +134,11 @@ async def _change_one_percent(b: Bench) -> tuple[int, int]:
         await b.outlook("PATCH", f"/me/contacts/{item_id}", {"mobilePhone": f"+44 7800 {outlook_changed:06d}"})
         outlook_changed += 1
     for item_id in _every(await b.ids("/me/events"), 0.01, 50):
-        await b.outlook("PATCH", f"/me/events/{item_id}", {"subject": f"Changed in Outlook {outlook_changed}"})
+        await b.outlook("PATCH", f"/me/events/{item_id}", {"location": {"displayName": f"Room {outlook_changed}"}})
         outlook_changed += 1
     tasks = f"/me/todo/lists/{containers.todo_list_id}/tasks"
     for item_id in _every(await b.ids(tasks), 0.01, 50):
-        await b.outlook("PATCH", f"{tasks}/{item_id}", {"title": f"Changed in Outlook {outlook_changed}"})
+        await b.outlook("PATCH", f"{tasks}/{item_id}", {"status": "inProgress"})
         outlook_changed += 1
     return nav_changed, outlook_changed
 
