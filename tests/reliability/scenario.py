@@ -153,20 +153,25 @@ def edit_both_sides(world: World, ledger: Ledger, trial: int) -> None:
 
 
 def patch_outlook(outlook: Any, kind: str, item: dict[str, Any], target: str, value: str) -> None:
+    """Set one Outlook path as a person's Outlook would: the rest of a list or complex property kept."""
+    head, _, sub = target.partition(".")
+    name, _, index = head.partition("[")
+    new: Any = value
+    if sub:
+        new = {**(item.get(name) or {}), sub: value}
+    elif index:
+        i = int(index.rstrip("]"))
+        items = list(item.get(name) or [])
+        items[i : i + 1] = [value]
+        new = items
+    body = {name: new}
     if kind == "contact":
-        if target == "businessPhones[0]":
-            body: dict[str, Any] = {"businessPhones": [value, *item.get("businessPhones", [])[1:]]}
-        elif target == "businessAddress.city":
-            body = {"businessAddress": {**(item.get("businessAddress") or {}), "city": value}}
-        else:
-            body = {"businessHomePage": value}
         outlook.call("PATCH", f"/me/contacts/{item['id']}", body)
     elif kind == "event":
-        body = {"subject": value} if target == "subject" else {"location": {"displayName": value}}
         outlook.call("PATCH", f"/me/events/{item['id']}", body)
     else:
         lst = outlook.todo_list()
-        outlook.call("PATCH", f"/me/todo/lists/{lst}/tasks/{item['id']}", {"title": value})
+        outlook.call("PATCH", f"/me/todo/lists/{lst}/tasks/{item['id']}", body)
 
 
 def create_somewhere(world: World, outlook: Any, ledger: Ledger, tag: str) -> None:
