@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from graphsync.connectors.outlook import ItemKind, OutlookItem
+from graphsync.errors import GraphError
 
 PROPERTY_SET = "743511d1-4019-505e-ba7a-3f9c41900035"
 """graphsync's extended-property set GUID (uuid5 of URL namespace, ``urn:graphsync:properties``). Never change
@@ -132,7 +133,12 @@ def version_of(kind: ItemKind, data: Mapping[str, Any]) -> str | None:
 def read_item(kind: ItemKind, data: Mapping[str, Any], *, user_fields: Sequence[str] | None = None) -> OutlookItem:
     """An `OutlookItem` from Graph JSON. ``user_fields`` None: the item was read without its stamps (a delta
     page), so nav_key and user_fields stay None; otherwise they are read from what was expanded."""
-    item_id = str(data.get("id", ""))
+    raw_id = data.get("id", "")
+    if not isinstance(raw_id, str) or (user_fields is not None and not raw_id):
+        # An item read in full without a usable id would be linked to an id that names nothing, and the next
+        # run would take that for a deletion in Outlook (and delete the NAV record).
+        raise GraphError(f"Graph answered a {kind.value} without a usable id ({raw_id!r})", code="malformedItem")
+    item_id = raw_id
     version = version_of(kind, data)
     if user_fields is None:
         return OutlookItem(kind, item_id, data, version)
