@@ -500,6 +500,7 @@ class InProcess:
         switch: KillSwitch,
         *,
         page_size: int = 200,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         from graphsync.auth.sandbox import SandboxTokenSource
         from graphsync.config.entities import default_entities
@@ -516,7 +517,7 @@ class InProcess:
         self.entities = default_entities()
         self.sleep = FastSleep()
         self.switch = switch
-        self.client = httpx.AsyncClient(base_url=base_url + "/v1.0", timeout=30)
+        self.client = httpx.AsyncClient(base_url=base_url + "/v1.0", timeout=30, transport=transport)
         self.options = GraphMailboxOptions(
             user_fields=user_field_names(self.entities, self.nav_connector), page_size=page_size
         )

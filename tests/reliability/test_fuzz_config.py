@@ -21,7 +21,13 @@ from graphsync.engine.binding import bind_entity, user_field_names
 from graphsync.errors import ConfigError
 from graphsync.nav.embedded import EmbeddedNav
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    derandomize=True,
+    database=None,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 SECTIONS: dict[str, list[str]] = {
     "nav": ["kind", "path", "url"],
@@ -151,7 +157,7 @@ def test_any_toml_document_loads_and_binds_or_is_a_config_error(
         _check(tmp_path / "graphsync.toml", text, nav)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(derandomize=True, database=None, max_examples=25, deadline=None)
 @given(document=documents, garble=st.booleans())
 def test_the_cli_answers_a_bad_config_with_exit_code_2_and_one_line(document: dict[str, Any], garble: bool) -> None:
     try:

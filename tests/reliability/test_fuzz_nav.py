@@ -25,7 +25,13 @@ from graphsync.sandbox import SandboxState
 from tests.reliability.harness import InProcess, serve_sandbox
 from tests.reliability.scenario import patch_outlook, target_value
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    derandomize=True,
+    database=None,
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 PERSON = "CT200116"  # a CRONUS person, synced as CONT_PERS
 
 # NAV field -> (length, Outlook target of CONT_PERS), Text fields only: they keep a value exactly as given.
