@@ -60,8 +60,10 @@ class Ledger:
     group: int
     edits: list[Edit] = field(default_factory=list)
     touched: set[tuple[str, str]] = field(default_factory=set)
-    nav_created: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
-    outlook_created: list[tuple[str, str]] = field(default_factory=list)
+    nav_created: list[tuple[str, str, str]] = field(default_factory=list)
+    """(Outlook target of the name, name, NAV key)"""
+    outlook_created: list[tuple[str, str, str]] = field(default_factory=list)
+    """(Outlook target of the name, name, Outlook id)"""
     serial: int = 0
 
     def tag(self, trial: int) -> str:
@@ -181,28 +183,29 @@ def create_somewhere(world: World, outlook: Any, ledger: Ledger, tag: str) -> No
     if what == "nav-company":
         name = f"NCo {tag}"
         with world.nav() as nav:
-            nav.insert(NavTable.CONTACT, {"Type": "Company", "Name": name, "Salesperson Code": "EH"})
-        ledger.nav_created.append(("contact", name))
+            record = nav.insert(NavTable.CONTACT, {"Type": "Company", "Name": name, "Salesperson Code": "EH"})
+        ledger.nav_created.append(("displayName", name, nav_key(record)))
     elif what == "nav-task":
         name = f"NTask {tag}"
         with world.nav() as nav:
-            nav.insert(NavTable.TODO, {"Type": " ", "Salesperson Code": "EH", "Description": name, "Date": today})
-        ledger.nav_created.append(("task", name))
+            values = {"Type": " ", "Salesperson Code": "EH", "Description": name, "Date": today}
+            record = nav.insert(NavTable.TODO, values)
+        ledger.nav_created.append(("title", name, nav_key(record)))
     elif what == "outlook-contact":
         # As a person would: into the folder graphsync syncs (made by hand if no run has made it yet).
         folder = outlook.contact_folder(create=True)
         surname = f"OPerson {tag}"
-        outlook.call("POST", f"/me/contactFolders/{folder}/contacts", {"givenName": "Olga", "surname": surname})
-        ledger.outlook_created.append(("contact", surname))
+        made = outlook.call("POST", f"/me/contactFolders/{folder}/contacts", {"givenName": "Olga", "surname": surname})
+        ledger.outlook_created.append(("surname", surname, made["id"]))
     elif what == "outlook-task":
         lst = outlook.todo_list(create=True)
         title = f"OTask {tag}"
-        outlook.call("POST", f"/me/todo/lists/{lst}/tasks", {"title": title})
-        ledger.outlook_created.append(("task", title))
+        made = outlook.call("POST", f"/me/todo/lists/{lst}/tasks", {"title": title})
+        ledger.outlook_created.append(("title", title, made["id"]))
     else:
         subject = f"OEvent {tag}"
         day = today + dt.timedelta(days=rng.randint(1, 20))
-        outlook.call(
+        made = outlook.call(
             "POST",
             "/me/events",
             {
@@ -212,7 +215,7 @@ def create_somewhere(world: World, outlook: Any, ledger: Ledger, tag: str) -> No
                 "end": {"dateTime": f"{day}T15:00:00", "timeZone": "UTC"},
             },
         )
-        ledger.outlook_created.append(("event", subject))
+        ledger.outlook_created.append(("subject", subject, made["id"]))
 
 
 def check_converged(world: World, ledger: Ledger) -> None:
@@ -233,23 +236,18 @@ def check_converged(world: World, ledger: Ledger) -> None:
     assert sorted(c["navKey"] or "" for c in out_contacts) == sorted(nav_key(r) for r in [*contacts, *salespeople])
     assert all(i["navKey"] for i in [*mine, *out_tasks]), dump([i for i in [*mine, *out_tasks] if not i["navKey"]])
     nav_by_key = {nav_key(r): r for r in [*contacts, *todos]}
-    for kind, name in ledger.nav_created:
-        (record,) = [
-            r
-            for r in (contacts if kind == "contact" else todos)
-            if name in (r.fields.get("Name"), r.fields.get("Description"))
-        ]
-        item = by_key.get(nav_key(record))
-        assert item is not None, f"{name} created in NAV is not in Outlook"
-        assert name in (item.get("displayName"), item.get("title")), dump(item)
-    for kind, name in ledger.outlook_created:
-        found = [
-            r
-            for r in (contacts if kind == "contact" else todos)
-            if name in (r.fields.get("Surname"), r.fields.get("Description"))
-        ]
-        assert len(found) == 1, f"{kind} {name} created in Outlook is in NAV {len(found)} times"
-        assert nav_key(found[0]) in by_key, f"{name}'s NAV record is not linked to an Outlook item"
+    by_id = {i["id"]: i for i in [*out_contacts, *mine, *out_tasks]}
+    for target, name, key in ledger.nav_created:
+        item = by_key.get(key)
+        assert key in nav_by_key and item is not None, f"{name} ({key}) created in NAV is not in Outlook"
+        if (key, target) not in ledger.touched:
+            assert item[target] == name, dump(item)
+    for target, name, item_id in ledger.outlook_created:
+        item = by_id.get(item_id)
+        assert item is not None, f"{name} created in Outlook is gone"
+        assert item["navKey"] in nav_by_key, f"{name}'s NAV record is missing: {dump(item)}"
+        if (item["navKey"], target) not in ledger.touched:
+            assert item[target] == name, dump(item)
     lost = []
     for edit in ledger.edits:
         if edit.target in conflicts.get(edit.key, set()):
