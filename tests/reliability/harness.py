@@ -470,7 +470,7 @@ def nav_key(record: NavRecord) -> str:
 
 
 def dump(value: object) -> str:
-    return json.dumps(value, indent=1, default=str)[:4000]
+    return json.dumps(value, indent=1, default=str)[:12000]
 
 
 # --------------------------------------------------------------------------- in-process: the engine over the sandbox

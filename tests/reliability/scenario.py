@@ -64,6 +64,10 @@ class Ledger:
     """(Outlook target of the name, name, NAV key)"""
     outlook_created: list[tuple[str, str, str]] = field(default_factory=list)
     """(Outlook target of the name, name, Outlook id)"""
+    deleted: dict[str, str] = field(default_factory=dict)
+    """NAV key -> the side it was deleted on."""
+    deleted_ids: set[str] = field(default_factory=set)
+    """Outlook ids of the records deleted (on either side) that were made in Outlook."""
     serial: int = 0
 
     def tag(self, trial: int) -> str:
@@ -92,10 +96,12 @@ def edit_both_sides(world: World, ledger: Ledger, trial: int) -> None:
         linked_tasks = [t for t in items["task"] if t["navKey"]]
 
         def free(key: str, target: str) -> bool:
-            return (key, target) not in ledger.touched
+            return (key, target) not in ledger.touched and key not in ledger.deleted
 
         for _ in range(rng.randint(1, 4)):
-            action = rng.choice(["nav-update", "nav-update", "outlook-update", "outlook-update", "create", "conflict"])
+            action = rng.choice(
+                ["nav-update", "nav-update", "outlook-update", "outlook-update", "create", "conflict", "delete"]
+            )
             tag = ledger.tag(trial)
             if action == "nav-update":
                 if rng.random() < 0.6:
@@ -138,6 +144,8 @@ def edit_both_sides(world: World, ledger: Ledger, trial: int) -> None:
                 ledger.touched.add((item["navKey"], target))
             elif action == "create":
                 create_somewhere(world, outlook, ledger, tag)
+            elif action == "delete":
+                delete_somewhere(world, outlook, ledger, [*items["contact"], *linked_events, *linked_tasks])
             else:
                 candidates = [c for c in linked_contacts if free(c["navKey"], "businessPhones[0]")]
                 if not candidates:
@@ -174,6 +182,43 @@ def patch_outlook(outlook: Any, kind: str, item: dict[str, Any], target: str, va
     else:
         lst = outlook.todo_list()
         outlook.call("PATCH", f"/me/todo/lists/{lst}/tasks/{item['id']}", body)
+
+
+def delete_somewhere(world: World, outlook: Any, ledger: Ledger, items: list[dict[str, Any]]) -> None:
+    """Delete, on one side, a record the trials made that no edit has touched (an edit against a deletion is a
+    case of its own); the other side must follow."""
+    rng = ledger.rng
+    keys_of = {i["id"]: i["navKey"] for i in items if i["navKey"]}
+    made = [key for _, _, key in ledger.nav_created] + [keys_of.get(i, "") for _, _, i in ledger.outlook_created]
+    edited = {key for key, _ in ledger.touched}
+    candidates = sorted(k for k in made if k and k not in edited and k not in ledger.deleted)
+    if not candidates:
+        return
+    key = rng.choice(candidates)
+    made_in_outlook = {keys_of.get(i): i for _, _, i in ledger.outlook_created}
+    table, _, number = key.partition(":")
+    if rng.random() < 0.5:
+        with world.nav() as nav:
+            if nav.get(NavTable(int(table)), (number,)) is None:
+                return
+            nav.delete(NavTable(int(table)), (number,), if_match="*")
+        ledger.deleted[key] = "nav"
+        if key in made_in_outlook:
+            ledger.deleted_ids.add(made_in_outlook[key])
+        return
+    found = [i for i in items if i["navKey"] == key]
+    if not found:
+        return
+    item = found[0]
+    if table == "5050":
+        outlook.call("DELETE", f"/me/contacts/{item['id']}")
+    elif "start" in item:
+        outlook.call("DELETE", f"/me/events/{item['id']}")
+    else:
+        outlook.call("DELETE", f"/me/todo/lists/{outlook.todo_list()}/tasks/{item['id']}")
+    ledger.deleted[key] = "outlook"
+    if key in made_in_outlook:
+        ledger.deleted_ids.add(made_in_outlook[key])
 
 
 def create_somewhere(world: World, outlook: Any, ledger: Ledger, tag: str) -> None:
@@ -237,12 +282,23 @@ def check_converged(world: World, ledger: Ledger) -> None:
     assert all(i["navKey"] for i in [*mine, *out_tasks]), dump([i for i in [*mine, *out_tasks] if not i["navKey"]])
     nav_by_key = {nav_key(r): r for r in [*contacts, *todos]}
     by_id = {i["id"]: i for i in [*out_contacts, *mine, *out_tasks]}
+    for key, side in ledger.deleted.items():
+        assert key not in by_key, f"{key} deleted in {side} is still in Outlook: {dump(by_key[key])}"
+        table, _, number = key.partition(":")
+        with world.nav() as nav:
+            assert nav.get(NavTable(int(table)), (number,)) is None, f"{key} deleted in {side} is still in NAV"
     for target, name, key in ledger.nav_created:
+        if key in ledger.deleted:
+            continue
         item = by_key.get(key)
         assert key in nav_by_key and item is not None, f"{name} ({key}) created in NAV is not in Outlook"
         if (key, target) not in ledger.touched:
             assert item[target] == name, dump(item)
     for target, name, item_id in ledger.outlook_created:
+        if item_id in ledger.deleted_ids:
+            assert item_id not in by_id, f"{name} deleted is still in Outlook"
+            assert not [r for r in [*contacts, *todos] if name in r.fields.values()], f"{name} deleted is in NAV"
+            continue
         item = by_id.get(item_id)
         assert item is not None, f"{name} created in Outlook is gone"
         assert item["navKey"] in nav_by_key, f"{name}'s NAV record is missing: {dump(item)}"
