@@ -133,3 +133,38 @@ def test_odd_graph_answers_give_a_report_or_a_clear_error_and_leave_state_intact
     assert not report.errors, report.errors
     assert_no_duplicates(world)
     _linked_once(world)
+
+
+class NullIds(Mutating):
+    """Answers every item read by id (alone or in a batch) with ``"id": null``."""
+
+    def _walk(self, data: Any) -> Any:
+        if isinstance(data, dict) and "responses" in data:
+            return {**data, "responses": [{**r, "body": self._walk(r.get("body"))} for r in data["responses"]]}
+        if isinstance(data, dict) and "id" in data and "value" not in data and "@odata.etag" in data:
+            return {**data, "id": None}
+        return data
+
+
+def test_an_item_read_without_a_usable_id_stops_the_run_and_deletes_nothing(tmp_path: Path, company: Path) -> None:
+    state = SandboxState()
+    transport = NullIds()
+    with serve_sandbox(state) as (url, switch), asyncio.Runner() as runner:
+        world = InProcess(tmp_path, company, url, state, switch, transport=transport)
+        try:
+            assert not runner.run(world.sync()).errors
+            with world.outlook() as outlook:
+                contact = next(c for c in outlook.contacts() if c["navKey"] == "5050:CT000003")
+                outlook.call("PATCH", f"/me/contacts/{contact['id']}", {"jobTitle": "Owner"})
+            transport.rng = random.Random(0)
+            with pytest.raises(GraphsyncError) as raised:
+                runner.run(world.sync())
+            assert getattr(raised.value, "code", None) == "malformedItem", raised.value
+            transport.rng = None
+            assert not runner.run(world.sync()).errors
+            assert not runner.run(world.sync()).errors
+            assert world.nav_connector.get(NavTable.CONTACT, ("CT000003",)) is not None
+            assert world.links()[contact["id"]] == "5050:CT000003"
+            _linked_once(world)
+        finally:
+            runner.run(world.aclose())
