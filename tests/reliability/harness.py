@@ -488,8 +488,8 @@ class FastSleep:
 
 
 class InProcess:
-    """The engine, the embedded company and the sandbox in this process (httpx.ASGITransport), for tests that
-    need many runs or control over the client's time."""
+    """The engine and the embedded company in this process, against the sandbox served by `serve_sandbox` (real
+    HTTP, or ``transport``), for tests that need many runs or control over the Graph client's time."""
 
     def __init__(
         self,

@@ -19,7 +19,9 @@ from graphsync.nav.embedded import EmbeddedNav
 from tests.reliability.harness import CATEGORY, Outlook, dump, nav_key
 
 
-class World(Protocol):
+class SyncedSides(Protocol):
+    """What the scenario needs of a world: both sides, and the state store's links and conflicts."""
+
     def nav(self) -> EmbeddedNav: ...
     def outlook(self) -> Outlook: ...
     def links(self) -> dict[str, str]: ...
@@ -75,7 +77,7 @@ class Ledger:
         return f"g{self.group}t{trial}n{self.serial}"
 
 
-def _nav_records(world: World) -> tuple[list[Any], list[Any]]:
+def _nav_records(world: SyncedSides) -> tuple[list[Any], list[Any]]:
     with world.nav() as nav:
         contacts = list(nav.find(NavTable.CONTACT, {}))
         todos = [
@@ -86,7 +88,7 @@ def _nav_records(world: World) -> tuple[list[Any], list[Any]]:
     return contacts, todos
 
 
-def edit_both_sides(world: World, ledger: Ledger, trial: int) -> None:
+def edit_both_sides(world: SyncedSides, ledger: Ledger, trial: int) -> None:
     rng = ledger.rng
     contacts, todos = _nav_records(world)
     with world.outlook() as outlook:
@@ -184,7 +186,7 @@ def patch_outlook(outlook: Any, kind: str, item: dict[str, Any], target: str, va
         outlook.call("PATCH", f"/me/todo/lists/{lst}/tasks/{item['id']}", body)
 
 
-def delete_somewhere(world: World, outlook: Any, ledger: Ledger, items: list[dict[str, Any]]) -> None:
+def delete_somewhere(world: SyncedSides, outlook: Any, ledger: Ledger, items: list[dict[str, Any]]) -> None:
     """Delete, on one side, a record the trials made that no edit has touched (an edit against a deletion is a
     case of its own); the other side must follow."""
     rng = ledger.rng
@@ -221,7 +223,7 @@ def delete_somewhere(world: World, outlook: Any, ledger: Ledger, items: list[dic
         ledger.deleted_ids.add(made_in_outlook[key])
 
 
-def create_somewhere(world: World, outlook: Any, ledger: Ledger, tag: str) -> None:
+def create_somewhere(world: SyncedSides, outlook: Any, ledger: Ledger, tag: str) -> None:
     rng = ledger.rng
     what = rng.choice(["nav-company", "nav-task", "outlook-contact", "outlook-task", "outlook-event"])
     today = dt.date.today()
@@ -263,7 +265,7 @@ def create_somewhere(world: World, outlook: Any, ledger: Ledger, tag: str) -> No
         ledger.outlook_created.append(("subject", subject, made["id"]))
 
 
-def check_converged(world: World, ledger: Ledger) -> None:
+def check_converged(world: SyncedSides, ledger: Ledger) -> None:
     contacts, todos = _nav_records(world)
     conflicts = world.conflicts()
     with world.outlook() as outlook:
