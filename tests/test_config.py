@@ -109,3 +109,37 @@ def test_config_is_frozen() -> None:
     cfg = parse("")
     with pytest.raises(AttributeError):
         cfg.sync = None  # type: ignore[misc]
+
+
+ODATA = """
+[nav]
+kind = "odata"
+[nav.odata]
+base_url = "https://nav.contoso.local:7048/NAV/ODataV4"
+company = "CRONUS UK Ltd."
+auth = "basic"
+username = "SYNC"
+password = "env:NAV_PASSWORD"
+"""
+
+
+def test_odata_nav_config() -> None:
+    cfg = parse(ODATA)
+    assert cfg.nav.kind is NavKind.ODATA
+    assert cfg.nav.odata is not None and cfg.nav.odata.company == "CRONUS UK Ltd."
+    assert cfg.nav.embedded is None
+
+
+def test_odata_kind_needs_its_table_and_no_path() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse('[nav]\nkind = "odata"\n')
+    assert e.value.key == "nav.odata"
+    with pytest.raises(ConfigError) as e:
+        parse(ODATA.replace('kind = "odata"', 'kind = "odata"\npath = "nav.sqlite"'))
+    assert e.value.key == "nav.path"
+
+
+def test_odata_table_with_embedded_kind_is_refused() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse(ODATA.replace('kind = "odata"', 'kind = "embedded"'))
+    assert e.value.key == "nav.odata"

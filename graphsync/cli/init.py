@@ -31,6 +31,16 @@ from graphsync.errors import ConfigError
     metavar="UPN",
     help="The sandbox mailbox delegated runs act as.",
 )
+@click.option(
+    "--odata-url",
+    default="",
+    metavar="URL",
+    help="NAV / Business Central OData V4 root instead of the embedded company.",
+)
+@click.option("--company", default="", metavar="NAME", help="The NAV company name (with --odata-url).")
+@click.option(
+    "--nav-user", default="", metavar="DOMAIN\\USER", help="NAV on-premises: the Windows account (with --odata-url)."
+)
 @click.pass_context
 def init(
     ctx: click.Context,
@@ -40,21 +50,32 @@ def init(
     tenant_id: str,
     client_id: str,
     sandbox_user: str,
+    odata_url: str,
+    company: str,
+    nav_user: str,
 ) -> None:
     """Write a starter config: the embedded NAV company and the local sandbox, or Microsoft 365."""
     if path is None:
         path = Path((ctx.find_root().obj or {}).get("config_path", DEFAULT_CONFIG))
-    if not microsoft and (tenant_id or client_id):
-        raise ConfigError(file=None, key="--tenant-id/--client-id", expected="--microsoft as well")
+    if not microsoft and not odata_url and (tenant_id or client_id):
+        raise ConfigError(file=None, key="--tenant-id/--client-id", expected="--microsoft or --odata-url as well")
     options = StarterOptions(
         graph=GraphKind.MICROSOFT if microsoft else GraphKind.SANDBOX,
         tenant_id=tenant_id.strip(),
         client_id=client_id.strip(),
         sandbox_user=sandbox_user.strip().lower(),
+        odata_url=odata_url.strip(),
+        company=company.strip(),
+        nav_user=nav_user.strip(),
     )
     write_starter_config(path, options, force=force)
     click.echo(f"Wrote {path}.")
-    if microsoft:
+    if odata_url:
+        click.echo(
+            "Next: set GRAPHSYNC_NAV_PASSWORD (BC online: GRAPHSYNC_BC_CLIENT_SECRET), publish the pages "
+            "docs/odata.md lists, then graphsync doctor."
+        )
+    elif microsoft:
         click.echo("Next: graphsync nav init, then graphsync login (or run app-only with --user UPN).")
     else:
         click.echo("Next: graphsync nav init, graphsync sandbox serve, then graphsync login.")

@@ -18,6 +18,7 @@ from graphsync.config.model import (
     StateConfig,
     SyncConfig,
 )
+from graphsync.config.odata import parse_odata
 from graphsync.config.reader import Table
 from graphsync.config.secrets import SecretRef
 from graphsync.errors import ConfigError
@@ -74,13 +75,18 @@ def _state(t: Table, base: Path) -> StateConfig:
 
 def _nav(t: Table, base: Path) -> NavConfig:
     kind = t.enum("kind", NavKind, NavKind.EMBEDDED)
-    embedded = None
     if kind is NavKind.EMBEDDED:
-        embedded = EmbeddedNavConfig(path=t.path("path", "nav.sqlite", base=base))
+        if t.has("odata"):
+            raise t.error(
+                "odata", 'no [nav.odata] table with kind = "embedded" (set kind = "odata" to use it)', "a table"
+            )
+        cfg = NavConfig(kind=kind, embedded=EmbeddedNavConfig(path=t.path("path", "nav.sqlite", base=base)))
     else:
-        raise t.error("kind", "'embedded' (the OData connector is not available in this version)", kind.value)
+        if t.has("path"):
+            raise t.error("path", 'no path with kind = "odata" (the company is reached at [nav.odata] base_url)', None)
+        cfg = NavConfig(kind=kind, odata=parse_odata(t.table("odata", required=True), base=base))
     t.done()
-    return NavConfig(kind=kind, embedded=embedded)
+    return cfg
 
 
 def _graph(t: Table) -> GraphConfig:

@@ -8,6 +8,7 @@ from enum import Enum
 from pathlib import Path
 
 from graphsync.config.entities import EntitiesConfig, default_entities
+from graphsync.config.odata import ODataNavConfig
 from graphsync.config.secrets import SecretRef
 
 
@@ -31,6 +32,8 @@ class EmbeddedNavConfig:
 class NavConfig:
     kind: NavKind
     embedded: EmbeddedNavConfig | None = None
+    odata: ODataNavConfig | None = None
+    """``kind = "odata"``: NAV 2017/2018 or Business Central over OData V4 (`graphsync.config.odata`)."""
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,24 @@ class StarterOptions:
     tenant_id: str = ""
     client_id: str = ""
     sandbox_user: str = DEFAULT_SANDBOX_USER
+    odata_url: str = ""
+    """Non-empty: NAV / Business Central over OData V4 at this root instead of the embedded company."""
+    company: str = ""
+    nav_user: str = ""
+    """OData on-premises: the Windows account (DOMAIN\\user) graphsync signs in to NAV as."""
 
 
 def _check(options: StarterOptions) -> None:
+    if options.odata_url:
+        if not options.odata_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                file=None,
+                key="--odata-url",
+                expected="the OData V4 root, https://HOST:7048/INSTANCE/ODataV4",
+                got=options.odata_url,
+            )
+        if not options.company.strip():
+            raise ConfigError(file=None, key="--company", expected="the NAV company name (with --odata-url)", got="")
     if options.graph is GraphKind.MICROSOFT:
         if not (_GUID.match(options.tenant_id) or _DOMAIN.match(options.tenant_id)):
             raise ConfigError(
@@ -76,14 +91,34 @@ base_url = {_q(SANDBOX_URL)}
 # The mailbox a delegated run acts as (`graphsync login --sandbox-user UPN` overrides it).
 sandbox_user = {_q(options.sandbox_user)}
 """
-    return f"""# graphsync configuration, written by `graphsync init`. config.example.toml documents every key.
-# Secrets are never written here: give a reference, "env:VARIABLE" or "keyring:SERVICE/USERNAME".
+    if options.odata_url:
+        bc_online = "api.businesscentral.dynamics.com" in options.odata_url
+        auth = (
+            f'auth = "oauth"\ntenant_id = {_q(options.tenant_id)}\nclient_id = {_q(options.client_id)}\n'
+            'client_secret = "env:GRAPHSYNC_BC_CLIENT_SECRET"\n'
+            if bc_online
+            else f'auth = "windows"\nusername = {_q(options.nav_user)}\npassword = "env:GRAPHSYNC_NAV_PASSWORD"\n'
+        )
+        nav = f"""[nav]
+# NAV / Business Central over OData V4 (docs/odata.md lists the pages to publish as web services).
+kind = "odata"
 
-[nav]
+[nav.odata]
+base_url = {_q(options.odata_url.rstrip("/"))}
+company = {_q(options.company)}
+# "windows" (NTLM/Negotiate), "basic" (web service access key) or "oauth" (Business Central online).
+# The password or secret is a reference only: set the environment variable or use keyring:SERVICE/USER.
+{auth}"""
+    else:
+        nav = """[nav]
 # The embedded NAV company (create it: graphsync nav init); relative paths are relative to this file.
 kind = "embedded"
 path = "nav.sqlite"
+"""
+    return f"""# graphsync configuration, written by `graphsync init`. config.example.toml documents every key.
+# Secrets are never written here: give a reference, "env:VARIABLE" or "keyring:SERVICE/USERNAME".
 
+{nav}
 {graph}
 [state]
 path = "graphsync-state.sqlite"

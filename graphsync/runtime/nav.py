@@ -15,9 +15,14 @@ def open_nav(config: Config) -> NavConnector:
         from graphsync.nav.embedded import EmbeddedNav
 
         return EmbeddedNav(config.nav.embedded.path)
+    if config.nav.kind is NavKind.ODATA and config.nav.odata is not None:
+        from graphsync.nav.odata.factory import connect
+        from graphsync.nav.odata.required import required_fields
+
+        return connect(config.nav.odata, required=required_fields(config.entities))
     raise ConfigError(
         file=str(config.file) if config.file else None,
         key="nav.kind",
-        expected="'embedded' (no connector for this kind is wired in this version)",
+        expected="'embedded' with [nav] path, or 'odata' with a [nav.odata] table",
         got=config.nav.kind.value,
     )

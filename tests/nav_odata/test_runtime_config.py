@@ -1,0 +1,56 @@
+"""A config file with `[nav] kind = "odata"` reaches NAV over OData through the same wiring `graphsync sync`
+uses (graphsync.runtime.nav.open_nav), including `graphsync nav`-independent reads and a write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphsync.config import load_config
+from graphsync.connectors.nav import NavTable
+from graphsync.errors import ConfigError, NavConnectionError
+from graphsync.nav.embedded import EmbeddedNav
+from graphsync.nav.odata.connector import ODataNav
+from graphsync.runtime.nav import open_nav
+from tests.nav_odata.conftest import COMPANY, Served
+
+
+def _config(tmp_path: Path, url: str, extra: str = "") -> Path:
+    path = tmp_path / "graphsync.toml"
+    path.write_text(
+        f'[nav]\nkind = "odata"\n\n[nav.odata]\nbase_url = "{url}"\ncompany = "{COMPANY}"\n'
+        f'flavour = "nav"\nauth = "basic"\nusername = "SYNC"\npassword = "env:GS_TEST_NAV_KEY"\n{extra}',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_open_nav_from_config_reads_and_writes_over_odata(
+    tmp_path: Path, served: Served, company: EmbeddedNav, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GS_TEST_NAV_KEY", "web-service-access-key")
+    nav = open_nav(load_config(_config(tmp_path, served.url)))
+    try:
+        assert isinstance(nav, ODataNav)
+        record = nav.get(NavTable.CONTACT, ("CT100006",))
+        assert record is not None and record.fields["Name"] == "A. Gibson's Law Firm"
+        changed = nav.modify(NavTable.CONTACT, ("CT100006",), {"Phone No.": "1234567"}, if_match=record.etag)
+        assert changed.fields["Phone No."] == "1234567"
+    finally:
+        nav.close()
+    # The write really reached the company behind the service.
+    assert company.get(NavTable.CONTACT, ("CT100006",)).fields["Phone No."] == "1234567"  # type: ignore[union-attr]
+
+
+def test_missing_password_variable_is_a_config_error(tmp_path: Path, served: Served, company: EmbeddedNav) -> None:
+    with pytest.raises(ConfigError) as e:
+        open_nav(load_config(_config(tmp_path, served.url))).close()
+    assert "GS_TEST_NAV_KEY" in e.value.expected
+
+
+def test_unreachable_nav_is_a_clear_connection_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GS_TEST_NAV_KEY", "web-service-access-key")
+    cfg = load_config(_config(tmp_path, "http://127.0.0.1:9/NAV/ODataV4", "timeout = 2\n"))
+    with pytest.raises(NavConnectionError):
+        open_nav(cfg).close()
