@@ -143,3 +143,12 @@ def test_odata_table_with_embedded_kind_is_refused() -> None:
     with pytest.raises(ConfigError) as e:
         parse(ODATA.replace('kind = "odata"', 'kind = "embedded"'))
     assert e.value.key == "nav.odata"
+
+
+def test_example_odata_block_loads_when_uncommented(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commented [nav.odata] example in config.example.toml is itself a valid config."""
+    text = (ROOT / "config.example.toml").read_text()
+    block = text[text.index("# [nav.odata]") : text.index("[graph]")]
+    lines = [ln[2:] if ln.startswith("# ") else "" for ln in block.splitlines()]
+    cfg = parse('[nav]\nkind = "odata"\n' + "\n".join(lines))
+    assert cfg.nav.odata is not None and cfg.nav.odata.page_size == 1000
