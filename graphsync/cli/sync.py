@@ -46,8 +46,9 @@ def run_once(config: Config, *, user: str | None, settings: RunSettings, as_json
     code = messages.EXIT_OK if report.ok else messages.EXIT_ITEMS
     shown = _entities_in_run(config, settings)
     log.info(
-        "sync of %s finished%s: %s",
+        "sync of %s %s%s: %s",
         report.mailbox,
+        "stopped early" if report.stopped else "finished",
         " (dry run)" if report.dry_run else "",
         ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do",
         extra={"gs_mailbox": report.mailbox, "gs_run_id": report.run_id, "gs_counts": dict(report.counts)},
@@ -180,21 +181,26 @@ def sync(
     from graphsync.runtime.session import with_entities
 
     config = cli_config(ctx)
+    # Ctrl-C and SIGTERM set the flag; the run checks it between items and stops where the next run resumes.
+    stop = StopFlag()
     settings = with_entities(
-        RunSettings(dry_run=dry_run, full=full, allow_mass_delete=allow_mass_delete), list(entities)
+        RunSettings(dry_run=dry_run, full=full, allow_mass_delete=allow_mass_delete, should_stop=stop.is_set),
+        list(entities),
     )
     if every is None:
         if max_runs is not None:
             raise ConfigError(file=None, key="--max-runs", expected="--every as well", got=max_runs)
         try:
-            code = run_once(config, user=user, settings=settings, as_json=as_json, one_line=False)
+            with stop_on_signals(stop):
+                code = run_once(config, user=user, settings=settings, as_json=as_json, one_line=False)
         except GraphsyncError as exc:
             if as_json:
                 output.print_json(error_json(exc))
             raise  # the group prints the message and exits with the error's code
+        if stop.is_set():
+            click.echo(f"stopped ({stop.reason}); the next run continues from here", err=True)
         ctx.exit(code)
     interval = parse_interval(every)
-    stop = StopFlag()
 
     def job() -> int:
         # Read the config again each tick: an edit (graphsync fields add) takes effect without a restart, and a

@@ -40,6 +40,8 @@ class WorkItem:
     failed: bool = False
     stamped: bool = True
     journal_id: int | None = None
+    skipped: bool = False
+    """Not written because the run stopped first (`SyncOptions.should_stop`): not recorded, not reported."""
 
     @property
     def entity(self) -> BoundEntity:
@@ -84,7 +86,12 @@ class Applier:
         self._progress = progress
         self._error = error
 
-    async def apply(self, group: KindWork) -> None:
+    def stop_requested(self) -> bool:
+        return self._options.should_stop is not None and self._options.should_stop()
+
+    async def apply(self, group: KindWork) -> bool:
+        """Write and record one kind's plans; True when the run was asked to stop part-way (what was written
+        is recorded, the kind's cursors are not advanced)."""
         kind = group.read.kind
         order = {name: n for n, name in enumerate(EntityName)}
         work = sorted(group.work, key=lambda w: order[w.entity.name])
@@ -92,8 +99,9 @@ class Applier:
             if not w.failed and w.plan.nav.op is not Op.NONE:
                 self._apply_nav(w)
             self._progress(Phase.APPLY, kind, n + 1, len(work))
-        await self._apply_outlook(kind, [w for w in work if not w.failed])
-        self._record(group)
+        stopped = await self._apply_outlook(kind, [w for w in work if not w.failed])
+        self._record(group, stopped=stopped)
+        return stopped
 
     def _apply_nav(self, w: WorkItem) -> None:
         entity = w.entity
@@ -215,7 +223,7 @@ class Applier:
             return WriteOp(str(n), WriteAction.UPDATE, entity.kind, w.nav_key, {}, w.outlook_id)
         return None
 
-    async def _apply_outlook(self, kind: ItemKind, work: Sequence[WorkItem]) -> None:
+    async def _apply_outlook(self, kind: ItemKind, work: Sequence[WorkItem]) -> bool:
         pending: list[tuple[WriteOp, WorkItem]] = []
         with self._store.transaction():  # journal entries of a batch: one flush, all before the writes
             for n, w in enumerate(work):
@@ -224,10 +232,17 @@ class Applier:
                     pending.append((op, w))
         size = max(1, self._options.batch_size)
         for start in range(0, len(pending), size):
+            if self.stop_requested():
+                # Stopping between batches: the unsent writes are left to the next run (their journal
+                # entries go when the group is recorded; the kind's cursors stay where they were).
+                for _, w in pending[start:]:
+                    w.skipped = True
+                return True
             chunk = pending[start : start + size]
             results = await self._mailbox.write([op for op, _ in chunk])
             for (op, w), result in zip(chunk, results, strict=True):
                 self._outlook_result(op, w, result)
+        return False
 
     def _outlook_result(self, op: WriteOp, w: WorkItem, result: WriteResult) -> None:
         if result.error is not None:
@@ -244,16 +259,17 @@ class Applier:
         if op.action in (WriteAction.CREATE, WriteAction.UPDATE):
             w.stamped = True
 
-    def _record(self, group: KindWork) -> None:
+    def _record(self, group: KindWork, *, stopped: bool = False) -> None:
         kind = group.read.kind
         box = self._box
         with self._store.transaction():
-            self._store.clear_retries(box, kind.value, group.read.retries)
+            if not stopped:  # a stopped group's retries are read again next run, with its unsent writes
+                self._store.clear_retries(box, kind.value, group.read.retries)
             for ref in group.read.deferred:
                 self._store.add_retry(box, kind.value, ref)
             for w in group.work:
                 self._record_one(kind, w)
-            if group.complete and not self._options.only_pending:
+            if group.complete and not self._options.only_pending and not stopped:
                 for name, value in {**group.read.cursors, **group.fingerprints}.items():
                     self._store.set_cursor(box, name, value)
 
@@ -262,6 +278,8 @@ class Applier:
         link = w.cand.link
         if w.journal_id is not None:
             self._store.journal_done(w.journal_id)
+        if w.skipped:
+            return  # never sent: the unadvanced cursors (or its dirty link) bring it back next run
         if w.failed:
             if link is not None:
                 self._store.mark_dirty(box, link.nav_key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,6 +58,10 @@ class SyncOptions:
     once linked, changed or deleted there: old meetings must not send invitations, and an aged meeting is
     not a deleted one. None: no limit on that side."""
     progress: Progress | None = None
+    should_stop: Callable[[], bool] | None = None
+    """Asked before each item kind is read and applied and between Outlook write batches (the schedule's
+    `StopFlag.is_set`): when it answers True the run stops there. What was written is recorded; the cursors
+    of a kind not written in full stay where they were, so the next run picks up the rest."""
 
     @classmethod
     def from_config(cls, config: Config, *, salesperson_code: str, **overrides: Any) -> SyncOptions:
@@ -105,6 +109,9 @@ class RunReport:
     """Every item something was (or, in a dry run, would be) done to, or that is in conflict."""
     errors: tuple[ItemError, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
+    stopped: bool = False
+    """The run stopped early (`SyncOptions.should_stop`): ``items`` are what was done before it stopped; the
+    next run does the rest."""
 
     @property
     def conflicts(self) -> tuple[PlannedItem, ...]:

@@ -8,7 +8,9 @@ the write journal left by an interrupted run; then, per Outlook item kind (conta
 the NAV change sets and the delta round and plan every item touched. Only when every kind is planned is
 the mass-delete guard checked and anything written, so a refused run writes nothing. Per kind, NAV writes
 go first, then Outlook writes in batches; links, conflicts and errors are recorded; and only then are the
-delta link and NAV watermarks of that kind advanced. A crash anywhere means the next run reads the same
+delta link and NAV watermarks of that kind advanced. A run asked to stop (`SyncOptions.should_stop`, checked
+before each kind is read and written and between Outlook write batches) records what it wrote and leaves the
+cursors of every kind not written in full where they were. A crash anywhere means the next run reads the same
 changes again, and the three-way compare turns what was already done into nothing.
 """
 
@@ -85,6 +87,7 @@ class SyncRun:
 
     async def execute(self) -> RunReport:
         opts = self._options
+        stopped = False
         bound = self._bind()
         await self._mailbox.provision()
         if not opts.dry_run:
@@ -102,6 +105,9 @@ class SyncRun:
                 await recovery.recover()
             groups: list[KindWork] = []
             for kind in KIND_ORDER:
+                if self._stop_requested():
+                    stopped = True
+                    break
                 group = await self._read_and_plan(kind, bound)
                 if group is not None:
                     groups.append(group)
@@ -120,12 +126,18 @@ class SyncRun:
                     error=self._error,
                 )
                 for group in groups:
-                    await applier.apply(group)
+                    if stopped or self._stop_requested():
+                        # Stopped before this kind's writes: none of it is done, nothing of it recorded.
+                        stopped = True
+                        for w in group.work:
+                            w.skipped = True
+                        continue
+                    stopped = await applier.apply(group)
         except GraphsyncError:
             if self._run_id is not None:
                 self._finish("failed", [])
             raise
-        work = [w for g in groups for w in g.work]
+        work = [w for g in groups for w in g.work if not w.skipped]
         report = RunReport(
             mailbox=self._box,
             dry_run=opts.dry_run,
@@ -137,9 +149,10 @@ class SyncRun:
             ),
             errors=tuple(self._errors),
             counts=self._counts(work),
+            stopped=stopped,
         )
         if self._run_id is not None:
-            self._finish("ok" if report.ok else "attention", work)
+            self._finish("stopped" if stopped else "ok" if report.ok else "attention", work)
         return report
 
     def _bind(self) -> list[BoundEntity]:
@@ -150,6 +163,9 @@ class SyncRun:
                 continue
             bound.append(bind_entity(spec, self._nav.table_def(spec.table), time_zone=self._options.time_zone))
         return bound
+
+    def _stop_requested(self) -> bool:
+        return self._options.should_stop is not None and self._options.should_stop()
 
     def _window(self) -> tuple[dt.date | None, dt.date | None]:
         today = self._today()

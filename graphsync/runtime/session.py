@@ -13,7 +13,7 @@ sandbox in-process and the token caches at a temporary folder.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 
@@ -65,6 +65,9 @@ class RunSettings:
     full: bool = False
     allow_mass_delete: bool = False
     progress: Progress | None = None
+    should_stop: Callable[[], bool] | None = None
+    """Asked by the run between items (a `graphsync.schedule.StopFlag`'s ``is_set``): True stops it at a
+    point the next run resumes from (`SyncOptions.should_stop`)."""
 
 
 class Runtime:
@@ -174,6 +177,7 @@ class Runtime:
             allow_mass_delete=settings.allow_mass_delete,
             entities=settings.entities,
             progress=settings.progress,
+            should_stop=settings.should_stop,
         )
 
     async def sync(self, target: MailboxTarget, settings: RunSettings = RunSettings()) -> RunReport:

@@ -101,6 +101,7 @@ def report_json(
         "dry_run": report.dry_run,
         "run_id": report.run_id,
         "ok": report.ok,
+        "stopped": report.stopped,
         "exit_code": exit_code,
         "entities": {s.entity.value: s.as_dict() for s in summarize(report, entities)},
         "items": [
