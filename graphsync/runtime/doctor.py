@@ -123,6 +123,13 @@ async def diagnose(config: Config, *, user: str | None = None, connections: Conn
     return checks
 
 
+_STAMPS = {
+    "none": "comparing every record with the previous run",
+    "date and time": "Last Date/Time Modified",
+    "datetime": "SystemModifiedAt",
+}
+
+
 def _nav_checks(rt: Runtime, checks: list[Check]) -> NavConnector | None:
     try:
         nav = rt.nav
@@ -140,6 +147,23 @@ def _nav_checks(rt: Runtime, checks: list[Check]) -> NavConnector | None:
             f"tables {', '.join(f'{t.no} {t.name}' for t in tables)}",
         )
     )
+    status = getattr(nav, "status", None)
+    odata = rt.config.nav.odata
+    if callable(status) and odata is not None:
+        # NAV over OData: say per page how changes and deletions are read, and why (issue: NAV's own setup
+        # decides it, so the person must be able to see it).
+        from graphsync.cli.messages import odata_deletions
+
+        for t in status():
+            checks.append(
+                Check(
+                    f"NAV {t.table.name.lower()}",
+                    CheckStatus.OK,
+                    f"page {t.service!r}, changes by {_STAMPS.get(t.stamp.value, t.stamp.value)}; deletions "
+                    + odata_deletions(t.deletions, change_log_service=odata.services.change_log),
+                )
+            )
+        return nav
     tracked = getattr(nav, "deletions_tracked", None)
     if callable(tracked):
         untracked = [t.name for t in tables if not tracked(NavTable(t.no))]

@@ -54,3 +54,27 @@ def test_unreachable_nav_is_a_clear_connection_error(tmp_path: Path, monkeypatch
     cfg = load_config(_config(tmp_path, "http://127.0.0.1:9/NAV/ODataV4", "timeout = 2\n"))
     with pytest.raises(NavConnectionError):
         open_nav(cfg).close()
+
+
+async def test_doctor_says_per_page_how_changes_and_deletions_are_read(
+    tmp_path: Path, served: Served, company: EmbeddedNav, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from graphsync.auth.connections import Connections
+    from graphsync.runtime.doctor import diagnose
+    from graphsync.sandbox import SandboxState, create_app
+
+    monkeypatch.setenv("GS_TEST_NAV_KEY", "web-service-access-key")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    extra = '\n[graph]\nkind = "sandbox"\nbase_url = "http://sandbox.test/v1.0"\nsandbox_user = "eh@contoso.com"\n'
+    config = load_config(_config(tmp_path, served.url, extra))
+    connections = Connections(
+        graph_transport=httpx.ASGITransport(app=create_app(SandboxState())), state_dir=tmp_path / "state"
+    )
+    checks = {c.name: c for c in await diagnose(config, connections=connections)}
+    contact = checks["NAV contact"]
+    assert "Last Date/Time Modified" in contact.detail
+    # The test service publishes Change Log Entries, so deletions come from the change log, and it says so.
+    assert "Change Log Entries" in contact.detail
+    assert "comparing every record" in checks["NAV salesperson"].detail
