@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from graphsync.config.entities import EntityName, FieldSpec, default_entities
-from graphsync.connectors.nav import NavTable
+from graphsync.connectors.nav import NavConnector, NavTable
 from graphsync.connectors.outlook import ItemKind, WriteAction, WriteOp
 from graphsync.engine.binding import user_field_names
 from graphsync.engine.conflicts import list_conflicts, resolve
@@ -37,8 +37,19 @@ class Tokens:
 
 
 class Setup:
-    def __init__(self, tmp: Path, client: httpx.AsyncClient) -> None:
-        self.nav = EmbeddedNav.create(tmp / "nav.sqlite", demo=True)
+    """``nav`` is the connector the engine syncs through; ``company`` the NAV database a NAV user edits (the
+    same object for the embedded company; the database behind the OData service otherwise)."""
+
+    def __init__(
+        self,
+        tmp: Path,
+        client: httpx.AsyncClient,
+        *,
+        nav: NavConnector | None = None,
+        company: EmbeddedNav | None = None,
+    ) -> None:
+        self.company = company or EmbeddedNav.create(tmp / "nav.sqlite", demo=True)
+        self.nav: NavConnector = nav or self.company
         self.store = StateStore(tmp / "state.sqlite")
         self.client = client
         territory = FieldSpec(nav=(15,), outlook="", user_defined=True, key="entities.CONT_COMP.fields[0]")
@@ -79,7 +90,7 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
         s = Setup(tmp_path, client)
         yield s
         s.store.close()
-        s.nav.close()
+        s.company.close()
 
 
 async def _item_with_key(setup: Setup, kind: str, key: str) -> dict[str, Any]:
@@ -89,10 +100,15 @@ async def _item_with_key(setup: Setup, kind: str, key: str) -> dict[str, Any]:
 
 
 async def test_walkthrough_over_http(setup: Setup) -> None:
+    await walkthrough(setup)
+
+
+async def walkthrough(setup: Setup) -> None:
+    """The seed's four steps; NAV-user actions and checks go to ``setup.company``."""
     assert (await setup.sync()).ok
     today = dt.date.today()
     # (1) A meeting to-do for CT100006 -> an event with the category and the contact as attendee.
-    todo = setup.nav.insert(
+    todo = setup.company.insert(
         NavTable.TODO,
         {
             "Type": "Meeting",
@@ -108,7 +124,7 @@ async def test_walkthrough_over_http(setup: Setup) -> None:
     event = await _item_with_key(setup, "event", f"5080:{todo.key[0]}")
     assert event["data"]["subject"] == "discuss proposal"
     assert "Dynamics NAV" in event["data"]["categories"]
-    contact_mail = setup.nav.get(NavTable.CONTACT, ("CT100006",)).fields["E-Mail"]  # type: ignore[union-attr]
+    contact_mail = setup.company.get(NavTable.CONTACT, ("CT100006",)).fields["E-Mail"]  # type: ignore[union-attr]
     assert [a["emailAddress"]["address"].lower() for a in event["data"]["attendees"]] == [contact_mail.lower()]
 
     # (2) The event moved to another day through Graph -> the to-do's date follows.
@@ -123,11 +139,11 @@ async def test_walkthrough_over_http(setup: Setup) -> None:
     )
     report = await setup.sync()
     assert report.ok, report.errors
-    assert setup.nav.get(NavTable.TODO, todo.key).fields["Date"] == day  # type: ignore[union-attr]
+    assert setup.company.get(NavTable.TODO, todo.key).fields["Date"] == day  # type: ignore[union-attr]
 
     # (3) Phone No. changed on both sides -> one conflict on that field; keep NAV -> Outlook shows NAV's.
     contact = await _item_with_key(setup, "contact", "5050:CT100006")
-    setup.nav.modify(NavTable.CONTACT, ("CT100006",), {"Phone No.": "1234567"}, if_match="*")
+    setup.company.modify(NavTable.CONTACT, ("CT100006",), {"Phone No.": "1234567"}, if_match="*")
     await setup.graph("PATCH", f"/me/contacts/{contact['id']}", {"businessPhones": ["1224567"]})
     await setup.sync()
     (conflict,) = list_conflicts(setup.store, setup.box.mailbox)
@@ -137,7 +153,7 @@ async def test_walkthrough_over_http(setup: Setup) -> None:
     assert (await _item_with_key(setup, "contact", "5050:CT100006"))["data"]["businessPhones"] == ["1234567"]
 
     # (4) Territory Code as a user-defined field: on a new company, and back from Outlook.
-    new = setup.nav.insert(
+    new = setup.company.insert(
         NavTable.CONTACT, {"Type": "Company", "Name": "Proseware", "Territory Code": "EANG", "Salesperson Code": "EH"}
     )
     assert (await setup.sync()).ok
@@ -147,5 +163,5 @@ async def test_walkthrough_over_http(setup: Setup) -> None:
     edit = WriteOp("t", WriteAction.UPDATE, ItemKind.CONTACT, "", {}, item["id"], {"Territory Code": "LND"})
     assert (await setup.box.write([edit]))[0].ok
     assert (await setup.sync()).ok
-    assert setup.nav.get(NavTable.CONTACT, new.key).fields["Territory Code"] == "LND"  # type: ignore[union-attr]
+    assert setup.company.get(NavTable.CONTACT, new.key).fields["Territory Code"] == "LND"  # type: ignore[union-attr]
     assert (await setup.sync()).items == ()
