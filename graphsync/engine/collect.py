@@ -21,6 +21,8 @@ from graphsync.engine.state import Link, StateStore
 from graphsync.errors import NavError, ResyncNeededError
 
 FETCH_CHUNK = 100
+RESYNC_ROUNDS = 3
+"""Full rounds tried, after a dead delta link, before ResyncNeededError stops the run."""
 
 
 @dataclass
@@ -253,13 +255,19 @@ class GroupReader:
     ) -> bool:
         name = delta_cursor(kind)
         link = None if full else self._store.cursor(self._box, name)
-        try:
-            return await self._round(kind, link, entries, result)
-        except ResyncNeededError:
-            # The delta link died: a full round, reconciled by NAV key and links, replaces it.
-            entries.clear()
-            result.resynced = True
-            return await self._round(kind, None, entries, result)
+        resyncs = 0
+        while True:
+            try:
+                return await self._round(kind, link, entries, result)
+            except ResyncNeededError:
+                # The delta link died: a full round, reconciled by NAV key and links, replaces it. Its own skip
+                # tokens can die too (the server drops a mailbox's sync state): start it over, a few times.
+                resyncs += 1
+                if resyncs > RESYNC_ROUNDS:
+                    raise
+                entries.clear()
+                result.resynced = True
+                link = None
 
     async def _round(self, kind: ItemKind, link: str | None, entries: dict[str, DeltaEntry], result: GroupRead) -> bool:
         delta = self._mailbox.delta(kind, link)

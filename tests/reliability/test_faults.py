@@ -11,7 +11,6 @@ import random
 
 import pytest
 
-from graphsync.errors import ResyncNeededError
 from graphsync.sandbox import Faults
 from tests.reliability.harness import USER, InProcess, assert_no_duplicates
 from tests.reliability.scenario import Ledger, check_converged, edit_both_sides
@@ -85,12 +84,6 @@ async def test_every_delta_token_invalidated_between_and_during_runs(inproc: InP
     check_converged(inproc, ledger)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ResyncNeededError,
-    reason="engine/collect.py GroupReader._read_delta retries a 410 only once: when the tokens die again during the "
-    "full round that replaces a dead delta link, ResyncNeededError escapes run_sync and the run fails",
-)
 @pytest.mark.parametrize("page_size", [5])
 async def test_tokens_dying_again_during_the_resync_round(inproc: InProcess, page_size: int) -> None:
     assert not (await inproc.sync()).errors
