@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -13,8 +14,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from graphsync.demo import run_demo
-from graphsync.demo.steps import Step
+if TYPE_CHECKING:
+    from graphsync.demo.steps import Step
 
 
 def _render(console: Console, number: int, step: Step) -> None:
@@ -52,6 +53,10 @@ def demo(workdir: Path | None) -> None:
     changed on both sides becomes a conflict, resolved keeping NAV; Territory Code added as a
     user-defined field travels both ways. Each step checks its outcome; exit 0 when all held.
     """
+    # Imported here: the demo pulls in the engine, the sandbox and the Graph client, which every other
+    # command (and --help) would otherwise pay for at start-up.
+    from graphsync.demo import run_demo
+
     console = Console()
     temporary = workdir is None
     folder = Path(tempfile.mkdtemp(prefix="graphsync-demo-")) if workdir is None else workdir
