@@ -123,6 +123,22 @@ class GroupReader:
 
         links_nav = {k: v for k, v in self._store.links_by_nav(self._box, nav_seen).items() if v.entity in names}
         links_out = {k: v for k, v in self._store.links_by_outlook(self._box, entries).items() if v.entity in names}
+        if not full_round:
+            # An incremental round's entry at exactly the version last synced is graphsync's own write (or an
+            # item synced as it is): with no NAV change and nothing pending on it, it needs neither a fetch
+            # nor a plan. A full round (lost state, a changed map) still compares every item.
+            for item_id, link in list(links_out.items()):
+                entry = entries[item_id]
+                if (
+                    isinstance(entry, OutlookItem)
+                    and entry.version is not None
+                    and entry.version == link.outlook_version
+                    and link.stamped
+                    and not link.dirty
+                    and link.nav_key not in nav_seen
+                ):
+                    del links_out[item_id]
+                    del entries[item_id]
         links: dict[str, Link] = {link.nav_key: link for link in (*links_nav.values(), *links_out.values())}
         for link in self._store.dirty_links(self._box):
             if link.entity in names:
