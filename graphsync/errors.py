@@ -220,9 +220,7 @@ class ContainerChangedError(GraphError):
     graphsync does not silently make a new one: the items in it would be synced again as new.
     """
 
-    def __init__(
-        self, *, container: str, container_id: str, expected: str, found: str | None, status: int = 0
-    ) -> None:
+    def __init__(self, *, container: str, container_id: str, expected: str, found: str | None, status: int = 0) -> None:
         self.container = container
         self.container_id = container_id
         self.expected = expected
