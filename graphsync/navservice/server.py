@@ -7,13 +7,13 @@ then speak real HTTP to it, as they would to NAV.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
 from starlette.applications import Starlette
+
+from graphsync.serving import serve_in_thread
 
 
 @contextmanager
@@ -21,19 +21,5 @@ def serve(app: Starlette, *, host: str = "127.0.0.1", port: int = 0, startup_tim
     """Serve ``app`` (from `graphsync.navservice.app.create_app`) in a background thread; yields the base URL
     ``http://127.0.0.1:PORT`` (a free port unless ``port`` is given). The server stops when the block ends."""
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="graphsync-navservice", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            thread.join(timeout=5)
-            raise RuntimeError(f"the NAV OData service did not start on {host}:{port}")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()
-    try:
-        yield f"http://{host}:{bound[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(config, name="the NAV OData service", startup_timeout=startup_timeout) as url:
+        yield url

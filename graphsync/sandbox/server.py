@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +10,7 @@ import uvicorn
 
 from graphsync.sandbox.app import DroppedConnection, create_app
 from graphsync.sandbox.state import SandboxState
+from graphsync.serving import serve_in_thread
 
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -42,21 +41,9 @@ def serve(
 ) -> Iterator[str]:
     """Run the sandbox with uvicorn in a background thread; yields its base URL (``http://127.0.0.1:PORT``,
     a free port unless ``port`` is given). The server stops when the block ends."""
-    server = uvicorn.Server(_config(state or SandboxState(), host, port, "warning"))
-    thread = threading.Thread(target=server.run, name="graphsync-sandbox", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"the sandbox server did not start on {host}:{port}")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()
-    try:
-        yield f"http://{host if ':' not in host else f'[{host}]'}:{bound[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    config = _config(state or SandboxState(), host, port, "warning")
+    with serve_in_thread(config, name="the sandbox server", startup_timeout=startup_timeout) as url:
+        yield url
 
 
 def run(state: SandboxState, *, host: str, port: int) -> None:
