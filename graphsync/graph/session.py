@@ -69,6 +69,9 @@ class GraphSession:
         self.pipeline = pipeline
         self.policy = policy
         self._gate = asyncio.Semaphore(max_in_flight)
+        # Closed while a throttled request waits out its Retry-After (see `wait_before_retry`).
+        self._open = asyncio.Event()
+        self._open.set()
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._count = _Counter()
@@ -91,7 +94,17 @@ class GraphSession:
         if delay is None:
             return False
         self._count.retries += 1
-        await self._sleep(delay)
+        if isinstance(error, ThrottledError) and self._open.is_set():
+            # Outlook counts every request against the mailbox's window, 429 answers included, and requests
+            # sent while throttled extend the throttle: so while this one waits out Retry-After, the mailbox's
+            # other requests wait too instead of knocking (each knock would cost a request and a retry).
+            self._open.clear()
+            try:
+                await self._sleep(delay)
+            finally:
+                self._open.set()
+        else:
+            await self._sleep(delay)
         return True
 
     async def send(
@@ -105,6 +118,7 @@ class GraphSession:
             content = json.dumps(body, separators=(",", ":")).encode()
             all_headers["Content-Type"] = "application/json"
         async with self._gate:
+            await self._open.wait()
             self._count.requests += 1
             try:
                 response = await self.pipeline.send(method, url, headers=all_headers, content=content)
