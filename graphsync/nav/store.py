@@ -27,6 +27,18 @@ SCHEMA_VERSION = "1"
 ROWVERSION = "$rowversion"
 """The column each NAV table carries for its row version."""
 
+INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # A contact's Next To-do Date and NAV's "open to-dos" delete check look to-dos up by contact (a person)
+    # and by company; Closed and Date complete the keys so that the earliest open Date is read from the
+    # index alone (NAV's To-do has keys of the same shape).
+    (schema.TODO.name, "Contact No.", ("Contact No.", "Closed", "Date")),
+    (schema.TODO.name, "Contact Company No.", ("Contact Company No.", "Closed", "Date")),
+    # ... and a person's to-dos as a contact attendee, from its Attendee lines to their to-dos.
+    (schema.ATTENDEE.name, "Attendee No.", ("Attendee No.", "Attendee Type", "To-do No.")),
+)
+"""Secondary indexes as (table, name, columns): made with a new company and added when an older company
+file, made before an index existed, is opened."""
+
 Row = dict[str, object]
 """A stored record: every stored field's value by NAV name (Python values, see graphsync.connectors.nav)."""
 
@@ -124,7 +136,13 @@ class Store:
                 f"{path} was made by another version of graphsync (schema {version[0] if version else '?'}, "
                 f"expected {SCHEMA_VERSION}); create a new company with graphsync nav init"
             )
-        return cls(conn, path)
+        store = cls(conn, path)
+        try:
+            store._add_missing_indexes()
+        except BaseException:
+            conn.close()
+            raise
+        return store
 
     @classmethod
     def create(cls, path: Path, *, company_name: str) -> Store:
@@ -165,6 +183,28 @@ class Store:
                 cols.append(f"PRIMARY KEY ({', '.join(q(k) for k in t.key)})")
                 conn.execute(f"CREATE TABLE {q(t.name)} ({', '.join(cols)})")
                 conn.execute(f"CREATE INDEX {q(t.name + '$rv')} ON {q(t.name)} ({q(ROWVERSION)})")
+            for table, name, columns in INDEXES:
+                conn.execute(_create_index_sql(table, name, columns))
+
+    def _add_missing_indexes(self) -> None:
+        """Add the secondary indexes a company made by an earlier version lacks. Indexes change no data and
+        older versions ignore them, so the schema version stays; only a missing index costs a write, so that
+        opening an up-to-date company writes nothing."""
+        existing = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        missing = [
+            (table, name, columns) for table, name, columns in INDEXES if _index_name(table, name) not in existing
+        ]
+        if not missing:
+            return
+        try:
+            with self.transaction():
+                for table, name, columns in missing:
+                    self.conn.execute(_create_index_sql(table, name, columns))
+        except sqlite3.OperationalError as exc:
+            # A company that cannot be written now (a read-only file, or another writer holding it past the
+            # busy timeout) is still read correctly without them, only more slowly; the next open adds them.
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_BUSY):
+                raise
 
     def close(self) -> None:
         with self.lock:
@@ -308,6 +348,16 @@ class Store:
         with self.lock:
             row = self.conn.execute(f"SELECT value FROM {q('$graphsync')} WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
+
+
+def _index_name(table: str, name: str) -> str:
+    return f"{table}${name}"
+
+
+def _create_index_sql(table: str, name: str, columns: tuple[str, ...]) -> str:
+    # IF NOT EXISTS: another connection may have added it between our look and our write.
+    cols = ", ".join(q(c) for c in columns)
+    return f"CREATE INDEX IF NOT EXISTS {q(_index_name(table, name))} ON {q(table)} ({cols})"
 
 
 def remove_company_file(path: Path) -> None:
