@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from graphsync.errors import LockHeldError, StateError
 
@@ -130,6 +130,98 @@ MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1,)
 """Schema steps, in order; a store's version is the number of steps applied. Append, never edit."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
+_CHUNK = 500
+"""Keys per IN list: well under SQLite's bound-variable limit (999 before 3.32), and a small statement."""
+
+# Statements built once. Building a Core statement per row (``.values(**row)``, ``.where(col == value)``)
+# costs more in argument coercion and cache-key generation than running the SQL, so the hot paths bind
+# their values as parameters to these and pass rows as a list of dicts (an executemany).
+# Names in WHERE clauses of UPDATE/INSERT carry a ``b_`` prefix: a bindparam named like a column is
+# reserved by SQLAlchemy for that column's SET/VALUES value.
+_LINK_KEY = ("mailbox", "nav_key")
+_LINK_SET = ("entity", "outlook_id", "base", "outlook_version", "nav_etag", "dirty", "stamped", "updated_at")
+_link_update = (
+    links.update()
+    .where(links.c.mailbox == sa.bindparam("b_mailbox"), links.c.nav_key == sa.bindparam("b_nav_key"))
+    .values({name: sa.bindparam(name) for name in _LINK_SET})
+)
+_link_insert = links.insert()
+_links_select = {
+    "nav_key": sa.select(links).where(
+        links.c.mailbox == sa.bindparam("mailbox"), links.c.nav_key.in_(sa.bindparam("values", expanding=True))
+    ),
+    "outlook_id": sa.select(links).where(
+        links.c.mailbox == sa.bindparam("mailbox"), links.c.outlook_id.in_(sa.bindparam("values", expanding=True))
+    ),
+}
+_links_select_one = {
+    "nav_key": sa.select(links).where(
+        links.c.mailbox == sa.bindparam("mailbox"), links.c.nav_key == sa.bindparam("value")
+    ),
+    "outlook_id": sa.select(links).where(
+        links.c.mailbox == sa.bindparam("mailbox"), links.c.outlook_id == sa.bindparam("value")
+    ),
+}
+_links_delete = links.delete().where(
+    links.c.mailbox == sa.bindparam("b_mailbox"), links.c.nav_key.in_(sa.bindparam("b_keys", expanding=True))
+)
+_conflicts_delete = conflicts.delete().where(
+    conflicts.c.mailbox == sa.bindparam("b_mailbox"), conflicts.c.nav_key.in_(sa.bindparam("b_keys", expanding=True))
+)
+_links_mark_dirty = (
+    links.update()
+    .where(links.c.mailbox == sa.bindparam("b_mailbox"), links.c.nav_key.in_(sa.bindparam("b_keys", expanding=True)))
+    .values(dirty=True)
+)
+_cursor_select = sa.select(cursors.c.value).where(
+    cursors.c.mailbox == sa.bindparam("mailbox"), cursors.c.name == sa.bindparam("name")
+)
+_cursor_delete = cursors.delete().where(
+    cursors.c.mailbox == sa.bindparam("b_mailbox"), cursors.c.name == sa.bindparam("b_name")
+)
+_cursor_insert = cursors.insert()
+_retries_delete = retries.delete().where(
+    retries.c.mailbox == sa.bindparam("b_mailbox"),
+    retries.c.kind == sa.bindparam("b_kind"),
+    retries.c.ref.in_(sa.bindparam("b_refs", expanding=True)),
+)
+_retries_insert = retries.insert()
+_journal_insert = journal.insert()
+_journal_insert_ids = journal.insert().returning(journal.c.id, sort_by_parameter_order=True)
+_journal_delete_one = journal.delete().where(journal.c.id == sa.bindparam("b_id"))
+_journal_delete = journal.delete().where(journal.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+
+
+def _link_upsert(dialect: Dialect) -> sa.Insert | None:
+    """``INSERT ... ON CONFLICT (mailbox, nav_key) DO UPDATE`` for the dialects that have it, else None.
+
+    Only SQLite is tested here; the PostgreSQL form is the same construct from SQLAlchemy's postgresql
+    dialect (no PostgreSQL server was available to run it against)."""
+    if dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt: Any = sqlite_insert(links)
+    elif dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        stmt = postgresql_insert(links)
+    else:
+        return None
+    upsert: sa.Insert = stmt.on_conflict_do_update(
+        index_elements=[links.c[name] for name in _LINK_KEY],
+        set_={name: stmt.excluded[name] for name in _LINK_SET},
+    )
+    return upsert
+
+
+_link_upserts: dict[str, sa.Insert | None] = {}
+"""`_link_upsert` per dialect name, built on first use."""
+
+
+def _chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -156,6 +248,18 @@ class JournalEntry:
     entity: str
     target: str
     """Which side the interrupted create was writing to: "outlook" or "nav"."""
+    nav_key: str | None
+    outlook_id: str | None
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class JournalDraft:
+    """A create about to be sent, for `StateStore.journal_add_many`; the store gives it its id."""
+
+    entity: str
+    target: str
+    """Which side the create writes to: "outlook" or "nav"."""
     nav_key: str | None
     outlook_id: str | None
     payload: Mapping[str, Any]
@@ -325,21 +429,27 @@ class StateStore:
         self, mailbox: str, column: sa.Column[str], values: Iterable[str], key: Callable[[Link], str]
     ) -> dict[str, Link]:
         wanted = list(dict.fromkeys(values))
+        query = _links_select[column.name]
         result: dict[str, Link] = {}
         with self._conn() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                rows = conn.execute(sa.select(links).where(links.c.mailbox == mailbox, column.in_(chunk)))
-                for row in rows:
+            for chunk in _chunks(wanted):
+                for row in conn.execute(query, {"mailbox": mailbox, "values": chunk}):
                     link = self._link(row)
                     result[key(link)] = link
         return result
 
+    def _link_where(self, mailbox: str, column: str, value: str) -> Link | None:
+        # The engine looks items up one at a time while reading changes; a plain ``=`` with a prebuilt
+        # statement avoids rendering an expanding IN list per call.
+        with self._conn() as conn:
+            row = conn.execute(_links_select_one[column], {"mailbox": mailbox, "value": value}).first()
+        return None if row is None else self._link(row)
+
     def link_by_nav(self, mailbox: str, nav_key: str) -> Link | None:
-        return self.links_by_nav(mailbox, [nav_key]).get(nav_key)
+        return self._link_where(mailbox, "nav_key", nav_key)
 
     def link_by_outlook(self, mailbox: str, outlook_id: str) -> Link | None:
-        return self.links_by_outlook(mailbox, [outlook_id]).get(outlook_id)
+        return self._link_where(mailbox, "outlook_id", outlook_id)
 
     def all_links(self, mailbox: str, *, entities: Iterable[str] | None = None) -> list[Link]:
         query = sa.select(links).where(links.c.mailbox == mailbox)
@@ -366,65 +476,96 @@ class StateStore:
             return {r[0]: int(r[1]) for r in rows}
 
     def save_links(self, items: Iterable[Link]) -> None:
+        """Insert or update links (by mailbox and NAV key) in one statement; ``updated_at`` becomes now."""
+        now = _now()
+        # A key given twice keeps its last link, as one-by-one saves would; it also has to be unique for
+        # PostgreSQL, whose driver may send the batch as one multi-row INSERT, and a row cannot be
+        # updated twice by one ON CONFLICT statement.
+        rows = {
+            (link.mailbox, link.nav_key): {
+                "mailbox": link.mailbox,
+                "nav_key": link.nav_key,
+                "entity": link.entity,
+                "outlook_id": link.outlook_id,
+                "base": json.dumps(link.base, sort_keys=True),
+                "outlook_version": link.outlook_version,
+                "nav_etag": link.nav_etag,
+                "dirty": link.dirty,
+                "stamped": link.stamped,
+                "updated_at": now,
+            }
+            for link in items
+        }
+        if not rows:
+            return
         with self._conn() as conn:
-            for link in items:
-                values = {
-                    "entity": link.entity,
-                    "outlook_id": link.outlook_id,
-                    "base": json.dumps(link.base, sort_keys=True),
-                    "outlook_version": link.outlook_version,
-                    "nav_etag": link.nav_etag,
-                    "dirty": link.dirty,
-                    "stamped": link.stamped,
-                    "updated_at": _now(),
-                }
-                done = conn.execute(
-                    links.update()
-                    .where(links.c.mailbox == link.mailbox, links.c.nav_key == link.nav_key)
-                    .values(**values)
-                )
-                if done.rowcount == 0:
-                    conn.execute(links.insert().values(mailbox=link.mailbox, nav_key=link.nav_key, **values))
+            dialect = conn.dialect
+            if dialect.name not in _link_upserts:
+                _link_upserts[dialect.name] = _link_upsert(dialect)
+            upsert = _link_upserts[dialect.name]
+            if upsert is not None:
+                conn.execute(upsert, list(rows.values()))
+                return
+            # Other dialects: UPDATE, and INSERT what was not there. Row by row, because an executemany's
+            # rowcount does not say which rows matched.
+            for row in rows.values():
+                keyed = {**row, "b_mailbox": row["mailbox"], "b_nav_key": row["nav_key"]}
+                if conn.execute(_link_update, keyed).rowcount == 0:
+                    conn.execute(_link_insert, row)
 
     def save_link(self, link: Link) -> None:
         self.save_links([link])
 
-    def drop_link(self, mailbox: str, nav_key: str) -> None:
+    def drop_links(self, mailbox: str, nav_keys: Iterable[str]) -> None:
+        """Forget links and their conflicts."""
         with self._conn() as conn:
-            conn.execute(links.delete().where(links.c.mailbox == mailbox, links.c.nav_key == nav_key))
-            conn.execute(conflicts.delete().where(conflicts.c.mailbox == mailbox, conflicts.c.nav_key == nav_key))
+            for chunk in _chunks(list(dict.fromkeys(nav_keys))):
+                conn.execute(_links_delete, {"b_mailbox": mailbox, "b_keys": chunk})
+                conn.execute(_conflicts_delete, {"b_mailbox": mailbox, "b_keys": chunk})
+
+    def drop_link(self, mailbox: str, nav_key: str) -> None:
+        self.drop_links(mailbox, [nav_key])
+
+    def mark_dirty_many(self, mailbox: str, nav_keys: Iterable[str]) -> None:
+        """Mark links to be re-read on both sides next run; keys without a link are ignored."""
+        with self._conn() as conn:
+            for chunk in _chunks(list(dict.fromkeys(nav_keys))):
+                conn.execute(_links_mark_dirty, {"b_mailbox": mailbox, "b_keys": chunk})
 
     def mark_dirty(self, mailbox: str, nav_key: str) -> None:
-        with self._conn() as conn:
-            conn.execute(
-                links.update().where(links.c.mailbox == mailbox, links.c.nav_key == nav_key).values(dirty=True)
-            )
+        self.mark_dirty_many(mailbox, [nav_key])
 
     # ------------------------------------------------------------------ cursors
 
     def cursor(self, mailbox: str, name: str) -> str | None:
         with self._conn() as conn:
-            value = conn.execute(
-                sa.select(cursors.c.value).where(cursors.c.mailbox == mailbox, cursors.c.name == name)
-            ).scalar()
+            value = conn.execute(_cursor_select, {"mailbox": mailbox, "name": name}).scalar()
             return None if value is None else str(value)
 
     def set_cursor(self, mailbox: str, name: str, value: str | None) -> None:
         with self._conn() as conn:
-            conn.execute(cursors.delete().where(cursors.c.mailbox == mailbox, cursors.c.name == name))
+            conn.execute(_cursor_delete, {"b_mailbox": mailbox, "b_name": name})
             if value is not None:
-                conn.execute(cursors.insert().values(mailbox=mailbox, name=name, value=value))
+                conn.execute(_cursor_insert, {"mailbox": mailbox, "name": name, "value": value})
 
     # ------------------------------------------------------------------ retries
 
     def add_retry(self, mailbox: str, kind: str, ref: str) -> None:
         """Remember an unlinked item whose write failed (``nav:<key>`` or ``outlook:<id>``): cursors move on,
         so the next run must look at it again by itself."""
+        self.add_retries(mailbox, kind, [ref])
+
+    def add_retries(self, mailbox: str, kind: str, refs: Iterable[str]) -> None:
+        """`add_retry` for several refs; a ref already waiting gets a fresh ``added_at``."""
+        wanted = list(dict.fromkeys(refs))
+        now = _now()
         with self._conn() as conn:
-            conn.execute(
-                retries.delete().where(retries.c.mailbox == mailbox, retries.c.kind == kind, retries.c.ref == ref)
-            )
-            conn.execute(retries.insert().values(mailbox=mailbox, kind=kind, ref=ref, added_at=_now()))
+            for chunk in _chunks(wanted):
+                # Delete then insert rather than an upsert: plain SQL every SQLAlchemy dialect has.
+                conn.execute(_retries_delete, {"b_mailbox": mailbox, "b_kind": kind, "b_refs": chunk})
+                conn.execute(
+                    _retries_insert, [{"mailbox": mailbox, "kind": kind, "ref": ref, "added_at": now} for ref in chunk]
+                )
 
     def retries(self, mailbox: str, kind: str) -> list[str]:
         with self._conn() as conn:
@@ -437,10 +578,8 @@ class StateStore:
 
     def clear_retries(self, mailbox: str, kind: str, refs: Iterable[str]) -> None:
         with self._conn() as conn:
-            for ref in refs:
-                conn.execute(
-                    retries.delete().where(retries.c.mailbox == mailbox, retries.c.kind == kind, retries.c.ref == ref)
-                )
+            for chunk in _chunks(list(dict.fromkeys(refs))):
+                conn.execute(_retries_delete, {"b_mailbox": mailbox, "b_kind": kind, "b_refs": chunk})
 
     # ------------------------------------------------------------------ journal
 
@@ -454,21 +593,39 @@ class StateStore:
         outlook_id: str | None,
         payload: Mapping[str, Any],
     ) -> int:
+        draft = JournalDraft(entity=entity, target=target, nav_key=nav_key, outlook_id=outlook_id, payload=payload)
+        (entry_id,) = self.journal_add_many(mailbox, [draft])
+        return entry_id
+
+    def journal_add_many(self, mailbox: str, entries: Sequence[JournalDraft]) -> list[int]:
+        """Journal creates about to be sent; returns their entry ids in the order given."""
+        now = _now()
+        rows = [
+            {
+                "mailbox": mailbox,
+                "entity": entry.entity,
+                "target": entry.target,
+                "nav_key": entry.nav_key,
+                "outlook_id": entry.outlook_id,
+                "payload": json.dumps(entry.payload, default=str, sort_keys=True),
+                "created_at": now,
+            }
+            for entry in entries
+        ]
+        if not rows:
+            return []
         with self._conn() as conn:
-            result = conn.execute(
-                journal.insert().values(
-                    mailbox=mailbox,
-                    entity=entity,
-                    target=target,
-                    nav_key=nav_key,
-                    outlook_id=outlook_id,
-                    payload=json.dumps(payload, default=str, sort_keys=True),
-                    created_at=_now(),
-                )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
+            if len(rows) > 1 and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+                # One executemany whose RETURNING ids SQLAlchemy puts back in parameter order (SQLite
+                # >= 3.35 and PostgreSQL); "insertmanyvalues" batches the rows into multi-row INSERTs.
+                return [int(row[0]) for row in conn.execute(_journal_insert_ids, rows)]
+            # One row, or a dialect that cannot order an executemany's RETURNING: row by row.
+            ids = []
+            for row in rows:
+                key = conn.execute(_journal_insert, row).inserted_primary_key
+                assert key is not None
+                ids.append(int(key[0]))
+            return ids
 
     def journal_pending(self, mailbox: str) -> list[JournalEntry]:
         with self._conn() as conn:
@@ -479,7 +636,13 @@ class StateStore:
 
     def journal_done(self, entry_id: int) -> None:
         with self._conn() as conn:
-            conn.execute(journal.delete().where(journal.c.id == entry_id))
+            conn.execute(_journal_delete_one, {"b_id": entry_id})
+
+    def journal_done_many(self, ids: Iterable[int]) -> None:
+        """Remove journal entries (their creates are linked now); unknown ids are ignored."""
+        with self._conn() as conn:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                conn.execute(_journal_delete, {"b_ids": chunk})
 
     # ------------------------------------------------------------------ conflicts
 
