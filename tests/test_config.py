@@ -152,3 +152,26 @@ def test_example_odata_block_loads_when_uncommented(monkeypatch: pytest.MonkeyPa
     lines = [ln[2:] if ln.startswith("# ") else "" for ln in block.splitlines()]
     cfg = parse('[nav]\nkind = "odata"\n' + "\n".join(lines))
     assert cfg.nav.odata is not None and cfg.nav.odata.page_size == 1000
+
+
+def test_graph_request_budget_defaults_to_graphs_limit_and_reads_both_keys() -> None:
+    assert (parse("").graph.request_budget, parse("").graph.request_budget_seconds) == (10_000, 600.0)
+    cfg = parse("[graph]\nrequest_budget = 600\nrequest_budget_seconds = 10\n")
+    assert (cfg.graph.request_budget, cfg.graph.request_budget_seconds) == (600, 10.0)
+    assert parse("[graph]\nrequest_budget = 0\n").graph.request_budget == 0  # pacing off
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("request_budget = 5", "graph.request_budget"),  # below a $batch's 20
+        ("request_budget = -1", "graph.request_budget"),
+        ('request_budget = "lots"', "graph.request_budget"),
+        ("request_budget_seconds = 0", "graph.request_budget_seconds"),
+        ('request_budget_seconds = "10m"', "graph.request_budget_seconds"),
+    ],
+)
+def test_bad_graph_request_budget_names_the_key(text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse(f"[graph]\n{text}\n")
+    assert info.value.key == key and info.value.file == "g.toml"

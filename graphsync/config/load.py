@@ -104,6 +104,8 @@ def _graph(t: Table) -> GraphConfig:
         client_secret=SecretRef.parse(secret, file=t.file, key=t.key_path("client_secret")) if secret else None,
         certificate_path=SecretRef.parse(cert, file=t.file, key=t.key_path("certificate_path")) if cert else None,
         sandbox_user=t.text("sandbox_user", "").strip().lower(),
+        request_budget=_request_budget(t),
+        request_budget_seconds=t.number("request_budget_seconds", 600.0, min=0.001, max=86_400.0),
     )
     if kind is GraphKind.MICROSOFT:
         if not cfg.tenant_id:
@@ -112,6 +114,14 @@ def _graph(t: Table) -> GraphConfig:
             raise t.error("client_id", "the application (client) id of your app registration", "")
     t.done()
     return cfg
+
+
+def _request_budget(t: Table) -> int:
+    budget = t.integer("request_budget", 10_000, min=0)
+    # A $batch of 20 (graphsync's size) costs 20 at once: a smaller budget could never let one through.
+    if 0 < budget < 20:
+        raise t.error("request_budget", "0 (no pacing) or at least 20, a full $batch's cost", budget)
+    return budget
 
 
 def _sync(t: Table) -> SyncConfig:

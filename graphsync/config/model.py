@@ -47,6 +47,10 @@ class GraphConfig:
     certificate_path: SecretRef | None = None
     sandbox_user: str = ""
     """Sandbox only: the user principal name a delegated sign-in acts as."""
+    request_budget: int = 10_000
+    """Graph requests per mailbox graphsync sends in any ``request_budget_seconds`` (a $batch's items count
+    one each); 0 switches the pacing off. Default: Outlook's limit per app and mailbox."""
+    request_budget_seconds: float = 600.0
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class DemoWorld:
             upn=None,
             client=self.client,
             tokens=SandboxTokenSource(self.user),
-            options=GraphMailboxOptions.from_config(self.config.sync, user_fields=names),
+            options=GraphMailboxOptions.from_config(self.config.sync, graph=self.config.graph, user_fields=names),
         )
 
     def append_config(self, text: str) -> None:

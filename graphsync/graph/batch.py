@@ -119,7 +119,10 @@ async def send_batch(session: GraphSession, requests: Sequence[BatchRequest]) ->
     session.note_batch(len(requests))
     url = "/$batch"
     try:
-        status, headers, payload = await session.send("POST", url, body={"requests": [r.as_json() for r in requests]})
+        # Graph counts each request inside the batch against the mailbox's window, so the budget does too.
+        status, headers, payload = await session.send(
+            "POST", url, body={"requests": [r.as_json() for r in requests]}, cost=len(requests)
+        )
         if status < 400:
             return _answers_from(payload, requests, "POST", url)
         outer = error_from_response(status, headers, payload, method="POST", url=url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 import httpx
@@ -21,6 +22,7 @@ from graphsync.connectors.outlook import (
 )
 from graphsync.errors import ConfigError, GraphError, NotFoundError
 from graphsync.graph.batch import BatchRequest, run_batched
+from graphsync.graph.budget import Clock
 from graphsync.graph.delta import GraphDeltaRound, RoundNotFinishedError
 from graphsync.graph.events import CalendarListingRound, EventScope, Window
 from graphsync.graph.lookup import NavKeyLookup
@@ -46,7 +48,8 @@ class GraphMailbox:
     ``client`` is the injected ``httpx.AsyncClient`` whose base URL is Graph's version root (real Graph or
     the sandbox); it is fitted with graphsync's pipeline and may be shared by many mailboxes. ``known``
     are the container ids remembered from an earlier run: they are checked, never silently replaced.
-    ``sleep``, ``rng`` and ``now`` exist so tests control time.
+    ``sleep``, ``rng``, ``now`` and ``clock`` (monotonic seconds, for the request budget) exist so tests
+    control time.
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class GraphMailbox:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         now: Callable[[], dt.datetime] = _utc_now,
+        clock: Clock = time.monotonic,
     ) -> None:
         if upn is None and tokens.app_only:
             raise ConfigError(
@@ -72,7 +76,9 @@ class GraphMailbox:
             pipeline=GraphPipeline(client=client, tokens=tokens),
             policy=self._options.retry,
             max_in_flight=self._options.max_in_flight,
+            budget=self._options.request_budget,
             sleep=sleep,
+            clock=clock,
             rng=rng,
         )
         self._known = known

@@ -1,11 +1,12 @@
-"""How a `GraphMailbox` behaves: container names, the event window, paging, concurrency and retrying."""
+"""How a `GraphMailbox` behaves: container names, the event window, paging, concurrency, pacing and
+retrying."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
 
-from graphsync.config.model import SyncConfig
+from graphsync.config.model import GraphConfig, SyncConfig
 from graphsync.errors import ConfigError
 
 
@@ -59,6 +60,28 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class RequestBudget:
+    """At most ``requests`` Graph requests per mailbox in any ``seconds`` long stretch, paced by graphsync
+    before sending (`graphsync.graph.budget`). Each request inside a $batch counts one, as Graph counts them.
+
+    The default is Outlook's limit per app and mailbox (10,000 per 10 minutes). It is a courtesy floor, not
+    a guarantee: other apps using the mailbox and Graph's own accounting can still bring a 429, which is
+    retried as before.
+    """
+
+    requests: int = 10_000
+    seconds: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.requests < 1:
+            raise ConfigError(file=None, key="graph.request_budget", expected="1 or more", got=self.requests)
+        if not self.seconds > 0:
+            raise ConfigError(
+                file=None, key="graph.request_budget_seconds", expected="seconds, more than 0", got=self.seconds
+            )
+
+
+@dataclass(frozen=True)
 class GraphMailboxOptions:
     """Everything configurable about one mailbox's Graph client.
 
@@ -66,6 +89,8 @@ class GraphMailboxOptions:
     delta for; a name selects a dedicated calendar, tracked by listing the window each round (costlier).
     ``user_fields`` are the user-defined field names stored as extended properties (contacts, events) or
     in the open extension (tasks); each becomes one named property per mailbox, never one per record.
+    ``request_budget`` paces the mailbox's requests to Graph's window; None sends as fast as
+    ``max_in_flight`` allows and leaves the pacing to 429 answers.
     """
 
     contact_folder: str = "Dynamics NAV"
@@ -79,11 +104,20 @@ class GraphMailboxOptions:
     page_size: int = 200
     batch_size: int = 20
     user_fields: tuple[str, ...] = ()
+    request_budget: RequestBudget | None = field(default_factory=RequestBudget)
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 20:
             raise ConfigError(
                 file=None, key="graph.batch_size", expected="1 to 20 ($batch's limit)", got=self.batch_size
+            )
+        # A full $batch costs batch_size requests at once: a smaller budget could never let one through.
+        if self.request_budget is not None and self.request_budget.requests < self.batch_size:
+            raise ConfigError(
+                file=None,
+                key="graph.request_budget",
+                expected=f"at least batch_size ({self.batch_size}): a $batch of k requests costs k",
+                got=self.request_budget.requests,
             )
         for name in ("max_in_flight", "page_size"):
             if getattr(self, name) < 1:
@@ -101,10 +135,20 @@ class GraphMailboxOptions:
 
     @classmethod
     def from_config(
-        cls, sync: SyncConfig, *, user_fields: tuple[str, ...] = (), **overrides: object
+        cls,
+        sync: SyncConfig,
+        *,
+        graph: GraphConfig | None = None,
+        user_fields: tuple[str, ...] = (),
+        **overrides: object,
     ) -> GraphMailboxOptions:
-        """The options a config's ``[sync]`` table asks for; ``overrides`` for what the config does not hold
-        (retry policy, page size)."""
+        """The options a config's ``[sync]`` table asks for, and its ``[graph]`` request budget when ``graph``
+        is given (otherwise Graph's default); ``overrides`` for what the config does not hold (retry policy,
+        page size)."""
+        if graph is not None and "request_budget" not in overrides:
+            overrides["request_budget"] = (
+                RequestBudget(graph.request_budget, graph.request_budget_seconds) if graph.request_budget else None
+            )
         return cls(
             contact_folder=sync.contact_folder,
             todo_list=sync.todo_list,

@@ -1,11 +1,13 @@
-"""One mailbox's connection to Graph: a bound on requests in flight, request counting, JSON bodies, and
-retries by graphsync's `RetryPolicy` for requests that are safe to repeat."""
+"""One mailbox's connection to Graph: a bound on requests in flight, pacing to the mailbox's request budget,
+request counting, JSON bodies, and retries by graphsync's `RetryPolicy` for requests that are safe to
+repeat."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +15,9 @@ from typing import Any
 import httpx
 
 from graphsync.errors import GraphError, ThrottledError
+from graphsync.graph.budget import Clock, SlidingBudget
 from graphsync.graph.errormap import error_from_response, malformed_response, transport_failure
-from graphsync.graph.options import RetryPolicy
+from graphsync.graph.options import RequestBudget, RetryPolicy
 from graphsync.graph.pipeline import GraphPipeline
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -55,7 +58,8 @@ def is_transient(error: GraphError) -> bool:
 
 
 class GraphSession:
-    """Requests for one mailbox, at most ``max_in_flight`` at a time (Outlook allows 4 per app and mailbox)."""
+    """Requests for one mailbox, at most ``max_in_flight`` at a time (Outlook allows 4 per app and mailbox)
+    and, with a ``budget``, at most its requests in any stretch of its seconds (`graphsync.graph.budget`)."""
 
     def __init__(
         self,
@@ -63,12 +67,19 @@ class GraphSession:
         pipeline: GraphPipeline,
         policy: RetryPolicy,
         max_in_flight: int,
+        budget: RequestBudget | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.policy = policy
         self._gate = asyncio.Semaphore(max_in_flight)
+        self._budget = (
+            None
+            if budget is None
+            else SlidingBudget(requests=budget.requests, seconds=budget.seconds, clock=clock, sleep=sleep)
+        )
         # Closed while a throttled request waits out its Retry-After (see `wait_before_retry`).
         self._open = asyncio.Event()
         self._open.set()
@@ -108,22 +119,39 @@ class GraphSession:
         return True
 
     async def send(
-        self, method: str, url: str, *, headers: Mapping[str, str] | None = None, body: Any = None
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        cost: int = 1,
     ) -> tuple[int, httpx.Headers, Any]:
         """One attempt: (status, headers, parsed JSON body or None). Error statuses are returned, not raised;
-        a missing response raises a status-0 `GraphError`, an unparseable success body a malformed one."""
+        a missing response raises a status-0 `GraphError`, an unparseable success body a malformed one.
+        ``cost`` is what Graph counts against the mailbox's window: a $batch's number of requests."""
         content = None
         all_headers = dict(headers or {})
         if body is not None:
             content = json.dumps(body, separators=(",", ":")).encode()
             all_headers["Content-Type"] = "application/json"
-        async with self._gate:
-            await self._open.wait()
-            self._count.requests += 1
-            try:
-                response = await self.pipeline.send(method, url, headers=all_headers, content=content)
-            except httpx.TransportError as exc:
-                raise transport_failure(exc, method=method, url=url) from exc
+        # Room in the budget first, a slot second: a request waiting for the window to move must not hold
+        # one of the few slots that requests with room (or retries after the wait) could use meanwhile.
+        taken = await self._budget.reserve(cost) if self._budget is not None else 0
+        sent = False
+        try:
+            async with self._gate:
+                await self._open.wait()
+                self._count.requests += 1
+                sent = True
+                try:
+                    response = await self.pipeline.send(method, url, headers=all_headers, content=content)
+                except httpx.TransportError as exc:
+                    raise transport_failure(exc, method=method, url=url) from exc
+        finally:
+            if self._budget is not None:
+                # Sent: counted from now on, whether answered or not (it may have arrived); never sent: given back.
+                (self._budget.answered if sent else self._budget.cancel)(taken)
         if response.status_code == 429:
             self._count.throttled += 1
         if response.status_code >= 400:

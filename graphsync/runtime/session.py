@@ -157,7 +157,7 @@ class Runtime:
         mailbox's name even for a delegated run), with the containers remembered from earlier runs."""
         cfg = self.config
         names = user_field_names(cfg.entities, self.nav, time_zone=cfg.sync.time_zone)
-        options = GraphMailboxOptions.from_config(cfg.sync, user_fields=names)
+        options = GraphMailboxOptions.from_config(cfg.sync, graph=cfg.graph, user_fields=names)
         return GraphMailbox(
             upn=target.upn,
             client=self.http,
