@@ -286,7 +286,8 @@ def calendar_view_delta(ctx: Ctx) -> Reply:
             raise bad_request(
                 f"{option} is not supported on calendarView delta (event-delta.md).", code="ErrorInvalidUrlQuery"
             )
-    tokens = "$skiptoken" in q or "$deltatoken" in q
+    # An empty $deltatoken is a first request (delta-query-overview.md), which takes its window from the URL.
+    tokens = "$skiptoken" in q or bool(q.get("$deltatoken"))
     window = None if tokens else _window(ctx)
     coll = ctx.mailbox.collection(events_of(primary(ctx)))
     # Delta pages name each entry's type, removals included (delta-query-events.md).

@@ -13,7 +13,7 @@ from graphsync.sandbox.attached import (
     set_extended_properties,
 )
 from graphsync.sandbox.defaults import CONTACT_FOLDERS, contacts_of, new_item
-from graphsync.sandbox.delta import delta_page
+from graphsync.sandbox.delta import delta_page, known_token
 from graphsync.sandbox.handling import Ctx, check_if_match, find, method_not_allowed, no_content, ok, touch
 from graphsync.sandbox.reading import get_one, list_page, render
 from graphsync.sandbox.schema import CONTACT, CONTACT_FOLDER, check_body
@@ -116,10 +116,11 @@ def contacts(ctx: Ctx, parent: Item) -> Reply:
     return ok(render(ctx, item), 201)
 
 
-def contacts_delta(ctx: Ctx, parent: Item) -> Reply:
+def contacts_delta(ctx: Ctx, folder_id: str) -> Reply:
     if ctx.call.method != "GET":
         raise method_not_allowed()
-    return delta_page(ctx, ctx.mailbox.collection(contacts_of(parent)), CONTACT)
+    known_token(ctx)  # a token it cannot follow answers 410 even when the folder is unknown too
+    return delta_page(ctx, ctx.mailbox.collection(contacts_of(folder(ctx, folder_id))), CONTACT)
 
 
 def one_contact(ctx: Ctx, contact_id: str, parent: Item | None = None) -> Reply:

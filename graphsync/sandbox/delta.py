@@ -1,5 +1,14 @@
 """Delta rounds over a collection (see `graphsync.sandbox.store` for how positions are numbered):
-``@odata.nextLink`` with ``$skiptoken`` until ``@odata.deltaLink`` with ``$deltatoken``."""
+``@odata.nextLink`` with ``$skiptoken`` until ``@odata.deltaLink`` with ``$deltatoken``.
+
+A token this sandbox cannot follow is answered as Graph answers a sync state it no longer has: ``410``
+with ``syncStateNotFound`` (concepts/delta-query-overview.md, "Token duration"; concepts/errors.md) for
+a token it did not issue to this mailbox (another sandbox instance, a restart without ``--data``, a data
+file older than the token) or one invalidated on purpose, and ``410 syncStateInvalid`` for one it cannot
+read at all (undocumented; Outlook has been seen answering it). Both are answered before the folder or
+list in the link's path is looked up: that id is as foreign as the token, and a 404 for it would tell
+the client "the folder is gone" instead of "start a full round".
+"""
 
 from __future__ import annotations
 
@@ -37,17 +46,13 @@ def delta_page(
     q = ctx.call.query
     mailbox = ctx.mailbox
     scope = scope_of(coll.key)
-    skip_text, delta_text = q.get("$skiptoken"), q.get("$deltatoken")
-    if skip_text is not None or delta_text is not None:
-        token = DeltaToken.decode(skip_text if skip_text is not None else delta_text or "")
+    skip_text = q.get("$skiptoken")
+    token = known_token(ctx)
+    if token is not None:
+        # Checked after the generation: a foreign token names a foreign collection too, and "not found"
+        # (start over) is the answer that fits it.
         if token.scope != scope:
             raise fail(410, "syncStateInvalid", "The sync state token belongs to another collection.")
-        if token.epoch != mailbox.epoch:
-            raise fail(
-                410,
-                "syncStateNotFound",
-                "The sync state generation is no longer valid (it expired or was reset); start a new delta round.",
-            )
         if skip_text is None:
             token = DeltaToken(mailbox.epoch, scope, token.upto, mailbox.seq, token.upto, token.window, token.select)
         window = token.window
@@ -93,3 +98,28 @@ def delta_page(
         body["@odata.deltaLink"] = ctx.link(**{"$deltatoken": done.encode()})
     body["value"] = values
     return ok(body)
+
+
+def known_token(ctx: Ctx) -> DeltaToken | None:
+    """The request's ``$skiptoken`` or ``$deltatoken``, if this mailbox can follow it; None for a first
+    request. Delta routes whose path names a folder or list call this before looking that up."""
+    q = ctx.call.query
+    skip_text, delta_text = q.get("$skiptoken"), q.get("$deltatoken")
+    if skip_text is None and not delta_text:
+        # An empty $deltatoken is the initial query: the Location of Graph's 410 "synchronization reset"
+        # is such a URL (delta-query-overview.md).
+        return None
+    token = DeltaToken.decode(skip_text if skip_text is not None else delta_text or "")
+    mailbox = ctx.mailbox
+    # The generation is random per mailbox and kept in the data file, so a token of another instance or
+    # of a restart without the data file fails here, as does an invalidated one. A token past the
+    # mailbox's last change comes from a newer copy of the data (an older file restored): following it
+    # would silently skip the changes numbered in between.
+    if token.epoch != mailbox.epoch or token.upto > mailbox.seq:
+        raise fail(
+            410,
+            "syncStateNotFound",
+            "The sync state generation is not found (it expired, was reset, or was issued elsewhere); "
+            "start a new delta round.",
+        )
+    return token

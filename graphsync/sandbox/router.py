@@ -24,7 +24,7 @@ _ROUTES: list[tuple[tuple[str, ...], Handler]] = [
     (("contactfolders", "delta"), lambda c, a: contacts.folders_delta(c)),
     (("contactfolders", _), lambda c, a: contacts.one_folder(c, a[0])),
     (("contactfolders", _, "contacts"), lambda c, a: contacts.contacts(c, contacts.folder(c, a[0]))),
-    (("contactfolders", _, "contacts", "delta"), lambda c, a: contacts.contacts_delta(c, contacts.folder(c, a[0]))),
+    (("contactfolders", _, "contacts", "delta"), lambda c, a: contacts.contacts_delta(c, a[0])),
     (("contactfolders", _, "contacts", _), lambda c, a: contacts.one_contact(c, a[1], contacts.folder(c, a[0]))),
     (
         ("contactfolders", _, "contacts", _, "extensions"),
@@ -62,7 +62,7 @@ _ROUTES: list[tuple[tuple[str, ...], Handler]] = [
     (("todo", "lists", "delta"), lambda c, a: todo.lists_delta(c)),
     (("todo", "lists", _), lambda c, a: todo.one_list(c, a[0])),
     (("todo", "lists", _, "tasks"), lambda c, a: todo.tasks(c, todo.find_list(c, a[0]))),
-    (("todo", "lists", _, "tasks", "delta"), lambda c, a: todo.tasks_delta(c, todo.find_list(c, a[0]))),
+    (("todo", "lists", _, "tasks", "delta"), lambda c, a: todo.tasks_delta(c, a[0])),
     (("todo", "lists", _, "tasks", _), lambda c, a: todo.one_task(c, todo.find_task(c, a[0], a[1]))),
     (
         ("todo", "lists", _, "tasks", _, "linkedresources"),

@@ -3,8 +3,9 @@
 Every change to an item takes the next number from its mailbox's sequence and is appended to its
 collection's log, so a delta position is just a number: a delta round returns the items whose latest
 change number lies after the token's, each item once. Deleted items leave a tombstone with their own
-number. Tokens also carry the mailbox's epoch; `Mailbox.invalidate_delta_tokens` bumps it, which kills
-every token handed out before.
+number. Tokens also carry the mailbox's epoch (its sync state generation); `Mailbox.invalidate_delta_tokens`
+bumps it, which kills every token handed out before. A new mailbox's epoch is random, so tokens of another
+sandbox (or of this one restarted without its data file) do not match it either.
 
 Items are mutable records, not values: the sandbox updates them in place, plain dicts inside, because
 benchmarks push hundreds of thousands of items through it.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import bisect
 import os
+import secrets
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -184,7 +186,9 @@ class Mailbox:
         self.upn = upn.lower()
         self.user_id = user_id or str(uuid.uuid4())
         self.display_name = display_name or self.upn.split("@")[0]
-        self.epoch = 1
+        # Random rather than 1: every fresh mailbox of every sandbox would otherwise share generation 1, and
+        # a token from one would pass for the other's (see graphsync.sandbox.delta.known_token).
+        self.epoch = secrets.randbelow(2**31) + 1
         self.seq = 0
         self.collections: dict[str, Collection] = {}
         self.index: dict[str, Item] = {}

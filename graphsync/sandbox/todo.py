@@ -10,7 +10,7 @@ from typing import Any
 
 from graphsync.sandbox.attached import add_extensions_inline, extensions_endpoint, make_extension
 from graphsync.sandbox.defaults import TODO_LISTS, new_item, tasks_of, todo_list_props
-from graphsync.sandbox.delta import delta_page
+from graphsync.sandbox.delta import delta_page, known_token
 from graphsync.sandbox.handling import Ctx, check_if_match, find, method_not_allowed, no_content, ok, touch
 from graphsync.sandbox.reading import get_one, list_page, render
 from graphsync.sandbox.schema import LINKED_RESOURCE, TODO_LIST, TODO_TASK, check_body, normalize_body_type
@@ -119,10 +119,11 @@ def tasks(ctx: Ctx, todo_list: Item) -> Reply:
     return ok(out, 201)
 
 
-def tasks_delta(ctx: Ctx, todo_list: Item) -> Reply:
+def tasks_delta(ctx: Ctx, list_id: str) -> Reply:
     if ctx.call.method != "GET":
         raise method_not_allowed()
-    return delta_page(ctx, ctx.mailbox.collection(tasks_of(todo_list)), TODO_TASK)
+    known_token(ctx)  # a token it cannot follow answers 410 even when the list is unknown too
+    return delta_page(ctx, ctx.mailbox.collection(tasks_of(find_list(ctx, list_id))), TODO_TASK)
 
 
 def one_task(ctx: Ctx, item: Item) -> Reply:
