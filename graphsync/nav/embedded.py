@@ -58,6 +58,12 @@ def _rowversion_of(mark: Watermark | None) -> int:
         ) from None
 
 
+_FIELD_KINDS: Mapping[NavTable, tuple[tuple[FieldDef, bool], ...]] = {
+    table: tuple((f, schema.is_flowfield(table, f.name)) for f in t.fields) for table, t in schema.TABLES.items()
+}
+"""Each table's fields and whether each is a FlowField: worked out once, not for every record read."""
+
+
 def _default_user() -> str:
     try:
         return getpass.getuser().upper()[:50]
@@ -123,11 +129,8 @@ class EmbeddedNav:
     def _record(self, table: NavTable, row: Row, rowversion: int) -> NavRecord:
         t = schema.table_def(table)
         fields: dict[str, object] = {}
-        for f in t.fields:
-            if schema.is_flowfield(table, f.name):
-                fields[f.name] = self._flowfield(table, f, row)
-            else:
-                fields[f.name] = row[f.name]
+        for f, flow in _FIELD_KINDS[table]:
+            fields[f.name] = self._flowfield(table, f, row) if flow else row[f.name]
         return NavRecord(table=table, key=nav_key(t, row), fields=fields, etag=etag_of(rowversion))
 
     def _flowfield(self, table: NavTable, f: FieldDef, row: Row) -> object:

@@ -48,8 +48,16 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_STORED: dict[int, tuple[TableDef, tuple[FieldDef, ...]]] = {}
+
+
 def stored_fields(t: TableDef) -> tuple[FieldDef, ...]:
-    return tuple(f for f in t.fields if not schema.is_flowfield(NavTable(t.no), f.name))
+    # Asked for every row read and written; working it out each time was half the cost of reading a record.
+    cached = _STORED.get(t.no)
+    if cached is None or cached[0] is not t:
+        cached = (t, tuple(f for f in t.fields if not schema.is_flowfield(NavTable(t.no), f.name)))
+        _STORED[t.no] = cached
+    return cached[1]
 
 
 _SQL_TYPES = {
