@@ -175,3 +175,8 @@ def test_bad_graph_request_budget_names_the_key(text: str, key: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse(f"[graph]\n{text}\n")
     assert info.value.key == key and info.value.file == "g.toml"
+
+
+def test_example_config_documents_the_request_budget_at_its_defaults() -> None:
+    cfg = load_config(ROOT / "config.example.toml")
+    assert (cfg.graph.request_budget, cfg.graph.request_budget_seconds) == (10_000, 600.0)
