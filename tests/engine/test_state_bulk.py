@@ -1,0 +1,233 @@
+"""The state store's bulk writes: one statement (or one per IN-list chunk) for many rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from graphsync.engine import state
+from graphsync.engine.state import JournalDraft, Link, StateStore
+
+MAX_VARIABLES = 999
+"""SQLite's bound-variable limit before 3.32; the tests impose it so that an unchunked IN list of more
+keys fails here as it would on such a SQLite."""
+MANY = 1200
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    with StateStore(tmp_path / "s.sqlite") as opened:
+
+        @sa.event.listens_for(opened._engine, "connect")
+        def _limit(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, MAX_VARIABLES)
+
+        opened._engine.dispose()  # connections opened before the listener would not have the limit
+        yield opened
+
+
+def _link(nav_key: str, **fields: Any) -> Link:
+    values: dict[str, Any] = {"outlook_id": f"o-{nav_key}", "base": {"displayName": nav_key}} | fields
+    return Link(mailbox="m", entity="CONT_COMP", nav_key=nav_key, **values)
+
+
+def _drafts(count: int) -> list[JournalDraft]:
+    return [
+        JournalDraft(entity="TASK", target="outlook", nav_key=f"k{i}", outlook_id=None, payload={"n": i})
+        for i in range(count)
+    ]
+
+
+def _updated_at(path: Path, nav_key: str) -> str:
+    with sqlite3.connect(path) as db:
+        (value,) = db.execute("SELECT updated_at FROM links WHERE nav_key = ?", (nav_key,)).fetchone()
+    return str(value)
+
+
+# ------------------------------------------------------------------ links
+
+
+def test_save_links_inserts_then_updates_and_round_trips_every_field(
+    store: StateStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(state, "_now", lambda: "2024-01-01T00:00:00.000+00:00")
+    store.save_links([_link("a"), _link("b", base={"x": "ü", "y": None}, dirty=True, stamped=False)])
+    assert store.count_links("m") == {"CONT_COMP": 2}
+    assert _updated_at(tmp_path / "s.sqlite", "a") == "2024-01-01T00:00:00.000+00:00"
+
+    monkeypatch.setattr(state, "_now", lambda: "2024-01-02T00:00:00.000+00:00")
+    changed = _link("a", outlook_id="o-new", base={"displayName": "A2"}, outlook_version="v2", nav_etag="e2")
+    store.save_links([changed, _link("c")])
+    found = store.links_by_nav("m", ["a", "b", "c"])
+    assert found["a"] == changed
+    assert found["b"] == _link("b", base={"x": "ü", "y": None}, dirty=True, stamped=False)
+    assert store.count_links("m") == {"CONT_COMP": 3}
+    assert _updated_at(tmp_path / "s.sqlite", "a") == "2024-01-02T00:00:00.000+00:00"
+    assert _updated_at(tmp_path / "s.sqlite", "b") == "2024-01-01T00:00:00.000+00:00"  # not in the batch
+
+
+def test_save_links_with_a_key_twice_keeps_the_last(store: StateStore) -> None:
+    store.save_links([_link("a", outlook_id="first"), _link("a", outlook_id="second")])
+    assert [link.outlook_id for link in store.all_links("m")] == ["second"]
+
+
+def test_save_link_and_an_empty_batch(store: StateStore) -> None:
+    store.save_links([])
+    store.save_link(_link("a"))
+    store.save_link(_link("a", dirty=True))
+    assert store.link_by_nav("m", "a") == _link("a", dirty=True)
+    assert store.link_by_outlook("m", "o-a") == _link("a", dirty=True)
+    assert store.link_by_outlook("m", "o-missing") is None
+    assert store.link_by_nav("other", "a") is None
+
+
+def test_save_links_without_an_upsert_dialect_updates_then_inserts(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fallback other dialects take: pretend SQLite had no ON CONFLICT.
+    monkeypatch.setitem(state._link_upserts, "sqlite", None)
+    store.save_links([_link("a"), _link("b")])
+    store.save_links([_link("a", outlook_id="o-2"), _link("c")])
+    assert {link.nav_key: link.outlook_id for link in store.all_links("m")} == {"a": "o-2", "b": "o-b", "c": "o-c"}
+
+
+def test_lookups_by_many_keys_are_chunked(store: StateStore) -> None:
+    keys = [f"k{i}" for i in range(MANY)]
+    store.save_links(_link(key) for key in keys)
+    assert sorted(store.links_by_nav("m", [*keys, "missing"])) == sorted(keys)
+    assert len(store.links_by_outlook("m", [f"o-{key}" for key in keys])) == MANY
+
+
+def test_drop_links_removes_links_and_their_conflicts(store: StateStore) -> None:
+    keys = [f"k{i}" for i in range(MANY)]
+    store.save_links(_link(key) for key in keys)
+    store.save_conflict("m", entity="CONT_COMP", nav_key="k3", outlook_id="o-k3", fields=[])
+    store.save_conflict("m", entity="CONT_COMP", nav_key="k1100", outlook_id="o-k1100", fields=[])
+    store.drop_links("m", keys[:1150])
+    assert sorted(link.nav_key for link in store.all_links("m")) == sorted(keys[1150:])
+    assert store.conflicts("m") == []
+    store.drop_link("m", "k1199")
+    assert store.link_by_nav("m", "k1199") is None and store.count_links("m") == {"CONT_COMP": 49}
+
+
+def test_mark_dirty_many_marks_only_the_given_links_of_the_mailbox(store: StateStore) -> None:
+    keys = [f"k{i}" for i in range(MANY)]
+    store.save_links(_link(key) for key in keys)
+    store.save_link(Link("other", "CONT_COMP", "k0", "o-k0", {}))
+    store.mark_dirty_many("m", [*keys[100:], "missing"])
+    assert sorted(link.nav_key for link in store.dirty_links("m")) == sorted(keys[100:])
+    assert store.dirty_links("other") == []
+    store.mark_dirty("m", "k0")
+    assert store.link_by_nav("m", "k0") == _link("k0", dirty=True)
+
+
+# ------------------------------------------------------------------ retries
+
+
+def test_add_retries_and_clear_retries_in_bulk(
+    store: StateStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refs = [f"outlook:t-{i:04}" for i in range(MANY)]
+    monkeypatch.setattr(state, "_now", lambda: "early")
+    store.add_retries("m", "task", refs[:10])
+    monkeypatch.setattr(state, "_now", lambda: "late")
+    store.add_retries("m", "task", [*refs, refs[0]])  # the first ten are there already, one given twice
+    store.add_retry("m", "contact", refs[0])
+    assert store.retries("m", "task") == refs
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        assert db.execute("SELECT DISTINCT added_at FROM retries").fetchall() == [("late",)]
+
+    store.clear_retries("m", "task", refs[:1100])
+    assert store.retries("m", "task") == refs[1100:]
+    assert store.retries("m", "contact") == [refs[0]]  # another kind is untouched
+
+
+# ------------------------------------------------------------------ journal
+
+
+def test_journal_add_many_returns_the_ids_in_order(store: StateStore) -> None:
+    first = store.journal_add("m", entity="TASK", target="nav", nav_key=None, outlook_id="t-0", payload={})
+    ids = store.journal_add_many("m", _drafts(MANY))
+    assert len(set(ids)) == MANY and first not in ids
+    pending = {entry.id: entry for entry in store.journal_pending("m")}
+    assert [pending[i].payload for i in ids] == [{"n": i} for i in range(MANY)]
+    assert [pending[i].nav_key for i in ids] == [f"k{i}" for i in range(MANY)]
+    assert store.journal_add_many("m", []) == []
+
+
+def test_journal_add_many_without_ordered_returning_goes_row_by_row(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store._engine.dialect, "insert_executemany_returning_sort_by_parameter_order", False)
+    ids = store.journal_add_many("m", _drafts(5))
+    assert [store_entry.payload for store_entry in store.journal_pending("m")] == [{"n": i} for i in range(5)]
+    assert [entry.id for entry in store.journal_pending("m")] == ids
+
+
+def test_journal_done_many_deletes_only_the_given_ids(store: StateStore) -> None:
+    ids = store.journal_add_many("m", _drafts(MANY))
+    store.journal_done_many([*ids[:1100], ids[0], 999_999])
+    assert [entry.id for entry in store.journal_pending("m")] == ids[1100:]
+    store.journal_done(ids[1100])
+    assert [entry.id for entry in store.journal_pending("m")] == ids[1101:]
+    store.journal_done_many([])
+
+
+# ------------------------------------------------------------------ transactions
+
+
+def test_bulk_writes_outside_a_transaction_are_committed_each(store: StateStore, tmp_path: Path) -> None:
+    store.save_links([_link("a")])
+    ids = store.journal_add_many("m", _drafts(3))
+    with StateStore(tmp_path / "s.sqlite") as other:
+        assert other.link_by_nav("m", "a") == _link("a")
+        assert [entry.id for entry in other.journal_pending("m")] == ids
+
+
+def test_bulk_writes_inside_a_transaction_show_only_to_it_until_commit(store: StateStore, tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.sqlite") as other:
+        with store.transaction():
+            store.save_links([_link("a"), _link("b")])
+            ids = store.journal_add_many("m", _drafts(3))
+            store.journal_done_many(ids[:1])
+            store.add_retries("m", "task", ["outlook:x"])
+            assert sorted(store.links_by_nav("m", ["a", "b"])) == ["a", "b"]
+            assert [entry.id for entry in store.journal_pending("m")] == ids[1:]
+            assert other.count_links("m") == {} and other.journal_pending("m") == []
+        assert sorted(other.links_by_nav("m", ["a", "b"])) == ["a", "b"]
+        assert [entry.id for entry in other.journal_pending("m")] == ids[1:]
+        assert other.retries("m", "task") == ["outlook:x"]
+
+
+def test_a_failed_transaction_leaves_nothing(store: StateStore) -> None:
+    store.save_links([_link("kept")])
+    kept = store.journal_add_many("m", _drafts(2))
+    with pytest.raises(RuntimeError), store.transaction():
+        store.save_links([_link("new"), _link("kept", dirty=True)])
+        store.journal_add_many("m", _drafts(3))
+        store.journal_done_many(kept)
+        store.drop_links("m", ["kept"])
+        store.add_retries("m", "task", ["outlook:x"])
+        store.set_cursor("m", "delta:task", "link-1")
+        raise RuntimeError("the run failed")
+    assert store.all_links("m") == [_link("kept")]
+    assert [entry.id for entry in store.journal_pending("m")] == kept
+    assert store.retries("m", "task") == [] and store.cursor("m", "delta:task") is None
+
+
+def test_the_postgresql_upsert_compiles_to_on_conflict() -> None:
+    # No PostgreSQL server here: this checks only the SQL the store would send to one.
+    from sqlalchemy.dialects import postgresql
+
+    upsert = state._link_upsert(postgresql.dialect())
+    assert upsert is not None
+    sql = " ".join(str(upsert.compile(dialect=postgresql.dialect())).split())
+    assert "ON CONFLICT (mailbox, nav_key) DO UPDATE SET" in sql
+    assert "base = excluded.base" in sql and "updated_at = excluded.updated_at" in sql
+    assert "SET mailbox" not in sql and "nav_key = excluded" not in sql
+    assert state._link_upsert(sa.create_engine("sqlite://").dialect) is not None
