@@ -9,7 +9,9 @@ counts one.
 The same work, N contacts, N/10 meetings and N/10 tasks from the embedded NAV company, is done three ways,
 each into a mailbox of its own (so each starts with an idle window):
 
-- graphsync: a real engine run (`run_sync`) through `GraphMailbox`;
+- graphsync: a real engine run (`run_sync`) through `GraphMailbox`, its request budget set to the
+  sandbox's window (as a config's ``[graph] request_budget`` / ``request_budget_seconds`` would be to
+  Graph's), so that it waits for room in the window before sending instead of being answered 429;
 - one request per item, in sequence, raw httpx (what a straightforward msgraph-sdk script does: the SDK's
   request builders send exactly these POSTs, and its RetryHandler waits out a 429's Retry-After likewise);
 - sequential `$batch` of 20, one batch in flight at a time (Business Central's own contact sync), resending
@@ -35,6 +37,7 @@ import httpx
 
 from graphsync.connectors.nav import NavRecord, NavTable
 from graphsync.engine.state import StateStore
+from graphsync.graph import RequestBudget
 from graphsync.graph.stamping import NAV_KEY_PROPERTY, property_id
 from graphsync.nav.embedded import EmbeddedNav
 
@@ -101,10 +104,15 @@ async def _graph_requests(base_url: str, user: str) -> int:
     return sum((await c.request_counts(base_url, user)).values())
 
 
-async def _graphsync(nav: EmbeddedNav, base_url: str, user: str, store_path: Path) -> Outcome:
+async def _graphsync(
+    nav: EmbeddedNav, base_url: str, user: str, store_path: Path, throttle: Throttle | None
+) -> Outcome:
     store = StateStore(store_path)
+    # The budget is the sandbox's window, as Graph's is the default; with the window off, no budget either,
+    # so that those runs measure latency only.
+    budget = None if throttle is None else RequestBudget(throttle.window_requests, throttle.window_seconds)
     async with httpx.AsyncClient(base_url=f"{base_url}/v1.0", timeout=120) as client:
-        box = c.mailbox(client, user)
+        box = c.mailbox(client, user, request_budget=budget)
         started = time.perf_counter()
         report = await c.sync(nav, box, store)
         elapsed = time.perf_counter() - started
@@ -266,14 +274,14 @@ async def _measure(n: int, throttle: Throttle, tmp: Path, base_url: str) -> dict
     nav = c.nav_company(size, tmp / "nav.sqlite")
     try:
         await _set_limits(base_url, throttle)
-        ours = await _graphsync(nav, base_url, "graphsync@contoso.com", tmp / "state.sqlite")
+        ours = await _graphsync(nav, base_url, "graphsync@contoso.com", tmp / "state.sqlite", throttle)
         single = await _peer(nav, base_url, "one-by-one@contoso.com", batched=False)
         batch = await _peer(nav, base_url, "batch20@contoso.com", batched=True)
         await _set_limits(base_url, None)
-        free_ours = await _graphsync(nav, base_url, "graphsync-free@contoso.com", tmp / "state-free.sqlite")
+        free_ours = await _graphsync(nav, base_url, "graphsync-free@contoso.com", tmp / "state-free.sqlite", None)
         free_batch = await _peer(nav, base_url, "batch20-free@contoso.com", batched=True)
         await _set_limits(base_url, None, SLOW)
-        slow_ours = await _graphsync(nav, base_url, "graphsync-slow@contoso.com", tmp / "state-slow.sqlite")
+        slow_ours = await _graphsync(nav, base_url, "graphsync-slow@contoso.com", tmp / "state-slow.sqlite", None)
         slow_batch = await _peer(nav, base_url, "batch20-slow@contoso.com", batched=True)
     finally:
         nav.close()
