@@ -135,8 +135,9 @@ class GraphSession:
         if body is not None:
             content = json.dumps(body, separators=(",", ":")).encode()
             all_headers["Content-Type"] = "application/json"
-        # Room in the budget first, a slot second: a request waiting for the window to move must not hold
-        # one of the few slots that requests with room (or retries after the wait) could use meanwhile.
+        # Room in the budget first, a slot second: a request waiting for the window to move must not hold a
+        # slot. The requests that already have room need the slots to be sent, and the window moves only as
+        # their answers come back (with one slot, the waiter would wait for itself forever).
         taken = await self._budget.reserve(cost) if self._budget is not None else 0
         sent = False
         try:
