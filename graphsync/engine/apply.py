@@ -1,16 +1,19 @@
-"""Applying a kind's plans: NAV writes first (companies before persons), then Outlook writes in batches,
-then links, conflicts, retries and — last — the kind's cursors, in one transaction.
+"""Applying a kind's plans, chunk by chunk in NAV's order (companies before persons): per chunk, NAV writes
+first, then the chunk's Outlook writes (in batches, by the Graph client), then its links, conflicts and
+retries in one transaction; once every chunk is done, the kind's cursors.
 
 Creates are journaled before they are sent (`graphsync.engine.journal`); every other write is safe to
-repeat, because the cursors only advance once everything here is recorded.
+repeat, because the cursors only advance once everything here is recorded. A chunk recorded before a
+crash is found done by the next run's three-way compare, which reads the same changes again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavConnector, NavRecord
@@ -22,7 +25,8 @@ from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
 from graphsync.engine.plan import FieldChange, ItemPlan, Op, SidePlan
 from graphsync.engine.report import Phase, SyncOptions
-from graphsync.engine.state import Link, StateStore
+from graphsync.engine.spool import Spool, SpoolList
+from graphsync.engine.state import JournalDraft, Link, StateStore
 from graphsync.errors import GraphsyncError, NavError, NavNotFoundError, NotFoundError
 
 
@@ -48,10 +52,54 @@ class WorkItem:
         return self.cand.entity
 
 
+class WorkQueue:
+    """A kind's planned items, spooled, handed out in NAV's entity order (companies before persons, so a
+    person created in NAV finds its company there)."""
+
+    def __init__(self, spool: Spool, entities: Mapping[EntityName, BoundEntity]) -> None:
+        self._spool = spool
+        self._entities = entities
+        self._lists: dict[EntityName, SpoolList[WorkItem]] = {}
+
+    def _encode(self, w: WorkItem) -> tuple[Any, ...]:
+        c = w.cand
+        cand = (c.entity.name, c.link, c.nav_key, c.record, c.in_scope, c.outlook)
+        return (cand, w.plan, w.nav_norm, w.nav_key, w.nav_etag, w.outlook_id, w.outlook_version, w.failed, w.stamped)
+
+    def _decode(self, t: tuple[Any, ...]) -> WorkItem:
+        name, *rest = t[0]
+        return WorkItem(Candidate(self._entities[name], *rest), *t[1:])
+
+    def add(self, w: WorkItem) -> None:
+        part = self._lists.get(w.entity.name)
+        if part is None:
+            part = self._lists[w.entity.name] = self._spool.new_list(encode=self._encode, decode=self._decode)
+        part.append(w)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._lists.values())
+
+    def __iter__(self) -> Iterator[WorkItem]:
+        for name in EntityName:
+            if name in self._lists:
+                yield from self._lists[name]
+
+    def chunks(self, size: int) -> Iterator[list[WorkItem]]:
+        for name in EntityName:
+            if name in self._lists:
+                yield from self._lists[name].chunks(size)
+
+    def release(self) -> None:
+        """Free the spool's buffer of this kind's items (the kind is done)."""
+        for part in self._lists.values():
+            self._spool.drop(part)
+        self._lists.clear()
+
+
 @dataclass
 class KindWork:
     read: GroupRead
-    work: list[WorkItem] = field(default_factory=list)
+    work: WorkQueue
     complete: bool = True
     """Whether every enabled entity of the kind is in this run (only then may shared cursors advance)."""
     fingerprints: dict[str, str] = field(default_factory=dict)
@@ -85,22 +133,38 @@ class Applier:
         self._today = today
         self._progress = progress
         self._error = error
+        self._readded: set[str] = set()
+        """Retry references recorded again by this kind's items: not cleared at its end."""
+        self._drafts: list[tuple[WorkItem, JournalDraft]] = []
+        self._links: list[Link] = []
+        self._journal_done: list[int] = []
 
     def stop_requested(self) -> bool:
         return self._options.should_stop is not None and self._options.should_stop()
 
-    async def apply(self, group: KindWork) -> bool:
+    async def apply(self, group: KindWork, recorded: Callable[[WorkItem], None]) -> bool:
         """Write and record one kind's plans; True when the run was asked to stop part-way (what was written
-        is recorded, the kind's cursors are not advanced)."""
+        is recorded, the kind's cursors are not advanced). ``recorded`` sees every item once it is recorded."""
         kind = group.read.kind
-        order = {name: n for n, name in enumerate(EntityName)}
-        work = sorted(group.work, key=lambda w: order[w.entity.name])
-        for n, w in enumerate(work):
-            if not w.failed and w.plan.nav.op is not Op.NONE:
-                self._apply_nav(w)
-            self._progress(Phase.APPLY, kind, n + 1, len(work))
-        stopped = await self._apply_outlook(kind, [w for w in work if not w.failed])
-        self._record(group, stopped=stopped)
+        total = len(group.work)
+        done = 0
+        stopped = False
+        self._readded = set()
+        for chunk in group.work.chunks(max(1, self._options.batch_size)):
+            if self.stop_requested():
+                # Stopping between chunks: the rest is left to the next run (the kind's cursors stay).
+                stopped = True
+                break
+            for w in chunk:
+                if not w.failed and w.plan.nav.op is not Op.NONE:
+                    self._apply_nav(w)
+            await self._apply_outlook(kind, [w for w in chunk if not w.failed])
+            self._record_chunk(kind, chunk)
+            for w in chunk:
+                recorded(w)
+            done += len(chunk)
+            self._progress(Phase.APPLY, kind, done, total)
+        self._record_kind(group, stopped=stopped)
         return stopped
 
     def _apply_nav(self, w: WorkItem) -> None:
@@ -186,13 +250,17 @@ class Applier:
             # A fresh transactionId per create (kept in the journal): Graph drops a repeated create of the same
             # event, while an event deleted on purpose can still be created again later under a new one.
             transaction = str(uuid.uuid4()) if entity.kind is ItemKind.EVENT else None
-            w.journal_id = self._store.journal_add(
-                self._box,
-                entity=entity.name.value,
-                target=TARGET_OUTLOOK,
-                nav_key=w.nav_key,
-                outlook_id=None,
-                payload={"base": dict(w.plan.base or {}), "transaction_id": transaction},
+            self._drafts.append(
+                (
+                    w,
+                    JournalDraft(
+                        entity=entity.name.value,
+                        target=TARGET_OUTLOOK,
+                        nav_key=w.nav_key,
+                        outlook_id=None,
+                        payload={"base": dict(w.plan.base or {}), "transaction_id": transaction},
+                    ),
+                )
             )
             return WriteOp(
                 str(n), WriteAction.CREATE, entity.kind, w.nav_key, body, user_fields=user, transaction_id=transaction
@@ -223,26 +291,23 @@ class Applier:
             return WriteOp(str(n), WriteAction.UPDATE, entity.kind, w.nav_key, {}, w.outlook_id)
         return None
 
-    async def _apply_outlook(self, kind: ItemKind, work: Sequence[WorkItem]) -> bool:
+    async def _apply_outlook(self, kind: ItemKind, work: Sequence[WorkItem]) -> None:
         pending: list[tuple[WriteOp, WorkItem]] = []
-        with self._store.transaction():  # journal entries of a batch: one flush, all before the writes
-            for n, w in enumerate(work):
-                op = self._outlook_op(n, w)
-                if op is not None:
-                    pending.append((op, w))
-        size = max(1, self._options.batch_size)
-        for start in range(0, len(pending), size):
-            if self.stop_requested():
-                # Stopping between batches: the unsent writes are left to the next run (their journal
-                # entries go when the group is recorded; the kind's cursors stay where they were).
-                for _, w in pending[start:]:
-                    w.skipped = True
-                return True
-            chunk = pending[start : start + size]
-            results = await self._mailbox.write([op for op, _ in chunk])
-            for (op, w), result in zip(chunk, results, strict=True):
-                self._outlook_result(op, w, result)
-        return False
+        self._drafts = []
+        for n, w in enumerate(work):
+            op = self._outlook_op(n, w)
+            if op is not None:
+                pending.append((op, w))
+        if self._drafts:  # the chunk's creates, journaled in one statement before any is sent
+            ids = self._store.journal_add_many(self._box, [draft for _, draft in self._drafts])
+            for (w, _), entry_id in zip(self._drafts, ids, strict=True):
+                w.journal_id = entry_id
+            self._drafts = []
+        if not pending:
+            return
+        results = await self._mailbox.write([op for op, _ in pending])
+        for (op, w), result in zip(pending, results, strict=True):
+            self._outlook_result(op, w, result)
 
     def _outlook_result(self, op: WriteOp, w: WorkItem, result: WriteResult) -> None:
         if result.error is not None:
@@ -259,34 +324,51 @@ class Applier:
         if op.action in (WriteAction.CREATE, WriteAction.UPDATE):
             w.stamped = True
 
-    def _record(self, group: KindWork, *, stopped: bool = False) -> None:
+    def _record_chunk(self, kind: ItemKind, chunk: Sequence[WorkItem]) -> None:
+        """The chunk's outcome in one transaction: its links saved in one statement, its journal entries
+        removed in another (a crash before the commit leaves both as they were: the journal finds the creates)."""
+        self._links = []
+        self._journal_done = []
+        with self._store.transaction():
+            for w in chunk:
+                self._record_one(kind, w)
+            self._store.save_links(self._links)
+            self._store.journal_done_many(self._journal_done)
+        self._links = []
+        self._journal_done = []
+
+    def _record_kind(self, group: KindWork, *, stopped: bool) -> None:
+        """Last: the retries read and not re-added, the deferred meetings, and the kind's cursors."""
         kind = group.read.kind
         box = self._box
         with self._store.transaction():
             if not stopped:  # a stopped group's retries are read again next run, with its unsent writes
-                self._store.clear_retries(box, kind.value, group.read.retries)
+                settled = [ref for ref in group.read.retries if ref not in self._readded]
+                self._store.clear_retries(box, kind.value, settled)
             for ref in group.read.deferred:
                 self._store.add_retry(box, kind.value, ref)
-            for w in group.work:
-                self._record_one(kind, w)
             if group.complete and not self._options.only_pending and not stopped:
                 for name, value in {**group.read.cursors, **group.fingerprints}.items():
                     self._store.set_cursor(box, name, value)
+
+    def _retry(self, kind: ItemKind, ref: str) -> None:
+        self._readded.add(ref)
+        self._store.add_retry(self._box, kind.value, ref)
 
     def _record_one(self, kind: ItemKind, w: WorkItem) -> None:
         box = self._box
         link = w.cand.link
         if w.journal_id is not None:
-            self._store.journal_done(w.journal_id)
+            self._journal_done.append(w.journal_id)
         if w.skipped:
             return  # never sent: the unadvanced cursors (or its dirty link) bring it back next run
         if w.failed:
             if link is not None:
                 self._store.mark_dirty(box, link.nav_key)
             elif w.nav_key and w.plan.nav.op is not Op.CREATE:
-                self._store.add_retry(box, kind.value, f"nav:{w.nav_key}")
+                self._retry(kind, f"nav:{w.nav_key}")
             elif w.outlook_id:
-                self._store.add_retry(box, kind.value, f"outlook:{w.outlook_id}")
+                self._retry(kind, f"outlook:{w.outlook_id}")
             return
         if w.plan.base is None:
             if link is not None:
@@ -305,7 +387,7 @@ class Applier:
             stamped=w.stamped,
         )
         if new != link:
-            self._store.save_link(new)
+            self._links.append(new)
         if w.plan.conflicts:
             self._store.save_conflict(
                 box,

@@ -8,8 +8,9 @@ one change read per NAV table, whatever the number of linked items.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavConnector, NavRecord, NavTable, Watermark
@@ -17,10 +18,13 @@ from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, Outl
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
+from graphsync.engine.spool import Spool, SpoolList, SpoolMap
 from graphsync.engine.state import Link, StateStore
 from graphsync.errors import NavError, ResyncNeededError
 
 FETCH_CHUNK = 100
+LOOKUP_CHUNK = 500
+"""Keys per state store lookup (each one statement with an IN list)."""
 RESYNC_ROUNDS = 3
 """Full rounds tried, after a dead delta link, before ResyncNeededError stops the run."""
 
@@ -37,10 +41,38 @@ class Candidate:
     outlook: OutlookItem | None
 
 
+def candidate_list(spool: Spool, entities: Mapping[EntityName, BoundEntity]) -> SpoolList[Candidate]:
+    """A spooled list of candidates; the entity binding is spooled by name, not pickled with each one."""
+
+    def encode(c: Candidate) -> tuple[Any, ...]:
+        return (c.entity.name, c.link, c.nav_key, c.record, c.in_scope, c.outlook)
+
+    def decode(t: tuple[Any, ...]) -> Candidate:
+        return Candidate(entities[t[0]], *t[1:])
+
+    return spool.new_list(encode=encode, decode=decode)
+
+
+def _chunks(keys: Sequence[str], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]
+
+
+def _is_echo(entry: DeltaEntry, link: Link, nav_seen: SpoolMap[NavRecord | None]) -> bool:
+    return (
+        isinstance(entry, OutlookItem)
+        and entry.version is not None
+        and entry.version == link.outlook_version
+        and link.stamped
+        and not link.dirty
+        and link.nav_key not in nav_seen
+    )
+
+
 @dataclass
 class GroupRead:
     kind: ItemKind
-    candidates: list[Candidate] = field(default_factory=list)
+    candidates: SpoolList[Candidate]
     cursors: dict[str, str] = field(default_factory=dict)
     """Cursor values to store once everything read here is applied."""
     resynced: bool = False
@@ -93,7 +125,9 @@ class GroupReader:
         store: StateStore,
         navside: NavSide,
         category: str,
+        spool: Spool,
     ) -> None:
+        self._spool = spool
         self._nav = nav
         self._mailbox = mailbox
         self._store = store
@@ -104,10 +138,13 @@ class GroupReader:
     async def read(
         self, kind: ItemKind, entities: Sequence[BoundEntity], *, full: bool, only_pending: bool
     ) -> GroupRead:
-        result = GroupRead(kind)
+        by_name = {e.name: e for e in entities}
+        result = GroupRead(kind, candidates=candidate_list(self._spool, by_name))
         names = {e.name.value for e in entities}
-        nav_seen: dict[str, NavRecord | None] = {}
-        entries: dict[str, DeltaEntry] = {}
+        # Everything keyed below lives in the run's spool: an initial load or a full round holds every
+        # record and item of the kind, which must not all be Python objects at once.
+        nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map()
+        entries: SpoolMap[DeltaEntry] = self._spool.new_map()
         full_round = False
         if not only_pending:
             self._read_nav(kind, entities, full=full, seen=nav_seen, result=result)
@@ -121,58 +158,64 @@ class GroupReader:
             elif side == "outlook" and value not in entries:
                 retry_ids.append(value)
 
-        links_nav = {k: v for k, v in self._store.links_by_nav(self._box, nav_seen).items() if v.entity in names}
-        links_out = {k: v for k, v in self._store.links_by_outlook(self._box, entries).items() if v.entity in names}
-        if not full_round:
-            # An incremental round's entry at exactly the version last synced is graphsync's own write (or an
-            # item synced as it is): with no NAV change and nothing pending on it, it needs neither a fetch
-            # nor a plan. A full round (lost state, a changed map) still compares every item.
-            for item_id, link in list(links_out.items()):
-                entry = entries[item_id]
-                if (
-                    isinstance(entry, OutlookItem)
-                    and entry.version is not None
-                    and entry.version == link.outlook_version
-                    and link.stamped
-                    and not link.dirty
-                    and link.nav_key not in nav_seen
-                ):
-                    del links_out[item_id]
+        links: SpoolMap[Link] = self._spool.new_map()
+        for chunk in _chunks(nav_seen.keys()):
+            for link in self._store.links_by_nav(self._box, chunk).values():
+                if link.entity in names:
+                    links[link.nav_key] = link
+        linked_outlook: set[str] = set()
+        for chunk in _chunks(entries.keys()):
+            for item_id, link in self._store.links_by_outlook(self._box, chunk).items():
+                if link.entity not in names:
+                    continue
+                if not full_round and _is_echo(entries[item_id], link, nav_seen):
+                    # An incremental round's entry at exactly the version last synced is graphsync's own
+                    # write (or an item synced as it is): with no NAV change and nothing pending on it, it
+                    # needs neither a fetch nor a plan. A full round (lost state, a changed map) still
+                    # compares every item.
                     del entries[item_id]
-        links: dict[str, Link] = {link.nav_key: link for link in (*links_nav.values(), *links_out.values())}
+                    continue
+                linked_outlook.add(item_id)
+                links[link.nav_key] = link
         for link in self._store.dirty_links(self._box):
             if link.entity in names:
                 links[link.nav_key] = link
         if full_round:
-            for link in self._store.all_links(self._box, entities=names):
-                links.setdefault(link.nav_key, link)
+            for link in self._store.iter_links(self._box, entities=names):
+                if link.nav_key not in links:
+                    links[link.nav_key] = link
 
         # Outlook side: what the round did not give in full is fetched (stamps, user fields, confirmations).
         user_fields = sorted({n for e in entities for n in e.map.user_fields})
-        outlook: dict[str, OutlookItem | None] = {}
-        to_fetch: list[str] = []
+        outlook: SpoolMap[OutlookItem | None] = self._spool.new_map()
+        to_fetch: dict[str, None] = {}
         for item_id, entry in entries.items():
             # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
             # entity maps; a tombstone is confirmed (a calendarView round also "removes" what left the window).
-            needs_key = item_id not in links_out and entry.nav_key is None if isinstance(entry, OutlookItem) else True
+            needs_key = (
+                item_id not in linked_outlook and entry.nav_key is None if isinstance(entry, OutlookItem) else True
+            )
             if isinstance(entry, Removed) or needs_key or (user_fields and entry.user_fields is None):
-                to_fetch.append(item_id)
+                to_fetch[item_id] = None
             else:
                 outlook[item_id] = entry
+        entries.clear()
         for link in links.values():
-            if link.outlook_id not in outlook and link.outlook_id not in to_fetch:
-                to_fetch.append(link.outlook_id)
-        to_fetch.extend(i for i in retry_ids if i not in to_fetch and i not in outlook)
-        await self._fetch(kind, to_fetch, user_fields, outlook)
+            if link.outlook_id not in outlook:
+                to_fetch[link.outlook_id] = None
+        for item_id in retry_ids:
+            if item_id not in outlook:
+                to_fetch[item_id] = None
+        await self._fetch(kind, list(to_fetch), user_fields, outlook)
+        del to_fetch
 
-        by_entity = {e.name.value: e for e in entities}
         # NAV side: linked records not in the change set are read now, unless the Outlook item is exactly
         # what was last synced (an echo of graphsync's own write, a full round's unchanged item): then
         # neither side changed and the item needs nothing, which keeps full rounds from reading all of NAV.
-        for key, link in list(links.items()):
+        for key, link in links.items():
             if link.nav_key in nav_seen:
                 continue
-            if not link.dirty and _unchanged(by_entity[link.entity], link, outlook.get(link.outlook_id)):
+            if not link.dirty and _unchanged(by_name[EntityName(link.entity)], link, outlook.get(link.outlook_id)):
                 del links[key]
                 continue
             parsed = parse_key(link.nav_key)
@@ -182,24 +225,26 @@ class GroupReader:
             record = nav_seen.get(link.nav_key)
             entity = self._navside.route(entities, record) if record else None
             paired_outlook.add(link.outlook_id)
-            if record is not None and self._navside.outside_window(by_entity[link.entity], record):
+            if record is not None and self._navside.outside_window(by_name[EntityName(link.entity)], record):
                 continue  # an aged (or far future) meeting: neither changed nor deleted
             in_scope = entity is not None
-            entity = entity or by_entity[link.entity]
+            entity = entity or by_name[EntityName(link.entity)]
             item = outlook.get(link.outlook_id)
             result.candidates.append(Candidate(entity, link, link.nav_key, record, in_scope, item))
 
-        unlinked_by_key: dict[str, OutlookItem] = {}
-        unstamped: list[OutlookItem] = []
+        unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map()
+        unstamped: SpoolList[OutlookItem] = self._spool.new_list()
         for item_id, maybe in outlook.items():
             if maybe is None or item_id in paired_outlook:
                 continue
             if self._store.link_by_outlook(self._box, item_id) is not None:
                 continue  # linked to an entity of another kind's group: not ours to plan
             if maybe.nav_key:
-                unlinked_by_key.setdefault(maybe.nav_key, maybe)
+                if maybe.nav_key not in unlinked_by_key:
+                    unlinked_by_key[maybe.nav_key] = maybe
             else:
                 unstamped.append(maybe)
+        outlook.clear()
 
         for key, record in nav_seen.items():
             if key in links or record is None:
@@ -213,6 +258,7 @@ class GroupReader:
                 continue
             match = unlinked_by_key.pop(key, None)
             result.candidates.append(Candidate(entity, None, key, record, True, match))
+        nav_seen.clear()
 
         for key, item in unlinked_by_key.items():
             # Stamped by graphsync but not linked: lost state, or a create interrupted before its link.
@@ -222,11 +268,13 @@ class GroupReader:
             if record is None or entity is None or key in links or self._navside.outside_window(entity, record):
                 continue  # its NAV record is gone or out of scope: nothing to pair it with
             result.candidates.append(Candidate(entity, None, key, record, True, item))
+        unlinked_by_key.clear()
+        links.clear()
 
         for item in unstamped:
             name = new_from_outlook(kind, item, self._category)
-            if name is not None and name.value in by_entity:
-                result.candidates.append(Candidate(by_entity[name.value], None, None, None, True, item))
+            if name is not None and name in by_name:
+                result.candidates.append(Candidate(by_name[name], None, None, None, True, item))
         return result
 
     def _read_nav(
@@ -235,7 +283,7 @@ class GroupReader:
         entities: Sequence[BoundEntity],
         *,
         full: bool,
-        seen: dict[str, NavRecord | None],
+        seen: SpoolMap[NavRecord | None],
         result: GroupRead,
     ) -> None:
         for table in sorted({e.table for e in entities}):
@@ -250,7 +298,7 @@ class GroupReader:
             if not changes.deletions_tracked:
                 existing = {key_text(table, k) for k in self._nav.keys(table)}
                 names = [e.name.value for e in entities if e.table is table]
-                for link in self._store.all_links(self._box, entities=names):
+                for link in self._store.iter_links(self._box, entities=names):
                     if link.nav_key not in existing:
                         seen[link.nav_key] = None
         if kind is ItemKind.EVENT:
@@ -267,7 +315,7 @@ class GroupReader:
                     seen[key] = self._nav.get(NavTable.TODO, (number,))
 
     async def _read_delta(
-        self, kind: ItemKind, *, full: bool, entries: dict[str, DeltaEntry], result: GroupRead
+        self, kind: ItemKind, *, full: bool, entries: SpoolMap[DeltaEntry], result: GroupRead
     ) -> bool:
         name = delta_cursor(kind)
         link = None if full else self._store.cursor(self._box, name)
@@ -285,7 +333,7 @@ class GroupReader:
                 result.resynced = True
                 link = None
 
-    async def _round(self, kind: ItemKind, link: str | None, entries: dict[str, DeltaEntry], result: GroupRead) -> bool:
+    async def _round(self, kind: ItemKind, link: str | None, entries: SpoolMap[DeltaEntry], result: GroupRead) -> bool:
         delta = self._mailbox.delta(kind, link)
         async for page in delta.pages():
             for entry in page:
@@ -298,7 +346,7 @@ class GroupReader:
         kind: ItemKind,
         ids: list[str],
         user_fields: Sequence[str],
-        into: dict[str, OutlookItem | None],
+        into: SpoolMap[OutlookItem | None],
     ) -> None:
         for start in range(0, len(ids), FETCH_CHUNK):
             chunk = ids[start : start + FETCH_CHUNK]

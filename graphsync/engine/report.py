@@ -50,6 +50,13 @@ class SyncOptions:
     only_pending: bool = False
     """Read no changes: only re-examine items waiting for it (resolved conflicts, failed writes)."""
     batch_size: int = 100
+    """Items applied together: their NAV writes, one hand-over of Outlook writes to the Graph client (which
+    sends them in $batch requests, several at a time) and one state store transaction recording them."""
+    spool_buffer: int = 5_000
+    """Values (records, Outlook items, links, plans) a run holds in memory before it spools them to a
+    temporary file (`graphsync.engine.spool`): bounds a large run's memory; a small run never spools."""
+    report_limit: int = 10_000
+    """Items listed in the report at most (conflicts are always listed); ``counts`` cover every item."""
     category: str = "Dynamics NAV"
     """The Outlook category of graphsync's events: an event a person gives it becomes a NAV meeting."""
     window_past_days: int | None = 30
@@ -109,6 +116,8 @@ class RunReport:
     """Every item something was (or, in a dry run, would be) done to, or that is in conflict."""
     errors: tuple[ItemError, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
+    omitted: int = 0
+    """Items done (or planned) but not listed in ``items``, beyond `SyncOptions.report_limit`."""
     stopped: bool = False
     """The run stopped early (`SyncOptions.should_stop`): ``items`` are what was done before it stopped; the
     next run does the rest."""

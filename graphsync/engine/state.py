@@ -458,6 +458,22 @@ class StateStore:
         with self._conn() as conn:
             return [self._link(r) for r in conn.execute(query)]
 
+    def iter_links(self, mailbox: str, *, entities: Iterable[str] | None = None, page: int = 1_000) -> Iterator[Link]:
+        """Every link of the mailbox (of ``entities``), read a page at a time in NAV key order: a full round
+        looks at all of them, which must not mean holding them all at once."""
+        names = None if entities is None else list(entities)
+        after = ""
+        while True:
+            query = sa.select(links).where(links.c.mailbox == mailbox, links.c.nav_key > after)
+            if names is not None:
+                query = query.where(links.c.entity.in_(names))
+            with self._conn() as conn:
+                rows = [self._link(r) for r in conn.execute(query.order_by(links.c.nav_key).limit(page))]
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1].nav_key
+
     def dirty_links(self, mailbox: str) -> list[Link]:
         # Two queries, each answered from its own (mailbox, flag) index: an OR of the two makes SQLite scan
         # every link of the mailbox, which a no-change run must not do.

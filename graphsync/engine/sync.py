@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.nav import NavConnector
 from graphsync.connectors.outlook import ItemKind, OutlookMailbox
-from graphsync.engine.apply import Applier, KindWork, WorkItem
+from graphsync.engine.apply import Applier, KindWork, WorkItem, WorkQueue
 from graphsync.engine.binding import BoundEntity, bind_entity
 from graphsync.engine.collect import Candidate, GroupReader, map_cursor
 from graphsync.engine.guard import check_mass_delete
@@ -32,6 +32,7 @@ from graphsync.engine.journal import JournalRecovery
 from graphsync.engine.navside import NavSide
 from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Side, plan_item
 from graphsync.engine.report import ItemError, Phase, PlannedItem, ProgressEvent, RunReport, SyncOptions
+from graphsync.engine.spool import Spool
 from graphsync.engine.state import StateStore
 from graphsync.errors import GraphsyncError, NavError
 
@@ -59,6 +60,35 @@ def _rules(entity: BoundEntity) -> Rules:
     )
 
 
+class Tally:
+    """What the report says: counts of every item's planned operations, and the items themselves up to
+    ``limit`` (conflicts always: a run's exit status depends on them). Items are added as they are recorded
+    (or, in a dry run, planned), so a run of any size keeps at most ``limit`` of them."""
+
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        self.items: list[PlannedItem] = []
+        self.omitted = 0
+        self.counts: dict[str, int] = {}
+
+    def add(self, w: WorkItem) -> None:
+        if w.skipped:
+            return
+        plan = w.plan
+        for side, sp in (("nav", plan.nav), ("outlook", plan.outlook)):
+            if sp.op is not Op.NONE:
+                key = f"{side}_{sp.op.value}"
+                self.counts[key] = self.counts.get(key, 0) + 1
+        if plan.conflicts:
+            self.counts["conflicts"] = self.counts.get("conflicts", 0) + 1
+        if plan.is_noop:
+            return
+        if plan.conflicts or len(self.items) < self.limit:
+            self.items.append(PlannedItem(w.entity.name, w.nav_key, w.outlook_id, _title(w.cand), plan))
+        else:
+            self.omitted += 1
+
+
 class SyncRun:
     """One run over one mailbox. Use `run_sync`; this class holds the run's working state."""
 
@@ -82,6 +112,8 @@ class SyncRun:
         self._errors: list[ItemError] = []
         self._run_id: int | None = None
         self._open_conflicts: set[str] = set()
+        self._deletes: dict[EntityName, int] = {}
+        self._tally = Tally(limit=options.report_limit)
 
     # ------------------------------------------------------------------ outline
 
@@ -92,67 +124,67 @@ class SyncRun:
         await self._mailbox.provision()
         if not opts.dry_run:
             self._run_id = self._store.begin_run(self._box, dry_run=False)
-        try:
-            if not opts.dry_run:
-                recovery = JournalRecovery(
-                    nav=self._nav,
-                    mailbox=self._mailbox,
-                    store=self._store,
-                    navside=self._navside,
-                    entities={e.name: e for e in bound},
-                    owner=self._owner,
-                )
-                await recovery.recover()
-            groups: list[KindWork] = []
-            for kind in KIND_ORDER:
-                if self._stop_requested():
-                    stopped = True
-                    break
-                group = await self._read_and_plan(kind, bound)
-                if group is not None:
-                    groups.append(group)
-            self._guard(groups)
-            if not opts.dry_run:
-                applier = Applier(
-                    nav=self._nav,
-                    mailbox=self._mailbox,
-                    store=self._store,
-                    navside=self._navside,
-                    options=opts,
-                    owner=self._owner,
-                    open_conflicts=self._open_conflicts,
-                    today=self._today,
-                    progress=self._progress,
-                    error=self._error,
-                )
-                for group in groups:
-                    if stopped or self._stop_requested():
-                        # Stopped before this kind's writes: none of it is done, nothing of it recorded.
+        with Spool(buffer=opts.spool_buffer) as spool:
+            try:
+                if not opts.dry_run:
+                    recovery = JournalRecovery(
+                        nav=self._nav,
+                        mailbox=self._mailbox,
+                        store=self._store,
+                        navside=self._navside,
+                        entities={e.name: e for e in bound},
+                        owner=self._owner,
+                    )
+                    await recovery.recover()
+                groups: list[KindWork] = []
+                for kind in KIND_ORDER:
+                    if self._stop_requested():
                         stopped = True
+                        break
+                    group = await self._read_and_plan(kind, bound, spool)
+                    if group is not None:
+                        groups.append(group)
+                self._guard()
+                if opts.dry_run:
+                    for group in groups:
                         for w in group.work:
-                            w.skipped = True
-                        continue
-                    stopped = await applier.apply(group)
-        except GraphsyncError:
-            if self._run_id is not None:
-                self._finish("failed", [])
-            raise
-        work = [w for g in groups for w in g.work if not w.skipped]
+                            self._tally.add(w)
+                else:
+                    applier = Applier(
+                        nav=self._nav,
+                        mailbox=self._mailbox,
+                        store=self._store,
+                        navside=self._navside,
+                        options=opts,
+                        owner=self._owner,
+                        open_conflicts=self._open_conflicts,
+                        today=self._today,
+                        progress=self._progress,
+                        error=self._error,
+                    )
+                    for group in groups:
+                        if stopped or self._stop_requested():
+                            # Stopped before this kind's writes: none of it is done, nothing of it recorded.
+                            stopped = True
+                        else:
+                            stopped = await applier.apply(group, self._tally.add)
+                        group.work.release()
+            except GraphsyncError:
+                if self._run_id is not None:
+                    self._finish("failed")
+                raise
         report = RunReport(
             mailbox=self._box,
             dry_run=opts.dry_run,
             run_id=self._run_id,
-            items=tuple(
-                PlannedItem(w.entity.name, w.nav_key, w.outlook_id, _title(w.cand), w.plan)
-                for w in work
-                if not w.plan.is_noop
-            ),
+            items=tuple(self._tally.items),
             errors=tuple(self._errors),
-            counts=self._counts(work),
+            counts=self._counts(),
             stopped=stopped,
+            omitted=self._tally.omitted,
         )
         if self._run_id is not None:
-            self._finish("stopped" if stopped else "ok" if report.ok else "attention", work)
+            self._finish("stopped" if stopped else "ok" if report.ok else "attention")
         return report
 
     def _bind(self) -> list[BoundEntity]:
@@ -182,19 +214,10 @@ class SyncRun:
         if self._options.progress is not None:
             self._options.progress(ProgressEvent(phase, kind.value, done, total))
 
-    def _counts(self, work: Sequence[WorkItem]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for w in work:
-            for side, sp in (("nav", w.plan.nav), ("outlook", w.plan.outlook)):
-                if sp.op is not Op.NONE:
-                    key = f"{side}_{sp.op.value}"
-                    counts[key] = counts.get(key, 0) + 1
-            if w.plan.conflicts:
-                counts["conflicts"] = counts.get("conflicts", 0) + 1
-        counts["errors"] = len(self._errors)
-        return counts
+    def _counts(self) -> dict[str, int]:
+        return {**self._tally.counts, "errors": len(self._errors)}
 
-    def _finish(self, status: str, work: Sequence[WorkItem]) -> None:
+    def _finish(self, status: str) -> None:
         assert self._run_id is not None
         with self._store.transaction():
             for err in self._errors:
@@ -206,7 +229,7 @@ class SyncRun:
                     error=err.error,
                     message=err.message,
                 )
-            self._store.finish_run(self._run_id, status=status, counts=self._counts(work))
+            self._store.finish_run(self._run_id, status=status, counts=self._counts())
 
     def _error(self, w: WorkItem, exc: GraphsyncError) -> None:
         w.failed = True
@@ -215,7 +238,7 @@ class SyncRun:
 
     # ------------------------------------------------------------------ reading and planning
 
-    async def _read_and_plan(self, kind: ItemKind, bound: Sequence[BoundEntity]) -> KindWork | None:
+    async def _read_and_plan(self, kind: ItemKind, bound: Sequence[BoundEntity], spool: Spool) -> KindWork | None:
         entities = [e for e in bound if e.kind is kind]
         if not entities:
             return None
@@ -232,24 +255,33 @@ class SyncRun:
             store=self._store,
             navside=self._navside,
             category=self._options.category,
+            spool=spool,
         )
         self._progress(Phase.READ, kind, 0)
         read = await reader.read(
             kind, entities, full=self._options.full or map_changed, only_pending=self._options.only_pending
         )
-        group = KindWork(read, complete={e.name for e in entities} == enabled, fingerprints=fingerprints)
+        group = KindWork(
+            read,
+            WorkQueue(spool, {e.name: e for e in entities}),
+            complete={e.name for e in entities} == enabled,
+            fingerprints=fingerprints,
+        )
         resolutions = {
             c.nav_key: Side(c.resolution) for c in self._store.conflicts(self._box) if c.resolution is not None
         }
         self._open_conflicts = {c.nav_key for c in self._store.conflicts(self._box)}
+        total = len(read.candidates)
         for n, cand in enumerate(read.candidates):
-            work = self._plan(cand, resolutions)
-            if work is not None:
-                group.work.append(work)
-            self._progress(Phase.PLAN, kind, n + 1, len(read.candidates))
+            w = self._plan(cand, resolutions)
+            if w.plan.deletes and cand.link is not None:
+                self._deletes[w.entity.name] = self._deletes.get(w.entity.name, 0) + 1
+            group.work.add(w)
+            self._progress(Phase.PLAN, kind, n + 1, total)
+        spool.drop(read.candidates)
         return group
 
-    def _plan(self, cand: Candidate, resolutions: Mapping[str, Side]) -> WorkItem | None:
+    def _plan(self, cand: Candidate, resolutions: Mapping[str, Side]) -> WorkItem:
         entity = cand.entity
         link = cand.link
         w = WorkItem(
@@ -282,18 +314,14 @@ class SyncRun:
         w.plan = plan_item(_rules(entity), state)
         return w
 
-    def _guard(self, groups: Sequence[KindWork]) -> None:
-        if self._options.allow_mass_delete:
-            return
-        deletes: dict[EntityName, int] = {}
-        for group in groups:
-            for w in group.work:
-                if w.plan.deletes and w.cand.link is not None:
-                    deletes[w.entity.name] = deletes.get(w.entity.name, 0) + 1
-        if not deletes:
+    def _guard(self) -> None:
+        """The mass-delete guard, on the deletes of linked items counted while planning (before any write)."""
+        if self._options.allow_mass_delete or not self._deletes:
             return
         linked = {EntityName(k): v for k, v in self._store.count_links(self._box).items()}
-        check_mass_delete(deletes, linked, share=self._options.mass_delete_share, minimum=self._options.mass_delete_min)
+        check_mass_delete(
+            self._deletes, linked, share=self._options.mass_delete_share, minimum=self._options.mass_delete_min
+        )
 
     # ------------------------------------------------------------------ applying
 
