@@ -148,3 +148,11 @@ def odata_deletions(detection: DeletionDetection, *, change_log_service: str) ->
             "which finds changes and deletions alike"
         ),
     }[detection.value]
+
+
+def items_omitted(count: int) -> str:
+    """Below a dry run's list of planned changes when the report lists only the first ones."""
+    return (
+        f"... and {count:,} more items not listed (the counts above include them); "
+        "use --json for the listed items as data, or narrow the run with --entity"
+    )

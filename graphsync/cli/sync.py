@@ -117,6 +117,8 @@ def _print_report(report: RunReport, target: MailboxTarget, entities: Sequence[E
                 ],
             )
         )
+        if report.omitted:
+            renderables.append(messages.items_omitted(report.omitted))
     if report.conflicts:
         renderables.append(
             output.table(

@@ -44,6 +44,8 @@ class WorkItem:
     failed: bool = False
     stamped: bool = True
     journal_id: int | None = None
+    failed_side: str | None = None
+    """``nav`` or ``outlook``: the side that refused the item's write (set with ``failed``)."""
     skipped: bool = False
     """Not written because the run stopped first (`SyncOptions.should_stop`): not recorded, not reported."""
 

@@ -118,6 +118,11 @@ class RunReport:
     counts: Mapping[str, int] = field(default_factory=dict)
     omitted: int = 0
     """Items done (or planned) but not listed in ``items``, beyond `SyncOptions.report_limit`."""
+    done: Mapping[EntityName, Mapping[str, int]] = field(default_factory=dict)
+    """Per entity, the writes done (in a dry run: planned) by side and operation (``nav_create``,
+    ``outlook_update``...) and ``conflicts``, over every item, listed or not. A write not done because the
+    item failed first is not counted: a failed NAV write stops the item; a failed Outlook write comes after
+    the item's NAV write, which counts."""
     stopped: bool = False
     """The run stopped early (`SyncOptions.should_stop`): ``items`` are what was done before it stopped; the
     next run does the rest."""

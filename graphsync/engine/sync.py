@@ -70,6 +70,7 @@ class Tally:
         self.items: list[PlannedItem] = []
         self.omitted = 0
         self.counts: dict[str, int] = {}
+        self.done: dict[EntityName, dict[str, int]] = {}
 
     def add(self, w: WorkItem) -> None:
         if w.skipped:
@@ -83,6 +84,14 @@ class Tally:
             self.counts["conflicts"] = self.counts.get("conflicts", 0) + 1
         if plan.is_noop:
             return
+        done = self.done.setdefault(w.entity.name, {})
+        sides = () if w.failed_side == "nav" else ("nav",) if w.failed_side == "outlook" else ("nav", "outlook")
+        for side in sides:
+            op = plan.nav.op if side == "nav" else plan.outlook.op
+            if op is not Op.NONE:
+                done[f"{side}_{op.value}"] = done.get(f"{side}_{op.value}", 0) + 1
+        if plan.conflicts:
+            done["conflicts"] = done.get("conflicts", 0) + 1
         if plan.conflicts or len(self.items) < self.limit:
             self.items.append(PlannedItem(w.entity.name, w.nav_key, w.outlook_id, _title(w.cand), plan))
         else:
@@ -182,6 +191,7 @@ class SyncRun:
             counts=self._counts(),
             stopped=stopped,
             omitted=self._tally.omitted,
+            done=self._tally.done,
         )
         if self._run_id is not None:
             self._finish("stopped" if stopped else "ok" if report.ok else "attention")
@@ -233,6 +243,7 @@ class SyncRun:
 
     def _error(self, w: WorkItem, exc: GraphsyncError) -> None:
         w.failed = True
+        w.failed_side = "nav" if isinstance(exc, NavError) else "outlook"
         message = getattr(exc, "message", None) or str(exc)
         self._errors.append(ItemError(w.entity.name, w.nav_key, w.outlook_id, type(exc).__name__, str(message)))
 

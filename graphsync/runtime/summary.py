@@ -9,7 +9,7 @@ from typing import Any
 from graphsync import errors
 from graphsync.config.entities import EntityName
 from graphsync.engine.plan import ItemPlan, Op, SidePlan
-from graphsync.engine.report import ItemError, PlannedItem, RunReport
+from graphsync.engine.report import ItemError, RunReport
 
 
 @dataclass
@@ -18,14 +18,6 @@ class SideCounts:
     updated: int = 0
     deleted: int = 0
     errors: int = 0
-
-    def count(self, op: Op) -> None:
-        if op is Op.CREATE:
-            self.created += 1
-        elif op is Op.UPDATE:
-            self.updated += 1
-        elif op is Op.DELETE:
-            self.deleted += 1
 
     def as_dict(self) -> dict[str, int]:
         return {"created": self.created, "updated": self.updated, "deleted": self.deleted, "errors": self.errors}
@@ -48,32 +40,23 @@ def error_side(error: ItemError) -> str:
     return "nav" if isinstance(cls, type) and issubclass(cls, errors.NavError) else "outlook"
 
 
-def _refs(item: PlannedItem | ItemError) -> set[str]:
-    return {r for r in (item.nav_key, item.outlook_id) if r}
-
-
 def summarize(report: RunReport, entities: Iterable[EntityName] | None = None) -> list[EntitySummary]:
     """Counts per entity of ``entities`` (default: every entity), in entity order. An item whose write
     failed is counted as an error of the side that refused it, not as done; its other write did not happen
-    either, except a NAV write that succeeded before Outlook refused, which is counted as done."""
+    either, except a NAV write that succeeded before Outlook refused, which is counted as done. Counted
+    over every item of the run, also those the report does not list (`RunReport.omitted`)."""
     result = {name: EntitySummary(name) for name in EntityName}
     shown = set(EntityName if entities is None else entities)
-    failed: dict[tuple[EntityName, str], str] = {}
     for err in report.errors:
-        side = error_side(err)
         target = result[err.entity]
-        (target.nav if side == "nav" else target.outlook).errors += 1
-        for ref in _refs(err):
-            failed[(err.entity, ref)] = side
-    for item in report.items:
-        summary = result[item.entity]
-        sides = {failed[(item.entity, r)] for r in _refs(item) if (item.entity, r) in failed}
-        if "nav" not in sides:
-            summary.nav.count(item.plan.nav.op)
-            if not sides:
-                summary.outlook.count(item.plan.outlook.op)
-        if item.plan.conflicts:
-            summary.conflicts += 1
+        (target.nav if error_side(err) == "nav" else target.outlook).errors += 1
+    for name, done in report.done.items():
+        summary = result[name]
+        for side, counts in (("nav", summary.nav), ("outlook", summary.outlook)):
+            counts.created += done.get(f"{side}_create", 0)
+            counts.updated += done.get(f"{side}_update", 0)
+            counts.deleted += done.get(f"{side}_delete", 0)
+        summary.conflicts += done.get("conflicts", 0)
     return [s for name, s in result.items() if name in shown]
 
 
@@ -114,6 +97,7 @@ def report_json(
             }
             for i in report.items
         ],
+        "items_omitted": report.omitted,
         "errors": [
             {
                 "entity": e.entity.value,

@@ -31,6 +31,9 @@ class World:
         self.nav.put(NavTable.SALESPERSON, **{"Code": "EH", "Name": "Ester Henderson", "E-Mail": "eh@contoso.com"})
 
     async def sync(self, **options: Any) -> RunReport:
+        # A spool of two values: every engine test here also exercises spilling a run's working set to disk
+        # and reading it back (the default buffer is only exceeded by runs of thousands of items).
+        options.setdefault("spool_buffer", 2)
         opts = SyncOptions(salesperson_code="EH", **options)
         return await run_sync(nav=self.nav, mailbox=self.box, store=self.store, entities=self.entities, options=opts)
 

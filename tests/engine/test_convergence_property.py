@@ -73,7 +73,8 @@ async def _scenario(
         default_entities(),
         entities=tuple(replace(s, conflict_policy=policy) for s in default_entities()),
     )
-    options = SyncOptions(salesperson_code="EH", allow_mass_delete=True)
+    # A tiny spool and chunk: runs spill their working set to disk and apply a few items at a time.
+    options = SyncOptions(salesperson_code="EH", allow_mass_delete=True, spool_buffer=2, batch_size=2)
     model = Model()
 
     async def sync() -> object:
