@@ -26,6 +26,7 @@ from graphsync.engine.navside import NavSide
 from graphsync.engine.plan import FieldChange, ItemPlan, Op, SidePlan
 from graphsync.engine.report import Phase, SyncOptions
 from graphsync.engine.spool import Spool, SpoolList
+from graphsync.engine.spooled import candidate_codec, decode_plan, encode_plan
 from graphsync.engine.state import JournalDraft, Link, StateStore
 from graphsync.errors import GraphsyncError, NavError, NavNotFoundError, NotFoundError
 
@@ -60,17 +61,24 @@ class WorkQueue:
 
     def __init__(self, spool: Spool, entities: Mapping[EntityName, BoundEntity]) -> None:
         self._spool = spool
-        self._entities = entities
+        self._encode_cand, self._decode_cand = candidate_codec(entities, Candidate)
         self._lists: dict[EntityName, SpoolList[WorkItem]] = {}
 
     def _encode(self, w: WorkItem) -> tuple[Any, ...]:
-        c = w.cand
-        cand = (c.entity.name, c.link, c.nav_key, c.record, c.in_scope, c.outlook)
-        return (cand, w.plan, w.nav_norm, w.nav_key, w.nav_etag, w.outlook_id, w.outlook_version, w.failed, w.stamped)
+        return (
+            self._encode_cand(w.cand),
+            encode_plan(w.plan),
+            w.nav_norm,
+            w.nav_key,
+            w.nav_etag,
+            w.outlook_id,
+            w.outlook_version,
+            w.failed,
+            w.stamped,
+        )
 
     def _decode(self, t: tuple[Any, ...]) -> WorkItem:
-        name, *rest = t[0]
-        return WorkItem(Candidate(self._entities[name], *rest), *t[1:])
+        return WorkItem(self._decode_cand(t[0]), decode_plan(t[1]), *t[2:])
 
     def add(self, w: WorkItem) -> None:
         part = self._lists.get(w.entity.name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavConnector, NavRecord, NavTable, Watermark
@@ -19,6 +18,15 @@ from graphsync.engine.binding import BoundEntity
 from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
 from graphsync.engine.spool import Spool, SpoolList, SpoolMap
+from graphsync.engine.spooled import (
+    candidate_codec,
+    decode_entry,
+    decode_link,
+    decode_record,
+    encode_entry,
+    encode_link,
+    encode_record,
+)
 from graphsync.engine.state import Link, StateStore
 from graphsync.errors import NavError, ResyncNeededError
 
@@ -43,13 +51,7 @@ class Candidate:
 
 def candidate_list(spool: Spool, entities: Mapping[EntityName, BoundEntity]) -> SpoolList[Candidate]:
     """A spooled list of candidates; the entity binding is spooled by name, not pickled with each one."""
-
-    def encode(c: Candidate) -> tuple[Any, ...]:
-        return (c.entity.name, c.link, c.nav_key, c.record, c.in_scope, c.outlook)
-
-    def decode(t: tuple[Any, ...]) -> Candidate:
-        return Candidate(entities[t[0]], *t[1:])
-
+    encode, decode = candidate_codec(entities, Candidate)
     return spool.new_list(encode=encode, decode=decode)
 
 
@@ -143,8 +145,8 @@ class GroupReader:
         names = {e.name.value for e in entities}
         # Everything keyed below lives in the run's spool: an initial load or a full round holds every
         # record and item of the kind, which must not all be Python objects at once.
-        nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map()
-        entries: SpoolMap[DeltaEntry] = self._spool.new_map()
+        nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map(encode=encode_record, decode=decode_record)
+        entries: SpoolMap[DeltaEntry] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
         full_round = False
         if not only_pending:
             self._read_nav(kind, entities, full=full, seen=nav_seen, result=result)
@@ -158,11 +160,17 @@ class GroupReader:
             elif side == "outlook" and value not in entries:
                 retry_ids.append(value)
 
-        links: SpoolMap[Link] = self._spool.new_map()
+        links: SpoolMap[Link] = self._spool.new_map(encode=encode_link, decode=decode_link)
+        link_outlook: dict[str, str] = {}  # nav key -> Outlook id of every link in `links`, kept in memory
+
+        def keep(link: Link) -> None:
+            links[link.nav_key] = link
+            link_outlook[link.nav_key] = link.outlook_id
+
         for chunk in _chunks(nav_seen.keys()):
             for link in self._store.links_by_nav(self._box, chunk).values():
                 if link.entity in names:
-                    links[link.nav_key] = link
+                    keep(link)
         linked_outlook: set[str] = set()
         for chunk in _chunks(entries.keys()):
             for item_id, link in self._store.links_by_outlook(self._box, chunk).items():
@@ -176,18 +184,18 @@ class GroupReader:
                     del entries[item_id]
                     continue
                 linked_outlook.add(item_id)
-                links[link.nav_key] = link
+                keep(link)
         for link in self._store.dirty_links(self._box):
             if link.entity in names:
-                links[link.nav_key] = link
+                keep(link)
         if full_round:
             for link in self._store.iter_links(self._box, entities=names):
                 if link.nav_key not in links:
-                    links[link.nav_key] = link
+                    keep(link)
 
         # Outlook side: what the round did not give in full is fetched (stamps, user fields, confirmations).
         user_fields = sorted({n for e in entities for n in e.map.user_fields})
-        outlook: SpoolMap[OutlookItem | None] = self._spool.new_map()
+        outlook: SpoolMap[OutlookItem | None] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
         to_fetch: dict[str, None] = {}
         for item_id, entry in entries.items():
             # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
@@ -200,42 +208,46 @@ class GroupReader:
             else:
                 outlook[item_id] = entry
         entries.clear()
-        for link in links.values():
-            if link.outlook_id not in outlook:
-                to_fetch[link.outlook_id] = None
+        for outlook_id in link_outlook.values():
+            if outlook_id not in outlook:
+                to_fetch[outlook_id] = None
         for item_id in retry_ids:
             if item_id not in outlook:
                 to_fetch[item_id] = None
         await self._fetch(kind, list(to_fetch), user_fields, outlook)
         del to_fetch
+        link_outlook.clear()
 
         # NAV side: linked records not in the change set are read now, unless the Outlook item is exactly
         # what was last synced (an echo of graphsync's own write, a full round's unchanged item): then
         # neither side changed and the item needs nothing, which keeps full rounds from reading all of NAV.
-        for key, link in links.items():
-            if link.nav_key in nav_seen:
-                continue
-            if not link.dirty and _unchanged(by_name[EntityName(link.entity)], link, outlook.get(link.outlook_id)):
-                del links[key]
-                continue
-            parsed = parse_key(link.nav_key)
-            nav_seen[link.nav_key] = self._nav.get(*parsed) if parsed else None
         paired_outlook: set[str] = set()
-        for link in links.values():
-            record = nav_seen.get(link.nav_key)
-            entity = self._navside.route(entities, record) if record else None
+        for key, link in links.items():
             paired_outlook.add(link.outlook_id)
+            item = outlook.get(link.outlook_id)
+            if link.nav_key in nav_seen:
+                record = nav_seen[link.nav_key]
+            elif not link.dirty and _unchanged(by_name[EntityName(link.entity)], link, item):
+                del links[key]  # settled: neither side changed (its Outlook item stays paired, not "new")
+                continue
+            else:
+                parsed = parse_key(link.nav_key)
+                record = self._nav.get(*parsed) if parsed else None
+                nav_seen[link.nav_key] = record
+            entity = self._navside.route(entities, record) if record else None
             if record is not None and self._navside.outside_window(by_name[EntityName(link.entity)], record):
                 continue  # an aged (or far future) meeting: neither changed nor deleted
             in_scope = entity is not None
             entity = entity or by_name[EntityName(link.entity)]
-            item = outlook.get(link.outlook_id)
             result.candidates.append(Candidate(entity, link, link.nav_key, record, in_scope, item))
 
-        unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map()
-        unstamped: SpoolList[OutlookItem] = self._spool.new_list()
-        for item_id, maybe in outlook.items():
-            if maybe is None or item_id in paired_outlook:
+        unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
+        unstamped: SpoolList[OutlookItem] = self._spool.new_list(encode=encode_entry, decode=decode_entry)
+        for item_id in outlook:  # a snapshot of the keys: values are read only for unpaired items
+            if item_id in paired_outlook:
+                continue
+            maybe = outlook[item_id]
+            if maybe is None:
                 continue
             if self._store.link_by_outlook(self._box, item_id) is not None:
                 continue  # linked to an entity of another kind's group: not ours to plan
@@ -246,8 +258,11 @@ class GroupReader:
                 unstamped.append(maybe)
         outlook.clear()
 
-        for key, record in nav_seen.items():
-            if key in links or record is None:
+        for key in nav_seen:  # a snapshot of the keys: linked records were planned above
+            if key in links:
+                continue
+            record = nav_seen[key]
+            if record is None:
                 continue
             entity = self._navside.route(entities, record)
             if entity is None:

@@ -122,6 +122,7 @@ class SyncRun:
         self._run_id: int | None = None
         self._open_conflicts: set[str] = set()
         self._deletes: dict[EntityName, int] = {}
+        self._rules: dict[EntityName, Rules] = {}
         self._tally = Tally(limit=options.report_limit)
 
     # ------------------------------------------------------------------ outline
@@ -322,7 +323,10 @@ class SyncRun:
             nav_in_scope=cand.in_scope,
             resolution=resolutions.get(cand.nav_key or ""),
         )
-        w.plan = plan_item(_rules(entity), state)
+        rules = self._rules.get(entity.name)
+        if rules is None:
+            rules = self._rules[entity.name] = _rules(entity)
+        w.plan = plan_item(rules, state)
         return w
 
     def _guard(self) -> None:

@@ -1,0 +1,109 @@
+"""How a run's values are written to its spool: as plain tuples of built-in types.
+
+Pickling the dataclasses as they are works, but reading them back is what a spooled run spends most of
+its CPU on: every enum member is rebuilt through a Python-level call, and a plan holds one object per
+field. As tuples of strings, dicts and dates, with enums as their values, a value costs a fraction of
+that; and an entity binding (large, shared by every item) is written as its name only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from graphsync.config.entities import EntityName
+from graphsync.connectors.nav import NavRecord, NavTable
+from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, Removed
+from graphsync.engine.binding import BoundEntity
+from graphsync.engine.plan import FieldChange, FieldConflict, ItemPlan, Op, SidePlan
+from graphsync.engine.state import Link
+
+Encoded = tuple[Any, ...]
+
+_TABLES = {int(t): t for t in NavTable}
+_KINDS = {k.value: k for k in ItemKind}
+_OPS = {o.value: o for o in Op}
+
+
+def encode_record(r: NavRecord | None) -> Encoded | None:
+    return None if r is None else (int(r.table), r.key, r.fields, r.etag)
+
+
+def decode_record(t: Encoded | None) -> NavRecord | None:
+    return None if t is None else NavRecord(_TABLES[t[0]], t[1], t[2], t[3])
+
+
+def encode_entry(e: DeltaEntry | None) -> Encoded | None:
+    if e is None:
+        return None
+    if isinstance(e, Removed):
+        return (0, e.kind.value, e.id, e.reason)
+    return (1, e.kind.value, e.id, e.data, e.version, e.nav_key, e.user_fields)
+
+
+def decode_entry(t: Encoded | None) -> Any:
+    if t is None:
+        return None
+    if t[0] == 0:
+        return Removed(_KINDS[t[1]], t[2], t[3])
+    return OutlookItem(_KINDS[t[1]], *t[2:])
+
+
+def encode_link(link: Link | None) -> Encoded | None:
+    if link is None:
+        return None
+    return (
+        link.mailbox,
+        link.entity,
+        link.nav_key,
+        link.outlook_id,
+        link.base,
+        link.outlook_version,
+        link.nav_etag,
+        link.dirty,
+        link.stamped,
+    )
+
+
+def decode_link(t: Encoded | None) -> Link | None:
+    return None if t is None else Link(*t)
+
+
+def _encode_side(side: SidePlan) -> Encoded:
+    return (side.op.value, tuple((c.field, c.old, c.new) for c in side.changes))
+
+
+def _decode_side(t: Encoded) -> SidePlan:
+    return SidePlan(_OPS[t[0]], tuple(FieldChange(*c) for c in t[1]))
+
+
+def encode_plan(p: ItemPlan) -> Encoded:
+    conflicts = tuple((c.field, c.base, c.nav, c.outlook) for c in p.conflicts)
+    return (_encode_side(p.nav), _encode_side(p.outlook), conflicts, p.base, p.link)
+
+
+def decode_plan(t: Encoded) -> ItemPlan:
+    return ItemPlan(_decode_side(t[0]), _decode_side(t[1]), tuple(FieldConflict(*c) for c in t[2]), t[3], t[4])
+
+
+def candidate_codec(
+    entities: Mapping[EntityName, BoundEntity], make: Callable[..., Any]
+) -> tuple[Callable[[Any], Encoded], Callable[[Encoded], Any]]:
+    """Encoder and decoder for a `Candidate` (built by ``make``, to keep this module free of the engine's
+    classes): the entity by its name, the rest as tuples."""
+    by_value = {name.value: entity for name, entity in entities.items()}
+
+    def encode(c: Any) -> Encoded:
+        return (
+            c.entity.name.value,
+            encode_link(c.link),
+            c.nav_key,
+            encode_record(c.record),
+            c.in_scope,
+            encode_entry(c.outlook),
+        )
+
+    def decode(t: Encoded) -> Any:
+        return make(by_value[t[0]], decode_link(t[1]), t[2], decode_record(t[3]), t[4], decode_entry(t[5]))
+
+    return encode, decode
