@@ -55,7 +55,7 @@ class SyncOptions:
     spool_buffer: int = 5_000
     """Values (records, Outlook items, links, plans) a run holds in memory before it spools them to a
     temporary file (`graphsync.engine.spool`): bounds a large run's memory; a small run never spools."""
-    report_limit: int = 10_000
+    report_limit: int = 1_000
     """Items listed in the report at most (conflicts are always listed); ``counts`` cover every item."""
     category: str = "Dynamics NAV"
     """The Outlook category of graphsync's events: an event a person gives it becomes a NAV meeting."""

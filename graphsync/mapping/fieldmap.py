@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from graphsync.mapping.convert import Converter, DateTimeConverter
@@ -52,11 +53,17 @@ class EntityMap:
     def user_fields(self) -> tuple[str, ...]:
         return tuple(f.user_field for f in self.fields if f.user_field)
 
+    @cached_property
+    def _by_id(self) -> dict[str, FieldMap]:
+        # Looked up for every changed field of every item written: a dict, not a scan of the fields.
+        return {f.id: f for f in self.fields}
+
+    @cached_property
+    def _all_day_field(self) -> FieldMap | None:
+        return next((f for f in self.fields if f.path is not None and f.path.text == ALL_DAY), None)
+
     def field(self, field_id: str) -> FieldMap:
-        for f in self.fields:
-            if f.id == field_id:
-                return f
-        raise KeyError(field_id)
+        return self._by_id[field_id]
 
     def nav_norm(self, values: Mapping[str, object]) -> dict[str, str]:
         """Normalised values of a NAV record (its fields by name, plus any computed ``@`` fields)."""
@@ -80,12 +87,12 @@ class EntityMap:
         return result
 
     def _all_day(self, changes: Mapping[str, str], current: Mapping[str, Any] | None, full: Mapping[str, str]) -> bool:
-        for f in self.fields:
-            if f.path is not None and f.path.text == ALL_DAY:
-                if f.id in changes:
-                    return changes[f.id] == "1"
-                if f.id in full:
-                    return full[f.id] == "1"
+        f = self._all_day_field
+        if f is not None:
+            if f.id in changes:
+                return changes[f.id] == "1"
+            if f.id in full:
+                return full[f.id] == "1"
         return bool(current and current.get(ALL_DAY) is True)
 
     def nav_values(self, changes: Mapping[str, str]) -> dict[str, object]:
@@ -112,12 +119,12 @@ class EntityMap:
         full = full or {}
         all_day = self._all_day(changes, current, full)
         changes = dict(changes)
-        if any(f.path is not None and f.path.text == ALL_DAY and f.id in changes for f in self.fields):
+        if self._all_day_field is not None and self._all_day_field.id in changes:
             for f in self.fields:
                 if _all_day_role(f) is not None and f.id not in changes and f.id in full:
                     changes[f.id] = full[f.id]
         for field_id, norm in changes.items():
-            if field_id.startswith("user:") and not any(f.id == field_id for f in self.fields):
+            if field_id.startswith("user:") and field_id not in self._by_id:
                 # A user-defined field removed from the map: its value is removed from the item.
                 user[field_id.removeprefix("user:")] = None
                 continue
