@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphsync.config.entities import EntityName
@@ -44,6 +44,8 @@ class WorkItem:
     outlook_version: str | None
     failed: bool = False
     stamped: bool = True
+    title: str = ""
+    """What the report calls the item (its name or subject), taken when it is planned."""
     journal_id: int | None = None
     failed_side: str | None = None
     """``nav`` or ``outlook``: the side that refused the item's write (set with ``failed``)."""
@@ -65,16 +67,22 @@ class WorkQueue:
         self._lists: dict[EntityName, SpoolList[WorkItem]] = {}
 
     def _encode(self, w: WorkItem) -> tuple[Any, ...]:
+        # Only what applying needs: not the NAV record (its values are in the plan, its name in the title),
+        # and NAV's normalised values only where an Outlook update is built from them.
+        c = w.cand
+        cand = replace(c, record=None) if c.record is not None else c
+        nav_norm = w.nav_norm if w.plan.outlook.op is Op.UPDATE else None
         return (
-            self._encode_cand(w.cand),
+            self._encode_cand(cand),
             encode_plan(w.plan),
-            w.nav_norm,
+            nav_norm,
             w.nav_key,
             w.nav_etag,
             w.outlook_id,
             w.outlook_version,
             w.failed,
             w.stamped,
+            w.title,
         )
 
     def _decode(self, t: tuple[Any, ...]) -> WorkItem:

@@ -8,7 +8,7 @@ one change read per NAV table, whatever the number of linked items.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from graphsync.config.entities import EntityName
@@ -19,7 +19,6 @@ from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
 from graphsync.engine.spool import Spool, SpoolList, SpoolMap
 from graphsync.engine.spooled import (
-    candidate_codec,
     decode_entry,
     decode_link,
     decode_record,
@@ -49,12 +48,6 @@ class Candidate:
     outlook: OutlookItem | None
 
 
-def candidate_list(spool: Spool, entities: Mapping[EntityName, BoundEntity]) -> SpoolList[Candidate]:
-    """A spooled list of candidates; the entity binding is spooled by name, not pickled with each one."""
-    encode, decode = candidate_codec(entities, Candidate)
-    return spool.new_list(encode=encode, decode=decode)
-
-
 def _chunks(keys: Sequence[str], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(keys), size):
         yield keys[start : start + size]
@@ -74,7 +67,6 @@ def _is_echo(entry: DeltaEntry, link: Link, nav_seen: SpoolMap[NavRecord | None]
 @dataclass
 class GroupRead:
     kind: ItemKind
-    candidates: SpoolList[Candidate]
     cursors: dict[str, str] = field(default_factory=dict)
     """Cursor values to store once everything read here is applied."""
     resynced: bool = False
@@ -138,10 +130,18 @@ class GroupReader:
         self._box = mailbox.mailbox
 
     async def read(
-        self, kind: ItemKind, entities: Sequence[BoundEntity], *, full: bool, only_pending: bool
+        self,
+        kind: ItemKind,
+        entities: Sequence[BoundEntity],
+        *,
+        full: bool,
+        only_pending: bool,
+        sink: Callable[[Candidate], None],
     ) -> GroupRead:
+        """Read the kind's changes; every item to plan goes to ``sink`` as soon as both of its sides are
+        known (so a large run never holds them all), what the kind's cursors become is in the result."""
         by_name = {e.name: e for e in entities}
-        result = GroupRead(kind, candidates=candidate_list(self._spool, by_name))
+        result = GroupRead(kind)
         names = {e.name.value for e in entities}
         # Everything keyed below lives in the run's spool: an initial load or a full round holds every
         # record and item of the kind, which must not all be Python objects at once.
@@ -239,7 +239,7 @@ class GroupReader:
                 continue  # an aged (or far future) meeting: neither changed nor deleted
             in_scope = entity is not None
             entity = entity or by_name[EntityName(link.entity)]
-            result.candidates.append(Candidate(entity, link, link.nav_key, record, in_scope, item))
+            sink(Candidate(entity, link, link.nav_key, record, in_scope, item))
 
         unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
         unstamped: SpoolList[OutlookItem] = self._spool.new_list(encode=encode_entry, decode=decode_entry)
@@ -272,7 +272,7 @@ class GroupReader:
                     result.deferred.append(f"nav:{key}")
                 continue
             match = unlinked_by_key.pop(key, None)
-            result.candidates.append(Candidate(entity, None, key, record, True, match))
+            sink(Candidate(entity, None, key, record, True, match))
         nav_seen.clear()
 
         for key, item in unlinked_by_key.items():
@@ -282,14 +282,14 @@ class GroupReader:
             entity = self._navside.route(entities, record) if record else None
             if record is None or entity is None or key in links or self._navside.outside_window(entity, record):
                 continue  # its NAV record is gone or out of scope: nothing to pair it with
-            result.candidates.append(Candidate(entity, None, key, record, True, item))
+            sink(Candidate(entity, None, key, record, True, item))
         unlinked_by_key.clear()
         links.clear()
 
         for item in unstamped:
             name = new_from_outlook(kind, item, self._category)
             if name is not None and name in by_name:
-                result.candidates.append(Candidate(by_name[name], None, None, None, True, item))
+                sink(Candidate(by_name[name], None, None, None, True, item))
         return result
 
     def _read_nav(

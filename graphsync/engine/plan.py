@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from graphsync.config.entities import ConflictPolicy, DeletePolicy, Direction
 
@@ -36,15 +37,18 @@ class Op(Enum):
     DELETE = "delete"
 
 
-@dataclass(frozen=True)
-class FieldChange:
+# Immutable values like the rest, but named tuples rather than frozen dataclasses: a plan holds one per
+# field, and a large run builds, spools and reads back hundreds of thousands of them; a frozen dataclass's
+# __init__ (one object.__setattr__ per field) made that the planner's largest cost.
+
+
+class FieldChange(NamedTuple):
     field: str
     old: str | None
     new: str
 
 
-@dataclass(frozen=True)
-class FieldConflict:
+class FieldConflict(NamedTuple):
     field: str
     base: str | None
     nav: str

@@ -70,20 +70,20 @@ def decode_link(t: Encoded | None) -> Link | None:
 
 
 def _encode_side(side: SidePlan) -> Encoded:
-    return (side.op.value, tuple((c.field, c.old, c.new) for c in side.changes))
+    return (side.op.value, tuple(tuple(c) for c in side.changes))
 
 
 def _decode_side(t: Encoded) -> SidePlan:
-    return SidePlan(_OPS[t[0]], tuple(FieldChange(*c) for c in t[1]))
+    return SidePlan(_OPS[t[0]], tuple(FieldChange._make(c) for c in t[1]))
 
 
 def encode_plan(p: ItemPlan) -> Encoded:
-    conflicts = tuple((c.field, c.base, c.nav, c.outlook) for c in p.conflicts)
+    conflicts = tuple(tuple(c) for c in p.conflicts)
     return (_encode_side(p.nav), _encode_side(p.outlook), conflicts, p.base, p.link)
 
 
 def decode_plan(t: Encoded) -> ItemPlan:
-    return ItemPlan(_decode_side(t[0]), _decode_side(t[1]), tuple(FieldConflict(*c) for c in t[2]), t[3], t[4])
+    return ItemPlan(_decode_side(t[0]), _decode_side(t[1]), tuple(FieldConflict._make(c) for c in t[2]), t[3], t[4])
 
 
 def candidate_codec(

@@ -93,7 +93,7 @@ class Tally:
         if plan.conflicts:
             done["conflicts"] = done.get("conflicts", 0) + 1
         if plan.conflicts or len(self.items) < self.limit:
-            self.items.append(PlannedItem(w.entity.name, w.nav_key, w.outlook_id, _title(w.cand), plan))
+            self.items.append(PlannedItem(w.entity.name, w.nav_key, w.outlook_id, w.title, plan))
         else:
             self.omitted += 1
 
@@ -269,29 +269,29 @@ class SyncRun:
             category=self._options.category,
             spool=spool,
         )
-        self._progress(Phase.READ, kind, 0)
-        read = await reader.read(
-            kind, entities, full=self._options.full or map_changed, only_pending=self._options.only_pending
-        )
-        group = KindWork(
-            read,
-            WorkQueue(spool, {e.name: e for e in entities}),
-            complete={e.name for e in entities} == enabled,
-            fingerprints=fingerprints,
-        )
         resolutions = {
             c.nav_key: Side(c.resolution) for c in self._store.conflicts(self._box) if c.resolution is not None
         }
         self._open_conflicts = {c.nav_key for c in self._store.conflicts(self._box)}
-        total = len(read.candidates)
-        for n, cand in enumerate(read.candidates):
+        work = WorkQueue(spool, {e.name: e for e in entities})
+
+        def plan(cand: Candidate) -> None:
+            # Planned as soon as read: the item goes to the spool as a plan, never as a candidate too.
             w = self._plan(cand, resolutions)
             if w.plan.deletes and cand.link is not None:
                 self._deletes[w.entity.name] = self._deletes.get(w.entity.name, 0) + 1
-            group.work.add(w)
-            self._progress(Phase.PLAN, kind, n + 1, total)
-        spool.drop(read.candidates)
-        return group
+            work.add(w)
+            self._progress(Phase.PLAN, kind, len(work))
+
+        self._progress(Phase.READ, kind, 0)
+        read = await reader.read(
+            kind,
+            entities,
+            full=self._options.full or map_changed,
+            only_pending=self._options.only_pending,
+            sink=plan,
+        )
+        return KindWork(read, work, complete={e.name for e in entities} == enabled, fingerprints=fingerprints)
 
     def _plan(self, cand: Candidate, resolutions: Mapping[str, Side]) -> WorkItem:
         entity = cand.entity
@@ -305,6 +305,7 @@ class SyncRun:
             outlook_id=cand.outlook.id if cand.outlook else (link.outlook_id if link else None),
             outlook_version=cand.outlook.version if cand.outlook else None,
             stamped=link.stamped if link else True,
+            title=_title(cand),
         )
         try:
             nav_norm = entity.map.nav_norm(self._navside.values(entity, cand.record)) if cand.record else None
