@@ -41,7 +41,7 @@ def parse_interval(text: str, *, option: str = "--every") -> timedelta:
 
 
 class StopFlag:
-    """Set by a signal or a test; checked by the loop and by the job between items."""
+    """Set by a signal or a test; checked by the loop and by the job between chunks of items."""
 
     def __init__(self) -> None:
         self._event = threading.Event()

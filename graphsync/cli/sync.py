@@ -183,7 +183,7 @@ def sync(
     from graphsync.runtime.session import with_entities
 
     config = cli_config(ctx)
-    # Ctrl-C and SIGTERM set the flag; the run checks it between items and stops where the next run resumes.
+    # Ctrl-C and SIGTERM set the flag; the run checks it between chunks and stops where the next run resumes.
     stop = StopFlag()
     settings = with_entities(
         RunSettings(dry_run=dry_run, full=full, allow_mass_delete=allow_mass_delete, should_stop=stop.is_set),

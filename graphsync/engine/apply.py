@@ -49,12 +49,44 @@ class WorkItem:
     journal_id: int | None = None
     failed_side: str | None = None
     """``nav`` or ``outlook``: the side that refused the item's write (set with ``failed``)."""
-    skipped: bool = False
-    """Not written because the run stopped first (`SyncOptions.should_stop`): not recorded, not reported."""
 
     @property
     def entity(self) -> BoundEntity:
         return self.cand.entity
+
+
+def link_after(box: str, w: WorkItem) -> Link:
+    """The link an item's outcome records (its plan has a base: the item stays or becomes linked)."""
+    assert w.nav_key is not None and w.outlook_id is not None and w.plan.base is not None
+    link = w.cand.link
+    return Link(
+        box,
+        w.entity.name.value,
+        w.nav_key,
+        w.outlook_id,
+        dict(w.plan.base),
+        w.outlook_version or (link.outlook_version if link else None),
+        w.nav_etag,
+        dirty=bool(w.plan.conflicts),
+        stamped=w.stamped,
+    )
+
+
+def settled(box: str, w: WorkItem, open_conflicts: set[str]) -> bool:
+    """Nothing to write and nothing to record: a linked item planned to stay exactly as its link says
+    (most of a full reconciliation). Such an item need not be kept for applying at all."""
+    link = w.cand.link
+    return (
+        link is not None
+        and not w.failed
+        and w.stamped  # an unstamped item still gets its NAV key written (`_outlook_op`)
+        and w.plan.is_noop
+        and w.plan.base is not None
+        and w.nav_key is not None
+        and w.outlook_id is not None
+        and w.nav_key not in open_conflicts
+        and link_after(box, w) == link
+    )
 
 
 class WorkQueue:
@@ -378,8 +410,6 @@ class Applier:
         link = w.cand.link
         if w.journal_id is not None:
             self._journal_done.append(w.journal_id)
-        if w.skipped:
-            return  # never sent: the unadvanced cursors (or its dirty link) bring it back next run
         if w.failed:
             if link is not None:
                 self._store.mark_dirty(box, link.nav_key)
@@ -393,17 +423,7 @@ class Applier:
                 self._store.drop_link(box, link.nav_key)
             return
         assert w.nav_key is not None and w.outlook_id is not None
-        new = Link(
-            box,
-            w.entity.name.value,
-            w.nav_key,
-            w.outlook_id,
-            dict(w.plan.base),
-            w.outlook_version or (link.outlook_version if link else None),
-            w.nav_etag,
-            dirty=bool(w.plan.conflicts),
-            stamped=w.stamped,
-        )
+        new = link_after(box, w)
         if new != link:
             self._links.append(new)
         if w.plan.conflicts:

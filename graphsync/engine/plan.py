@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import NamedTuple
 
 from graphsync.config.entities import ConflictPolicy, DeletePolicy, Direction
@@ -81,6 +82,15 @@ class Rules:
     conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
     delete_policy: DeletePolicy = DeletePolicy.DELETE
 
+    @cached_property
+    def ids(self) -> frozenset[str]:
+        return frozenset(f.id for f in self.fields)
+
+    @cached_property
+    def nav_writable(self) -> frozenset[str]:
+        """The fields Outlook's values may be written to NAV for (computed and read-only ones excluded)."""
+        return frozenset(f.id for f in self.fields if f.to_nav)
+
     @property
     def to_outlook(self) -> bool:
         return self.direction is not Direction.OUTLOOK_TO_NAV
@@ -124,7 +134,7 @@ class ItemPlan:
 
 
 def _create(values: Values, rules: Rules, *, for_nav: bool) -> SidePlan:
-    writable = {f.id for f in rules.fields if f.to_nav} if for_nav else {f.id for f in rules.fields}
+    writable = rules.nav_writable if for_nav else rules.ids
     return SidePlan(Op.CREATE, tuple(FieldChange(k, None, v) for k, v in values.items() if k in writable))
 
 

@@ -66,7 +66,7 @@ class SyncOptions:
     not a deleted one. None: no limit on that side."""
     progress: Progress | None = None
     should_stop: Callable[[], bool] | None = None
-    """Asked before each item kind is read and applied and between Outlook write batches (the schedule's
+    """Asked before each item kind is read and applied and before each chunk of items is applied (the schedule's
     `StopFlag.is_set`): when it answers True the run stops there. What was written is recorded; the cursors
     of a kind not written in full stay where they were, so the next run picks up the rest."""
 
@@ -113,7 +113,8 @@ class RunReport:
     dry_run: bool
     run_id: int | None
     items: tuple[PlannedItem, ...]
-    """Every item something was (or, in a dry run, would be) done to, or that is in conflict."""
+    """Items something was (or, in a dry run, would be) done to, and every item in conflict: at most
+    `SyncOptions.report_limit` of the former (``omitted`` counts the rest; ``counts`` and ``done`` cover all)."""
     errors: tuple[ItemError, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
     omitted: int = 0

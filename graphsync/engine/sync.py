@@ -5,13 +5,16 @@
 
 Order of work per run: take the mailbox lock; bind the entity config to NAV's table definitions; settle
 the write journal left by an interrupted run; then, per Outlook item kind (contacts, events, tasks), read
-the NAV change sets and the delta round and plan every item touched. Only when every kind is planned is
-the mass-delete guard checked and anything written, so a refused run writes nothing. Per kind, NAV writes
-go first, then Outlook writes in batches; links, conflicts and errors are recorded; and only then are the
-delta link and NAV watermarks of that kind advanced. A run asked to stop (`SyncOptions.should_stop`, checked
-before each kind is read and written and between Outlook write batches) records what it wrote and leaves the
-cursors of every kind not written in full where they were. A crash anywhere means the next run reads the same
-changes again, and the three-way compare turns what was already done into nothing.
+the NAV change sets and the delta round, planning each touched item as soon as both of its sides are known
+(the plans go to the run's spool, `graphsync.engine.spool`, so a large run's memory stays bounded; an item
+planned to stay exactly as its link says is not kept at all). Only when every kind is planned is the
+mass-delete guard checked and anything written, so a refused run writes nothing. Each kind is then applied
+chunk by chunk (`graphsync.engine.apply`): NAV writes, Outlook writes, and the chunk's links, conflicts and
+retries recorded; only after its last chunk are the kind's delta link and NAV watermarks advanced. A run
+asked to stop (`SyncOptions.should_stop`, checked before each kind is read and applied and before each
+chunk) records what it wrote and leaves the cursors of every kind not written in full where they were. A
+crash anywhere means the next run reads the same changes again, and the three-way compare turns what was
+already done into nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from zoneinfo import ZoneInfo
 from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.nav import NavConnector
 from graphsync.connectors.outlook import ItemKind, OutlookMailbox
-from graphsync.engine.apply import Applier, KindWork, WorkItem, WorkQueue
+from graphsync.engine.apply import Applier, KindWork, WorkItem, WorkQueue, settled
 from graphsync.engine.binding import BoundEntity, bind_entity
 from graphsync.engine.collect import Candidate, GroupReader, map_cursor
 from graphsync.engine.guard import check_mass_delete
@@ -73,8 +76,6 @@ class Tally:
         self.done: dict[EntityName, dict[str, int]] = {}
 
     def add(self, w: WorkItem) -> None:
-        if w.skipped:
-            return
         plan = w.plan
         for side, sp in (("nav", plan.nav), ("outlook", plan.outlook)):
             if sp.op is not Op.NONE:
@@ -280,7 +281,8 @@ class SyncRun:
             w = self._plan(cand, resolutions)
             if w.plan.deletes and cand.link is not None:
                 self._deletes[w.entity.name] = self._deletes.get(w.entity.name, 0) + 1
-            work.add(w)
+            if not settled(self._box, w, self._open_conflicts):
+                work.add(w)
             self._progress(Phase.PLAN, kind, len(work))
 
         self._progress(Phase.READ, kind, 0)

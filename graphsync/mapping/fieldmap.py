@@ -134,14 +134,20 @@ class EntityMap:
                 continue
             assert f.path is not None
             root = f.path.root
-            if root not in roots:
-                roots[root] = copy.deepcopy(current.get(root)) if current else None
-            holder = {root: roots[root]}
             role = _all_day_role(f)
             if all_day and role is not None:
                 assert isinstance(f.converter, DateTimeConverter)
-                f.path.set(holder, f.converter.to_outlook_all_day(norm, end=role == "end"))
+                value = f.converter.to_outlook_all_day(norm, end=role == "end")
             else:
-                f.path.set(holder, f.converter.to_outlook(norm))
+                value = f.converter.to_outlook(norm)
+            if len(f.path.steps) == 1 and f.path.steps[0].index is None:
+                roots[root] = value  # a top-level property (most fields): replaced whole, nothing to merge
+                continue
+            if root not in roots:
+                roots[root] = copy.deepcopy(current.get(root)) if current else None
+            holder = {root: roots[root]}
+            f.path.set(holder, value)
             roots[root] = holder[root]
-        return {root: trim_lists(value) for root, value in roots.items()}, user
+        return {
+            root: trim_lists(value) if isinstance(value, list | dict) else value for root, value in roots.items()
+        }, user

@@ -66,7 +66,7 @@ class RunSettings:
     allow_mass_delete: bool = False
     progress: Progress | None = None
     should_stop: Callable[[], bool] | None = None
-    """Asked by the run between items (a `graphsync.schedule.StopFlag`'s ``is_set``): True stops it at a
+    """Asked by the run between chunks of items (a `graphsync.schedule.StopFlag`'s ``is_set``): True stops it at a
     point the next run resumes from (`SyncOptions.should_stop`)."""
 
 
