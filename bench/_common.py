@@ -178,6 +178,12 @@ class TimedApp:
             self.cpu += time.process_time() - started
 
 
+def writes(report: RunReport) -> int:
+    """Items a run wrote (or planned) on either side, counted over every item: `RunReport.items` lists
+    only the first `SyncOptions.report_limit` of them."""
+    return sum(v for k, v in report.counts.items() if k.startswith(("nav_", "outlook_")))
+
+
 def mailbox(client: httpx.AsyncClient, user: str, **options: Any) -> GraphMailbox:
     """graphsync's Graph client for ``user``. Without a request budget unless one is given: these sandboxes
     run without Outlook's request window (only `load` switches it on, and gives the matching budget), and

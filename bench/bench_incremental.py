@@ -82,7 +82,7 @@ class Bench:
             cpu_ms=cpu * 1000,
             sandbox_cpu_ms=(self.app.cpu - inside) * 1000,
             wall_ms=wall * 1000,
-            planned=len(report.items),
+            planned=c.writes(report),
         )
         return cost, report
 
