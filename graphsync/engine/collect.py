@@ -8,6 +8,7 @@ one change read per NAV table, whatever the number of linked items.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -161,17 +162,21 @@ class GroupReader:
                 retry_ids.append(value)
 
         links: SpoolMap[Link] = self._spool.new_map(encode=encode_link, decode=decode_link)
-        link_outlook: dict[str, str] = {}  # nav key -> Outlook id of every link in `links`, kept in memory
+        # The Outlook ids of every link in `links`, in memory (a full round has one per item, so these are
+        # interned: the same string serves every collection that holds the id).
+        link_outlook: dict[str, str] = {}  # nav key -> Outlook id, in the order links were found
+        linked_ids: set[str] = set()
 
         def keep(link: Link) -> None:
             links[link.nav_key] = link
-            link_outlook[link.nav_key] = link.outlook_id
+            outlook_id = sys.intern(link.outlook_id)
+            link_outlook[link.nav_key] = outlook_id
+            linked_ids.add(outlook_id)
 
         for chunk in _chunks(nav_seen.keys()):
             for link in self._store.links_by_nav(self._box, chunk).values():
                 if link.entity in names:
                     keep(link)
-        linked_outlook: set[str] = set()
         for chunk in _chunks(entries.keys()):
             for item_id, link in self._store.links_by_outlook(self._box, chunk).items():
                 if link.entity not in names:
@@ -183,7 +188,6 @@ class GroupReader:
                     # compares every item.
                     del entries[item_id]
                     continue
-                linked_outlook.add(item_id)
                 keep(link)
         for link in self._store.dirty_links(self._box):
             if link.entity in names:
@@ -200,9 +204,7 @@ class GroupReader:
         for item_id, entry in entries.items():
             # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
             # entity maps; a tombstone is confirmed (a calendarView round also "removes" what left the window).
-            needs_key = (
-                item_id not in linked_outlook and entry.nav_key is None if isinstance(entry, OutlookItem) else True
-            )
+            needs_key = item_id not in linked_ids and entry.nav_key is None if isinstance(entry, OutlookItem) else True
             if isinstance(entry, Removed) or needs_key or (user_fields and entry.user_fields is None):
                 to_fetch[item_id] = None
             else:
@@ -221,9 +223,7 @@ class GroupReader:
         # NAV side: linked records not in the change set are read now, unless the Outlook item is exactly
         # what was last synced (an echo of graphsync's own write, a full round's unchanged item): then
         # neither side changed and the item needs nothing, which keeps full rounds from reading all of NAV.
-        paired_outlook: set[str] = set()
         for key, link in links.items():
-            paired_outlook.add(link.outlook_id)
             item = outlook.get(link.outlook_id)
             if link.nav_key in nav_seen:
                 record = nav_seen[link.nav_key]
@@ -244,7 +244,7 @@ class GroupReader:
         unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
         unstamped: SpoolList[OutlookItem] = self._spool.new_list(encode=encode_entry, decode=decode_entry)
         for item_id in outlook:  # a snapshot of the keys: values are read only for unpaired items
-            if item_id in paired_outlook:
+            if item_id in linked_ids:  # paired with its link above (planned, or settled)
                 continue
             maybe = outlook[item_id]
             if maybe is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
@@ -181,6 +182,7 @@ class SpoolMap(_Part, Generic[V]):
         return key in self._keys
 
     def __setitem__(self, key: str, value: V) -> None:
+        key = sys.intern(key)  # a key is often held by several collections of a run: one string for all
         self._keys[key] = None
         if key not in self._mem:
             self._mem[key] = value
