@@ -6,7 +6,6 @@ does not exist gives None; writing one creates what is missing, padding lists wi
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,9 +63,8 @@ class JsonPath:
             if not isinstance(seq, list):
                 seq = []
                 node[step.name] = seq
-            filler: Any = "" if last else {}
             while len(seq) <= step.index:
-                seq.append(copy.deepcopy(filler))
+                seq.append("" if last else {})  # a new blank entry each time, never a shared one
             if last:
                 seq[step.index] = value
                 _trim(seq)
