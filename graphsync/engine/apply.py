@@ -89,6 +89,17 @@ def settled(box: str, w: WorkItem, open_conflicts: set[str]) -> bool:
     )
 
 
+def _create_entry(op: WriteOp, w: WorkItem) -> JournalDraft:
+    """The journal entry of an Outlook create: what recovery needs to link the item if it was made."""
+    return JournalDraft(
+        entity=w.entity.name.value,
+        target=TARGET_OUTLOOK,
+        nav_key=op.nav_key,
+        outlook_id=None,
+        payload={"base": dict(w.plan.base or {}), "transaction_id": op.transaction_id},
+    )
+
+
 class WorkQueue:
     """A kind's planned items, spooled, handed out in NAV's entity order (companies before persons, so a
     person created in NAV finds its company there)."""
@@ -185,12 +196,6 @@ class Applier:
         self._error = error
         self._readded: set[str] = set()
         """Retry references recorded again by this kind's items: not cleared at its end."""
-        self._drafts: list[tuple[WorkItem, JournalDraft]] = []
-        self._links: list[Link] = []
-        self._journal_done: list[int] = []
-
-    def stop_requested(self) -> bool:
-        return self._options.should_stop is not None and self._options.should_stop()
 
     async def apply(self, group: KindWork, recorded: Callable[[WorkItem], None]) -> bool:
         """Write and record one kind's plans; True when the run was asked to stop part-way (what was written
@@ -201,7 +206,7 @@ class Applier:
         stopped = False
         self._readded = set()
         for chunk in group.work.chunks(max(1, self._options.batch_size)):
-            if self.stop_requested():
+            if self._options.stop_requested():
                 # Stopping between chunks: the rest is left to the next run (the kind's cursors stay).
                 stopped = True
                 break
@@ -300,18 +305,6 @@ class Applier:
             # A fresh transactionId per create (kept in the journal): Graph drops a repeated create of the same
             # event, while an event deleted on purpose can still be created again later under a new one.
             transaction = str(uuid.uuid4()) if entity.kind is ItemKind.EVENT else None
-            self._drafts.append(
-                (
-                    w,
-                    JournalDraft(
-                        entity=entity.name.value,
-                        target=TARGET_OUTLOOK,
-                        nav_key=w.nav_key,
-                        outlook_id=None,
-                        payload={"base": dict(w.plan.base or {}), "transaction_id": transaction},
-                    ),
-                )
-            )
             return WriteOp(
                 str(n), WriteAction.CREATE, entity.kind, w.nav_key, body, user_fields=user, transaction_id=transaction
             )
@@ -343,16 +336,15 @@ class Applier:
 
     async def _apply_outlook(self, kind: ItemKind, work: Sequence[WorkItem]) -> None:
         pending: list[tuple[WriteOp, WorkItem]] = []
-        self._drafts = []
         for n, w in enumerate(work):
             op = self._outlook_op(n, w)
             if op is not None:
                 pending.append((op, w))
-        if self._drafts:  # the chunk's creates, journaled in one statement before any is sent
-            ids = self._store.journal_add_many(self._box, [draft for _, draft in self._drafts])
-            for (w, _), entry_id in zip(self._drafts, ids, strict=True):
+        creates = [(op, w) for op, w in pending if op.action is WriteAction.CREATE]
+        if creates:  # the chunk's creates, journaled in one statement before any is sent
+            ids = self._store.journal_add_many(self._box, [_create_entry(op, w) for op, w in creates])
+            for (_, w), entry_id in zip(creates, ids, strict=True):
                 w.journal_id = entry_id
-            self._drafts = []
         if not pending:
             return
         results = await self._mailbox.write([op for op, _ in pending])
@@ -377,15 +369,10 @@ class Applier:
     def _record_chunk(self, kind: ItemKind, chunk: Sequence[WorkItem]) -> None:
         """The chunk's outcome in one transaction: its links saved in one statement, its journal entries
         removed in another (a crash before the commit leaves both as they were: the journal finds the creates)."""
-        self._links = []
-        self._journal_done = []
         with self._store.transaction():
-            for w in chunk:
-                self._record_one(kind, w)
-            self._store.save_links(self._links)
-            self._store.journal_done_many(self._journal_done)
-        self._links = []
-        self._journal_done = []
+            links = [link for w in chunk if (link := self._record_one(kind, w)) is not None]
+            self._store.save_links(links)
+            self._store.journal_done_many(w.journal_id for w in chunk if w.journal_id is not None)
 
     def _record_kind(self, group: KindWork, *, stopped: bool) -> None:
         """Last: the retries read and not re-added, the deferred meetings, and the kind's cursors."""
@@ -405,11 +392,10 @@ class Applier:
         self._readded.add(ref)
         self._store.add_retry(self._box, kind.value, ref)
 
-    def _record_one(self, kind: ItemKind, w: WorkItem) -> None:
+    def _record_one(self, kind: ItemKind, w: WorkItem) -> Link | None:
+        """Record an item's outcome; returns its new link to save (saved with the chunk's in one statement)."""
         box = self._box
         link = w.cand.link
-        if w.journal_id is not None:
-            self._journal_done.append(w.journal_id)
         if w.failed:
             if link is not None:
                 self._store.mark_dirty(box, link.nav_key)
@@ -417,15 +403,13 @@ class Applier:
                 self._retry(kind, f"nav:{w.nav_key}")
             elif w.outlook_id:
                 self._retry(kind, f"outlook:{w.outlook_id}")
-            return
+            return None
         if w.plan.base is None:
             if link is not None:
                 self._store.drop_link(box, link.nav_key)
-            return
+            return None
         assert w.nav_key is not None and w.outlook_id is not None
         new = link_after(box, w)
-        if new != link:
-            self._links.append(new)
         if w.plan.conflicts:
             self._store.save_conflict(
                 box,
@@ -438,3 +422,4 @@ class Applier:
             )
         elif w.nav_key in self._open_conflicts:
             self._store.clear_conflict(box, w.nav_key)
+        return new if new != link else None

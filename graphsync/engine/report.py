@@ -70,6 +70,10 @@ class SyncOptions:
     `StopFlag.is_set`): when it answers True the run stops there. What was written is recorded; the cursors
     of a kind not written in full stay where they were, so the next run picks up the rest."""
 
+    def stop_requested(self) -> bool:
+        """Whether ``should_stop`` asks the run to stop now (False when there is none)."""
+        return self.should_stop is not None and self.should_stop()
+
     @classmethod
     def from_config(cls, config: Config, *, salesperson_code: str, **overrides: Any) -> SyncOptions:
         """Options from the ``[sync]`` config section, with run-specific overrides (``dry_run=True``...)."""

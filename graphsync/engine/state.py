@@ -452,11 +452,8 @@ class StateStore:
         return self._link_where(mailbox, "outlook_id", outlook_id)
 
     def all_links(self, mailbox: str, *, entities: Iterable[str] | None = None) -> list[Link]:
-        query = sa.select(links).where(links.c.mailbox == mailbox)
-        if entities is not None:
-            query = query.where(links.c.entity.in_(list(entities)))
-        with self._conn() as conn:
-            return [self._link(r) for r in conn.execute(query)]
+        """Every link at once, in NAV key order (for small mailboxes and tests; a run uses `iter_links`)."""
+        return list(self.iter_links(mailbox, entities=entities))
 
     def iter_links(self, mailbox: str, *, entities: Iterable[str] | None = None, page: int = 1_000) -> Iterator[Link]:
         """Every link of the mailbox (of ``entities``), read a page at a time in NAV key order: a full round

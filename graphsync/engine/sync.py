@@ -149,7 +149,7 @@ class SyncRun:
                     await recovery.recover()
                 groups: list[KindWork] = []
                 for kind in KIND_ORDER:
-                    if self._stop_requested():
+                    if self._options.stop_requested():
                         stopped = True
                         break
                     group = await self._read_and_plan(kind, bound, spool)
@@ -174,7 +174,7 @@ class SyncRun:
                         error=self._error,
                     )
                     for group in groups:
-                        if stopped or self._stop_requested():
+                        if stopped or self._options.stop_requested():
                             # Stopped before this kind's writes: none of it is done, nothing of it recorded.
                             stopped = True
                         else:
@@ -207,9 +207,6 @@ class SyncRun:
                 continue
             bound.append(bind_entity(spec, self._nav.table_def(spec.table), time_zone=self._options.time_zone))
         return bound
-
-    def _stop_requested(self) -> bool:
-        return self._options.should_stop is not None and self._options.should_stop()
 
     def _window(self) -> tuple[dt.date | None, dt.date | None]:
         today = self._today()
