@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from graphsync import fastjson
 from graphsync.errors import LockHeldError, StateError
 
 metadata = sa.MetaData()
@@ -412,7 +413,7 @@ class StateStore:
             entity=row.entity,
             nav_key=row.nav_key,
             outlook_id=row.outlook_id,
-            base=json.loads(row.base),
+            base=fastjson.loads(row.base),
             outlook_version=row.outlook_version,
             nav_etag=row.nav_etag,
             dirty=bool(row.dirty),
@@ -500,7 +501,7 @@ class StateStore:
                 "nav_key": link.nav_key,
                 "entity": link.entity,
                 "outlook_id": link.outlook_id,
-                "base": json.dumps(link.base, sort_keys=True),
+                "base": fastjson.dumps(link.base, sort_keys=True).decode(),
                 "outlook_version": link.outlook_version,
                 "nav_etag": link.nav_etag,
                 "dirty": link.dirty,

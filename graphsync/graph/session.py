@@ -5,7 +5,6 @@ repeat."""
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -14,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from graphsync import fastjson
 from graphsync.errors import GraphError, ThrottledError
 from graphsync.graph.budget import Clock, SlidingBudget
 from graphsync.graph.errormap import error_from_response, malformed_response, transport_failure
@@ -133,7 +133,7 @@ class GraphSession:
         content = None
         all_headers = dict(headers or {})
         if body is not None:
-            content = json.dumps(body, separators=(",", ":")).encode()
+            content = fastjson.dumps(body)
             all_headers["Content-Type"] = "application/json"
         # Room in the budget first, a slot second: a request waiting for the window to move must not hold a
         # slot. The requests that already have room need the slots to be sent, and the window moves only as
@@ -160,7 +160,7 @@ class GraphSession:
         if not response.content:
             return response.status_code, response.headers, None
         try:
-            return response.status_code, response.headers, json.loads(response.content)
+            return response.status_code, response.headers, fastjson.loads(response.content)
         except ValueError as exc:
             raise malformed_response(response.status_code, str(exc), method=method, url=url) from None
 
