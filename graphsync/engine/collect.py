@@ -21,10 +21,8 @@ from graphsync.engine.navside import NavSide
 from graphsync.engine.spool import Spool, SpoolList, SpoolMap
 from graphsync.engine.spooled import (
     decode_entry,
-    decode_link,
     decode_record,
     encode_entry,
-    encode_link,
     encode_record,
 )
 from graphsync.engine.state import Link, StateStore
@@ -144,6 +142,7 @@ class GroupReader:
         by_name = {e.name: e for e in entities}
         result = GroupRead(kind)
         names = {e.name.value for e in entities}
+        user_fields = sorted({n for e in entities for n in e.map.user_fields})
         # Everything keyed below lives in the run's spool: an initial load or a full round holds every
         # record and item of the kind, which must not all be Python objects at once.
         nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map(encode=encode_record, decode=decode_record)
@@ -151,7 +150,9 @@ class GroupReader:
         full_round = False
         if not only_pending:
             self._read_nav(kind, entities, full=full, seen=nav_seen, result=result)
-            full_round = await self._read_delta(kind, full=full, entries=entries, result=result)
+            full_round = await self._read_delta(
+                kind, full=full, entries=entries, result=result, user_fields=user_fields
+            )
         result.retries = self._store.retries(self._box, kind.value)
         retry_ids: list[str] = []
         for ref in result.retries:
@@ -161,45 +162,51 @@ class GroupReader:
             elif side == "outlook" and value not in entries:
                 retry_ids.append(value)
 
-        links: SpoolMap[Link] = self._spool.new_map(encode=encode_link, decode=decode_link)
-        # The Outlook ids of every link in `links`, in memory (a full round has one per item, so these are
-        # interned: the same string serves every collection that holds the id).
+        # The links to plan, by their keys alone: a link is read whole (its base is the bulk of it) once,
+        # a chunk at a time, when its item is planned. Outlook ids are interned: the same string serves every
+        # collection that holds the id.
         link_outlook: dict[str, str] = {}  # nav key -> Outlook id, in the order links were found
         linked_ids: set[str] = set()
 
-        def keep(link: Link) -> None:
-            links[link.nav_key] = link
-            outlook_id = sys.intern(link.outlook_id)
-            link_outlook[link.nav_key] = outlook_id
+        def keep(nav_key: str, outlook_id: str) -> None:
+            outlook_id = sys.intern(outlook_id)
+            link_outlook[sys.intern(nav_key)] = outlook_id
             linked_ids.add(outlook_id)
 
         for chunk in _chunks(nav_seen.keys()):
-            for link in self._store.links_by_nav(self._box, chunk).values():
-                if link.entity in names:
-                    keep(link)
-        for chunk in _chunks(entries.keys()):
-            for item_id, link in self._store.links_by_outlook(self._box, chunk).items():
+            for ids in self._store.link_ids_by_nav(self._box, chunk):
+                if ids.entity in names:
+                    keep(ids.nav_key, ids.outlook_id)
+        for chunk in _chunks([item_id for item_id in entries if item_id not in linked_ids]):
+            if full_round:
+                for ids in self._store.link_ids_by_outlook(self._box, chunk):
+                    if ids.entity in names:
+                        keep(ids.nav_key, ids.outlook_id)
+                continue
+            found = self._store.links_by_outlook(self._box, chunk)
+            round_entries = entries.get_many(found)
+            for item_id, link in found.items():
                 if link.entity not in names:
                     continue
-                if not full_round and _is_echo(entries[item_id], link, nav_seen):
+                if _is_echo(round_entries[item_id], link, nav_seen):
                     # An incremental round's entry at exactly the version last synced is graphsync's own
                     # write (or an item synced as it is): with no NAV change and nothing pending on it, it
                     # needs neither a fetch nor a plan. A full round (lost state, a changed map) still
                     # compares every item.
                     del entries[item_id]
                     continue
-                keep(link)
+                keep(link.nav_key, link.outlook_id)
         for link in self._store.dirty_links(self._box):
             if link.entity in names:
-                keep(link)
+                keep(link.nav_key, link.outlook_id)
         if full_round:
-            for link in self._store.iter_links(self._box, entities=names):
-                if link.nav_key not in links:
-                    keep(link)
+            for ids in self._store.iter_link_ids(self._box, entities=names):
+                if ids.nav_key not in link_outlook:
+                    keep(ids.nav_key, ids.outlook_id)
 
-        # Outlook side: what the round did not give in full is fetched (stamps, user fields, confirmations).
-        user_fields = sorted({n for e in entities for n in e.map.user_fields})
-        outlook: SpoolMap[OutlookItem | None] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
+        # Outlook side: the round's items stand for it, except what the round did not give in full, which is
+        # fetched (stamps, user fields, confirmations) into the same map.
+        outlook: SpoolMap[OutlookItem | None] = entries
         to_fetch: dict[str, None] = {}
         for item_id, entry in entries.items():
             # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
@@ -207,72 +214,77 @@ class GroupReader:
             needs_key = item_id not in linked_ids and entry.nav_key is None if isinstance(entry, OutlookItem) else True
             if isinstance(entry, Removed) or needs_key or (user_fields and entry.user_fields is None):
                 to_fetch[item_id] = None
-            else:
-                outlook[item_id] = entry
-        entries.clear()
         for outlook_id in link_outlook.values():
-            if outlook_id not in outlook:
+            if outlook_id not in entries:
                 to_fetch[outlook_id] = None
         for item_id in retry_ids:
-            if item_id not in outlook:
+            if item_id not in entries:
                 to_fetch[item_id] = None
         await self._fetch(kind, list(to_fetch), user_fields, outlook)
         del to_fetch
-        link_outlook.clear()
 
+        # Linked items, a chunk at a time: their links, NAV records and Outlook items each read in one go.
         # NAV side: linked records not in the change set are read now, unless the Outlook item is exactly
         # what was last synced (an echo of graphsync's own write, a full round's unchanged item): then
         # neither side changed and the item needs nothing, which keeps full rounds from reading all of NAV.
-        for key, link in links.items():
-            item = outlook.get(link.outlook_id)
-            if link.nav_key in nav_seen:
-                record = nav_seen[link.nav_key]
-            elif not link.dirty and _unchanged(by_name[EntityName(link.entity)], link, item):
-                del links[key]  # settled: neither side changed (its Outlook item stays paired, not "new")
-                continue
-            else:
-                parsed = parse_key(link.nav_key)
-                record = self._nav.get(*parsed) if parsed else None
-                nav_seen[link.nav_key] = record
-            entity = self._navside.route(entities, record) if record else None
-            if record is not None and self._navside.outside_window(by_name[EntityName(link.entity)], record):
-                continue  # an aged (or far future) meeting: neither changed nor deleted
-            in_scope = entity is not None
-            entity = entity or by_name[EntityName(link.entity)]
-            sink(Candidate(entity, link, link.nav_key, record, in_scope, item))
+        for chunk in _chunks(list(link_outlook)):
+            chunk_links = self._store.links_by_nav(self._box, chunk)
+            records = nav_seen.get_many(chunk)
+            items = outlook.get_many([link_outlook[key] for key in chunk])
+            for key in chunk:
+                link = chunk_links.get(key)
+                if link is None:
+                    continue  # nothing but this run writes links, and it has not yet: cannot happen
+                item = items.get(link.outlook_id)
+                linked_entity = by_name[EntityName(link.entity)]
+                if key in records:
+                    record = records[key]
+                elif not link.dirty and _unchanged(linked_entity, link, item):
+                    del link_outlook[key]  # settled: neither side changed (its Outlook item stays paired, not "new")
+                    continue
+                else:
+                    parsed = parse_key(key)
+                    record = self._nav.get(*parsed) if parsed else None
+                entity = self._navside.route(entities, record) if record else None
+                if record is not None and self._navside.outside_window(linked_entity, record):
+                    continue  # an aged (or far future) meeting: neither changed nor deleted
+                in_scope = entity is not None
+                sink(Candidate(entity or linked_entity, link, key, record, in_scope, item))
 
         unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
         unstamped: SpoolList[OutlookItem] = self._spool.new_list(encode=encode_entry, decode=decode_entry)
-        for item_id in outlook:  # a snapshot of the keys: values are read only for unpaired items
-            if item_id in linked_ids:  # paired with its link above (planned, or settled)
-                continue
-            maybe = outlook[item_id]
-            if maybe is None:
-                continue
-            if self._store.link_by_outlook(self._box, item_id) is not None:
-                continue  # linked to an entity of another kind's group: not ours to plan
-            if maybe.nav_key:
-                if maybe.nav_key not in unlinked_by_key:
-                    unlinked_by_key[maybe.nav_key] = maybe
-            else:
-                unstamped.append(maybe)
+        # Values are read only for unpaired items (paired ones were planned above, or settled).
+        for chunk in _chunks([item_id for item_id in outlook if item_id not in linked_ids]):
+            found = outlook.get_many(chunk)
+            present = [item_id for item_id in chunk if found.get(item_id) is not None]
+            # Linked to an entity of another kind's group: not ours to plan.
+            elsewhere = {ids.outlook_id for ids in self._store.link_ids_by_outlook(self._box, present)}
+            for item_id in present:
+                maybe = found[item_id]
+                if maybe is None or item_id in elsewhere:
+                    continue
+                if maybe.nav_key:
+                    if maybe.nav_key not in unlinked_by_key:
+                        unlinked_by_key[maybe.nav_key] = maybe
+                else:
+                    unstamped.append(maybe)
         outlook.clear()
 
-        for key in nav_seen:  # a snapshot of the keys: linked records were planned above
-            if key in links:
-                continue
-            record = nav_seen[key]
-            if record is None:
-                continue
-            entity = self._navside.route(entities, record)
-            if entity is None:
-                continue
-            if self._navside.outside_window(entity, record):
-                if self._navside.after_window(record):
-                    result.deferred.append(f"nav:{key}")
-                continue
-            match = unlinked_by_key.pop(key, None)
-            sink(Candidate(entity, None, key, record, True, match))
+        for chunk in _chunks([key for key in nav_seen if key not in link_outlook]):
+            records = nav_seen.get_many(chunk)
+            for key in chunk:
+                record = records.get(key)
+                if record is None:
+                    continue
+                entity = self._navside.route(entities, record)
+                if entity is None:
+                    continue
+                if self._navside.outside_window(entity, record):
+                    if self._navside.after_window(record):
+                        result.deferred.append(f"nav:{key}")
+                    continue
+                match = unlinked_by_key.pop(key, None)
+                sink(Candidate(entity, None, key, record, True, match))
         nav_seen.clear()
 
         for key, item in unlinked_by_key.items():
@@ -280,11 +292,11 @@ class GroupReader:
             parsed = parse_key(key)
             record = self._nav.get(*parsed) if parsed else None
             entity = self._navside.route(entities, record) if record else None
-            if record is None or entity is None or key in links or self._navside.outside_window(entity, record):
+            if record is None or entity is None or key in link_outlook or self._navside.outside_window(entity, record):
                 continue  # its NAV record is gone or out of scope: nothing to pair it with
             sink(Candidate(entity, None, key, record, True, item))
         unlinked_by_key.clear()
-        links.clear()
+        link_outlook.clear()
 
         for item in unstamped:
             name = new_from_outlook(kind, item, self._category)
@@ -330,14 +342,20 @@ class GroupReader:
                     seen[key] = self._nav.get(NavTable.TODO, (number,))
 
     async def _read_delta(
-        self, kind: ItemKind, *, full: bool, entries: SpoolMap[DeltaEntry], result: GroupRead
+        self,
+        kind: ItemKind,
+        *,
+        full: bool,
+        entries: SpoolMap[DeltaEntry],
+        result: GroupRead,
+        user_fields: Sequence[str],
     ) -> bool:
         name = delta_cursor(kind)
         link = None if full else self._store.cursor(self._box, name)
         resyncs = 0
         while True:
             try:
-                return await self._round(kind, link, entries, result)
+                return await self._round(kind, link, entries, result, user_fields)
             except ResyncNeededError:
                 # The delta link died: a full round, reconciled by NAV key and links, replaces it. Its own skip
                 # tokens can die too (the server drops a mailbox's sync state): start it over, a few times.
@@ -348,10 +366,21 @@ class GroupReader:
                 result.resynced = True
                 link = None
 
-    async def _round(self, kind: ItemKind, link: str | None, entries: SpoolMap[DeltaEntry], result: GroupRead) -> bool:
+    async def _round(
+        self,
+        kind: ItemKind,
+        link: str | None,
+        entries: SpoolMap[DeltaEntry],
+        result: GroupRead,
+        user_fields: Sequence[str],
+    ) -> bool:
         delta = self._mailbox.delta(kind, link)
         async for page in delta.pages():
             for entry in page:
+                if user_fields and isinstance(entry, OutlookItem) and entry.user_fields is None:
+                    # A delta page has no user fields, so the item will be fetched whole: its id and version
+                    # are all of it that is used (to see an echo), and all of it worth keeping.
+                    entry = OutlookItem(entry.kind, entry.id, {}, entry.version, entry.nav_key, None)
                 entries[entry.id] = entry
         result.cursors[delta_cursor(kind)] = delta.delta_link
         return delta.full

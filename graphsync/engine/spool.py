@@ -225,23 +225,34 @@ class SpoolMap(_Part, Generic[V]):
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
 
+    def get_many(self, keys: Iterable[str]) -> dict[str, V]:
+        """The values of those of ``keys`` that are in the map, read from disk in one statement per
+        `READ_CHUNK` keys (a loop of single reads would be one statement per key)."""
+        found: dict[str, V] = {}
+        on_disk: list[str] = []
+        mem, present = self._mem, self._keys
+        for key in keys:
+            if key in mem:
+                found[key] = mem[key]
+            elif key in present:
+                on_disk.append(key)
+        for start in range(0, len(on_disk), READ_CHUNK):
+            chunk = on_disk[start : start + READ_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._spool._read(f"SELECT key, value FROM kv WHERE ns = ? AND key IN ({marks})", (self._ns, *chunk))
+            for key, blob in rows:
+                found[key] = self._decode(pickle.loads(blob))
+        return found
+
     def items(self) -> Iterator[tuple[str, V]]:
         """Every (key, value) in insertion order; keys deleted during the iteration are skipped."""
         keys = self.keys()
         for start in range(0, len(keys), READ_CHUNK):
-            chunk = [k for k in keys[start : start + READ_CHUNK] if k in self._keys]
-            on_disk = [k for k in chunk if k not in self._mem]
-            loaded: dict[str, V] = {}
-            if on_disk:
-                marks = ",".join("?" * len(on_disk))
-                rows = self._spool._read(
-                    f"SELECT key, value FROM kv WHERE ns = ? AND key IN ({marks})", (self._ns, *on_disk)
-                )
-                loaded = {key: self._decode(pickle.loads(blob)) for key, blob in rows}
-            resolved = [(k, self._mem[k] if k in self._mem else loaded[k]) for k in chunk]
-            for key, value in resolved:
-                if key in self._keys:
-                    yield key, value
+            chunk = keys[start : start + READ_CHUNK]
+            loaded = self.get_many(chunk)
+            for key in chunk:
+                if key in self._keys and key in loaded:
+                    yield key, loaded[key]
 
     def values(self) -> Iterator[V]:
         for _, value in self.items():

@@ -50,6 +50,19 @@ def test_map_items_skip_keys_deleted_while_iterating_and_see_values_put_meanwhil
         assert seen == [(str(n), n) for n in range(5)]
 
 
+def test_get_many_reads_values_from_buffer_and_disk_and_leaves_out_absent_keys() -> None:
+    with Spool(buffer=3) as spool:
+        m = spool.new_map()
+        for n in range(8):
+            m[str(n)] = n
+        m["0"] = 100  # the buffer's value wins over the older copy on disk
+        del m["1"]  # gone, though a copy is still on disk
+        assert spool.flushes >= 2
+        assert m.get_many(["0", "1", "2", "7", "missing", "2"]) == {"0": 100, "2": 2, "7": 7}
+        assert m.get_many(str(n) for n in range(8)) == {str(n): n for n in range(8) if n != 1} | {"0": 100}
+        assert m.get_many([]) == {}
+
+
 def test_list_keeps_order_across_flushes_and_appends_while_iterating() -> None:
     with Spool(buffer=4) as spool:
         items = spool.new_list()

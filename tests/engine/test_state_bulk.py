@@ -103,6 +103,20 @@ def test_lookups_by_many_keys_are_chunked(store: StateStore) -> None:
     assert len(store.links_by_outlook("m", [f"o-{key}" for key in keys])) == MANY
 
 
+def test_link_ids_give_the_keys_of_many_links_without_their_base(store: StateStore) -> None:
+    keys = [f"k{i:04d}" for i in range(MANY)]
+    store.save_links(_link(key) for key in keys)
+    store.save_links([Link(mailbox="other", entity="TASK", nav_key="k0001", outlook_id="x", base={})])
+    by_nav = store.link_ids_by_nav("m", [*keys, "missing"])
+    assert sorted(by_nav) == [(key, f"o-{key}", "CONT_COMP") for key in keys]
+    by_outlook = store.link_ids_by_outlook("m", ["o-k0001", "o-k0002", "x"])
+    assert sorted(ids.nav_key for ids in by_outlook) == ["k0001", "k0002"]
+    paged = list(store.iter_link_ids("m", page=500))
+    assert [ids.nav_key for ids in paged] == keys  # NAV key order, across pages
+    assert list(store.iter_link_ids("m", entities=["TASK"])) == []
+    assert [ids.outlook_id for ids in store.iter_link_ids("other")] == ["x"]
+
+
 def test_drop_links_removes_links_and_their_conflicts(store: StateStore) -> None:
     keys = [f"k{i}" for i in range(MANY)]
     store.save_links(_link(key) for key in keys)
