@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,23 +61,50 @@ class ConversionError(NavValidationError):
 
 
 def _text(value: object) -> str:
+    # Called for most fields of every item, mostly with a str: that case skips the str() call.
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     return str(value).strip()
 
 
-@dataclass(frozen=True)
-class TextConverter:
-    upper: bool = False
+class OneField:
+    """A converter of one NAV field: ``from_nav(values)`` is ``from_nav_value(values[0])``.
+
+    `EntityMap` calls ``from_nav_value`` directly (no list built per field per item) when a converter's
+    ``from_nav`` is this one, so the two cannot disagree; a subclass overriding ``from_nav`` is called as
+    the `Converter` protocol says."""
 
     def from_nav(self, values: Sequence[object]) -> str:
-        text = _text(values[0])
+        return self.from_nav_value(values[0])
+
+    def from_nav_value(self, value: object) -> str:
+        raise NotImplementedError
+
+
+def one_field_from_nav(converter: Converter) -> Callable[[object], str] | None:
+    """The converter's ``from_nav_value`` when its ``from_nav`` is `OneField`'s, else None."""
+    if getattr(type(converter), "from_nav", None) is OneField.from_nav:
+        method: Callable[[object], str] = converter.from_nav_value  # type: ignore[attr-defined]
+        return method
+    return None
+
+
+@dataclass(frozen=True)
+class TextConverter(OneField):
+    upper: bool = False
+
+    def from_nav_value(self, value: object) -> str:
+        text = value.strip() if type(value) is str else _text(value)  # most fields of every item: no call
         return text.upper() if self.upper else text
 
     def to_nav(self, norm: str) -> tuple[object, ...]:
         return (norm.upper() if self.upper else norm,)
 
     def from_outlook(self, raw: Any) -> str:
+        if type(raw) is str:  # most fields of every item: no further call
+            return raw.strip().upper() if self.upper else raw.strip()
         text = _text(raw) if isinstance(raw, str | int | float) else ""
         return text.upper() if self.upper else text
 
@@ -85,9 +113,9 @@ class TextConverter:
 
 
 @dataclass(frozen=True)
-class CountryConverter:
-    def from_nav(self, values: Sequence[object]) -> str:
-        return _text(values[0]).upper()
+class CountryConverter(OneField):
+    def from_nav_value(self, value: object) -> str:
+        return _text(value).upper()
 
     def to_nav(self, norm: str) -> tuple[object, ...]:
         return (norm,)
@@ -100,31 +128,43 @@ class CountryConverter:
 
 
 @dataclass(frozen=True)
-class OptionConverter:
+class OptionConverter(OneField):
     values: tuple[tuple[str, str], ...]
     """(NAV caption, Graph value) pairs."""
 
-    def from_nav(self, values: Sequence[object]) -> str:
-        return _text(values[0])
+    # Looked up per item: the value table as dicts by lower-case key, built once (the first pair wins, as
+    # in a scan of the table).
+    @cached_property
+    def _caption_by_graph(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for caption, graph in self.values:
+            table.setdefault(graph.lower(), caption)
+        return table
+
+    @cached_property
+    def _graph_by_caption(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for caption, graph in self.values:
+            table.setdefault(caption.lower(), graph)
+        return table
+
+    def from_nav_value(self, value: object) -> str:
+        return _text(value)
 
     def to_nav(self, norm: str) -> tuple[object, ...]:
         return (norm,)
 
     def from_outlook(self, raw: Any) -> str:
         text = _text(raw) if isinstance(raw, str) else ""
-        for caption, graph in self.values:
-            if graph.lower() == text.lower():
-                return caption
-        return text
+        return self._caption_by_graph.get(text.lower(), text)
 
     def to_outlook(self, norm: str) -> Any:
-        for caption, graph in self.values:
-            if caption.lower() == norm.lower():
-                return graph
-        return norm
+        return self._graph_by_caption.get(norm.lower(), norm)
 
 
+@lru_cache(maxsize=64)
 def _zone(name: str) -> dt.tzinfo:
+    # Called per date and time of every item, with few distinct names: cached (errors are not).
     if name.upper() in ("UTC", "GMT", "COORDINATED UNIVERSAL TIME", "GMT STANDARD TIME", "Z"):
         return dt.UTC if name.upper() != "GMT STANDARD TIME" else ZoneInfo("Europe/London")
     try:
@@ -133,12 +173,15 @@ def _zone(name: str) -> dt.tzinfo:
         raise ConversionError(f"unknown time zone {name!r}") from None
 
 
+_EXTRA_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
 def _parse_graph_datetime(raw: Any) -> dt.datetime | None:
     if not isinstance(raw, dict) or not raw.get("dateTime"):
         return None
     text = str(raw["dateTime"])
     # Graph writes seven fractional digits ("2026-11-25T10:00:00.0000000"); Python takes at most six.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text).removesuffix("Z")
+    text = _EXTRA_FRACTION.sub(r"\1", text).removesuffix("Z")
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -202,11 +245,11 @@ class DateTimeConverter:
 
 
 @dataclass(frozen=True)
-class DateConverter:
+class DateConverter(OneField):
     """Normalised form ``YYYY-MM-DD``. A date has no zone: it is written as that day's midnight, UTC."""
 
-    def from_nav(self, values: Sequence[object]) -> str:
-        return values[0].isoformat() if isinstance(values[0], dt.date) else ""
+    def from_nav_value(self, value: object) -> str:
+        return value.isoformat() if isinstance(value, dt.date) else ""
 
     def to_nav(self, norm: str) -> tuple[object, ...]:
         return (dt.date.fromisoformat(norm) if norm else None,)
@@ -221,9 +264,9 @@ class DateConverter:
 
 
 @dataclass(frozen=True)
-class BooleanConverter:
-    def from_nav(self, values: Sequence[object]) -> str:
-        return "1" if values[0] else "0"
+class BooleanConverter(OneField):
+    def from_nav_value(self, value: object) -> str:
+        return "1" if value else "0"
 
     def to_nav(self, norm: str) -> tuple[object, ...]:
         return (norm == "1",)
@@ -236,11 +279,11 @@ class BooleanConverter:
 
 
 @dataclass(frozen=True)
-class NumberConverter:
+class NumberConverter(OneField):
     integer: bool
 
-    def from_nav(self, values: Sequence[object]) -> str:
-        return self._norm(values[0])
+    def from_nav_value(self, value: object) -> str:
+        return self._norm(value)
 
     def _norm(self, value: object) -> str:
         if value is None or value == "" or isinstance(value, bool):
@@ -280,9 +323,9 @@ def _collapse(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class BodyConverter:
-    def from_nav(self, values: Sequence[object]) -> str:
-        return _collapse(_text(values[0]))
+class BodyConverter(OneField):
+    def from_nav_value(self, value: object) -> str:
+        return _collapse(_text(value))
 
     def to_nav(self, norm: str) -> tuple[object, ...]:
         return (norm,)
@@ -308,12 +351,12 @@ def attendee_token(kind: str, address: str) -> str:
 
 
 @dataclass(frozen=True)
-class AttendeesConverter:
+class AttendeesConverter(OneField):
     """Normalised form: the sorted ``type:address`` tokens joined by ``;``. Names and responses are left out:
     Graph fills them in itself, and they are not what a NAV user changes."""
 
-    def from_nav(self, values: Sequence[object]) -> str:
-        return _text(values[0])
+    def from_nav_value(self, value: object) -> str:
+        return _text(value)
 
     def to_nav(self, norm: str) -> tuple[object, ...]:
         raise ConversionError("attendees are written to NAV's Attendee table, not to a field")

@@ -8,14 +8,13 @@ stored per field survive map edits.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from functools import cached_property, partial
+from typing import Any, NamedTuple
 
-from graphsync.mapping.convert import Converter, DateTimeConverter
-from graphsync.mapping.paths import JsonPath, trim_lists
+from graphsync.mapping.convert import Converter, DateTimeConverter, one_field_from_nav
+from graphsync.mapping.paths import JsonPath, copy_json, trim_lists
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,94 @@ def _all_day_role(f: FieldMap) -> str | None:
     return None
 
 
+# What `EntityMap` works out once per map for its per-item loops, instead of per field of every item: which
+# converter method applies, where a field is read or written, and whether it is an event's start or end.
+
+_TOP, _PATH, _USER = 0, 1, 2
+"""Where a field lives in Outlook: a top-level property (a path of one step without index, read and written
+whole), a longer path, or the user-defined fields."""
+
+
+class _NavReader(NamedTuple):
+    field_id: str
+    name: str | None
+    """The one NAV field the converter reads, given its value; None: it is given the values and reads them."""
+    convert: Callable[[Any], str]
+
+
+class _OutlookReader(NamedTuple):
+    field_id: str
+    source: int
+    key: Any
+    """The property name (_TOP), the bound `JsonPath.get` (_PATH) or the user-defined field's name (_USER)."""
+    convert: Callable[[Any], str]
+
+
+class _Writer(NamedTuple):
+    source: int
+    name: str
+    """The top-level property (_TOP, _PATH) or the user-defined field's name (_USER)."""
+    to_outlook: Callable[[str], Any]
+    all_day_to_outlook: Callable[[str], Any] | None
+    """The all-day form of an event's start or end; None for other fields."""
+    path: JsonPath | None
+
+
+def _nav_reader(f: FieldMap) -> _NavReader:
+    one = one_field_from_nav(f.converter) if len(f.nav_fields) == 1 else None
+    if one is not None:
+        return _NavReader(f.id, f.nav_fields[0], one)
+    from_nav, names = f.converter.from_nav, f.nav_fields
+    return _NavReader(f.id, None, lambda values: from_nav([values.get(n) for n in names]))
+
+
+def _user_text(raw: Any) -> str:
+    return (raw or "").strip()
+
+
+def _user_code(raw: Any) -> str:
+    return (raw or "").strip().upper()
+
+
+def _outlook_reader(f: FieldMap, *, all_day: bool) -> _OutlookReader:
+    if f.user_field is not None:
+        return _OutlookReader(f.id, _USER, f.user_field, _user_code if f.upper else _user_text)
+    assert f.path is not None
+    role = _all_day_role(f)
+    convert: Callable[[Any], str] = f.converter.from_outlook
+    if all_day and role is not None:
+        assert isinstance(f.converter, DateTimeConverter)
+        convert = partial(f.converter.from_outlook_all_day, end=role == "end")
+    name = f.path.top_level_name
+    if name is not None:
+        return _OutlookReader(f.id, _TOP, name, convert)
+    return _OutlookReader(f.id, _PATH, f.path.get, convert)
+
+
+def _writer(f: FieldMap) -> _Writer:
+    if f.user_field is not None:
+        return _Writer(_USER, f.user_field, f.converter.to_outlook, None, None)
+    assert f.path is not None
+    role = _all_day_role(f)
+    all_day = None
+    if role is not None:
+        assert isinstance(f.converter, DateTimeConverter)
+        all_day = partial(f.converter.to_outlook_all_day, end=role == "end")
+    source = _TOP if f.path.top_level_name is not None else _PATH
+    return _Writer(source, f.path.root, f.converter.to_outlook, all_day, f.path)
+
+
+def _trimmed(value: Any) -> Any:
+    """`trim_lists` of a value `outlook_body` built, for less work in the usual case of a flat object (a
+    dateTimeTimeZone, an itemBody): it has no list to trim, so a shallow copy is the same result."""
+    if type(value) is dict:
+        for v in value.values():
+            if isinstance(v, list | dict):
+                return trim_lists(value)
+        return dict(value)
+    return trim_lists(value) if isinstance(value, list | dict) else value
+
+
 @dataclass(frozen=True)
 class EntityMap:
     fields: tuple[FieldMap, ...]
@@ -62,28 +149,52 @@ class EntityMap:
     def _all_day_field(self) -> FieldMap | None:
         return next((f for f in self.fields if f.path is not None and f.path.text == ALL_DAY), None)
 
+    @cached_property
+    def _nav_readers(self) -> tuple[_NavReader, ...]:
+        return tuple(_nav_reader(f) for f in self.fields)
+
+    @cached_property
+    def _outlook_readers(self) -> tuple[_OutlookReader, ...]:
+        return tuple(_outlook_reader(f, all_day=False) for f in self.fields)
+
+    @cached_property
+    def _all_day_outlook_readers(self) -> tuple[_OutlookReader, ...]:
+        return tuple(_outlook_reader(f, all_day=True) for f in self.fields)
+
+    @cached_property
+    def _writers(self) -> dict[str, _Writer]:
+        return {f.id: _writer(f) for f in self.fields}
+
+    @cached_property
+    def _all_day_ids(self) -> tuple[str, ...]:
+        """The fields that change form when the all-day flag changes (an event's start and end)."""
+        return tuple(f.id for f in self.fields if _all_day_role(f) is not None)
+
     def field(self, field_id: str) -> FieldMap:
         return self._by_id[field_id]
 
     def nav_norm(self, values: Mapping[str, object]) -> dict[str, str]:
         """Normalised values of a NAV record (its fields by name, plus any computed ``@`` fields)."""
-        return {f.id: f.converter.from_nav([values.get(n) for n in f.nav_fields]) for f in self.fields}
+        get = values.get
+        return {
+            field_id: convert(get(name)) if name is not None else convert(values)
+            for field_id, name, convert in self._nav_readers
+        }
 
     def outlook_norm(self, data: Mapping[str, Any], user_fields: Mapping[str, str | None] | None) -> dict[str, str]:
         result: dict[str, str] = {}
-        all_day = data.get(ALL_DAY) is True
-        for f in self.fields:
-            if f.user_field is not None:
-                text = ((user_fields or {}).get(f.user_field) or "").strip()
-                result[f.id] = text.upper() if f.upper else text
-                continue
-            assert f.path is not None
-            role = _all_day_role(f)
-            if all_day and role is not None:
-                assert isinstance(f.converter, DateTimeConverter)
-                result[f.id] = f.converter.from_outlook_all_day(f.path.get(data), end=role == "end")
+        readers = self._all_day_outlook_readers if data.get(ALL_DAY) is True else self._outlook_readers
+        # A top-level property of something that is not an object reads as None, as `JsonPath.get` does.
+        top = data.get if type(data) is dict or isinstance(data, Mapping) else {}.get
+        user = (user_fields or {}).get
+        for field_id, source, key, convert in readers:
+            if source == _TOP:
+                raw = top(key)
+            elif source == _USER:
+                raw = user(key)
             else:
-                result[f.id] = f.converter.from_outlook(f.path.get(data))
+                raw = key(data)
+            result[field_id] = convert(raw)
         return result
 
     def _all_day(self, changes: Mapping[str, str], current: Mapping[str, Any] | None, full: Mapping[str, str]) -> bool:
@@ -104,6 +215,18 @@ class EntityMap:
                 values[name] = value
         return values
 
+    def _with_all_day_fields(self, changes: Mapping[str, str], full: Mapping[str, str]) -> Mapping[str, str]:
+        """``changes`` plus, when the all-day flag changes, the start and end from ``full``: they then change
+        form, not value. Copied only then (the flag rarely changes)."""
+        f = self._all_day_field
+        if f is None or f.id not in changes:
+            return changes
+        extended = dict(changes)
+        for field_id in self._all_day_ids:
+            if field_id not in extended and field_id in full:
+                extended[field_id] = full[field_id]
+        return extended
+
     def outlook_body(
         self,
         changes: Mapping[str, str],
@@ -118,36 +241,26 @@ class EntityMap:
         user: dict[str, str | None] = {}
         full = full or {}
         all_day = self._all_day(changes, current, full)
-        changes = dict(changes)
-        if self._all_day_field is not None and self._all_day_field.id in changes:
-            for f in self.fields:
-                if _all_day_role(f) is not None and f.id not in changes and f.id in full:
-                    changes[f.id] = full[f.id]
-        for field_id, norm in changes.items():
-            if field_id.startswith("user:") and field_id not in self._by_id:
-                # A user-defined field removed from the map: its value is removed from the item.
-                user[field_id.removeprefix("user:")] = None
+        writers = self._writers
+        for field_id, norm in self._with_all_day_fields(changes, full).items():
+            w = writers.get(field_id)
+            if w is None:
+                if field_id.startswith("user:"):
+                    # A user-defined field removed from the map: its value is removed from the item.
+                    user[field_id.removeprefix("user:")] = None
+                    continue
+                self.field(field_id)  # KeyError: not a field of this map
+            assert w is not None
+            source, name, to_outlook, all_day_to_outlook, path = w
+            if source == _USER:
+                user[name] = norm or None
                 continue
-            f = self.field(field_id)
-            if f.user_field is not None:
-                user[f.user_field] = norm or None
+            value = all_day_to_outlook(norm) if all_day and all_day_to_outlook is not None else to_outlook(norm)
+            if source == _TOP:
+                roots[name] = value  # a top-level property (most fields): replaced whole, nothing to merge
                 continue
-            assert f.path is not None
-            root = f.path.root
-            role = _all_day_role(f)
-            if all_day and role is not None:
-                assert isinstance(f.converter, DateTimeConverter)
-                value = f.converter.to_outlook_all_day(norm, end=role == "end")
-            else:
-                value = f.converter.to_outlook(norm)
-            if len(f.path.steps) == 1 and f.path.steps[0].index is None:
-                roots[root] = value  # a top-level property (most fields): replaced whole, nothing to merge
-                continue
-            if root not in roots:
-                roots[root] = copy.deepcopy(current.get(root)) if current else None
-            holder = {root: roots[root]}
-            f.path.set(holder, value)
-            roots[root] = holder[root]
-        return {
-            root: trim_lists(value) if isinstance(value, list | dict) else value for root, value in roots.items()
-        }, user
+            if name not in roots:
+                roots[name] = copy_json(current.get(name)) if current else None
+            assert path is not None
+            path.set(roots, value)  # writes below roots[name] only
+        return {root: value if type(value) is str else _trimmed(value) for root, value in roots.items()}, user
