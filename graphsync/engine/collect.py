@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavConnector, NavRecord, NavTable, Watermark
@@ -183,9 +184,9 @@ class GroupReader:
                     if ids.entity in names:
                         keep(ids.nav_key, ids.outlook_id)
                 continue
-            found = self._store.links_by_outlook(self._box, chunk)
-            round_entries = entries.get_many(found)
-            for item_id, link in found.items():
+            found_links = self._store.links_by_outlook(self._box, chunk)
+            round_entries = entries.get_many(found_links)
+            for item_id, link in found_links.items():
                 if link.entity not in names:
                     continue
                 if _is_echo(round_entries[item_id], link, nav_seen):
@@ -206,7 +207,9 @@ class GroupReader:
 
         # Outlook side: the round's items stand for it, except what the round did not give in full, which is
         # fetched (stamps, user fields, confirmations) into the same map.
-        outlook: SpoolMap[OutlookItem | None] = entries
+        # Every tombstone is fetched (its value replaced by what the fetch finds, None when gone), so once
+        # the fetch is done the map holds Outlook items and Nones only.
+        outlook = cast("SpoolMap[OutlookItem | None]", entries)
         to_fetch: dict[str, None] = {}
         for item_id, entry in entries.items():
             # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
@@ -232,9 +235,10 @@ class GroupReader:
             records = nav_seen.get_many(chunk)
             items = outlook.get_many([link_outlook[key] for key in chunk])
             for key in chunk:
-                link = chunk_links.get(key)
-                if link is None:
+                found = chunk_links.get(key)
+                if found is None:
                     continue  # nothing but this run writes links, and it has not yet: cannot happen
+                link = found
                 item = items.get(link.outlook_id)
                 linked_entity = by_name[EntityName(link.entity)]
                 if key in records:
@@ -255,12 +259,12 @@ class GroupReader:
         unstamped: SpoolList[OutlookItem] = self._spool.new_list(encode=encode_entry, decode=decode_entry)
         # Values are read only for unpaired items (paired ones were planned above, or settled).
         for chunk in _chunks([item_id for item_id in outlook if item_id not in linked_ids]):
-            found = outlook.get_many(chunk)
-            present = [item_id for item_id in chunk if found.get(item_id) is not None]
+            unpaired = outlook.get_many(chunk)
+            present = [item_id for item_id in chunk if unpaired.get(item_id) is not None]
             # Linked to an entity of another kind's group: not ours to plan.
             elsewhere = {ids.outlook_id for ids in self._store.link_ids_by_outlook(self._box, present)}
             for item_id in present:
-                maybe = found[item_id]
+                maybe = unpaired[item_id]
                 if maybe is None or item_id in elsewhere:
                     continue
                 if maybe.nav_key:

@@ -133,9 +133,16 @@ class ItemPlan:
         return Op.DELETE in (self.nav.op, self.outlook.op)
 
 
+def created_changes(values: Values, fields: frozenset[str] | None = None) -> tuple[FieldChange, ...]:
+    """A create's field changes (each from None), of ``fields`` only when given. Built for every field of
+    every item a load creates: tuple.__new__ is the C-level constructor a named tuple's own __new__ wraps
+    in a Python-level call, at half the cost."""
+    new = tuple.__new__
+    return tuple([new(FieldChange, (k, None, v)) for k, v in values.items() if fields is None or k in fields])
+
+
 def _create(values: Values, rules: Rules, *, for_nav: bool) -> SidePlan:
-    writable = rules.nav_writable if for_nav else rules.ids
-    return SidePlan(Op.CREATE, tuple(FieldChange(k, None, v) for k, v in values.items() if k in writable))
+    return SidePlan(Op.CREATE, created_changes(values, rules.nav_writable if for_nav else rules.ids))
 
 
 def plan_item(rules: Rules, state: ItemState) -> ItemPlan:

@@ -15,7 +15,7 @@ from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavRecord, NavTable
 from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, Removed
 from graphsync.engine.binding import BoundEntity
-from graphsync.engine.plan import FieldChange, FieldConflict, ItemPlan, Op, SidePlan
+from graphsync.engine.plan import FieldChange, FieldConflict, ItemPlan, Op, SidePlan, created_changes
 from graphsync.engine.state import Link
 
 Encoded = tuple[Any, ...]
@@ -70,11 +70,17 @@ def decode_link(t: Encoded | None) -> Link | None:
 
 
 def _encode_side(side: SidePlan) -> Encoded:
+    if side.op is Op.CREATE and all(c.old is None for c in side.changes):
+        return (side.op.value, {c.field: c.new for c in side.changes})  # a dict: half the size of triples
     return (side.op.value, tuple(tuple(c) for c in side.changes))
 
 
 def _decode_side(t: Encoded) -> SidePlan:
-    return SidePlan(_OPS[t[0]], tuple(FieldChange._make(c) for c in t[1]))
+    op, changes = _OPS[t[0]], t[1]
+    if isinstance(changes, dict):
+        return SidePlan(op, created_changes(changes))
+    new = tuple.__new__  # see created_changes
+    return SidePlan(op, tuple([new(FieldChange, c) for c in changes]))
 
 
 def encode_plan(p: ItemPlan) -> Encoded:
@@ -83,7 +89,9 @@ def encode_plan(p: ItemPlan) -> Encoded:
 
 
 def decode_plan(t: Encoded) -> ItemPlan:
-    return ItemPlan(_decode_side(t[0]), _decode_side(t[1]), tuple(FieldConflict._make(c) for c in t[2]), t[3], t[4])
+    return ItemPlan(
+        _decode_side(t[0]), _decode_side(t[1]), tuple([tuple.__new__(FieldConflict, c) for c in t[2]]), t[3], t[4]
+    )
 
 
 def candidate_codec(

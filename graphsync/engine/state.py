@@ -672,7 +672,7 @@ class StateStore:
                 "target": entry.target,
                 "nav_key": entry.nav_key,
                 "outlook_id": entry.outlook_id,
-                "payload": json.dumps(entry.payload, default=str, sort_keys=True),
+                "payload": fastjson.dumps(entry.payload, default=str, sort_keys=True).decode(),
                 "created_at": now,
             }
             for entry in entries
@@ -696,7 +696,7 @@ class StateStore:
         with self._conn() as conn:
             rows = conn.execute(sa.select(journal).where(journal.c.mailbox == mailbox).order_by(journal.c.id))
             return [
-                JournalEntry(r.id, r.entity, r.target, r.nav_key, r.outlook_id, json.loads(r.payload)) for r in rows
+                JournalEntry(r.id, r.entity, r.target, r.nav_key, r.outlook_id, fastjson.loads(r.payload)) for r in rows
             ]
 
     def journal_done(self, entry_id: int) -> None:
