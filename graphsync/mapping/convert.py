@@ -191,6 +191,14 @@ def _parse_graph_datetime(raw: Any) -> dt.datetime | None:
     return moment
 
 
+def _graph_date_time(moment: dt.datetime) -> str:
+    """Graph's form ``2026-07-01T09:00:00.0000000``. isoformat is several times cheaper than strftime and
+    the same text from year 1000 on (strftime does not pad earlier years to four digits)."""
+    if moment.year >= 1000:
+        return f"{moment.isoformat(timespec='seconds')}.0000000"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000")
+
+
 @dataclass(frozen=True)
 class DateTimeConverter:
     """Normalised form: ``YYYY-MM-DDTHH:MM:SS`` in the configured zone; a blank NAV time (0T) is midnight."""
@@ -241,7 +249,7 @@ class DateTimeConverter:
             return None
         local = dt.datetime.fromisoformat(norm).replace(tzinfo=_zone(self.time_zone))
         utc = local.astimezone(dt.UTC).replace(tzinfo=None)
-        return {"dateTime": utc.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
+        return {"dateTime": _graph_date_time(utc), "timeZone": "UTC"}
 
 
 @dataclass(frozen=True)

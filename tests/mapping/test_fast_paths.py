@@ -434,3 +434,11 @@ def test_option_tables_match_as_a_scan_of_the_pairs_does(text: str) -> None:
     scanned = next((caption for caption, graph in pairs if graph.lower() == text.lower()), text)
     assert conv.from_outlook(text) == scanned
     assert conv.to_outlook(text) == next((graph for caption, graph in pairs if caption.lower() == text.lower()), text)
+
+
+@FUZZ
+@given(st.datetimes(dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30)))
+def test_graph_date_times_are_written_as_strftime_writes_them(moment: dt.datetime) -> None:
+    conv = make_converter(Conversion.DATETIME, time_zone="UTC")
+    expected = moment.strftime("%Y-%m-%dT%H:%M:%S.0000000")
+    assert conv.to_outlook(moment.isoformat()) == {"dateTime": expected, "timeZone": "UTC"}
