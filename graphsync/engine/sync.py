@@ -30,6 +30,7 @@ from graphsync.connectors.outlook import ItemKind, OutlookMailbox
 from graphsync.engine.apply import Applier, KindWork, WorkItem, WorkQueue, settled
 from graphsync.engine.binding import BoundEntity, bind_entity
 from graphsync.engine.collect import Candidate, GroupReader, map_cursor
+from graphsync.engine.collector import relaxed_collector
 from graphsync.engine.guard import check_mass_delete
 from graphsync.engine.journal import JournalRecovery
 from graphsync.engine.navside import NavSide
@@ -356,6 +357,6 @@ async def run_sync(
     ``options.category`` (kept for callers written before the option existed)."""
     if category is not None:
         options = replace(options, category=category)
-    with store.lock(mailbox.mailbox):
+    with store.lock(mailbox.mailbox), relaxed_collector():
         run = SyncRun(nav=nav, mailbox=mailbox, store=store, entities=entities, options=options)
         return await run.execute()
