@@ -38,8 +38,9 @@ class JsonPath:
     def top_level_name(self) -> str | None:
         """The property name when the path is one step without an index (``displayName``), else None: such a
         path reads and writes one top-level property, the case of most fields."""
-        step = self.steps[0]
-        return step.name if len(self.steps) == 1 and step.index is None else None
+        if len(self.steps) == 1 and self.steps[0].index is None:
+            return self.steps[0].name
+        return None
 
     @cached_property
     def _parents(self) -> tuple[Step, ...]:
