@@ -112,10 +112,15 @@ class Spool:
             handle, path = tempfile.mkstemp(prefix="graphsync-spool-", suffix=".sqlite", dir=self._directory)
             os.close(handle)
             db = sqlite3.connect(path, isolation_level="DEFERRED")
+            # Values are a kilobyte or two each: on SQLite's default 4 KB pages most of them spill to overflow
+            # pages, and a WITHOUT ROWID table moves them around in its b-tree as keys arrive out of order.
+            # Larger pages and rowid tables (the key in an index of its own) halve the cost of writing and
+            # reading them back. The page size must be set before the first table is made.
+            db.execute("PRAGMA page_size=16384")
             db.execute("PRAGMA journal_mode=OFF")
             db.execute("PRAGMA synchronous=OFF")
-            db.execute("CREATE TABLE kv (ns INTEGER, key TEXT, value BLOB, PRIMARY KEY (ns, key)) WITHOUT ROWID")
-            db.execute("CREATE TABLE seq (ns INTEGER, n INTEGER, value BLOB, PRIMARY KEY (ns, n)) WITHOUT ROWID")
+            db.execute("CREATE TABLE kv (ns INTEGER, key TEXT, value BLOB, PRIMARY KEY (ns, key))")
+            db.execute("CREATE TABLE seq (ns INTEGER, n INTEGER, value BLOB, PRIMARY KEY (ns, n))")
             db.commit()
             try:
                 os.unlink(path)  # POSIX keeps an open file; nothing is left behind, even after kill -9
