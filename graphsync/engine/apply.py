@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphsync.config.entities import EntityName
@@ -112,11 +112,9 @@ class WorkQueue:
     def _encode(self, w: WorkItem) -> tuple[Any, ...]:
         # Only what applying needs: not the NAV record (its values are in the plan, its name in the title),
         # and NAV's normalised values only where an Outlook update is built from them.
-        c = w.cand
-        cand = replace(c, record=None) if c.record is not None else c
         nav_norm = w.nav_norm if w.plan.outlook.op is Op.UPDATE else None
         return (
-            self._encode_cand(cand),
+            self._encode_cand(w.cand, with_record=False),
             encode_plan(w.plan),
             nav_norm,
             w.nav_key,

@@ -83,30 +83,42 @@ def _decode_side(t: Encoded) -> SidePlan:
     return SidePlan(op, tuple([new(FieldChange, c) for c in changes]))
 
 
+_BASE_IS_CREATED = True
+"""Stands for a plan's base when it equals the values an Outlook create writes (an initial load's every
+item): the values are spooled once, not twice."""
+
+
 def encode_plan(p: ItemPlan) -> Encoded:
     conflicts = tuple(tuple(c) for c in p.conflicts)
-    return (_encode_side(p.nav), _encode_side(p.outlook), conflicts, p.base, p.link)
+    outlook = _encode_side(p.outlook)
+    base: Any = p.base
+    if isinstance(outlook[1], dict) and outlook[1] == base:
+        base = _BASE_IS_CREATED
+    return (_encode_side(p.nav), outlook, conflicts, base, p.link)
 
 
 def decode_plan(t: Encoded) -> ItemPlan:
+    base = t[3]
+    if base is _BASE_IS_CREATED:  # a base is otherwise a dict or None
+        base = t[1][1]  # shared with the create's values: nothing changes either afterwards (both are copied)
     return ItemPlan(
-        _decode_side(t[0]), _decode_side(t[1]), tuple([tuple.__new__(FieldConflict, c) for c in t[2]]), t[3], t[4]
+        _decode_side(t[0]), _decode_side(t[1]), tuple([tuple.__new__(FieldConflict, c) for c in t[2]]), base, t[4]
     )
 
 
 def candidate_codec(
     entities: Mapping[EntityName, BoundEntity], make: Callable[..., Any]
-) -> tuple[Callable[[Any], Encoded], Callable[[Encoded], Any]]:
+) -> tuple[Callable[..., Encoded], Callable[[Encoded], Any]]:
     """Encoder and decoder for a `Candidate` (built by ``make``, to keep this module free of the engine's
-    classes): the entity by its name, the rest as tuples."""
+    classes): the entity by its name, the rest as tuples; ``with_record=False`` leaves the NAV record out."""
     by_value = {name.value: entity for name, entity in entities.items()}
 
-    def encode(c: Any) -> Encoded:
+    def encode(c: Any, *, with_record: bool = True) -> Encoded:
         return (
             c.entity.name.value,
             encode_link(c.link),
             c.nav_key,
-            encode_record(c.record),
+            encode_record(c.record) if with_record else None,
             c.in_scope,
             encode_entry(c.outlook),
         )
