@@ -220,7 +220,7 @@ class TimedNav:
         return self._timed(self.nav.get, table, key)
 
     def find(self, table: NavTable, where: Any) -> Iterator[Any]:
-        return self._stream(iter(self._timed(self.nav.find, table, where)))
+        return self._stream(iter(self.nav.find(table, where)))  # a generator: its work runs as it is iterated
 
     def insert(self, table: NavTable, values: Any) -> Any:
         return self._timed(self.nav.insert, table, values)
@@ -232,7 +232,7 @@ class TimedNav:
         self._timed(self.nav.delete, table, key, if_match=if_match)
 
     def keys(self, table: NavTable) -> Iterator[Any]:
-        return self._stream(iter(self._timed(self.nav.keys, table)))
+        return self._stream(iter(self.nav.keys(table)))
 
     def close(self) -> None:
         self.nav.close()
