@@ -116,3 +116,28 @@ def test_dropping_a_collection_frees_its_buffer() -> None:
 def test_a_buffer_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         Spool(buffer=0)
+
+
+def test_values_read_together_come_back_right_whatever_their_order_and_size() -> None:
+    # Values of very different sizes (some larger than the gap a read may span), spread over many flushes
+    # and replaced in between, read back in shuffled chunks: each key gets its own latest value.
+    import random
+
+    rng = random.Random(7)
+    expected = {f"k{n}": "x" * rng.choice((1, 50, 20_000, 70_000)) + str(n) for n in range(300)}
+    with Spool(buffer=17) as spool:
+        m = spool.new_map()
+        listed = spool.new_list()
+        originals = list(expected.values())
+        for key, value in expected.items():
+            m[key] = value
+            listed.append(value)
+        for key in list(expected)[::7]:
+            expected[key] = m[key] = f"replaced {key}"
+        keys = list(expected)
+        rng.shuffle(keys)
+        for start in range(0, len(keys), 40):
+            chunk = keys[start : start + 40]
+            assert m.get_many(chunk) == {key: expected[key] for key in chunk}
+        assert list(listed) == originals
+        assert spool.flushes > 10
