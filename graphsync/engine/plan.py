@@ -14,11 +14,11 @@ for an Outlook -> NAV entity).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from graphsync.config.entities import ConflictPolicy, DeletePolicy, Direction
 
@@ -56,13 +56,68 @@ class FieldConflict(NamedTuple):
     outlook: str
 
 
-@dataclass(frozen=True)
-class SidePlan:
-    op: Op = Op.NONE
-    changes: tuple[FieldChange, ...] = ()
+class CreatedChanges(Sequence[FieldChange]):
+    """A create's field changes (each from None), held as the values they write.
+
+    An initial load plans, spools, reads back and applies a create for every item, and what applying needs
+    is the values (`SidePlan.values`), not a change per field: as a dict they are copied, not rebuilt field
+    by field at each step. The changes themselves are made when asked for (a report, a dry run's listing).
+    Immutable like a tuple, and equal to the tuple of the same changes."""
+
+    __slots__ = ("_changes", "_values")
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = dict(values)
+        self._changes: tuple[FieldChange, ...] | None = None
 
     @property
     def values(self) -> dict[str, str]:
+        """A copy of the values written, by field."""
+        return dict(self._values)
+
+    def _all(self) -> tuple[FieldChange, ...]:
+        if self._changes is None:
+            new = tuple.__new__  # the C-level constructor a named tuple's own __new__ wraps in a Python call
+            self._changes = tuple([new(FieldChange, (k, None, v)) for k, v in self._values.items()])
+        return self._changes
+
+    @overload
+    def __getitem__(self, index: int) -> FieldChange: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[FieldChange]: ...
+    def __getitem__(self, index: int | slice) -> FieldChange | Sequence[FieldChange]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self) -> Iterator[FieldChange]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CreatedChanges):
+            return self._values == other._values and list(self._values) == list(other._values)
+        if isinstance(other, tuple):
+            return self._all() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
+@dataclass(frozen=True)
+class SidePlan:
+    op: Op = Op.NONE
+    changes: Sequence[FieldChange] = ()
+    """A tuple of changes, or for a create `CreatedChanges`, which compares equal to that tuple."""
+
+    @property
+    def values(self) -> dict[str, str]:
+        if isinstance(self.changes, CreatedChanges):
+            return self.changes.values
         return {c.field: c.new for c in self.changes}
 
 
@@ -133,12 +188,9 @@ class ItemPlan:
         return Op.DELETE in (self.nav.op, self.outlook.op)
 
 
-def created_changes(values: Values, fields: frozenset[str] | None = None) -> tuple[FieldChange, ...]:
-    """A create's field changes (each from None), of ``fields`` only when given. Built for every field of
-    every item a load creates: tuple.__new__ is the C-level constructor a named tuple's own __new__ wraps
-    in a Python-level call, at half the cost."""
-    new = tuple.__new__
-    return tuple([new(FieldChange, (k, None, v)) for k, v in values.items() if fields is None or k in fields])
+def created_changes(values: Values, fields: frozenset[str] | None = None) -> CreatedChanges:
+    """A create's field changes (each from None), of ``fields`` only when given."""
+    return CreatedChanges(values if fields is None else {k: v for k, v in values.items() if k in fields})
 
 
 def _create(values: Values, rules: Rules, *, for_nav: bool) -> SidePlan:

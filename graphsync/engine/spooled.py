@@ -15,7 +15,7 @@ from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavRecord, NavTable
 from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, Removed
 from graphsync.engine.binding import BoundEntity
-from graphsync.engine.plan import FieldChange, FieldConflict, ItemPlan, Op, SidePlan, created_changes
+from graphsync.engine.plan import CreatedChanges, FieldChange, FieldConflict, ItemPlan, Op, SidePlan
 from graphsync.engine.state import Link
 
 Encoded = tuple[Any, ...]
@@ -70,6 +70,8 @@ def decode_link(t: Encoded | None) -> Link | None:
 
 
 def _encode_side(side: SidePlan) -> Encoded:
+    if isinstance(side.changes, CreatedChanges):
+        return (side.op.value, side.changes.values)
     if side.op is Op.CREATE and all(c.old is None for c in side.changes):
         return (side.op.value, {c.field: c.new for c in side.changes})  # a dict: half the size of triples
     return (side.op.value, tuple(tuple(c) for c in side.changes))
@@ -78,7 +80,7 @@ def _encode_side(side: SidePlan) -> Encoded:
 def _decode_side(t: Encoded) -> SidePlan:
     op, changes = _OPS[t[0]], t[1]
     if isinstance(changes, dict):
-        return SidePlan(op, created_changes(changes))
+        return SidePlan(op, CreatedChanges(changes))
     new = tuple.__new__  # see created_changes
     return SidePlan(op, tuple([new(FieldChange, c) for c in changes]))
 

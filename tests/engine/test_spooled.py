@@ -75,3 +75,21 @@ def test_a_candidate_can_be_spooled_without_its_nav_record() -> None:
         True,
         item,
     )
+
+
+def test_a_creates_changes_are_its_values_and_equal_the_changes_spelled_out() -> None:
+    changes = created_changes(VALUES)
+    spelled_out = tuple(FieldChange(k, None, v) for k, v in VALUES.items())
+    assert changes == spelled_out and spelled_out == changes and hash(changes) == hash(spelled_out)
+    assert len(changes) == 3 and changes[1] == FieldChange("phone", None, "+44 20 7946 0000")
+    assert list(changes) == list(spelled_out) and changes != spelled_out[:2]
+    assert created_changes(VALUES, frozenset({"name"})) == (FieldChange("name", None, "Gibson"),)
+    side = SidePlan(Op.CREATE, changes)
+    assert side == SidePlan(Op.CREATE, spelled_out)
+    values = side.values
+    values["name"] = "changed"  # a copy: the plan is immutable
+    assert side.values == VALUES and _through_spool(ItemPlan(outlook=side)).outlook == side
+    source = dict(VALUES)
+    kept = created_changes(source)
+    source["name"] = "changed later"  # the changes hold their own copy of the caller's dict
+    assert kept == spelled_out
