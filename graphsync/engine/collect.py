@@ -149,12 +149,19 @@ class GroupReader:
         nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map(encode=encode_record, decode=decode_record)
         entries: SpoolMap[DeltaEntry] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
         full_round = False
+        result.retries = self._store.retries(self._box, kind.value)
         if not only_pending:
-            self._read_nav(kind, entities, full=full, seen=nav_seen, result=result)
             full_round = await self._read_delta(
                 kind, full=full, entries=entries, result=result, user_fields=user_fields
             )
-        result.retries = self._store.retries(self._box, kind.value)
+            if not entries and not result.retries and not self._store.has_links(self._box, entities=names):
+                # A fresh start (an initial load into an empty folder, or a kind never synced before): with
+                # nothing in Outlook, no link and nothing pending, every NAV record in scope is a create with
+                # nothing to pair it with, so each is planned as it is read instead of waiting in the spool.
+                self._plan_fresh(kind, entities, full=full, result=result, sink=sink)
+                return result
+            for key, record in self._nav_changes(kind, entities, full=full, result=result):
+                nav_seen[key] = record
         retry_ids: list[str] = []
         for ref in result.retries:
             side, _, value = ref.partition(":")
@@ -308,32 +315,69 @@ class GroupReader:
                 sink(Candidate(by_name[name], None, None, None, True, item))
         return result
 
-    def _read_nav(
+    def _plan_fresh(
         self,
         kind: ItemKind,
         entities: Sequence[BoundEntity],
         *,
         full: bool,
-        seen: SpoolMap[NavRecord | None],
         result: GroupRead,
+        sink: Callable[[Candidate], None],
     ) -> None:
+        """Plan every NAV record of a fresh start as it is read (what `read` does for unpaired records)."""
+        planned: set[str] = set()
+        for key, record in self._nav_changes(kind, entities, full=full, result=result):
+            if record is None or key in planned:  # a deletion of what was never synced; a key listed twice
+                continue
+            planned.add(key)
+            entity = self._navside.route(entities, record)
+            if entity is None:
+                continue
+            if self._navside.outside_window(entity, record):
+                if self._navside.after_window(record):
+                    result.deferred.append(f"nav:{key}")
+                continue
+            sink(Candidate(entity, None, key, record, True, None))
+
+    def _nav_changes(
+        self,
+        kind: ItemKind,
+        entities: Sequence[BoundEntity],
+        *,
+        full: bool,
+        result: GroupRead,
+    ) -> Iterator[tuple[str, NavRecord | None]]:
+        """The kind's NAV changes as (key, record), None for a deletion, in the order read; the cursors they
+        advance to go into ``result``. A key may come more than once (deleted, then added again): the last
+        one is what the record is now."""
+        # A meeting's attendees are read after its to-dos: the keys of the to-dos already given (kept only for
+        # meetings, the one kind that needs them) are not read again for their attendees.
+        todos_given: set[str] | None = set() if kind is ItemKind.EVENT else None
         for table in sorted({e.table for e in entities}):
             name = nav_cursor(table, kind)
             mark = None if full else self._store.cursor(self._box, name)
             changes = self._nav.changes(table, Watermark(mark) if mark else None)
+            keep = todos_given.add if todos_given is not None and table is NavTable.TODO else None
             for deletion in changes.deletions:
-                seen[key_text(table, deletion.key)] = None
+                key = key_text(table, deletion.key)
+                if keep is not None:
+                    keep(key)
+                yield key, None
             for record in changes.records:
-                seen[key_text(table, record.key)] = record
+                key = key_text(table, record.key)
+                if keep is not None:
+                    keep(key)
+                yield key, record
             result.cursors[name] = changes.watermark.value
             if not changes.deletions_tracked:
                 existing = {key_text(table, k) for k in self._nav.keys(table)}
                 names = [e.name.value for e in entities if e.table is table]
                 for link in self._store.iter_links(self._box, entities=names):
                     if link.nav_key not in existing:
-                        seen[link.nav_key] = None
-        if kind is ItemKind.EVENT:
-            # A meeting changes when its attendees do: attendee rows point to their to-do by key.
+                        yield link.nav_key, None
+        if todos_given is not None:
+            # A meeting changes when its attendees do: attendee rows point to their to-do by key. A to-do in the
+            # change set already came with it.
             name = nav_cursor(NavTable.ATTENDEE, kind)
             mark = None if full else self._store.cursor(self._box, name)
             changes = self._nav.changes(NavTable.ATTENDEE, Watermark(mark) if mark else None)
@@ -342,8 +386,9 @@ class GroupReader:
             result.cursors[name] = changes.watermark.value
             for number in sorted(todo_numbers):
                 key = key_text(NavTable.TODO, (number,))
-                if key not in seen:
-                    seen[key] = self._nav.get(NavTable.TODO, (number,))
+                if key not in todos_given:
+                    todos_given.add(key)
+                    yield key, self._nav.get(NavTable.TODO, (number,))
 
     async def _read_delta(
         self,

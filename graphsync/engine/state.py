@@ -533,6 +533,12 @@ class StateStore:
                     found[row.nav_key] = self._link(row)
         return list(found.values())
 
+    def has_links(self, mailbox: str, *, entities: Iterable[str]) -> bool:
+        """Whether the mailbox has any link of ``entities``: one probe of the links' index, not a count."""
+        query = sa.select(links.c.nav_key).where(links.c.mailbox == mailbox, links.c.entity.in_(list(entities)))
+        with self._conn() as conn:
+            return conn.execute(query.limit(1)).first() is not None
+
     def count_links(self, mailbox: str) -> dict[str, int]:
         with self._conn() as conn:
             rows = conn.execute(
