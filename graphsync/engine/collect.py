@@ -100,6 +100,15 @@ def new_from_outlook(kind: ItemKind, item: OutlookItem, category: str) -> Entity
     return EntityName.TASK
 
 
+def _needs_fetch(entry: DeltaEntry | None, user_fields: Sequence[str]) -> bool:
+    """Whether an item must be fetched before it is planned: not in the round at all, a tombstone (to be
+    confirmed: a calendarView round also "removes" what left the window), or an item without the user
+    fields its entities map (a delta page never carries them)."""
+    if entry is None or isinstance(entry, Removed):
+        return True
+    return bool(user_fields) and entry.user_fields is None
+
+
 def _unchanged(entity: BoundEntity, link: Link, item: OutlookItem | None) -> bool:
     if item is None or not link.stamped:
         return False
@@ -213,22 +222,21 @@ class GroupReader:
                     keep(ids.nav_key, ids.outlook_id)
 
         # Outlook side: the round's items stand for it, except what the round did not give in full, which is
-        # fetched (stamps, user fields, confirmations) into the same map.
-        # Every tombstone is fetched (its value replaced by what the fetch finds, None when gone), so once
-        # the fetch is done the map holds Outlook items and Nones only.
+        # fetched (stamps, user fields, confirmations). Unpaired items are fetched now, into the same map:
+        # every tombstone among them is fetched (its value replaced by what the fetch finds, None when gone),
+        # so once the fetch is done the map holds their Outlook items and Nones only. Linked items are
+        # fetched a chunk at a time as they are planned, and never spooled whole (see `_needs_fetch`).
         outlook = cast("SpoolMap[OutlookItem | None]", entries)
         to_fetch: dict[str, None] = {}
         for item_id, entry in entries.items():
+            if item_id in linked_ids:
+                continue
             # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
             # entity maps; a tombstone is confirmed (a calendarView round also "removes" what left the window).
-            needs_key = item_id not in linked_ids and entry.nav_key is None if isinstance(entry, OutlookItem) else True
-            if isinstance(entry, Removed) or needs_key or (user_fields and entry.user_fields is None):
+            if _needs_fetch(entry, user_fields) or (isinstance(entry, OutlookItem) and entry.nav_key is None):
                 to_fetch[item_id] = None
-        for outlook_id in link_outlook.values():
-            if outlook_id not in entries:
-                to_fetch[outlook_id] = None
         for item_id in retry_ids:
-            if item_id not in entries:
+            if item_id not in entries and item_id not in linked_ids:
                 to_fetch[item_id] = None
         await self._fetch(kind, list(to_fetch), user_fields, outlook)
         del to_fetch
@@ -240,7 +248,11 @@ class GroupReader:
         for chunk in _chunks(list(link_outlook)):
             chunk_links = self._store.links_by_nav(self._box, chunk)
             records = nav_seen.get_many(chunk)
-            items = outlook.get_many([link_outlook[key] for key in chunk])
+            chunk_ids = [link_outlook[key] for key in chunk]
+            items = outlook.get_many(chunk_ids)
+            stale = list(dict.fromkeys(i for i in chunk_ids if _needs_fetch(items.get(i), user_fields)))
+            if stale:
+                items.update(await self._fetched(kind, stale, user_fields))
             for key in chunk:
                 found = chunk_links.get(key)
                 if found is None:
@@ -434,6 +446,17 @@ class GroupReader:
         result.cursors[delta_cursor(kind)] = delta.delta_link
         return delta.full
 
+    async def _fetched(
+        self, kind: ItemKind, ids: list[str], user_fields: Sequence[str]
+    ) -> dict[str, OutlookItem | None]:
+        """``ids`` fetched whole: each one's Outlook item, or None when it is gone."""
+        found: dict[str, OutlookItem | None] = {}
+        for start in range(0, len(ids), FETCH_CHUNK):
+            chunk = ids[start : start + FETCH_CHUNK]
+            got = await self._mailbox.get_many(kind, chunk, user_fields=user_fields)
+            found.update(zip(chunk, got, strict=True))
+        return found
+
     async def _fetch(
         self,
         kind: ItemKind,
@@ -442,8 +465,5 @@ class GroupReader:
         into: SpoolMap[OutlookItem | None],
     ) -> None:
         for start in range(0, len(ids), FETCH_CHUNK):
-            chunk = ids[start : start + FETCH_CHUNK]
-            for item_id, item in zip(
-                chunk, await self._mailbox.get_many(kind, chunk, user_fields=user_fields), strict=True
-            ):
+            for item_id, item in (await self._fetched(kind, ids[start : start + FETCH_CHUNK], user_fields)).items():
                 into[item_id] = item
