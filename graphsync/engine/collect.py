@@ -190,36 +190,33 @@ class GroupReader:
             link_outlook[sys.intern(nav_key)] = outlook_id
             linked_ids.add(outlook_id)
 
-        for chunk in _chunks(nav_seen.keys()):
-            for ids in self._store.link_ids_by_nav(self._box, chunk):
-                if ids.entity in names:
-                    keep(ids.nav_key, ids.outlook_id)
-        for chunk in _chunks([item_id for item_id in entries if item_id not in linked_ids]):
-            if full_round:
-                for ids in self._store.link_ids_by_outlook(self._box, chunk):
+        if full_round:
+            # Every link of the kind is compared, so all of them are listed at once, in NAV key order (looked
+            # up by the NAV changes' keys and the round's ids as well, each would be found twice).
+            for ids in self._store.iter_link_ids(self._box, entities=names):
+                keep(ids.nav_key, ids.outlook_id)
+        else:
+            for chunk in _chunks(nav_seen.keys()):
+                for ids in self._store.link_ids_by_nav(self._box, chunk):
                     if ids.entity in names:
                         keep(ids.nav_key, ids.outlook_id)
-                continue
-            found_links = self._store.links_by_outlook(self._box, chunk)
-            round_entries = entries.get_many(found_links)
-            for item_id, link in found_links.items():
-                if link.entity not in names:
-                    continue
-                if _is_echo(round_entries[item_id], link, nav_seen):
-                    # An incremental round's entry at exactly the version last synced is graphsync's own
-                    # write (or an item synced as it is): with no NAV change and nothing pending on it, it
-                    # needs neither a fetch nor a plan. A full round (lost state, a changed map) still
-                    # compares every item.
-                    del entries[item_id]
-                    continue
-                keep(link.nav_key, link.outlook_id)
+            for chunk in _chunks([item_id for item_id in entries if item_id not in linked_ids]):
+                found_links = self._store.links_by_outlook(self._box, chunk)
+                round_entries = entries.get_many(found_links)
+                for item_id, link in found_links.items():
+                    if link.entity not in names:
+                        continue
+                    if _is_echo(round_entries[item_id], link, nav_seen):
+                        # An incremental round's entry at exactly the version last synced is graphsync's own
+                        # write (or an item synced as it is): with no NAV change and nothing pending on it,
+                        # it needs neither a fetch nor a plan. A full round (lost state, a changed map) still
+                        # compares every item.
+                        del entries[item_id]
+                        continue
+                    keep(link.nav_key, link.outlook_id)
         for link in self._store.dirty_links(self._box):
-            if link.entity in names:
+            if link.entity in names and link.nav_key not in link_outlook:
                 keep(link.nav_key, link.outlook_id)
-        if full_round:
-            for ids in self._store.iter_link_ids(self._box, entities=names):
-                if ids.nav_key not in link_outlook:
-                    keep(ids.nav_key, ids.outlook_id)
 
         # Outlook side: the round's items stand for it, except what the round did not give in full, which is
         # fetched (stamps, user fields, confirmations). Unpaired items are fetched now, into the same map:
