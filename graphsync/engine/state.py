@@ -226,6 +226,23 @@ def _link_upsert(dialect: Dialect) -> sa.Insert | None:
 _link_upserts: dict[str, sa.Insert | None] = {}
 """`_link_upsert` per dialect name, built on first use."""
 
+_compiled: dict[tuple[str, int, tuple[str, ...]], Any] = {}
+"""Statements compiled for `_execute_many`, by dialect name, statement and the columns given."""
+
+
+def _execute_many(conn: Connection, stmt: sa.Insert, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``stmt`` executed for every row of plain values (strings, ints, bools, None), straight through the
+    driver's executemany. Through ``conn.execute`` SQLAlchemy builds and processes each row's parameters in
+    Python, which for the links and journal entries of a large run cost more than the database's own work."""
+    columns = tuple(rows[0])  # every row has the same columns
+    key = (conn.dialect.name, id(stmt), columns)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    names = compiled.positiontup
+    params: Any = [tuple([row[name] for name in names]) for row in rows] if names is not None else list(rows)
+    conn.exec_driver_sql(compiled.string, params)
+
 
 def _chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list[Any]]:
     for start in range(0, len(values), _CHUNK):
@@ -575,7 +592,7 @@ class StateStore:
                 _link_upserts[dialect.name] = _link_upsert(dialect)
             upsert = _link_upserts[dialect.name]
             if upsert is not None:
-                conn.execute(upsert, list(rows.values()))
+                _execute_many(conn, upsert, list(rows.values()))
                 return
             # Other dialects: UPDATE, and INSERT what was not there. Row by row, because an executemany's
             # rowcount does not say which rows matched.
@@ -686,6 +703,16 @@ class StateStore:
         if not rows:
             return []
         with self._conn() as conn:
+            if len(rows) > 1 and conn.dialect.name == "sqlite":
+                # SQLite gives a new row the table's largest rowid + 1, and this transaction holds the
+                # database's write lock: the rows get consecutive ids, in order, ending at the last one.
+                _execute_many(conn, _journal_insert, rows)
+                last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+                first = last - len(rows) + 1
+                found = conn.execute(sa.select(sa.func.count()).where(journal.c.id.between(first, last))).scalar_one()
+                if found != len(rows):  # only when the largest rowid is 2**63 - 1: SQLite then picks at random
+                    raise StateError(path=self.location, reason="the journal's ids have run out; remove finished runs")
+                return list(range(first, last + 1))
             if len(rows) > 1 and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
                 # One executemany whose RETURNING ids SQLAlchemy puts back in parameter order (SQLite
                 # >= 3.35 and PostgreSQL); "insertmanyvalues" batches the rows into multi-row INSERTs.
