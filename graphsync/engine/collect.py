@@ -9,7 +9,7 @@ one change read per NAV table, whatever the number of linked items.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -157,7 +157,7 @@ class GroupReader:
         # record and item of the kind, which must not all be Python objects at once.
         nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map(encode=encode_record, decode=decode_record)
         entries: SpoolMap[DeltaEntry] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
-        full_round = False
+        full_round = streamed = False
         result.retries = self._store.retries(self._box, kind.value)
         if not only_pending:
             full_round = await self._read_delta(
@@ -169,8 +169,10 @@ class GroupReader:
                 # nothing to pair it with, so each is planned as it is read instead of waiting in the spool.
                 self._plan_fresh(kind, entities, full=full, result=result, sink=sink)
                 return result
-            for key, record in self._nav_changes(kind, entities, full=full, result=result):
-                nav_seen[key] = record
+            streamed = full_round and not result.retries and self._nav_read_is_complete(kind, entities, full=full)
+            if not streamed:
+                for key, record in self._nav_changes(kind, entities, full=full, result=result):
+                    nav_seen[key] = record
         retry_ids: list[str] = []
         for ref in result.retries:
             side, _, value = ref.partition(":")
@@ -238,13 +240,78 @@ class GroupReader:
         await self._fetch(kind, list(to_fetch), user_fields, outlook)
         del to_fetch
 
-        # Linked items, a chunk at a time: their links, NAV records and Outlook items each read in one go.
-        # NAV side: linked records not in the change set are read now, unless the Outlook item is exactly
-        # what was last synced (an echo of graphsync's own write, a full round's unchanged item): then
-        # neither side changed and the item needs nothing, which keeps full rounds from reading all of NAV.
-        for chunk in _chunks(list(link_outlook)):
+        unlinked_by_key, unstamped = self._unpaired_outlook(outlook, linked_ids)
+        if streamed:
+            # A full round over a complete read of NAV: every record is paired (with its link's Outlook item,
+            # or a stamped item without a link) as the read gives it, instead of waiting in the spool.
+            await self._plan_streamed(
+                kind,
+                entities,
+                full=full,
+                result=result,
+                sink=sink,
+                link_outlook=link_outlook,
+                outlook=outlook,
+                unlinked_by_key=unlinked_by_key,
+                user_fields=user_fields,
+            )
+        else:
+            await self._plan_linked(
+                kind, entities, list(link_outlook), link_outlook, nav_seen, outlook, user_fields, sink=sink
+            )
+            self._plan_unpaired_nav(
+                entities,
+                [key for key in nav_seen if key not in link_outlook],
+                nav_seen.get_many,
+                unlinked_by_key,
+                result,
+                sink=sink,
+            )
+        outlook.clear()
+        nav_seen.clear()
+
+        for key, item in unlinked_by_key.items():
+            # Stamped by graphsync but not linked: lost state, or a create interrupted before its link.
+            parsed = parse_key(key)
+            record = self._nav.get(*parsed) if parsed else None
+            entity = self._navside.route(entities, record) if record else None
+            if record is None or entity is None or key in link_outlook or self._navside.outside_window(entity, record):
+                continue  # its NAV record is gone or out of scope: nothing to pair it with
+            sink(Candidate(entity, None, key, record, True, item))
+        unlinked_by_key.clear()
+        link_outlook.clear()
+
+        for item in unstamped:
+            name = new_from_outlook(kind, item, self._category)
+            if name is not None and name in by_name:
+                sink(Candidate(by_name[name], None, None, None, True, item))
+        return result
+
+    async def _plan_linked(
+        self,
+        kind: ItemKind,
+        entities: Sequence[BoundEntity],
+        keys: list[str],
+        link_outlook: dict[str, str],
+        records_by_key: SpoolMap[NavRecord | None] | Mapping[str, NavRecord | None],
+        outlook: SpoolMap[OutlookItem | None],
+        user_fields: Sequence[str],
+        *,
+        sink: Callable[[Candidate], None],
+    ) -> None:
+        """Plan linked items, a chunk at a time: their links, NAV records and Outlook items each read in one
+        go. NAV side: linked records not in ``records_by_key`` are read now, unless the Outlook item is
+        exactly what was last synced (an echo of graphsync's own write, a full round's unchanged item):
+        then neither side changed and the item needs nothing, which keeps full rounds from reading all of
+        NAV."""
+        by_name = {e.name: e for e in entities}
+        for chunk in _chunks(keys):
             chunk_links = self._store.links_by_nav(self._box, chunk)
-            records = nav_seen.get_many(chunk)
+            records = (
+                records_by_key.get_many(chunk)
+                if isinstance(records_by_key, SpoolMap)
+                else {k: records_by_key[k] for k in chunk if k in records_by_key}
+            )
             chunk_ids = [link_outlook[key] for key in chunk]
             items = outlook.get_many(chunk_ids)
             stale = list(dict.fromkeys(i for i in chunk_ids if _needs_fetch(items.get(i), user_fields)))
@@ -271,9 +338,40 @@ class GroupReader:
                 in_scope = entity is not None
                 sink(Candidate(entity or linked_entity, link, key, record, in_scope, item))
 
+    def _plan_unpaired_nav(
+        self,
+        entities: Sequence[BoundEntity],
+        keys: list[str],
+        records_of: Callable[[Sequence[str]], Mapping[str, NavRecord | None]],
+        unlinked_by_key: SpoolMap[OutlookItem],
+        result: GroupRead,
+        *,
+        sink: Callable[[Candidate], None],
+    ) -> None:
+        """Plan NAV records without a link: paired with an Outlook item stamped with their key, if any."""
+        for chunk in _chunks(keys):
+            records = records_of(chunk)
+            for key in chunk:
+                record = records.get(key)
+                if record is None:
+                    continue
+                entity = self._navside.route(entities, record)
+                if entity is None:
+                    continue
+                if self._navside.outside_window(entity, record):
+                    if self._navside.after_window(record):
+                        result.deferred.append(f"nav:{key}")
+                    continue
+                match = unlinked_by_key.pop(key, None)
+                sink(Candidate(entity, None, key, record, True, match))
+
+    def _unpaired_outlook(
+        self, outlook: SpoolMap[OutlookItem | None], linked_ids: set[str]
+    ) -> tuple[SpoolMap[OutlookItem], SpoolList[OutlookItem]]:
+        """Outlook items without a link of this kind: those stamped with a NAV key, by key, and the others.
+        Values are read only for them (linked ones are planned with their links)."""
         unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
         unstamped: SpoolList[OutlookItem] = self._spool.new_list(encode=encode_entry, decode=decode_entry)
-        # Values are read only for unpaired items (paired ones were planned above, or settled).
         for chunk in _chunks([item_id for item_id in outlook if item_id not in linked_ids]):
             unpaired = outlook.get_many(chunk)
             present = [item_id for item_id in chunk if unpaired.get(item_id) is not None]
@@ -288,41 +386,58 @@ class GroupReader:
                         unlinked_by_key[maybe.nav_key] = maybe
                 else:
                     unstamped.append(maybe)
-        outlook.clear()
+        return unlinked_by_key, unstamped
 
-        for chunk in _chunks([key for key in nav_seen if key not in link_outlook]):
-            records = nav_seen.get_many(chunk)
-            for key in chunk:
-                record = records.get(key)
-                if record is None:
-                    continue
-                entity = self._navside.route(entities, record)
-                if entity is None:
-                    continue
-                if self._navside.outside_window(entity, record):
-                    if self._navside.after_window(record):
-                        result.deferred.append(f"nav:{key}")
-                    continue
-                match = unlinked_by_key.pop(key, None)
-                sink(Candidate(entity, None, key, record, True, match))
-        nav_seen.clear()
+    def _nav_read_is_complete(self, kind: ItemKind, entities: Sequence[BoundEntity], *, full: bool) -> bool:
+        """Whether this run reads all of NAV's records for the kind (a full run, or no cursor yet)."""
+        if full:
+            return True
+        tables = {e.table for e in entities} | ({NavTable.ATTENDEE} if kind is ItemKind.EVENT else set())
+        return all(self._store.cursor(self._box, nav_cursor(table, kind)) is None for table in tables)
 
-        for key, item in unlinked_by_key.items():
-            # Stamped by graphsync but not linked: lost state, or a create interrupted before its link.
-            parsed = parse_key(key)
-            record = self._nav.get(*parsed) if parsed else None
-            entity = self._navside.route(entities, record) if record else None
-            if record is None or entity is None or key in link_outlook or self._navside.outside_window(entity, record):
-                continue  # its NAV record is gone or out of scope: nothing to pair it with
-            sink(Candidate(entity, None, key, record, True, item))
-        unlinked_by_key.clear()
-        link_outlook.clear()
+    async def _plan_streamed(
+        self,
+        kind: ItemKind,
+        entities: Sequence[BoundEntity],
+        *,
+        full: bool,
+        result: GroupRead,
+        sink: Callable[[Candidate], None],
+        link_outlook: dict[str, str],
+        outlook: SpoolMap[OutlookItem | None],
+        unlinked_by_key: SpoolMap[OutlookItem],
+        user_fields: Sequence[str],
+    ) -> None:
+        """Plan a full round's items as NAV's complete read gives its records, a chunk at a time.
 
-        for item in unstamped:
-            name = new_from_outlook(kind, item, self._category)
-            if name is not None and name in by_name:
-                sink(Candidate(by_name[name], None, None, None, True, item))
-        return result
+        Deletions (and to-dos gone since an attendee named them) wait until the read is over and count only
+        for keys it gave no record for: a key deleted and added again is there now, as the general path's
+        map, where the record comes last, also says."""
+        given: set[str] = set()
+        gone: dict[str, None] = {}
+        chunk: dict[str, NavRecord] = {}
+
+        async def plan(records: dict[str, NavRecord | None]) -> None:
+            linked = [key for key in records if key in link_outlook]
+            await self._plan_linked(kind, entities, linked, link_outlook, records, outlook, user_fields, sink=sink)
+            unlinked = [key for key in records if key not in link_outlook]
+            self._plan_unpaired_nav(entities, unlinked, lambda _: records, unlinked_by_key, result, sink=sink)
+
+        for key, record in self._nav_changes(kind, entities, full=full, result=result):
+            if record is None:
+                gone[key] = None
+            elif key not in given:
+                given.add(key)
+                chunk[key] = record
+                if len(chunk) >= LOOKUP_CHUNK:
+                    await plan(dict(chunk))
+                    chunk.clear()
+        if chunk:
+            await plan(dict(chunk))
+        await plan({key: None for key in gone if key not in given})
+        # Links whose key the read gave nothing for at all (their records are gone: read again to be sure).
+        rest = [key for key in link_outlook if key not in given and key not in gone]
+        await self._plan_linked(kind, entities, rest, link_outlook, {}, outlook, user_fields, sink=sink)
 
     def _plan_fresh(
         self,

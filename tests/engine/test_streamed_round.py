@@ -1,0 +1,103 @@
+"""A full round over a complete read of NAV pairs each record as the read gives it; it must end exactly
+where the general path, which holds the whole read in the spool first, would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphsync.connectors.nav import NavTable
+from graphsync.connectors.outlook import ItemKind
+from graphsync.engine.collect import GroupReader
+from graphsync.engine.report import RunReport
+from graphsync.engine.state import StateStore
+from tests.engine.conftest import World
+
+Scenario = Callable[[World], Awaitable[RunReport]]
+
+
+def _company(world: World, n: int) -> str:
+    return world.company(f"Company {n}")
+
+
+async def _full_run_after_edits_on_both_sides(world: World) -> RunReport:
+    keys = [_company(world, n) for n in range(6)]
+    meeting = world.meeting(keys[0], "review")
+    world.meeting(keys[1], "next year", Date=dt.date.today() + dt.timedelta(days=40))
+    await world.sync(window_future_days=30)
+    world.nav.edit(NavTable.CONTACT, (keys[1],), Name="Renamed in NAV")
+    item_id, _ = world.contact_item(keys[2])
+    world.box.user_edit(ItemKind.CONTACT, item_id, {"companyName": "Renamed in Outlook"})
+    world.nav.delete(NavTable.CONTACT, (keys[3],), if_match="*")
+    gone_id, _ = world.contact_item(keys[4])
+    world.box.user_delete(ItemKind.CONTACT, gone_id)
+    world.box.user_create(ItemKind.CONTACT, {"displayName": "Made in Outlook", "companyName": "Made in Outlook"})
+    world.nav.edit(NavTable.TODO, (meeting,), Description="review, moved")
+    _company(world, 99)  # new in NAV
+    return await world.sync(full=True, window_future_days=30)
+
+
+async def _lost_state_with_items_in_outlook(world: World) -> RunReport:
+    keys = [_company(world, n) for n in range(5)]
+    world.meeting(keys[0], "review")
+    await world.sync()
+    world.nav.edit(NavTable.CONTACT, (keys[1],), Name="Renamed while state was lost")
+    world.store.close()
+    (world.tmp / "state.sqlite").unlink()
+    world.store = StateStore(world.tmp / "state.sqlite")
+    return await world.sync()
+
+
+def _outcome(world: World, report: RunReport) -> dict[str, Any]:
+    return {
+        "counts": report.counts,
+        "ok": report.ok,
+        "outlook": {
+            kind: sorted(
+                (stored.nav_key, sorted((k, repr(v)) for k, v in stored.data.items() if k != "id"))
+                for stored in world.box.items[kind].values()
+            )
+            for kind in ItemKind
+        },
+        "nav": sorted(
+            (key, sorted((k, repr(v)) for k, v in row.fields.items()))
+            for key, row in world.nav.rows[NavTable.CONTACT].items()
+        ),
+        "links": sorted(
+            (link.entity, link.nav_key, sorted(link.base.items())) for link in world.store.iter_links(world.box.mailbox)
+        ),
+        "conflicts": sorted(c.nav_key for c in world.store.conflicts(world.box.mailbox)),
+        "retries": {kind: world.store.retries(world.box.mailbox, kind.value) for kind in ItemKind},
+    }
+
+
+@pytest.mark.parametrize("scenario", [_full_run_after_edits_on_both_sides, _lost_state_with_items_in_outlook])
+async def test_a_streamed_round_ends_where_the_general_path_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: Scenario
+) -> None:
+    streamed: list[ItemKind] = []
+    plan_streamed = GroupReader._plan_streamed
+
+    async def spy(self: GroupReader, kind: ItemKind, *args: Any, **kwargs: Any) -> None:
+        streamed.append(kind)
+        await plan_streamed(self, kind, *args, **kwargs)
+
+    monkeypatch.setattr(GroupReader, "_plan_streamed", spy)
+    (tmp_path / "streamed").mkdir()
+    world = World(tmp_path / "streamed")
+    outcome = _outcome(world, await scenario(world))
+    assert ItemKind.CONTACT in streamed
+    world.store.close()
+
+    # The same story through the general path only.
+    monkeypatch.setattr(GroupReader, "_nav_read_is_complete", lambda self, kind, entities, *, full: False)
+    streamed.clear()
+    (tmp_path / "general").mkdir()
+    other = World(tmp_path / "general")
+    assert _outcome(other, await scenario(other)) == outcome
+    assert not streamed
+    other.store.close()
