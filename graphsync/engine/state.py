@@ -12,6 +12,7 @@ opening a store applies the missing ones; a store written by a newer graphsync i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -268,6 +269,21 @@ class Link:
     """False until the Outlook item carries the NAV key (items created in Outlook get it after NAV's insert)."""
 
 
+_LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Link))
+_LINK_COLUMNS_SQL = ", ".join(_LINK_FIELDS)  # the links table's columns of the same names
+
+
+def _link_of(values: tuple[Any, ...]) -> Link:
+    """A `Link` from a links row's values in `_LINK_FIELDS` order. Filled in directly: a frozen
+    dataclass's __init__ sets each field through object.__setattr__, and a full round makes one per item."""
+    link = object.__new__(Link)
+    fields = dict(zip(_LINK_FIELDS, values, strict=True))
+    fields["base"] = fastjson.loads(fields["base"])
+    fields["dirty"], fields["stamped"] = bool(fields["dirty"]), bool(fields["stamped"])
+    link.__dict__.update(fields)
+    return link
+
+
 class LinkIds(NamedTuple):
     """A link's keys alone (read by the thousand when a run pairs items: a named tuple, not a dataclass)."""
 
@@ -466,7 +482,16 @@ class StateStore:
         query = _links_select[column.name]
         result: dict[str, Link] = {}
         with self._conn() as conn:
+            raw = conn.dialect.paramstyle == "qmark"  # SQLite: rows as the driver gives them (a full round
+            # reads every link whole, and SQLAlchemy's row objects cost more than the query)
             for chunk in _chunks(wanted):
+                if raw:
+                    marks = ",".join("?" * len(chunk))
+                    sql = f"SELECT {_LINK_COLUMNS_SQL} FROM links WHERE mailbox = ? AND {column.name} IN ({marks})"
+                    for values in conn.exec_driver_sql(sql, (mailbox, *chunk)):
+                        link = _link_of(tuple(values))
+                        result[key(link)] = link
+                    continue
                 for row in conn.execute(query, {"mailbox": mailbox, "values": chunk}):
                     link = self._link(row)
                     result[key(link)] = link
