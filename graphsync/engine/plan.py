@@ -142,6 +142,10 @@ class Rules:
         return frozenset(f.id for f in self.fields)
 
     @cached_property
+    def ordered_ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.fields)
+
+    @cached_property
     def nav_writable(self) -> frozenset[str]:
         """The fields Outlook's values may be written to NAV for (computed and read-only ones excluded)."""
         return frozenset(f.id for f in self.fields if f.to_nav)
@@ -240,6 +244,14 @@ def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
 
 
 def _merge(rules: Rules, state: ItemState, nav: Values, outlook: Values, base: Base) -> ItemPlan:
+    agreed = {field_id: nav.get(field_id, "") for field_id in rules.ordered_ids}
+    if agreed == {field_id: outlook.get(field_id, "") for field_id in rules.ordered_ids} and not (
+        rules.to_outlook and any(k.startswith("user:") and k not in rules.ids for k in base)
+    ):
+        # Both sides hold the same value in every field (a full round's usual item, or the same change made
+        # on both): nothing to write, and the base becomes what they hold, as the field-by-field walk below
+        # would conclude one field at a time.
+        return ItemPlan(base=agreed, link=True)
     to_nav: list[FieldChange] = []
     to_outlook: list[FieldChange] = []
     conflicts: list[FieldConflict] = []
