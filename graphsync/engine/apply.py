@@ -85,7 +85,17 @@ def settled(box: str, w: WorkItem, open_conflicts: set[str]) -> bool:
         and w.nav_key is not None
         and w.outlook_id is not None
         and w.nav_key not in open_conflicts
-        and link_after(box, w) == link
+        # What `link_after` would record is exactly the link (compared field by field: most of a full round's
+        # items end here, and building a Link for each only to compare it cost more than the comparison).
+        and link.mailbox == box
+        and link.entity == w.entity.name.value
+        and link.nav_key == w.nav_key
+        and link.outlook_id == w.outlook_id
+        and link.base == w.plan.base
+        and link.outlook_version == (w.outlook_version or link.outlook_version)
+        and link.nav_etag == w.nav_etag
+        and not link.dirty  # the plan has no conflicts (is_noop), so the new link would not be dirty
+        and link.stamped == w.stamped
     )
 
 
