@@ -298,12 +298,14 @@ class GroupReader:
         user_fields: Sequence[str],
         *,
         sink: Callable[[Candidate], None],
+        confirm_missing: bool = False,
     ) -> None:
         """Plan linked items, a chunk at a time: their links, NAV records and Outlook items each read in one
         go. NAV side: linked records not in ``records_by_key`` are read now, unless the Outlook item is
         exactly what was last synced (an echo of graphsync's own write, a full round's unchanged item):
         then neither side changed and the item needs nothing, which keeps full rounds from reading all of
-        NAV."""
+        NAV. With ``confirm_missing`` (after a complete read of NAV, which did not give these records) every
+        such record is read: absent from a complete read, it is gone unless the read says otherwise."""
         by_name = {e.name: e for e in entities}
         for chunk in _chunks(keys):
             chunk_links = self._store.links_by_nav(self._box, chunk)
@@ -326,7 +328,7 @@ class GroupReader:
                 linked_entity = by_name[EntityName(link.entity)]
                 if key in records:
                     record = records[key]
-                elif not link.dirty and _unchanged(linked_entity, link, item):
+                elif not confirm_missing and not link.dirty and _unchanged(linked_entity, link, item):
                     del link_outlook[key]  # settled: neither side changed (its Outlook item stays paired, not "new")
                     continue
                 else:
@@ -412,7 +414,8 @@ class GroupReader:
 
         Deletions (and to-dos gone since an attendee named them) wait until the read is over and count only
         for keys it gave no record for: a key deleted and added again is there now, as the general path's
-        map, where the record comes last, also says."""
+        map, where the record comes last, also says. A record deleted while the read goes on (listed, then
+        found missing from NAV's keys) may already be planned as present: the next run sees it gone."""
         given: set[str] = set()
         gone: dict[str, None] = {}
         chunk: dict[str, NavRecord] = {}
@@ -426,7 +429,7 @@ class GroupReader:
         for key, record in self._nav_changes(kind, entities, full=full, result=result):
             if record is None:
                 gone[key] = None
-            elif key not in given:
+            elif key not in given or key in chunk:  # within a chunk not yet planned, the later record wins
                 given.add(key)
                 chunk[key] = record
                 if len(chunk) >= LOOKUP_CHUNK:
@@ -435,9 +438,12 @@ class GroupReader:
         if chunk:
             await plan(dict(chunk))
         await plan({key: None for key in gone if key not in given})
-        # Links whose key the read gave nothing for at all (their records are gone: read again to be sure).
+        # Links whose key the complete read gave nothing for at all: their records are read once more, not
+        # taken as unchanged (a read from no watermark lists no deletions), so a deletion is not missed.
         rest = [key for key in link_outlook if key not in given and key not in gone]
-        await self._plan_linked(kind, entities, rest, link_outlook, {}, outlook, user_fields, sink=sink)
+        await self._plan_linked(
+            kind, entities, rest, link_outlook, {}, outlook, user_fields, sink=sink, confirm_missing=True
+        )
 
     def _plan_fresh(
         self,

@@ -59,6 +59,8 @@ def _identity(value: Any) -> Any:
 
 
 def _place(offset: int, length: int) -> int:
+    if length >> _LENGTH_BITS:
+        raise ValueError(f"a spooled value of {length} bytes is larger than a spool holds (4 GiB)")
     return offset << _LENGTH_BITS | length
 
 
@@ -92,7 +94,9 @@ class _ScratchFile:
             self._file.seek(self.size)
             written = 0
             while written < len(data):
-                written += self._file.write(data[written:]) or 0
+                count = self._file.write(data[written:])
+                assert count is not None  # a regular file in blocking mode always takes some
+                written += count
         self.size = offset
         return places
 
@@ -127,6 +131,11 @@ class _ScratchFile:
                 found[k] = data[offset - start : offset - start + length]
             i = j
         return found
+
+    def truncate(self) -> None:
+        """Give the file's space back (nothing in it is wanted any more)."""
+        os.ftruncate(self._fd, 0)
+        self.size = 0
 
     def close(self) -> None:
         self._file.close()
@@ -171,6 +180,13 @@ class Spool:
             self._parts.remove(part)
             self._released(part._buffered())
             part._drop()
+            self._reclaim()
+
+    def _reclaim(self) -> None:
+        """Empty the file once no collection has a value in it: a value replaced or deleted leaves its copy
+        behind, and a delta round started over (a dead delta link) would otherwise pile up copies."""
+        if self._file is not None and self._file.size and not any(part._in_file() for part in self._parts):
+            self._file.truncate()
 
     # ------------------------------------------------------------------ buffer
 
@@ -217,6 +233,10 @@ class Spool:
 
 class _Part:
     def _flush(self, file: _ScratchFile) -> None:
+        raise NotImplementedError
+
+    def _in_file(self) -> bool:
+        """Whether any of the collection's values is (only or also) in the file."""
         raise NotImplementedError
 
     def _buffered(self) -> int:
@@ -284,6 +304,10 @@ class SpoolMap(_Part, Generic[V]):
         self._spool._released(len(self._mem))
         self._keys.clear()
         self._mem.clear()
+        self._spool._reclaim()
+
+    def _in_file(self) -> bool:
+        return any(place != _IN_MEMORY for place in self._keys.values())
 
     def keys(self) -> list[str]:
         return list(self._keys)
@@ -404,6 +428,9 @@ class SpoolList(_Part, Generic[V]):
 
     def _buffered(self) -> int:
         return len(self._mem)
+
+    def _in_file(self) -> bool:
+        return len(self._offsets) > 0
 
     def _drop(self) -> None:
         self._mem.clear()

@@ -227,8 +227,8 @@ def _link_upsert(dialect: Dialect) -> sa.Insert | None:
 _link_upserts: dict[str, sa.Insert | None] = {}
 """`_link_upsert` per dialect name, built on first use."""
 
-_compiled: dict[tuple[str, int, tuple[str, ...]], Any] = {}
-"""Statements compiled for `_execute_many`, by dialect name, statement and the columns given."""
+_compiled: dict[tuple[str, str, int, tuple[str, ...]], Any] = {}
+"""Statements compiled for `_execute_many`, by dialect and driver, statement and the columns given."""
 
 
 def _execute_many(conn: Connection, stmt: sa.Insert, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -236,7 +236,7 @@ def _execute_many(conn: Connection, stmt: sa.Insert, rows: Sequence[Mapping[str,
     driver's executemany. Through ``conn.execute`` SQLAlchemy builds and processes each row's parameters in
     Python, which for the links and journal entries of a large run cost more than the database's own work."""
     columns = tuple(rows[0])  # every row has the same columns
-    key = (conn.dialect.name, id(stmt), columns)
+    key = (conn.dialect.name, conn.dialect.driver, id(stmt), columns)
     compiled = _compiled.get(key)
     if compiled is None:
         compiled = _compiled[key] = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
@@ -270,7 +270,7 @@ class Link:
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Link))
-_LINK_COLUMNS_SQL = ", ".join(_LINK_FIELDS)  # the links table's columns of the same names
+_LINK_COLUMNS_SQL = ", ".join(links.c[name].name for name in _LINK_FIELDS)  # a column for every field
 
 
 def _link_of(values: tuple[Any, ...]) -> Link:
@@ -482,8 +482,9 @@ class StateStore:
         query = _links_select[column.name]
         result: dict[str, Link] = {}
         with self._conn() as conn:
-            raw = conn.dialect.paramstyle == "qmark"  # SQLite: rows as the driver gives them (a full round
-            # reads every link whole, and SQLAlchemy's row objects cost more than the query)
+            # SQLite: rows as the driver gives them (a full round reads every link whole, and SQLAlchemy's row
+            # objects cost more than the query).
+            raw = conn.dialect.name == "sqlite"
             for chunk in _chunks(wanted):
                 if raw:
                     marks = ",".join("?" * len(chunk))
@@ -617,7 +618,10 @@ class StateStore:
                 _link_upserts[dialect.name] = _link_upsert(dialect)
             upsert = _link_upserts[dialect.name]
             if upsert is not None:
-                _execute_many(conn, upsert, list(rows.values()))
+                if dialect.name == "sqlite":  # straight to the driver (see `_execute_many`)
+                    _execute_many(conn, upsert, list(rows.values()))
+                else:  # SQLAlchemy batches them into multi-row statements, where a driver may not
+                    conn.execute(upsert, list(rows.values()))
                 return
             # Other dialects: UPDATE, and INSERT what was not there. Row by row, because an executemany's
             # rowcount does not say which rows matched.
@@ -731,10 +735,14 @@ class StateStore:
             if len(rows) > 1 and conn.dialect.name == "sqlite":
                 # SQLite gives a new row the table's largest rowid + 1, and this transaction holds the
                 # database's write lock: the rows get consecutive ids, in order, ending at the last one.
+                assert conn.in_transaction()  # the write lock is held from the first insert to the last
                 _execute_many(conn, _journal_insert, rows)
                 last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
                 first = last - len(rows) + 1
-                found = conn.execute(sa.select(sa.func.count()).where(journal.c.id.between(first, last))).scalar_one()
+                ours = (
+                    journal.c.id.between(first, last) & (journal.c.mailbox == mailbox) & (journal.c.created_at == now)
+                )
+                found = conn.execute(sa.select(sa.func.count()).where(ours)).scalar_one()
                 if found != len(rows):  # only when the largest rowid is 2**63 - 1: SQLite then picks at random
                     raise StateError(path=self.location, reason="the journal's ids have run out; remove finished runs")
                 return list(range(first, last + 1))

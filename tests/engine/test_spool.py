@@ -141,3 +141,30 @@ def test_values_read_together_come_back_right_whatever_their_order_and_size() ->
             assert m.get_many(chunk) == {key: expected[key] for key in chunk}
         assert list(listed) == originals
         assert spool.flushes > 10
+
+
+def test_the_file_is_emptied_once_nothing_in_it_is_wanted() -> None:
+    with Spool(buffer=2) as spool:
+        m = spool.new_map()
+        for round_ in range(3):  # a delta round started over: the map is cleared and filled again
+            m.clear()
+            for n in range(10):
+                m[str(n)] = f"round {round_} value {n}" * 50
+        assert spool._file is not None and spool._file.size > 0
+        kept = spool.new_list()
+        kept.extend(["kept"] * 5)
+        m.clear()
+        assert spool._file.size > 0  # the list still has values in the file
+        assert list(kept) == ["kept"] * 5
+        spool.drop(kept)
+        assert spool._file.size == 0
+        m["again"] = "value"
+        m["more"] = "value"
+        assert m.get_many(["again", "more"]) == {"again": "value", "more": "value"}
+
+
+def test_a_value_larger_than_the_spool_holds_is_refused() -> None:
+    from graphsync.engine.spool import _place
+
+    with pytest.raises(ValueError, match="4 GiB"):
+        _place(0, 1 << 32)

@@ -101,3 +101,28 @@ async def test_a_streamed_round_ends_where_the_general_path_would(
     assert _outcome(other, await scenario(other)) == outcome
     assert not streamed
     other.store.close()
+
+
+async def test_a_full_round_sees_a_deletion_that_a_read_from_no_watermark_does_not_list(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NAV over OData lists no deletions when it reads from no watermark (a full read): a linked record the
+    # complete read does not give is read once more, not taken as unchanged because Outlook's item is.
+    from graphsync.connectors.nav import ChangeSet
+    from tests.fakes.nav import FakeNav
+
+    changes = FakeNav.changes
+
+    def without_deletions_from_scratch(self: FakeNav, table: NavTable, since: Any) -> ChangeSet:
+        found = changes(self, table, since)
+        return found if since is not None else ChangeSet(found.records, iter([]), found.watermark, True)
+
+    monkeypatch.setattr(FakeNav, "changes", without_deletions_from_scratch)
+    kept, gone = world.company("Kept Ltd"), world.company("Gone Ltd")
+    await world.sync()
+    assert f"5050:{gone}" in world.box.by_nav_key(ItemKind.CONTACT)
+    world.nav.delete(NavTable.CONTACT, (gone,), if_match="*")
+    report = await world.sync(full=True)
+    assert report.counts.get("outlook_delete") == 1
+    assert f"5050:{gone}" not in world.box.by_nav_key(ItemKind.CONTACT)
+    assert f"5050:{kept}" in world.box.by_nav_key(ItemKind.CONTACT)
