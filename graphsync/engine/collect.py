@@ -355,17 +355,23 @@ class GroupReader:
             records = records_of(chunk)
             for key in chunk:
                 record = records.get(key)
-                if record is None:
-                    continue
-                entity = self._navside.route(entities, record)
-                if entity is None:
-                    continue
-                if self._navside.outside_window(entity, record):
-                    if self._navside.after_window(record):
-                        result.deferred.append(f"nav:{key}")
-                    continue
-                match = unlinked_by_key.pop(key, None)
-                sink(Candidate(entity, None, key, record, True, match))
+                entity = self._unlinked_entity(entities, key, record, result) if record is not None else None
+                if entity is not None:
+                    sink(Candidate(entity, None, key, record, True, unlinked_by_key.pop(key, None)))
+
+    def _unlinked_entity(
+        self, entities: Sequence[BoundEntity], key: str, record: NavRecord, result: GroupRead
+    ) -> BoundEntity | None:
+        """The entity a NAV record without a link is planned as; None when it is not in scope, or outside the
+        sync window (a meeting after it is looked at again each run, as a retry, until the window reaches it)."""
+        entity = self._navside.route(entities, record)
+        if entity is None:
+            return None
+        if self._navside.outside_window(entity, record):
+            if self._navside.after_window(record):
+                result.deferred.append(f"nav:{key}")
+            return None
+        return entity
 
     def _unpaired_outlook(
         self, outlook: SpoolMap[OutlookItem | None], linked_ids: set[str]
@@ -460,14 +466,9 @@ class GroupReader:
             if record is None or key in planned:  # a deletion of what was never synced; a key listed twice
                 continue
             planned.add(key)
-            entity = self._navside.route(entities, record)
-            if entity is None:
-                continue
-            if self._navside.outside_window(entity, record):
-                if self._navside.after_window(record):
-                    result.deferred.append(f"nav:{key}")
-                continue
-            sink(Candidate(entity, None, key, record, True, None))
+            entity = self._unlinked_entity(entities, key, record, result)
+            if entity is not None:
+                sink(Candidate(entity, None, key, record, True, None))
 
     def _nav_changes(
         self,

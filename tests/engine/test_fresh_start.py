@@ -44,15 +44,21 @@ def _outcome(world: World) -> dict[str, Any]:
     }
 
 
-async def test_a_fresh_start_ends_where_the_general_path_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fresh_plans: list[ItemKind] = []
+def _spy_on_fresh_starts(monkeypatch: pytest.MonkeyPatch) -> list[ItemKind]:
+    """The kinds planned as fresh starts from now on, in order."""
+    kinds: list[ItemKind] = []
     plan_fresh = GroupReader._plan_fresh
 
     def spy(self: GroupReader, kind: ItemKind, *args: Any, **kwargs: Any) -> None:
-        fresh_plans.append(kind)
+        kinds.append(kind)
         plan_fresh(self, kind, *args, **kwargs)
 
     monkeypatch.setattr(GroupReader, "_plan_fresh", spy)
+    return kinds
+
+
+async def test_a_fresh_start_ends_where_the_general_path_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh_plans = _spy_on_fresh_starts(monkeypatch)
     (tmp_path / "fresh").mkdir()
     (tmp_path / "general").mkdir()
     fresh = World(tmp_path / "fresh")
@@ -78,14 +84,7 @@ async def test_a_fresh_start_ends_where_the_general_path_would(tmp_path: Path, m
 async def test_no_fresh_start_once_anything_is_linked_or_in_outlook(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[ItemKind] = []
-    plan_fresh = GroupReader._plan_fresh
-
-    def spy(self: GroupReader, kind: ItemKind, *args: Any, **kwargs: Any) -> None:
-        calls.append(kind)
-        plan_fresh(self, kind, *args, **kwargs)
-
-    monkeypatch.setattr(GroupReader, "_plan_fresh", spy)
+    calls = _spy_on_fresh_starts(monkeypatch)
     company = world.company()
     await world.sync()
     assert ItemKind.CONTACT in calls
