@@ -257,7 +257,7 @@ class GroupReader:
             )
         else:
             await self._plan_linked(
-                kind, entities, list(link_outlook), link_outlook, nav_seen, outlook, user_fields, sink=sink
+                kind, entities, list(link_outlook), link_outlook, nav_seen.get_many, outlook, user_fields, sink=sink
             )
             self._plan_unpaired_nav(
                 entities,
@@ -293,7 +293,7 @@ class GroupReader:
         entities: Sequence[BoundEntity],
         keys: list[str],
         link_outlook: dict[str, str],
-        records_by_key: SpoolMap[NavRecord | None] | Mapping[str, NavRecord | None],
+        records_of: Callable[[Sequence[str]], Mapping[str, NavRecord | None]],
         outlook: SpoolMap[OutlookItem | None],
         user_fields: Sequence[str],
         *,
@@ -301,7 +301,7 @@ class GroupReader:
         confirm_missing: bool = False,
     ) -> None:
         """Plan linked items, a chunk at a time: their links, NAV records and Outlook items each read in one
-        go. NAV side: linked records not in ``records_by_key`` are read now, unless the Outlook item is
+        go. NAV side: linked records ``records_of`` does not give are read now, unless the Outlook item is
         exactly what was last synced (an echo of graphsync's own write, a full round's unchanged item):
         then neither side changed and the item needs nothing, which keeps full rounds from reading all of
         NAV. With ``confirm_missing`` (after a complete read of NAV, which did not give these records) every
@@ -309,11 +309,7 @@ class GroupReader:
         by_name = {e.name: e for e in entities}
         for chunk in _chunks(keys):
             chunk_links = self._store.links_by_nav(self._box, chunk)
-            records = (
-                records_by_key.get_many(chunk)
-                if isinstance(records_by_key, SpoolMap)
-                else {k: records_by_key[k] for k in chunk if k in records_by_key}
-            )
+            records = records_of(chunk)
             chunk_ids = [link_outlook[key] for key in chunk]
             items = outlook.get_many(chunk_ids)
             stale = list(dict.fromkeys(i for i in chunk_ids if _needs_fetch(items.get(i), user_fields)))
@@ -426,9 +422,11 @@ class GroupReader:
         gone: dict[str, None] = {}
         chunk: dict[str, NavRecord] = {}
 
-        async def plan(records: dict[str, NavRecord | None]) -> None:
+        async def plan(records: Mapping[str, NavRecord | None]) -> None:
             linked = [key for key in records if key in link_outlook]
-            await self._plan_linked(kind, entities, linked, link_outlook, records, outlook, user_fields, sink=sink)
+            await self._plan_linked(
+                kind, entities, linked, link_outlook, lambda _: records, outlook, user_fields, sink=sink
+            )
             unlinked = [key for key in records if key not in link_outlook]
             self._plan_unpaired_nav(entities, unlinked, lambda _: records, unlinked_by_key, result, sink=sink)
 
@@ -439,16 +437,16 @@ class GroupReader:
                 given.add(key)
                 chunk[key] = record
                 if len(chunk) >= LOOKUP_CHUNK:
-                    await plan(dict(chunk))
+                    await plan(dict(chunk))  # a copy: `chunk` is filled again while the planned one is in use
                     chunk.clear()
         if chunk:
-            await plan(dict(chunk))
+            await plan(chunk)
         await plan({key: None for key in gone if key not in given})
         # Links whose key the complete read gave nothing for at all: their records are read once more, not
         # taken as unchanged (a read from no watermark lists no deletions), so a deletion is not missed.
         rest = [key for key in link_outlook if key not in given and key not in gone]
         await self._plan_linked(
-            kind, entities, rest, link_outlook, {}, outlook, user_fields, sink=sink, confirm_missing=True
+            kind, entities, rest, link_outlook, lambda _: {}, outlook, user_fields, sink=sink, confirm_missing=True
         )
 
     def _plan_fresh(

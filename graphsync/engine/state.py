@@ -457,17 +457,7 @@ class StateStore:
 
     @staticmethod
     def _link(row: Any) -> Link:
-        return Link(
-            mailbox=row.mailbox,
-            entity=row.entity,
-            nav_key=row.nav_key,
-            outlook_id=row.outlook_id,
-            base=fastjson.loads(row.base),
-            outlook_version=row.outlook_version,
-            nav_etag=row.nav_etag,
-            dirty=bool(row.dirty),
-            stamped=bool(row.stamped),
-        )
+        return _link_of(tuple(row._mapping[name] for name in _LINK_FIELDS))
 
     def links_by_nav(self, mailbox: str, keys: Iterable[str]) -> dict[str, Link]:
         return self._links_where(mailbox, links.c.nav_key, keys, lambda link: link.nav_key)
