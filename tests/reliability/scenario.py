@@ -70,6 +70,10 @@ class Ledger:
     """NAV key -> the side it was deleted on."""
     deleted_ids: set[str] = field(default_factory=set)
     """Outlook ids of the records deleted (on either side) that were made in Outlook."""
+    either: set[str] = field(default_factory=set)
+    """NAV keys of items deleted in Outlook before any run recorded their link (a run was killed right after
+    creating them): the deletion cannot be told from a create that never happened, so the item may come
+    back; both sides must agree either way."""
     serial: int = 0
 
     def tag(self, trial: int) -> str:
@@ -212,6 +216,8 @@ def delete_somewhere(world: SyncedSides, outlook: Any, ledger: Ledger, items: li
     if not found:
         return
     item = found[0]
+    if item["id"] not in world.links():
+        ledger.either.add(key)
     if table == "5050":
         outlook.call("DELETE", f"/me/contacts/{item['id']}")
     elif "start" in item:
@@ -219,7 +225,7 @@ def delete_somewhere(world: SyncedSides, outlook: Any, ledger: Ledger, items: li
     else:
         outlook.call("DELETE", f"/me/todo/lists/{outlook.todo_list()}/tasks/{item['id']}")
     ledger.deleted[key] = "outlook"
-    if key in made_in_outlook:
+    if key in made_in_outlook and key not in ledger.either:
         ledger.deleted_ids.add(made_in_outlook[key])
 
 
@@ -285,10 +291,14 @@ def check_converged(world: SyncedSides, ledger: Ledger) -> None:
     nav_by_key = {nav_key(r): r for r in [*contacts, *todos]}
     by_id = {i["id"]: i for i in [*out_contacts, *mine, *out_tasks]}
     for key, side in ledger.deleted.items():
-        assert key not in by_key, f"{key} deleted in {side} is still in Outlook: {dump(by_key[key])}"
         table, _, number = key.partition(":")
         with world.nav() as nav:
-            assert nav.get(NavTable(int(table)), (number,)) is None, f"{key} deleted in {side} is still in NAV"
+            in_nav = nav.get(NavTable(int(table)), (number,)) is not None
+        if key in ledger.either:
+            assert (key in by_key) == in_nav, f"{key}, deleted in Outlook before it was linked, is on one side only"
+            continue
+        assert key not in by_key, f"{key} deleted in {side} is still in Outlook: {dump(by_key[key])}"
+        assert not in_nav, f"{key} deleted in {side} is still in NAV"
     for target, name, key in ledger.nav_created:
         if key in ledger.deleted:
             continue
