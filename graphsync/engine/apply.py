@@ -148,6 +148,10 @@ class WorkQueue:
     def __len__(self) -> int:
         return sum(len(part) for part in self._lists.values())
 
+    @property
+    def total(self) -> int:
+        return len(self)
+
     def __iter__(self) -> Iterator[WorkItem]:
         for name in EntityName:
             if name in self._lists:
@@ -165,10 +169,45 @@ class WorkQueue:
         self._lists.clear()
 
 
+class StreamedWork:
+    """A fresh start's items (`GroupRead.unread`), planned as NAV gives them and never held: nothing of it is
+    linked, so nothing can be deleted and the mass-delete guard has nothing to wait for (see `SyncRun`).
+    They come in NAV's order; the entity order does not matter, as nothing is created in NAV from them.
+    Taken once: a second pass would find the read used up."""
+
+    def __init__(self, items: Iterator[WorkItem]) -> None:
+        self._items: Iterator[WorkItem] | None = items
+
+    total = None
+    """Not known until read: progress shows no total."""
+
+    def __iter__(self) -> Iterator[WorkItem]:
+        if self._items is None:
+            raise RuntimeError("a streamed kind's items were taken already")
+        items, self._items = self._items, None
+        yield from items
+
+    def chunks(self, size: int) -> Iterator[list[WorkItem]]:
+        chunk: list[WorkItem] = []
+        for w in self:
+            chunk.append(w)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def release(self) -> None:
+        """Stop reading (a run stopped before the kind was done leaves the rest of the read unread)."""
+        if self._items is not None and hasattr(self._items, "close"):
+            self._items.close()
+        self._items = None
+
+
 @dataclass
 class KindWork:
     read: GroupRead
-    work: WorkQueue
+    work: WorkQueue | StreamedWork
     complete: bool = True
     """Whether every enabled entity of the kind is in this run (only then may shared cursors advance)."""
     fingerprints: dict[str, str] = field(default_factory=dict)
@@ -209,7 +248,7 @@ class Applier:
         """Write and record one kind's plans; True when the run was asked to stop part-way (what was written
         is recorded, the kind's cursors are not advanced). ``recorded`` sees every item once it is recorded."""
         kind = group.read.kind
-        total = len(group.work)
+        total = group.work.total
         done = 0
         stopped = False
         self._readded = set()

@@ -74,6 +74,9 @@ class GroupRead:
     """Retry references read (``nav:<key>``, ``outlook:<id>``); cleared once this read is applied."""
     deferred: list[str] = field(default_factory=list)
     """Unlinked meetings dated after the window: looked at again each run until the window reaches them."""
+    unread: Iterator[Candidate] | None = None
+    """A fresh start's items, read from NAV only as they are taken (each table's cursor and the deferred
+    meetings are in this result once the iterator is used up)."""
 
 
 def nav_cursor(table: NavTable, kind: ItemKind) -> str:
@@ -148,7 +151,10 @@ class GroupReader:
         sink: Callable[[Candidate], None],
     ) -> GroupRead:
         """Read the kind's changes; every item to plan goes to ``sink`` as soon as both of its sides are
-        known (so a large run never holds them all), what the kind's cursors become is in the result."""
+        known (so a large run never holds them all), what the kind's cursors become is in the result.
+
+        A fresh start is not read here at all: its items are left to the caller as `GroupRead.unread`,
+        to be planned and written as NAV gives them."""
         by_name = {e.name: e for e in entities}
         result = GroupRead(kind)
         names = {e.name.value for e in entities}
@@ -166,8 +172,9 @@ class GroupReader:
             if not entries and not result.retries and not self._store.has_links(self._box, entities=names):
                 # A fresh start (an initial load into an empty folder, or a kind never synced before): with
                 # nothing in Outlook, no link and nothing pending, every NAV record in scope is a create with
-                # nothing to pair it with, so each is planned as it is read instead of waiting in the spool.
-                self._plan_fresh(kind, entities, full=full, result=result, sink=sink)
+                # nothing to pair it with, so each can be planned and written as it is read (and, unlinked,
+                # none of them can be a delete the mass-delete guard would have to count first).
+                result.unread = self._fresh(kind, entities, full=full, result=result)
                 return result
             streamed = full_round and not result.retries and self._nav_read_is_complete(kind, entities, full=full)
             if not streamed:
@@ -449,24 +456,18 @@ class GroupReader:
             kind, entities, rest, link_outlook, lambda _: {}, outlook, user_fields, sink=sink, confirm_missing=True
         )
 
-    def _plan_fresh(
-        self,
-        kind: ItemKind,
-        entities: Sequence[BoundEntity],
-        *,
-        full: bool,
-        result: GroupRead,
-        sink: Callable[[Candidate], None],
-    ) -> None:
-        """Plan every NAV record of a fresh start as it is read (what `read` does for unpaired records)."""
-        planned: set[str] = set()
+    def _fresh(
+        self, kind: ItemKind, entities: Sequence[BoundEntity], *, full: bool, result: GroupRead
+    ) -> Iterator[Candidate]:
+        """Every NAV record of a fresh start in scope, as it is read (what `read` does for unpaired records)."""
+        given: set[str] = set()
         for key, record in self._nav_changes(kind, entities, full=full, result=result):
-            if record is None or key in planned:  # a deletion of what was never synced; a key listed twice
+            if record is None or key in given:  # a deletion of what was never synced; a key listed twice
                 continue
-            planned.add(key)
+            given.add(key)
             entity = self._unlinked_entity(entities, key, record, result)
             if entity is not None:
-                sink(Candidate(entity, None, key, record, True, None))
+                yield Candidate(entity, None, key, record, True, None)
 
     def _nav_changes(
         self,

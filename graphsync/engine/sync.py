@@ -8,7 +8,10 @@ the write journal left by an interrupted run; then, per Outlook item kind (conta
 the NAV change sets and the delta round, planning each touched item as soon as both of its sides are known
 (the plans go to the run's spool, `graphsync.engine.spool`, so a large run's memory stays bounded; an item
 planned to stay exactly as its link says is not kept at all). Only when every kind is planned is the
-mass-delete guard checked and anything written, so a refused run writes nothing. Each kind is then applied
+mass-delete guard checked and anything written, so a refused run writes nothing; the exception is a kind
+that starts fresh (nothing in Outlook, no link, nothing pending), whose items are planned as NAV gives
+them while the kind is applied (`StreamedWork`): unlinked, none of them is a delete the guard would
+count, and an initial load neither waits for its whole read nor holds it. Each kind is then applied
 chunk by chunk (`graphsync.engine.apply`): NAV writes, Outlook writes, and the chunk's links, conflicts and
 retries recorded; only after its last chunk are the kind's delta link and NAV watermarks advanced. A run
 asked to stop (`SyncOptions.should_stop`, checked before each kind is read and applied and before each
@@ -20,14 +23,14 @@ already done into nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.nav import NavConnector
 from graphsync.connectors.outlook import ItemKind, OutlookMailbox
-from graphsync.engine.apply import Applier, KindWork, WorkItem, WorkQueue, settled
+from graphsync.engine.apply import Applier, KindWork, StreamedWork, WorkItem, WorkQueue, settled
 from graphsync.engine.binding import BoundEntity, bind_entity
 from graphsync.engine.collect import Candidate, GroupReader, map_cursor
 from graphsync.engine.collector import relaxed_collector
@@ -274,14 +277,28 @@ class SyncRun:
         self._open_conflicts = {c.nav_key for c in self._store.conflicts(self._box)}
         work = WorkQueue(spool, {e.name: e for e in entities})
 
-        def plan(cand: Candidate) -> None:
-            # Planned as soon as read: the item goes to the spool as a plan, never as a candidate too.
+        def planned(cand: Candidate) -> WorkItem | None:
+            """The item's plan, None when there is nothing to write or record (`settled`)."""
             w = self._plan(cand, resolutions)
             if w.plan.deletes and cand.link is not None:
                 self._deletes[w.entity.name] = self._deletes.get(w.entity.name, 0) + 1
-            if not settled(self._box, w, self._open_conflicts):
+            return None if settled(self._box, w, self._open_conflicts) else w
+
+        def plan(cand: Candidate) -> None:
+            # Planned as soon as read: the item goes to the spool as a plan, never as a candidate too.
+            w = planned(cand)
+            if w is not None:
                 work.add(w)
             self._progress(Phase.PLAN, kind, len(work))
+
+        def stream(unread: Iterator[Candidate]) -> Iterator[WorkItem]:
+            count = 0
+            for cand in unread:
+                w = planned(cand)
+                count += w is not None
+                self._progress(Phase.PLAN, kind, count)
+                if w is not None:
+                    yield w
 
         self._progress(Phase.READ, kind, 0)
         read = await reader.read(
@@ -291,7 +308,10 @@ class SyncRun:
             only_pending=self._options.only_pending,
             sink=plan,
         )
-        return KindWork(read, work, complete={e.name for e in entities} == enabled, fingerprints=fingerprints)
+        complete = {e.name for e in entities} == enabled
+        if read.unread is not None:
+            return KindWork(read, StreamedWork(stream(read.unread)), complete=complete, fingerprints=fingerprints)
+        return KindWork(read, work, complete=complete, fingerprints=fingerprints)
 
     def _plan(self, cand: Candidate, resolutions: Mapping[str, Side]) -> WorkItem:
         entity = cand.entity

@@ -4,14 +4,18 @@ must end exactly where the general path, which pairs every record with Outlook's
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graphsync.connectors.nav import NavTable
-from graphsync.connectors.outlook import ItemKind
+from graphsync.config.entities import EntityName
+from graphsync.connectors.nav import ChangeSet, NavRecord, NavTable
+from graphsync.connectors.outlook import ItemKind, WriteOp, WriteResult
 from graphsync.engine.collect import GroupReader
+from graphsync.engine.guard import MassDeleteError
 from graphsync.engine.state import StateStore
 from tests.engine.conftest import World
 
@@ -47,13 +51,13 @@ def _outcome(world: World) -> dict[str, Any]:
 def _spy_on_fresh_starts(monkeypatch: pytest.MonkeyPatch) -> list[ItemKind]:
     """The kinds planned as fresh starts from now on, in order."""
     kinds: list[ItemKind] = []
-    plan_fresh = GroupReader._plan_fresh
+    fresh = GroupReader._fresh
 
-    def spy(self: GroupReader, kind: ItemKind, *args: Any, **kwargs: Any) -> None:
+    def spy(self: GroupReader, kind: ItemKind, *args: Any, **kwargs: Any) -> Any:
         kinds.append(kind)
-        plan_fresh(self, kind, *args, **kwargs)
+        return fresh(self, kind, *args, **kwargs)
 
-    monkeypatch.setattr(GroupReader, "_plan_fresh", spy)
+    monkeypatch.setattr(GroupReader, "_fresh", spy)
     return kinds
 
 
@@ -93,3 +97,77 @@ async def test_no_fresh_start_once_anything_is_linked_or_in_outlook(
     await world.sync()  # contacts are linked now: the general path, which pairs and compares
     assert ItemKind.CONTACT not in calls
     assert f"5050:{company}" in world.box.by_nav_key(ItemKind.CONTACT)
+
+
+def _log_reads_and_writes(world: World, log: list[str]) -> None:
+    """``read <key>`` as each NAV record is taken from a change set, ``write <n>`` as Outlook writes are sent."""
+    changes, write = world.nav.changes, world.box.write
+
+    def logged_changes(table: NavTable, since: Any) -> ChangeSet:
+        found = changes(table, since)
+
+        def records() -> Iterator[NavRecord]:
+            for record in found.records:
+                log.append(f"read {int(table)}:{record.key[0]}")
+                yield record
+
+        return replace(found, records=records())
+
+    async def logged_write(ops: Sequence[WriteOp]) -> list[WriteResult]:
+        log.append(f"write {len(ops)}")
+        return await write(ops)
+
+    world.nav.changes = logged_changes  # type: ignore[method-assign]
+    world.box.write = logged_write  # type: ignore[method-assign]
+
+
+async def test_a_fresh_start_writes_as_it_reads(world: World) -> None:
+    """An initial load neither waits for NAV's whole read nor holds it: the first chunk is written before
+    the read goes on, and every record is still created once."""
+    companies = [world.company(f"Company {n}") for n in range(7)]
+    log: list[str] = []
+    _log_reads_and_writes(world, log)
+    report = await world.sync(batch_size=2)
+    assert report.ok
+    # Two records read (EH's salesperson record first: its table comes first), written, two more read, ...
+    first, second, third = (f"read 5050:{number}" for number in companies[:3])
+    assert log[:6] == ["read 13:EH", first, "write 2", second, third, "write 2"]
+    assert sorted(world.box.by_nav_key(ItemKind.CONTACT)) == sorted([f"5050:{c}" for c in companies] + ["13:EH"])
+    assert all(len(ids) == 1 for ids in world.box.by_nav_key(ItemKind.CONTACT).values())
+
+
+async def test_a_fresh_start_stopped_part_way_is_finished_by_the_next_run(world: World) -> None:
+    """Stopped after its first chunks, a fresh start keeps what it wrote (linked) and leaves the cursors:
+    the next run, no longer fresh, pairs those and creates the rest, with no duplicate."""
+    companies = [world.company(f"Company {n}") for n in range(7)]
+    writes: list[int] = []
+    write = world.box.write
+
+    async def counted(ops: Sequence[WriteOp]) -> list[WriteResult]:
+        writes.append(len(ops))
+        return await write(ops)
+
+    world.box.write = counted  # type: ignore[method-assign]
+    first = await world.sync(batch_size=2, should_stop=lambda: len(writes) >= 2)
+    assert first.stopped
+    assert len(world.box.items[ItemKind.CONTACT]) == 4
+    assert world.store.cursor(world.box.mailbox, "nav:5050:contact") is None
+    second = await world.sync(batch_size=2)
+    assert second.ok and not second.stopped
+    by_key = world.box.by_nav_key(ItemKind.CONTACT)
+    assert sorted(by_key) == sorted([f"5050:{c}" for c in companies] + ["13:EH"])
+    assert all(len(ids) == 1 for ids in by_key.values())
+
+
+async def test_the_guard_still_refuses_before_a_fresh_kind_writes(world: World) -> None:
+    """A fresh kind is written as it is read, but only after the guard has passed every other kind's deletes:
+    a run the guard refuses creates nothing, fresh kinds included."""
+    companies = [world.company(f"Company {n}") for n in range(12)]
+    assert (await world.sync(entities=frozenset({EntityName.CONT_COMP, EntityName.CONT_PERS, EntityName.CONT_SP}))).ok
+    for number in companies[1:]:
+        world.nav.delete(NavTable.CONTACT, (number,), if_match="*")
+    world.meeting(companies[0], "the one left")  # the events kind has never been synced: a fresh start
+    with pytest.raises(MassDeleteError):
+        await world.sync()
+    assert not world.box.items[ItemKind.EVENT]
+    assert len(world.box.items[ItemKind.CONTACT]) == 13
