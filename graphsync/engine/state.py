@@ -198,6 +198,9 @@ _retries_delete = retries.delete().where(
 _retries_insert = retries.insert()
 _journal_insert = journal.insert()
 _journal_insert_ids = journal.insert().returning(journal.c.id, sort_by_parameter_order=True)
+_JOURNAL_OURS = "SELECT count(*) FROM journal WHERE id BETWEEN ? AND ? AND mailbox = ? AND created_at = ?"
+"""How many of the rowids a chunk's journal entries should have got are theirs (SQLite's paramstyle: the
+check runs there only, once per chunk, where building a Core statement cost more than the query)."""
 _journal_delete_one = journal.delete().where(journal.c.id == sa.bindparam("b_id"))
 _journal_delete = journal.delete().where(journal.c.id.in_(sa.bindparam("b_ids", expanding=True)))
 
@@ -729,10 +732,7 @@ class StateStore:
                 _execute_many(conn, _journal_insert, rows)
                 last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
                 first = last - len(rows) + 1
-                ours = (
-                    journal.c.id.between(first, last) & (journal.c.mailbox == mailbox) & (journal.c.created_at == now)
-                )
-                found = conn.execute(sa.select(sa.func.count()).where(ours)).scalar_one()
+                found = conn.exec_driver_sql(_JOURNAL_OURS, (first, last, mailbox, now)).scalar_one()
                 if found != len(rows):  # only when the largest rowid is 2**63 - 1: SQLite then picks at random
                     raise StateError(path=self.location, reason="the journal's ids have run out; remove finished runs")
                 return list(range(first, last + 1))

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from graphsync.engine import state
 from graphsync.engine.state import JournalDraft, Link, StateStore
+from graphsync.errors import StateError
 
 MAX_VARIABLES = 999
 """SQLite's bound-variable limit before 3.32; the tests impose it so that an unchunked IN list of more
@@ -181,6 +182,20 @@ def test_journal_add_many_without_ordered_returning_goes_row_by_row(
     ids = store.journal_add_many("m", _drafts(5))
     assert [store_entry.payload for store_entry in store.journal_pending("m")] == [{"n": i} for i in range(5)]
     assert [entry.id for entry in store.journal_pending("m")] == ids
+
+
+def test_journal_add_many_refuses_when_sqlite_gives_no_consecutive_ids(store: StateStore) -> None:
+    """Past the largest rowid SQLite picks new ones at random: the ids are then not the chunk's, and the chunk
+    is refused (rolled back) instead of being recorded under ids that belong to no entry or to others."""
+    with store._engine.begin() as conn:
+        conn.execute(
+            state.journal.insert().values(
+                id=2**63 - 1, mailbox="m", entity="TASK", target="nav", payload="{}", created_at="2026-01-01"
+            )
+        )
+    with pytest.raises(StateError, match="run out"):
+        store.journal_add_many("m", _drafts(3))
+    assert [entry.id for entry in store.journal_pending("m")] == [2**63 - 1]
 
 
 def test_journal_done_many_deletes_only_the_given_ids(store: StateStore) -> None:
