@@ -1,13 +1,18 @@
-"""The HTTP path every graphsync request takes: msgraph-core's request adapter and middleware over an
-injected ``httpx.AsyncClient``, with bodies kept as raw bytes.
+"""The HTTP path every graphsync request takes: msgraph-core's middleware over an injected
+``httpx.AsyncClient``, with bodies kept as raw bytes.
 
-What the SDK is used for: the request adapter (`BaseGraphRequestAdapter`), its bearer-token authentication
-provider (fed by graphsync's `AccessTokenSource`, and answering Continuous Access Evaluation claims
-challenges), and the middleware for redirects, user agent and Graph telemetry headers.
+What the SDK is used for: the middleware for redirects, user agent and Graph telemetry headers
+(`GraphClientFactory` fits it into the client's transport), which acts on every request graphsync sends.
 
 What it is not used for:
 - typed models: the hot path (delta pages, $batch) costs milliseconds per item through them, so bodies
   stay bytes and graphsync parses JSON itself;
+- the request adapter (`BaseGraphRequestAdapter`): it turns a `RequestInformation` into the same httpx
+  request this module builds directly, with tracing spans and URL parsing around it that cost more CPU
+  than the middleware itself (an initial load sends one $batch per 20 items). What it adds is done here:
+  the bearer token of graphsync's `AccessTokenSource`, kiota's request options (so the middleware acts),
+  and one more attempt with a token asked for again when Graph answers a Continuous Access Evaluation
+  claims challenge (401 with ``WWW-Authenticate: Bearer ... claims="..."``);
 - retrying: kiota's RetryHandler re-sends POSTs on 429/503/504, and a re-sent create can make a second
   item. The middleware list is built without it, and every request also carries a RetryHandlerOption
   that switches retrying off, so that a client whose pipeline already holds a RetryHandler (one made by
@@ -18,38 +23,17 @@ What it is not used for:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
-from kiota_abstractions.authentication import AccessTokenProvider, AllowedHostsValidator
-from kiota_abstractions.authentication.base_bearer_token_authentication_provider import (
-    BaseBearerTokenAuthenticationProvider,
-)
-from kiota_abstractions.method import Method
-from kiota_abstractions.request_information import RequestInformation
 from kiota_http.middleware import RedirectHandler, UserAgentHandler
+from kiota_http.middleware.middleware import REQUEST_OPTIONS_KEY
 from kiota_http.middleware.options import RetryHandlerOption
 from msgraph_core import GraphClientFactory
-from msgraph_core.base_graph_request_adapter import BaseGraphRequestAdapter
 from msgraph_core.middleware import AsyncGraphTransport, GraphTelemetryHandler
 
 from graphsync.connectors.auth import AccessTokenSource
 
 _NO_SDK_RETRY = RetryHandlerOption(delay=0, max_retries=0, should_retry=False)
-
-
-class _TokenBridge(AccessTokenProvider):
-    """kiota's token provider interface over graphsync's `AccessTokenSource`."""
-
-    def __init__(self, source: AccessTokenSource) -> None:
-        self._source = source
-        self._hosts = AllowedHostsValidator([])  # empty: the client's base URL decides where requests go
-
-    async def get_authorization_token(self, uri: str, additional_authentication_context: Any = None) -> str:
-        return await self._source.token()
-
-    def get_allowed_hosts_validator(self) -> Any:
-        return self._hosts
 
 
 def fit_pipeline(client: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -64,13 +48,11 @@ def fit_pipeline(client: httpx.AsyncClient) -> httpx.AsyncClient:
 
 
 class GraphPipeline:
-    """Sends one request through the SDK's adapter and returns the raw `httpx.Response` (read, not parsed)."""
+    """Sends one request through the client (and so the SDK's middleware) and returns the raw `httpx.Response`."""
 
     def __init__(self, *, client: httpx.AsyncClient, tokens: AccessTokenSource) -> None:
         self._client = fit_pipeline(client)
-        self._adapter = BaseGraphRequestAdapter(
-            BaseBearerTokenAuthenticationProvider(_TokenBridge(tokens)), http_client=self._client
-        )
+        self._tokens = tokens
         self.base_url = str(client.base_url).rstrip("/")
 
     def absolute(self, url: str) -> str:
@@ -81,16 +63,26 @@ class GraphPipeline:
         self, method: str, url: str, *, headers: Mapping[str, str] | None = None, content: bytes | None = None
     ) -> httpx.Response:
         """One attempt. Raises `httpx.TransportError` when no response arrived; every status is returned."""
-        info = RequestInformation(Method(method))
-        info.url = self.absolute(url)
-        for name, value in (headers or {}).items():
-            info.headers.add(name, value)
-        if content is not None:
-            info.content = content
-        info.add_request_options([_NO_SDK_RETRY])
-        span = self._adapter.start_tracing_span(info, method)
-        try:
-            response: httpx.Response = await self._adapter.get_http_response_message(info, span)
-        finally:
-            span.end()
+        response = await self._send(method, url, headers, content)
+        if response.status_code == 401 and _claims_challenge(response.headers.get("WWW-Authenticate", "")):
+            # Continuous Access Evaluation: the token was revoked or no longer satisfies a policy. One more
+            # attempt with a token asked for again (as the SDK's adapter does); a second refusal is the answer.
+            await response.aclose()
+            response = await self._send(method, url, headers, content)
         return response
+
+    async def _send(
+        self, method: str, url: str, headers: Mapping[str, str] | None, content: bytes | None
+    ) -> httpx.Response:
+        all_headers = {**(headers or {}), "Authorization": f"Bearer {await self._tokens.token()}"}
+        # The SDK's middleware acts only on requests that carry kiota's request options (AsyncGraphTransport
+        # sends the others straight to the transport): each carries them, with its RetryHandler switched off.
+        extensions = {REQUEST_OPTIONS_KEY: {RetryHandlerOption.get_key(): _NO_SDK_RETRY}}
+        request = self._client.build_request(
+            method, self.absolute(url), headers=all_headers, content=content, extensions=extensions
+        )
+        return await self._client.send(request)
+
+
+def _claims_challenge(www_authenticate: str) -> bool:
+    return www_authenticate.lower().startswith("bearer") and 'claims="' in www_authenticate

@@ -1,0 +1,88 @@
+"""What every request gets on its way out: the bearer token, the SDK's middleware headers, and one more
+attempt with a token asked for again after a Continuous Access Evaluation claims challenge."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from graphsync.graph.pipeline import GraphPipeline
+
+CHALLENGE = 'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
+CHALLENGE += 'error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZX19fQ=="'
+
+
+class CountingTokens:
+    """A new token each time one is asked for, as a source does after the old one was revoked."""
+
+    app_only = False
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    async def token(self) -> str:
+        self.issued += 1
+        return f"token-{self.issued}"
+
+
+def _pipeline(handler: httpx.MockTransport, tokens: CountingTokens) -> GraphPipeline:
+    # Graph's own host (the transport is a mock): the telemetry middleware only marks requests to Graph.
+    client = httpx.AsyncClient(transport=handler, base_url="https://graph.microsoft.com/v1.0")
+    return GraphPipeline(client=client, tokens=tokens)
+
+
+async def test_a_request_carries_the_token_and_the_sdk_middleware_headers() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    tokens = CountingTokens()
+    response = await _pipeline(httpx.MockTransport(handler), tokens).send(
+        "POST", "/$batch", headers={"Content-Type": "application/json"}, content=b"{}"
+    )
+    assert response.status_code == 200
+    [request] = seen
+    assert str(request.url) == "https://graph.microsoft.com/v1.0/$batch"
+    assert request.headers["Authorization"] == "Bearer token-1"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.content == b"{}"
+    # Added by msgraph-core's telemetry and kiota's user agent middleware, which act only on requests that
+    # carry kiota's request options.
+    assert "graph-python-core" in request.headers["SdkVersion"]
+    assert request.headers["client-request-id"]
+    assert "kiota-python" in request.headers["User-Agent"]
+
+
+async def test_a_claims_challenge_is_answered_once_with_a_token_asked_for_again() -> None:
+    auth: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        auth.append(request.headers["Authorization"])
+        if len(auth) == 1:
+            return httpx.Response(401, headers={"WWW-Authenticate": CHALLENGE}, json={"error": {"code": "x"}})
+        return httpx.Response(200, json={"value": []})
+
+    tokens = CountingTokens()
+    response = await _pipeline(httpx.MockTransport(handler), tokens).send("GET", "/me/contacts")
+    assert response.status_code == 200
+    assert auth == ["Bearer token-1", "Bearer token-2"]
+
+
+@pytest.mark.parametrize(
+    "www_authenticate",
+    [CHALLENGE, 'Bearer realm="", error="invalid_token"', ""],
+    ids=["challenged twice", "no claims", "no header"],
+)
+async def test_a_401_is_the_answer_when_there_is_no_challenge_left_to_answer(www_authenticate: str) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        headers = {"WWW-Authenticate": www_authenticate} if www_authenticate else {}
+        return httpx.Response(401, headers=headers, json={"error": {"code": "InvalidAuthenticationToken"}})
+
+    response = await _pipeline(httpx.MockTransport(handler), CountingTokens()).send("GET", "/me/contacts")
+    assert response.status_code == 401
+    assert len(sent) == (2 if www_authenticate == CHALLENGE else 1)
