@@ -234,7 +234,7 @@ _compiled: dict[tuple[str, str, int, tuple[str, ...]], Any] = {}
 """Statements compiled for `_execute_many`, by dialect and driver, statement and the columns given."""
 
 
-def _execute_many(conn: Connection, stmt: sa.Insert, rows: Sequence[Mapping[str, Any]]) -> None:
+def _execute_many(conn: Connection, stmt: sa.Insert | sa.Delete, rows: Sequence[Mapping[str, Any]]) -> None:
     """``stmt`` executed for every row of plain values (strings, ints, bools, None), straight through the
     driver's executemany. Through ``conn.execute`` SQLAlchemy builds and processes each row's parameters in
     Python, which for the links and journal entries of a large run cost more than the database's own work."""
@@ -761,8 +761,14 @@ class StateStore:
 
     def journal_done_many(self, ids: Iterable[int]) -> None:
         """Remove journal entries (their creates are linked now); unknown ids are ignored."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return
         with self._conn() as conn:
-            for chunk in _chunks(list(dict.fromkeys(ids))):
+            if conn.dialect.name == "sqlite":  # by primary key, straight to the driver (see `_execute_many`)
+                _execute_many(conn, _journal_delete_one, [{"b_id": entry_id} for entry_id in wanted])
+                return
+            for chunk in _chunks(wanted):
                 conn.execute(_journal_delete, {"b_ids": chunk})
 
     # ------------------------------------------------------------------ conflicts
