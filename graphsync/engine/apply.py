@@ -175,11 +175,11 @@ class StreamedWork:
     They come in NAV's order; the entity order does not matter, as nothing is created in NAV from them.
     Taken once: a second pass would find the read used up."""
 
-    def __init__(self, items: Iterator[WorkItem]) -> None:
-        self._items: Iterator[WorkItem] | None = items
-
     total = None
     """Not known until read: progress shows no total."""
+
+    def __init__(self, items: Iterator[WorkItem]) -> None:
+        self._items: Iterator[WorkItem] | None = items
 
     def __iter__(self) -> Iterator[WorkItem]:
         if self._items is None:
