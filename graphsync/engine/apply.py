@@ -20,7 +20,7 @@ from graphsync.connectors.nav import NavConnector, NavRecord
 from graphsync.connectors.outlook import ItemKind, OutlookMailbox, WriteAction, WriteOp, WriteResult
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.collect import Candidate, GroupRead
-from graphsync.engine.journal import TARGET_NAV, TARGET_OUTLOOK, base_after_nav_insert, insert_values
+from graphsync.engine.journal import CREATES, TARGET_NAV, TARGET_OUTLOOK, base_after_nav_insert, insert_values
 from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
 from graphsync.engine.plan import FieldChange, ItemPlan, Op, SidePlan
@@ -99,14 +99,21 @@ def settled(box: str, w: WorkItem, open_conflicts: set[str]) -> bool:
     )
 
 
-def _create_entry(op: WriteOp, w: WorkItem) -> JournalDraft:
-    """The journal entry of an Outlook create: what recovery needs to link the item if it was made."""
+def _creates_entry(entity: str, creates: Sequence[tuple[WriteOp, WorkItem]]) -> JournalDraft:
+    """One journal entry for a chunk's Outlook creates of one entity: for each, what recovery needs to link
+    the item if it was made (`graphsync.engine.journal`). One row per chunk rather than per create: each
+    row costs the state store more than the bytes it holds."""
     return JournalDraft(
-        entity=w.entity.name.value,
+        entity=entity,
         target=TARGET_OUTLOOK,
-        nav_key=op.nav_key,
+        nav_key=None,
         outlook_id=None,
-        payload={"base": dict(w.plan.base or {}), "transaction_id": op.transaction_id},
+        payload={
+            CREATES: [
+                {"nav_key": op.nav_key, "base": w.plan.base or {}, "transaction_id": op.transaction_id}
+                for op, w in creates
+            ]
+        },
     )
 
 
@@ -387,11 +394,16 @@ class Applier:
             op = self._outlook_op(n, w)
             if op is not None:
                 pending.append((op, w))
-        creates = [(op, w) for op, w in pending if op.action is WriteAction.CREATE]
+        creates: dict[str, list[tuple[WriteOp, WorkItem]]] = {}
+        for op, w in pending:
+            if op.action is WriteAction.CREATE:
+                creates.setdefault(w.entity.name.value, []).append((op, w))
         if creates:  # the chunk's creates, journaled in one statement before any is sent
-            ids = self._store.journal_add_many(self._box, [_create_entry(op, w) for op, w in creates])
-            for (_, w), entry_id in zip(creates, ids, strict=True):
-                w.journal_id = entry_id
+            entries = [_creates_entry(entity, pairs) for entity, pairs in creates.items()]
+            ids = self._store.journal_add_many(self._box, entries)
+            for pairs, entry_id in zip(creates.values(), ids, strict=True):
+                for _, w in pairs:
+                    w.journal_id = entry_id
         if not pending:
             return
         results = await self._mailbox.write([op for op, _ in pending])
@@ -402,9 +414,8 @@ class Applier:
         if result.error is not None:
             if op.action is WriteAction.DELETE and isinstance(result.error, NotFoundError):
                 return  # already gone
-            if op.action is WriteAction.CREATE and w.journal_id is not None:
-                self._store.journal_done(w.journal_id)
-                w.journal_id = None
+            # A failed create's journal entry (shared with the chunk's other creates of its entity) goes when
+            # the chunk is recorded; until then a crash has recovery look the item up, which finds nothing.
             self._error(w, result.error)
             return
         if result.item is not None:

@@ -3,7 +3,8 @@
 Before creating an item, the engine writes a journal entry; after recording the link it deletes it. An
 entry still there when a run starts means the process died in between, and the create may or may not
 have happened. It is looked for rather than repeated: on the Outlook side by the NAV key stamped on the
-item (`OutlookMailbox.find_by_nav_key`), on the NAV side by the values that were inserted.
+item (`OutlookMailbox.find_by_nav_key`), on the NAV side by the values that were inserted. A NAV insert has
+an entry of its own; a chunk's Outlook creates share one entry per entity (`CREATES`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from graphsync.engine.state import JournalEntry, Link, StateStore
 
 TARGET_OUTLOOK = "outlook"
 TARGET_NAV = "nav"
+CREATES = "creates"
+"""An Outlook entry's payload key: the creates of one chunk and entity, each ``{"nav_key", "base",
+"transaction_id"}``. An entry without it (written before chunks shared one) is one create: its NAV key
+in the entry, its base in the payload."""
 
 
 def insert_values(entity: BoundEntity, changes: Mapping[str, str], owner: str, *, today: dt.date) -> dict[str, object]:
@@ -85,23 +90,33 @@ class JournalRecovery:
         return found
 
     async def _outlook(self, entry: JournalEntry, entity: BoundEntity) -> int:
-        assert entry.nav_key is not None
-        item = await self._mailbox.find_by_nav_key(entity.kind, entry.nav_key, user_fields=entity.map.user_fields)
-        with self._store.transaction():
-            if item is not None and self._store.link_by_nav(self._box, entry.nav_key) is None:
-                self._store.save_link(
+        creates = entry.payload.get(CREATES)
+        if creates is None:
+            creates = [{"nav_key": entry.nav_key, "base": entry.payload.get("base")}]
+        made: list[Link] = []
+        for create in creates:
+            nav_key = create.get("nav_key")
+            if not isinstance(nav_key, str) or not nav_key:
+                continue  # nothing to look for (an entry written by hand, or damaged)
+            item = await self._mailbox.find_by_nav_key(entity.kind, nav_key, user_fields=entity.map.user_fields)
+            if item is not None:
+                made.append(
                     Link(
                         mailbox=self._box,
                         entity=entity.name.value,
-                        nav_key=entry.nav_key,
+                        nav_key=nav_key,
                         outlook_id=item.id,
-                        base=dict(entry.payload.get("base") or {}),
+                        base=dict(create.get("base") or {}),
                         outlook_version=item.version,
                         dirty=True,
                     )
                 )
+        with self._store.transaction():
+            for link in made:
+                if self._store.link_by_nav(self._box, link.nav_key) is None:
+                    self._store.save_link(link)
             self._store.journal_done(entry.id)
-        return int(item is not None)
+        return len(made)
 
     def _nav_side(self, entry: JournalEntry, entity: BoundEntity) -> int:
         assert entry.outlook_id is not None
