@@ -25,7 +25,7 @@ from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
 from graphsync.engine.plan import FieldChange, ItemPlan, Op, SidePlan
 from graphsync.engine.report import Phase, SyncOptions
-from graphsync.engine.spool import Spool, SpoolList
+from graphsync.engine.spool import Spool, SpoolList, chunked
 from graphsync.engine.spooled import candidate_codec, decode_plan, encode_plan
 from graphsync.engine.state import JournalDraft, Link, StateStore
 from graphsync.errors import GraphsyncError, NavError, NavNotFoundError, NotFoundError
@@ -195,14 +195,7 @@ class StreamedWork:
         yield from items
 
     def chunks(self, size: int) -> Iterator[list[WorkItem]]:
-        chunk: list[WorkItem] = []
-        for w in self:
-            chunk.append(w)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        return chunked(self, size)
 
     def release(self) -> None:
         """Stop reading (a run stopped before the kind was done leaves the rest of the read unread)."""

@@ -54,6 +54,21 @@ _IN_MEMORY = -1
 """A key's place while its only copy is in the buffer."""
 
 
+T = TypeVar("T")
+
+
+def chunked(values: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``, taken as they come."""
+    chunk: list[T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -408,14 +423,7 @@ class SpoolList(_Part, Generic[V]):
 
     def chunks(self, size: int) -> Iterator[list[V]]:
         """The values in lists of at most ``size``."""
-        chunk: list[V] = []
-        for value in self:
-            chunk.append(value)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        return chunked(self, size)
 
     def _flush(self, file: _ScratchFile) -> None:
         if self._mem:
