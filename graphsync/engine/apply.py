@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,8 +185,8 @@ class StreamedWork:
     total = None
     """Not known until read: progress shows no total."""
 
-    def __init__(self, items: Iterator[WorkItem]) -> None:
-        self._items: Iterator[WorkItem] | None = items
+    def __init__(self, items: Generator[WorkItem, None, None]) -> None:
+        self._items: Generator[WorkItem, None, None] | None = items
 
     def __iter__(self) -> Iterator[WorkItem]:
         if self._items is None:
@@ -199,7 +199,7 @@ class StreamedWork:
 
     def release(self) -> None:
         """Stop reading (a run stopped before the kind was done leaves the rest of the read unread)."""
-        if self._items is not None and hasattr(self._items, "close"):
+        if self._items is not None:
             self._items.close()
         self._items = None
 

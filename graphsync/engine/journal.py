@@ -112,9 +112,8 @@ class JournalRecovery:
                     )
                 )
         with self._store.transaction():
-            for link in made:
-                if self._store.link_by_nav(self._box, link.nav_key) is None:
-                    self._store.save_link(link)
+            linked = self._store.links_by_nav(self._box, [link.nav_key for link in made])
+            self._store.save_links([link for link in made if link.nav_key not in linked])
             self._store.journal_done(entry.id)
         return len(made)
 

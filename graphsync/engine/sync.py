@@ -23,7 +23,7 @@ already done into nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -291,7 +291,7 @@ class SyncRun:
                 work.add(w)
             self._progress(Phase.PLAN, kind, len(work))
 
-        def stream(unread: Iterator[Candidate]) -> Iterator[WorkItem]:
+        def stream(unread: Iterator[Candidate]) -> Generator[WorkItem, None, None]:
             count = 0
             for cand in unread:
                 w = planned(cand)
