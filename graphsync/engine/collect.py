@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from graphsync.config.entities import EntityName
-from graphsync.connectors.nav import NavConnector, NavRecord, NavTable, Watermark
+from graphsync.connectors.nav import ChangeSet, NavConnector, NavRecord, NavTable, Watermark
 from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, OutlookMailbox, Removed
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.keys import key_text, parse_key
@@ -483,6 +483,14 @@ class GroupReader:
         # A meeting's attendees are read after its to-dos: the keys of the to-dos already given (kept only for
         # meetings, the one kind that needs them) are not read again for their attendees.
         todos_given: set[str] | None = set() if kind is ItemKind.EVENT else None
+        attendees: ChangeSet | None = None
+        if todos_given is not None:
+            # Its change set (and so its watermark) is taken before the to-dos are read, though it is read
+            # after them: a to-do's attendees are read as the to-do is planned, which may be long after its
+            # change set was taken (an initial load writes as it reads). An attendee changed after that is
+            # then after this watermark too, and seen next run; a watermark taken at the end would skip it.
+            attendee_mark = None if full else self._store.cursor(self._box, nav_cursor(NavTable.ATTENDEE, kind))
+            attendees = self._nav.changes(NavTable.ATTENDEE, Watermark(attendee_mark) if attendee_mark else None)
         for table in sorted({e.table for e in entities}):
             name = nav_cursor(table, kind)
             mark = None if full else self._store.cursor(self._box, name)
@@ -505,15 +513,12 @@ class GroupReader:
                 for link in self._store.iter_links(self._box, entities=names):
                     if link.nav_key not in existing:
                         yield link.nav_key, None
-        if todos_given is not None:
+        if todos_given is not None and attendees is not None:
             # A meeting changes when its attendees do: attendee rows point to their to-do by key. A to-do in the
             # change set already came with it.
-            name = nav_cursor(NavTable.ATTENDEE, kind)
-            mark = None if full else self._store.cursor(self._box, name)
-            changes = self._nav.changes(NavTable.ATTENDEE, Watermark(mark) if mark else None)
-            todo_numbers = {str(r.fields.get("To-do No.")) for r in changes.records}
-            todo_numbers |= {d.key[0] for d in changes.deletions}
-            result.cursors[name] = changes.watermark.value
+            todo_numbers = {str(r.fields.get("To-do No.")) for r in attendees.records}
+            todo_numbers |= {d.key[0] for d in attendees.deletions}
+            result.cursors[nav_cursor(NavTable.ATTENDEE, kind)] = attendees.watermark.value
             for number in sorted(todo_numbers):
                 key = key_text(NavTable.TODO, (number,))
                 if key not in todos_given:
