@@ -186,22 +186,23 @@ class StreamedWork:
     """Not known until read: progress shows no total."""
 
     def __init__(self, items: Generator[WorkItem, None, None]) -> None:
-        self._items: Generator[WorkItem, None, None] | None = items
+        self._items = items
+        self._taken = False
 
     def __iter__(self) -> Iterator[WorkItem]:
-        if self._items is None:
+        if self._taken:
             raise RuntimeError("a streamed kind's items were taken already")
-        items, self._items = self._items, None
-        yield from items
+        self._taken = True
+        yield from self._items
 
     def chunks(self, size: int) -> Iterator[list[WorkItem]]:
         return chunked(self, size)
 
     def release(self) -> None:
-        """Stop reading (a run stopped before the kind was done leaves the rest of the read unread)."""
-        if self._items is not None:
-            self._items.close()
-        self._items = None
+        """Stop reading: a run stopped before the kind was done leaves the rest of the read unread, and the
+        read (a NAV change set being paged through) is closed now, not whenever its iterators are collected."""
+        self._taken = True
+        self._items.close()
 
 
 @dataclass

@@ -178,12 +178,14 @@ class SyncRun:
                         error=self._error,
                     )
                     for group in groups:
-                        if stopped or self._options.stop_requested():
-                            # Stopped before this kind's writes: none of it is done, nothing of it recorded.
-                            stopped = True
-                        else:
-                            stopped = await applier.apply(group, self._tally.add)
-                        group.work.release()
+                        try:
+                            if stopped or self._options.stop_requested():
+                                # Stopped before this kind's writes: none of it is done, nothing of it recorded.
+                                stopped = True
+                            else:
+                                stopped = await applier.apply(group, self._tally.add)
+                        finally:
+                            group.work.release()  # also when a kind fails: its NAV read is closed at once
             except GraphsyncError:
                 if self._run_id is not None:
                     self._finish("failed")
