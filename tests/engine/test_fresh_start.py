@@ -4,7 +4,7 @@ must end exactly where the general path, which pairs every record with Outlook's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import pytest
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import ChangeSet, NavRecord, NavTable
 from graphsync.connectors.outlook import ItemKind, WriteOp, WriteResult
+from graphsync.engine.apply import StreamedWork
 from graphsync.engine.collect import GroupReader
 from graphsync.engine.guard import MassDeleteError
 from graphsync.engine.state import StateStore
@@ -171,3 +172,77 @@ async def test_the_guard_still_refuses_before_a_fresh_kind_writes(world: World) 
         await world.sync()
     assert not world.box.items[ItemKind.EVENT]
     assert len(world.box.items[ItemKind.CONTACT]) == 13
+
+
+async def test_an_attendee_added_while_a_meeting_load_runs_reaches_outlook_next_run(world: World) -> None:
+    """A fresh start plans (and reads the attendees of) each meeting as it goes, long before it reaches the
+    attendee changes at the end: an attendee added after its meeting was planned must be seen next run, not
+    be covered by a watermark taken after it."""
+    company = world.company("Gibson Ltd", **{"E-Mail": "info@gibson.example"})
+    todo = world.meeting(company, "kick-off")
+    world.nav.insert(
+        NavTable.ATTENDEE,
+        {
+            "To-do No.": todo,
+            "Line No.": 10000,
+            "Attendance Type": "To-do Organizer",
+            "Attendee Type": "Salesperson",
+            "Attendee No.": "EH",
+            "Attendee Name": "Ester Henderson",
+        },
+    )
+    world.meeting(company, "follow-up")  # read after the kick-off has been written (chunks of one)
+    late = world.company("Late Comer Ltd", **{"E-Mail": "late@comer.example"})
+    write = world.box.write
+    added: list[str] = []
+
+    async def meanwhile_in_nav(ops: Sequence[WriteOp]) -> list[WriteResult]:
+        results = await write(ops)
+        if any(op.kind is ItemKind.EVENT for op in ops) and not added:
+            added.append(late)
+            world.nav.insert(
+                NavTable.ATTENDEE,
+                {
+                    "To-do No.": todo,
+                    "Line No.": 20000,
+                    "Attendance Type": "Required",
+                    "Attendee Type": "Contact",
+                    "Attendee No.": late,
+                    "Attendee Name": "Late Comer Ltd",
+                    "Send Invitation": True,
+                },
+            )
+        return results
+
+    world.box.write = meanwhile_in_nav  # type: ignore[method-assign]
+    assert (await world.sync(batch_size=1)).ok
+    (event_id,) = world.box.by_nav_key(ItemKind.EVENT)[f"5080:{todo}"]
+
+    def addresses() -> list[str]:
+        attendees = world.box.items[ItemKind.EVENT][event_id].data.get("attendees") or []
+        return [a["emailAddress"]["address"] for a in attendees]
+
+    assert "late@comer.example" not in addresses()  # added after the meeting was written
+    assert (await world.sync()).ok
+    assert "late@comer.example" in addresses()
+
+
+def test_releasing_streamed_work_part_way_closes_its_read_at_once() -> None:
+    """A run stopped after a fresh kind's first chunk closes that kind's NAV read when it releases the work,
+    even while the loop that took the chunk still holds its iterator."""
+    closed: list[bool] = []
+
+    def read() -> Generator[Any, None, None]:
+        try:
+            yield from range(10)
+        finally:
+            closed.append(True)
+
+    work = StreamedWork(read())  # type: ignore[arg-type]
+    chunks = work.chunks(3)
+    assert next(chunks) == [0, 1, 2]
+    work.release()
+    assert closed == [True]
+    assert list(chunks) == []  # what was left is not read
+    with pytest.raises(RuntimeError):
+        next(iter(work))
