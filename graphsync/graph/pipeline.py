@@ -10,9 +10,11 @@ What it is not used for:
 - the request adapter (`BaseGraphRequestAdapter`): it turns a `RequestInformation` into the same httpx
   request this module builds directly, with tracing spans and URL parsing around it that cost more CPU
   than the middleware itself (an initial load sends one $batch per 20 items). What it adds is done here:
-  the bearer token of graphsync's `AccessTokenSource`, kiota's request options (so the middleware acts),
-  and one more attempt with a token asked for again when Graph answers a Continuous Access Evaluation
-  claims challenge (401 with ``WWW-Authenticate: Bearer ... claims="..."``);
+  the bearer token of graphsync's `AccessTokenSource` and kiota's request options (so the middleware
+  acts). The adapter also answers a Continuous Access Evaluation claims challenge (a 401 whose
+  ``WWW-Authenticate`` carries ``claims="..."``) with one more attempt; graphsync declares no client
+  capabilities (MSAL's ``client_capabilities=["CP1"]``), and Graph sends claims challenges only to
+  applications that do, so a 401 is the answer as it stands (`errormap`: sign in again);
 - retrying: kiota's RetryHandler re-sends POSTs on 429/503/504, and a re-sent create can make a second
   item. The middleware list is built without it, and every request also carries a RetryHandlerOption
   that switches retrying off, so that a client whose pipeline already holds a RetryHandler (one made by
@@ -63,17 +65,6 @@ class GraphPipeline:
         self, method: str, url: str, *, headers: Mapping[str, str] | None = None, content: bytes | None = None
     ) -> httpx.Response:
         """One attempt. Raises `httpx.TransportError` when no response arrived; every status is returned."""
-        response = await self._send(method, url, headers, content)
-        if response.status_code == 401 and _claims_challenge(response.headers.get("WWW-Authenticate", "")):
-            # Continuous Access Evaluation: the token was revoked or no longer satisfies a policy. One more
-            # attempt with a token asked for again (as the SDK's adapter does); a second refusal is the answer.
-            await response.aclose()
-            response = await self._send(method, url, headers, content)
-        return response
-
-    async def _send(
-        self, method: str, url: str, headers: Mapping[str, str] | None, content: bytes | None
-    ) -> httpx.Response:
         all_headers = {**(headers or {}), "Authorization": f"Bearer {await self._tokens.token()}"}
         # The SDK's middleware acts only on requests that carry kiota's request options (AsyncGraphTransport
         # sends the others straight to the transport): each carries them, with its RetryHandler switched off.
@@ -82,7 +73,3 @@ class GraphPipeline:
             method, self.absolute(url), headers=all_headers, content=content, extensions=extensions
         )
         return await self._client.send(request)
-
-
-def _claims_challenge(www_authenticate: str) -> bool:
-    return www_authenticate.lower().startswith("bearer") and 'claims="' in www_authenticate
