@@ -61,6 +61,20 @@ class World:
         )
         return rec.key[0]
 
+    def organizer(self, todo: str) -> None:
+        """The meeting's organizer line (salesperson EH), as NAV adds it: never an Outlook attendee."""
+        self.nav.insert(
+            NavTable.ATTENDEE,
+            {
+                "To-do No.": todo,
+                "Line No.": 10000,
+                "Attendance Type": "To-do Organizer",
+                "Attendee Type": "Salesperson",
+                "Attendee No.": "EH",
+                "Attendee Name": "Ester Henderson",
+            },
+        )
+
     def contact_item(self, nav_no: str) -> tuple[str, dict[str, Any]]:
         ids = self.box.by_nav_key(ItemKind.CONTACT)
         (item_id,) = ids[f"5050:{nav_no}"]

@@ -180,17 +180,7 @@ async def test_an_attendee_added_while_a_meeting_load_runs_reaches_outlook_next_
     be covered by a watermark taken after it."""
     company = world.company("Gibson Ltd", **{"E-Mail": "info@gibson.example"})
     todo = world.meeting(company, "kick-off")
-    world.nav.insert(
-        NavTable.ATTENDEE,
-        {
-            "To-do No.": todo,
-            "Line No.": 10000,
-            "Attendance Type": "To-do Organizer",
-            "Attendee Type": "Salesperson",
-            "Attendee No.": "EH",
-            "Attendee Name": "Ester Henderson",
-        },
-    )
+    world.organizer(todo)
     world.meeting(company, "follow-up")  # read after the kick-off has been written (chunks of one)
     late = world.company("Late Comer Ltd", **{"E-Mail": "late@comer.example"})
     write = world.box.write

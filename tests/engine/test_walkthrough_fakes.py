@@ -15,17 +15,7 @@ LATER = DAY + dt.timedelta(days=2)
 
 
 def _attendees(world: World, todo: str, contact: str, *, invite: bool = True) -> None:
-    world.nav.insert(
-        NavTable.ATTENDEE,
-        {
-            "To-do No.": todo,
-            "Line No.": 10000,
-            "Attendance Type": "To-do Organizer",
-            "Attendee Type": "Salesperson",
-            "Attendee No.": "EH",
-            "Attendee Name": "Ester Henderson",
-        },
-    )
+    world.organizer(todo)
     world.nav.insert(
         NavTable.ATTENDEE,
         {
