@@ -75,6 +75,21 @@ class World:
             },
         )
 
+    def invitee(self, todo: str, contact: str, name: str, *, invite: bool = True) -> None:
+        """A required contact on the meeting (line 20000); invited (a Graph attendee) unless ``invite`` is False."""
+        self.nav.insert(
+            NavTable.ATTENDEE,
+            {
+                "To-do No.": todo,
+                "Line No.": 20000,
+                "Attendance Type": "Required",
+                "Attendee Type": "Contact",
+                "Attendee No.": contact,
+                "Attendee Name": name,
+                "Send Invitation": invite,
+            },
+        )
+
     def contact_item(self, nav_no: str) -> tuple[str, dict[str, Any]]:
         ids = self.box.by_nav_key(ItemKind.CONTACT)
         (item_id,) = ids[f"5050:{nav_no}"]

@@ -190,18 +190,7 @@ async def test_an_attendee_added_while_a_meeting_load_runs_reaches_outlook_next_
         results = await write(ops)
         if any(op.kind is ItemKind.EVENT for op in ops) and not added:
             added.append(late)
-            world.nav.insert(
-                NavTable.ATTENDEE,
-                {
-                    "To-do No.": todo,
-                    "Line No.": 20000,
-                    "Attendance Type": "Required",
-                    "Attendee Type": "Contact",
-                    "Attendee No.": late,
-                    "Attendee Name": "Late Comer Ltd",
-                    "Send Invitation": True,
-                },
-            )
+            world.invitee(todo, late, "Late Comer Ltd")
         return results
 
     world.box.write = meanwhile_in_nav  # type: ignore[method-assign]

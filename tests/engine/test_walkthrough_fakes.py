@@ -16,18 +16,7 @@ LATER = DAY + dt.timedelta(days=2)
 
 def _attendees(world: World, todo: str, contact: str, *, invite: bool = True) -> None:
     world.organizer(todo)
-    world.nav.insert(
-        NavTable.ATTENDEE,
-        {
-            "To-do No.": todo,
-            "Line No.": 20000,
-            "Attendance Type": "Required",
-            "Attendee Type": "Contact",
-            "Attendee No.": contact,
-            "Attendee Name": "A. Gibson's Law Firm",
-            "Send Invitation": invite,
-        },
-    )
+    world.invitee(todo, contact, "A. Gibson's Law Firm", invite=invite)
 
 
 def _event(world: World, todo: str) -> tuple[str, dict]:  # type: ignore[type-arg]
