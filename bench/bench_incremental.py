@@ -9,7 +9,8 @@ time split into graphsync's own and the sandbox's (time spent inside the sandbox
 - a run with no change (median of several): the goal is a cost independent of N;
 - a run after 1% of the items changed on each side (NAV records modified through the connector, Outlook
   items through Graph's REST API as a user's Outlook would), and the run after it, which reads graphsync's
-  own writes of that run back.
+  own writes of that run back. Every change must then be on the other side (each side read back, the
+  item found through the run's links), or the benchmark stops: a fast run that loses edits proves nothing.
 
 `bench_engine` measures the no-change run on the in-memory fakes; this one pays for everything real.
 """
@@ -26,10 +27,13 @@ from typing import Any
 
 import _common as c
 
+from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavTable
+from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.report import RunReport
 from graphsync.engine.state import StateStore
 from graphsync.graph import GraphMailbox
+from graphsync.graph.paths import IMMUTABLE_IDS
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.sandbox import SandboxState
 
@@ -88,9 +92,9 @@ class Bench:
 
     async def outlook(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
         """A request as the user's Outlook makes it: straight to Graph, not through graphsync."""
-        response = await self.client.request(
-            method, url, json=body, headers={"Authorization": f"Bearer sandbox:{USER}"}
-        )
+        # Immutable ids, as graphsync keeps them in its links (Graph takes either kind in a URL).
+        headers = {"Authorization": f"Bearer sandbox:{USER}", "Prefer": IMMUTABLE_IDS}
+        response = await self.client.request(method, url, json=body, headers=headers)
         response.raise_for_status()
         return response.json() if response.content else None
 
@@ -114,33 +118,93 @@ def _every(items: list[Any], share: float, offset: int) -> list[Any]:
     return items[offset::step]
 
 
-async def _change_one_percent(b: Bench) -> tuple[int, int]:
-    """1% of the records edited in NAV and another 1% of the items edited in Outlook; their numbers. Each
-    side edits other fields than the other, so that an item picked on both sides merges instead of
-    becoming a conflict."""
-    nav_changed = 0
+@dataclass(frozen=True)
+class NavEdit:
+    """A field edited in NAV, and where its value must show in Outlook after the next run."""
+
+    nav_key: str
+    outlook_path: tuple[str, ...]
+    value: str
+
+
+@dataclass(frozen=True)
+class OutlookEdit:
+    """A property edited in Outlook, and the NAV field that must hold its value after the next run."""
+
+    outlook_id: str
+    nav_field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Changes:
+    nav: tuple[NavEdit, ...]
+    outlook: tuple[OutlookEdit, ...]
+
+
+async def _change_one_percent(b: Bench) -> Changes:
+    """1% of the records edited in NAV and another 1% of the items edited in Outlook. Each side edits other
+    fields than the other, so that an item picked on both sides merges instead of becoming a conflict."""
+    nav: list[NavEdit] = []
     contacts = [r.key for r in b.nav.find(NavTable.CONTACT, {"Salesperson Code": c.SALESPERSON})]
     for key in _every(contacts, 0.01, 0):
-        b.nav.modify(NavTable.CONTACT, key, {"Phone No.": f"+44 7700 {nav_changed:06d}"}, if_match="*")
-        nav_changed += 1
+        phone = f"+44 7700 {len(nav):06d}"
+        b.nav.modify(NavTable.CONTACT, key, {"Phone No.": phone}, if_match="*")
+        nav.append(NavEdit(key_text(NavTable.CONTACT, key), ("businessPhones", "0"), phone))
     todos = [r.key for r in b.nav.find(NavTable.TODO, {"Salesperson Code": c.SALESPERSON})]
     for key in _every(todos, 0.01, 0):
-        b.nav.modify(NavTable.TODO, key, {"Description": f"Changed in NAV {nav_changed}"}, if_match="*")
-        nav_changed += 1
+        description = f"Changed in NAV {len(nav)}"
+        b.nav.modify(NavTable.TODO, key, {"Description": description}, if_match="*")
+        # A meeting's description is its event's subject, another to-do's its task's title.
+        nav.append(NavEdit(key_text(NavTable.TODO, key), ("subject|title",), description))
     containers = await b.box.provision()
-    outlook_changed = 0
+    outlook: list[OutlookEdit] = []
     folder = f"/me/contactFolders/{containers.contact_folder_id}/contacts"
     for item_id in _every(await b.ids(folder), 0.01, 50):
-        await b.outlook("PATCH", f"/me/contacts/{item_id}", {"mobilePhone": f"+44 7800 {outlook_changed:06d}"})
-        outlook_changed += 1
+        mobile = f"+44 7800 {len(outlook):06d}"
+        await b.outlook("PATCH", f"/me/contacts/{item_id}", {"mobilePhone": mobile})
+        outlook.append(OutlookEdit(item_id, "Mobile Phone No.", mobile))
     for item_id in _every(await b.ids("/me/events"), 0.01, 50):
-        await b.outlook("PATCH", f"/me/events/{item_id}", {"location": {"displayName": f"Room {outlook_changed}"}})
-        outlook_changed += 1
+        room = f"Room {len(outlook)}"
+        await b.outlook("PATCH", f"/me/events/{item_id}", {"location": {"displayName": room}})
+        outlook.append(OutlookEdit(item_id, "Location", room))
     tasks = f"/me/todo/lists/{containers.todo_list_id}/tasks"
     for item_id in _every(await b.ids(tasks), 0.01, 50):
         await b.outlook("PATCH", f"{tasks}/{item_id}", {"status": "inProgress"})
-        outlook_changed += 1
-    return nav_changed, outlook_changed
+        outlook.append(OutlookEdit(item_id, "Status", "In Progress"))
+    return Changes(tuple(nav), tuple(outlook))
+
+
+async def _check_arrived(b: Bench, changes: Changes) -> None:
+    """Every change is on the other side after the run: a benchmark of runs that lose edits would be
+    measuring the wrong thing. Items are found through the run's own links, values read from each side."""
+    containers = await b.box.provision()
+    urls = {
+        EntityName.MEETING.value: "/me/events/{}",
+        EntityName.TASK.value: f"/me/todo/lists/{containers.todo_list_id}/tasks/{{}}",
+    }
+    missing: list[str] = []
+    for nav_edit in changes.nav:
+        link = b.store.link_by_nav(b.box.mailbox, nav_edit.nav_key)
+        if link is None:
+            missing.append(f"{nav_edit.nav_key}: no link")
+            continue
+        item = await b.outlook("GET", urls.get(link.entity, "/me/contacts/{}").format(link.outlook_id))
+        head, *rest = nav_edit.outlook_path
+        value = next((item.get(name) for name in head.split("|") if name in item), None)
+        for part in rest:
+            value = value[int(part)] if isinstance(value, list) and len(value) > int(part) else None
+        if value != nav_edit.value:
+            missing.append(f"{nav_edit.nav_key} in Outlook: {value!r}, edited in NAV to {nav_edit.value!r}")
+    for outlook_edit in changes.outlook:
+        link = b.store.link_by_outlook(b.box.mailbox, outlook_edit.outlook_id)
+        parsed = parse_key(link.nav_key) if link else None
+        record = b.nav.get(*parsed) if parsed else None
+        if record is None or record[outlook_edit.nav_field] != outlook_edit.value:
+            found = record[outlook_edit.nav_field] if record else "no record"
+            missing.append(f"{outlook_edit.outlook_id} in NAV: {found!r}, edited in Outlook to {outlook_edit.value!r}")
+    if missing:
+        raise RuntimeError(f"{len(missing)} changes did not arrive: " + "; ".join(missing[:5]))
 
 
 async def _measure(n: int, runs: int, tmp: Path) -> dict[str, object]:
@@ -156,8 +220,9 @@ async def _measure(n: int, runs: int, tmp: Path) -> dict[str, object]:
             if report.items:
                 raise RuntimeError(f"a run without changes planned {len(report.items)} items")
             quiet.append(cost)
-        nav_changed, outlook_changed = await _change_one_percent(b)
+        changes = await _change_one_percent(b)
         changed, report = await b.run()
+        await _check_arrived(b, changes)
         to_nav = report.counts.get("nav_update", 0)
         to_outlook = report.counts.get("outlook_update", 0)
         echo, _ = await b.run()
@@ -174,8 +239,8 @@ async def _measure(n: int, runs: int, tmp: Path) -> dict[str, object]:
         "first_run_after_load": after_load.figures(),
         f"no_change_run_median_of_{runs}": median.figures(),
         "one_percent_changed_each_side": {
-            "changed_in_nav": nav_changed,
-            "changed_in_outlook": outlook_changed,
+            "changed_in_nav": len(changes.nav),
+            "changed_in_outlook": len(changes.outlook),
             "copied_to_nav": to_nav,
             "copied_to_outlook": to_outlook,
             **changed.figures(),
