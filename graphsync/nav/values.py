@@ -4,6 +4,12 @@
 a string longer than the field is refused, an option must be one of the field's captions, a value of the
 wrong kind "can't be evaluated". Errors carry NAV's wording (`NavValidationError.message`).
 
+A Text[n] or Code[n] field holds n UTF-16 code units, not n characters: NAV's strings are .NET strings and
+its columns SQL ``nvarchar(n)``, so a character outside the Basic Multilingual Plane (an emoji) takes two of
+the n, and NAV's "length of the string" counts it twice. A lone surrogate (half of such a pair, which JSON's
+``\ud83d`` escape can carry) is no character at all: no UTF-8 file, database or JSON body can hold it, so it
+is refused like an overlong value instead of failing later wherever the value is written.
+
 `parse_text` reads what a person types (``2026-11-25``, ``today``, ``14:00``, ``yes``, ``1h30m``) and
 `format_value` writes a value back in the same form, so the two round-trip.
 """
@@ -38,6 +44,7 @@ _DURATION_UNITS_MS = {
     "ms": 1,
 }
 _DURATION_PART = re.compile(r"\s*(\d+)\s*([a-z]+)\s*")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def field_of(table: TableDef, ref: str | int) -> FieldDef:
@@ -64,16 +71,43 @@ def option_list(f: FieldDef) -> str:
     return ",".join(c or " " for c in f.options)
 
 
+def utf16_length(text: str) -> int:
+    """The length NAV sees: UTF-16 code units, so each character past U+FFFF (an emoji) counts 2."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def code_upper(text: str) -> str:
+    """Upper case as NAV's Code fields (.NET's ToUpper) make it: character by character, never changing the
+    length. Python's ``str.upper`` applies Unicode's full mappings, which turn one character into several
+    (``ß`` -> ``SS``, ``ﬁ`` -> ``FI``), so a Code that fits could overflow; .NET keeps those characters."""
+    return "".join(u if len(u := c.upper()) == 1 else c for c in text)
+
+
+def printable(text: str) -> str:
+    """A value quoted for a message, lone surrogates written as ``\\udxxx`` so the message itself can be
+    printed, logged and stored as UTF-8."""
+    return '"' + text.encode("utf-8", "backslashreplace").decode("utf-8") + '"'
+
+
 def check_value(table: TableDef, f: FieldDef, value: object) -> object:
     """The value as NAV stores it after assignment to field ``f``, or NavValidationError in NAV's words."""
     t = f.type
     if t in (FieldType.CODE, FieldType.TEXT):
         if not isinstance(value, str):
             raise _cannot_evaluate(table, f, value)
-        text = value.strip().upper() if t is FieldType.CODE else value
-        if f.length and len(text) > f.length:
+        text = code_upper(value.strip()) if t is FieldType.CODE else value
+        lone = _LONE_SURROGATE.search(text)
+        if lone is not None:
             raise NavValidationError(
-                f"The length of the string is {len(text)}, but it must be less than or equal to {f.length} "
+                f"The value {printable(text)} has a lone surrogate (U+{ord(lone.group()):04X}) at position "
+                f"{lone.start() + 1}: half of a character, which cannot be stored.",
+                table=table.no,
+                field=f.name,
+            )
+        length = utf16_length(text)
+        if f.length and length > f.length:
+            raise NavValidationError(
+                f"The length of the string is {length}, but it must be less than or equal to {f.length} "
                 f"characters. Value: {text}",
                 table=table.no,
                 field=f.name,

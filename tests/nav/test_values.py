@@ -4,14 +4,23 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphsync.connectors.nav import FieldDef, FieldType, NavTable, TableDef
 from graphsync.errors import NavValidationError
 from graphsync.nav import schema
 from graphsync.nav.store import from_db, inc_str, to_db
-from graphsync.nav.values import check_value, field_of, format_duration, format_value, parse_duration, parse_text
+from graphsync.nav.values import (
+    check_value,
+    code_upper,
+    field_of,
+    format_duration,
+    format_value,
+    parse_duration,
+    parse_text,
+    utf16_length,
+)
 
 T = TableDef(no=1, name="Test", key=("K",), fields=())
 TODAY = dt.date(2026, 11, 25)
@@ -29,6 +38,65 @@ def test_code_is_trimmed_and_upper_cased_before_its_length_is_checked() -> None:
 
 def test_text_keeps_case_and_spaces() -> None:
     assert check_value(T, _field(FieldType.TEXT, 10), " Mixed ") == " Mixed "
+
+
+EMOJI = "\U0001f600"  # one character, two UTF-16 code units
+
+
+@pytest.mark.parametrize("type_", [FieldType.TEXT, FieldType.CODE])
+def test_a_field_length_counts_utf16_code_units_so_an_emoji_takes_two(type_: FieldType) -> None:
+    f = _field(type_, 50)
+    fits = "A" * 48 + EMOJI
+    assert check_value(T, f, fits) == fits  # 48 + 2 = 50
+    with pytest.raises(NavValidationError) as raised:
+        check_value(T, f, "A" * 49 + EMOJI)  # 50 characters, 51 code units
+    assert raised.value.message.startswith(
+        "The length of the string is 51, but it must be less than or equal to 50 characters."
+    ), raised.value.message
+    # Characters of the Basic Multilingual Plane count one each, however odd.
+    odd = "\u202e\u200b\u0301\u2028\x00\x85" * 8 + "ab"
+    assert check_value(T, f, odd) == (odd if type_ is FieldType.TEXT else odd.strip().upper())
+
+
+def test_a_lone_surrogate_is_refused_with_a_message_that_can_itself_be_printed() -> None:
+    for type_ in (FieldType.TEXT, FieldType.CODE):
+        with pytest.raises(NavValidationError) as raised:
+            check_value(T, _field(type_, 50), "ab\ud83d")
+        message = raised.value.message
+        assert "lone surrogate (U+D83D) at position 3" in message, message
+        assert '"AB\\ud83d"' in message or '"ab\\ud83d"' in message, message
+        message.encode("utf-8")  # a half character in the message would fail here, as in any log or console
+    # A whole astral character is not a surrogate to Python (one code point) and is taken.
+    assert check_value(T, _field(FieldType.TEXT, 2), EMOJI) == EMOJI
+
+
+def test_code_upper_cases_character_by_character_as_dotnet_does() -> None:
+    # Python's str.upper would make these "STRASSE" and "FIX" (longer than what was typed); NAV keeps them.
+    assert check_value(T, _field(FieldType.CODE, 6), "straße") == "STRAßE"
+    assert check_value(T, _field(FieldType.CODE, 3), "\ufb01x") == "\ufb01X"
+    assert check_value(T, _field(FieldType.CODE, 4), "\u01c6\U00010428") == "\u01c4\U00010400"
+
+
+@settings(derandomize=True, database=None, max_examples=200)
+@given(
+    st.text(st.characters() | st.characters(categories=["Cs"]) | st.sampled_from(" \U0001f600\u00df"), max_size=12),
+    st.integers(min_value=1, max_value=24),
+)
+def test_code_and_text_take_a_value_exactly_when_its_utf16_length_fits(value: str, length: int) -> None:
+    for type_ in (FieldType.TEXT, FieldType.CODE):
+        stored = value.strip() if type_ is FieldType.CODE else value
+        # Counted independently of the product: the UTF-16 encoding's size, as .NET would hold the string.
+        units = len(stored.encode("utf-16-le", "surrogatepass")) // 2
+        has_lone = any(0xD800 <= ord(c) <= 0xDFFF for c in stored)
+        try:
+            result = check_value(T, _field(type_, length), value)
+        except NavValidationError:
+            assert has_lone or units > length, (value, length)
+        else:
+            assert not has_lone and units <= length, (value, length)
+            assert isinstance(result, str) and utf16_length(result) == units
+            assert result == (code_upper(stored) if type_ is FieldType.CODE else value)
+            assert len(result) == len(stored)  # upper-casing never changes a Code's length
 
 
 def test_option_by_caption_any_case_or_index() -> None:
