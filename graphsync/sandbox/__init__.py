@@ -12,6 +12,7 @@ from graphsync.sandbox.server import serve
 from graphsync.sandbox.state import (
     DropWhen,
     Faults,
+    InjectedFaults,
     Limits,
     MeetingRequest,
     MeetingRequestReason,
@@ -23,6 +24,7 @@ __all__ = [
     "USER_TOKEN_PREFIX",
     "DropWhen",
     "Faults",
+    "InjectedFaults",
     "Limits",
     "MeetingRequest",
     "MeetingRequestReason",

@@ -21,7 +21,7 @@ from starlette.routing import Mount
 from graphsync.errors import GraphError
 from graphsync.sandbox.batch import normalize_query, run_batch
 from graphsync.sandbox.control import ControlEndpoint
-from graphsync.sandbox.limits import admit, release
+from graphsync.sandbox.limits import admit, draw_drop, draw_spike, release
 from graphsync.sandbox.router import handle, resolve_mailbox, split_path
 from graphsync.sandbox.state import DropWhen, SandboxState
 from graphsync.sandbox.wire import Call, Principal, Reply, bad_request, dumps, error_reply, fail
@@ -86,13 +86,15 @@ class GraphEndpoint:
         if scope["type"] != "http":
             return
         state = self.state
-        faults = state.faults
         raw = await _read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get("client-request-id") or str(uuid.uuid4())
-        drop = faults.drop_rate > 0 and state.rng.random() < faults.drop_rate
-        if drop and faults.drop_when is DropWhen.BEFORE_HANDLING:
+        drop = draw_drop(state)
+        if drop is DropWhen.BEFORE_HANDLING:
             await _drop(send)
+        spike = draw_spike(state)
+        if spike:
+            await asyncio.sleep(spike)
         try:
             reply = await self._respond(scope, headers, raw)
         except GraphError as exc:
@@ -104,7 +106,7 @@ class GraphEndpoint:
         finally:
             if state.persistence is not None:
                 state.persistence.commit()
-        if drop:
+        if drop is DropWhen.AFTER_HANDLING:
             await _drop(send)
         reply.headers["request-id"] = request_id
         reply.headers["client-request-id"] = request_id

@@ -1,12 +1,14 @@
 """``/_sandbox/...``: the control endpoint, so that tests and benchmarks can configure a sandbox that runs
 in another process. No token is needed: the sandbox binds to loopback unless told otherwise.
 
-    GET    /_sandbox/state                             users, limits, faults, counters
+    GET    /_sandbox/state                             users, limits, faults, what they injected, counters
     POST   /_sandbox/users                             {"userPrincipalName", "displayName"?}: seed a user
     PUT    /_sandbox/limits                            {"concurrent", "windowRequests", "windowSeconds"}
                                                        or {"outlook": true} for Graph's own values
     PUT    /_sandbox/faults                            {"latency", "errorRate", "errorStatuses", "retryAfter",
-                                                        "dropRate", "dropWhen": "before"|"after", "seed",
+                                                        "withoutRetryAfter", "dropRate",
+                                                        "dropWhen": "before"|"after", "dropBeforeRate",
+                                                        "spikeRate", "spikeSeconds", "seed",
                                                         "deltaQuirks": true|false}
     POST   /_sandbox/users/{upn}/invalidateDeltaTokens every delta token of that mailbox answers 410
     POST   /_sandbox/users/{upn}/move                  {"id", "destinationId"}: move a contact or event
@@ -25,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from graphsync.errors import GraphError
-from graphsync.sandbox.state import DropWhen, Faults, Limits, MeetingRequest, SandboxState
+from graphsync.sandbox.state import DropWhen, Faults, InjectedFaults, Limits, MeetingRequest, SandboxState
 from graphsync.sandbox.wire import Reply, bad_request, dumps, error_reply, fail
 
 Scope = MutableMapping[str, Any]
@@ -114,6 +116,7 @@ class ControlEndpoint:
             "users": [{"userPrincipalName": m.upn, "id": m.user_id} for m in state.mailboxes.values()],
             "limits": _limits_json(state.limits),
             "faults": _faults_json(state.faults),
+            "injected": _injected_json(state.injected),
             "batchRequests": state.batch_requests,
             "requests": {m.upn: dict(m.requests) for m in state.mailboxes.values()},
         }
@@ -135,22 +138,31 @@ def limits_from_json(body: Any) -> Limits:
     return Limits(concurrent=concurrent, window_requests=window, window_seconds=float(seconds))
 
 
+# Faults given as a share of something (0 to 1), defaulting to 0.
+_SHARES = ("withoutRetryAfter", "dropBeforeRate", "spikeRate")
+
+
 def faults_from_json(body: Any) -> Faults:
     if not isinstance(body, dict):
         raise bad_request("Expected a JSON object of faults.")
-    known = {"latency", "errorRate", "errorStatuses", "retryAfter", "dropRate", "dropWhen", "seed", "deltaQuirks"}
+    known = {
+        *("latency", "errorRate", "errorStatuses", "retryAfter", "dropRate", "dropWhen", "seed", "deltaQuirks"),
+        *(*_SHARES, "spikeSeconds"),
+    }
     unknown = set(body) - known
     if unknown:
         raise bad_request(f"Unknown fault(s) {sorted(unknown)}; known: {', '.join(sorted(known))}.")
     numbers = {}
-    for name in ("latency", "errorRate", "retryAfter", "dropRate"):
+    for name in ("latency", "errorRate", "retryAfter", "dropRate", *_SHARES, "spikeSeconds"):
         value = body.get(name, 0.0 if name != "retryAfter" else 1.0)
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise bad_request(f"{name} must be a number >= 0.")
         numbers[name] = float(value)
-    for name in ("errorRate", "dropRate"):
+    for name in ("errorRate", "dropRate", *_SHARES):
         if numbers[name] > 1:
             raise bad_request(f"{name} is a fraction of requests, between 0 and 1.")
+    if numbers["dropRate"] + numbers["dropBeforeRate"] > 1:
+        raise bad_request("dropRate and dropBeforeRate together are a fraction of requests, at most 1.")
     statuses = body.get("errorStatuses", [429, 503, 504])
     if not isinstance(statuses, list) or not statuses or any(s not in (429, 503, 504) for s in statuses):
         raise bad_request("errorStatuses must be a non-empty list of 429, 503, 504.")
@@ -174,6 +186,10 @@ def faults_from_json(body: Any) -> Faults:
         drop_when=when,
         seed=seed,
         delta_quirks=quirks,
+        without_retry_after=numbers["withoutRetryAfter"],
+        drop_before_rate=numbers["dropBeforeRate"],
+        spike_rate=numbers["spikeRate"],
+        spike_seconds=numbers["spikeSeconds"],
     )
 
 
@@ -215,4 +231,19 @@ def _faults_json(faults: Faults) -> dict[str, Any]:
         "dropWhen": faults.drop_when.value,
         "seed": faults.seed,
         "deltaQuirks": faults.delta_quirks,
+        "withoutRetryAfter": faults.without_retry_after,
+        "dropBeforeRate": faults.drop_before_rate,
+        "spikeRate": faults.spike_rate,
+        "spikeSeconds": faults.spike_seconds,
+    }
+
+
+def _injected_json(injected: InjectedFaults) -> dict[str, Any]:
+    return {
+        "httpRequests": injected.http_requests,
+        "mailboxRequests": injected.mailbox_requests,
+        "errors": {str(status): n for status, n in sorted(injected.errors.items())},
+        "withoutRetryAfter": injected.without_retry_after,
+        "drops": {when.value: injected.drops[when] for when in DropWhen},
+        "spikes": injected.spikes,
     }

@@ -8,6 +8,7 @@ of a change.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -48,8 +49,11 @@ class Faults:
     """Injected trouble, all off by default.
 
     ``latency`` seconds are added to every HTTP request; ``error_rate`` of mailbox requests (batch items
-    included) answer one of ``error_statuses`` with ``Retry-After: retry_after``; ``drop_rate`` of HTTP
-    requests lose their connection. ``seed`` makes the random choices repeatable. ``delta_quirks`` is below.
+    included) answer one of ``error_statuses`` with ``Retry-After: retry_after`` (a 503 or 504 without it:
+    see ``without_retry_after``); ``drop_rate`` of HTTP requests lose their connection at ``drop_when``, and
+    ``drop_before_rate`` more before they are handled, so that one run meets both kinds; ``spike_rate`` of
+    HTTP requests wait ``spike_seconds`` before they are handled. ``seed`` makes the random choices
+    repeatable. ``delta_quirks`` is below. `SandboxState.injected` counts what was injected.
     """
 
     latency: float = 0.0
@@ -63,6 +67,44 @@ class Faults:
     """Delta pages behave as Graph allows but rarely shows: each round opens with an empty page that has a
     nextLink, an item can come twice (a page repeats the previous page's last entry), order within a page is
     reversed. For testing a client's delta handling, not its luck."""
+    without_retry_after: float = 0.0
+    """The share of injected 503 and 504 answers sent without Retry-After. Graph documents 503 as "You may
+    repeat the request after a delay, the length of which may be specified in a Retry-After header" and
+    serviceNotAvailable as "There may be a Retry-After header" (concepts/errors.md), and asks for exponential
+    backoff when none is given (concepts/throttling.md). Injected 429s keep theirs: throttling.md says the
+    services under its "Service-specific limits", Outlook's among them, "provide a Retry-After header except
+    when noted"."""
+    drop_before_rate: float = 0.0
+    spike_rate: float = 0.0
+    spike_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        # Fail where the value is built rather than on some later request; the control endpoint checks the
+        # same before building one, with messages in its own names.
+        for name in ("error_rate", "without_retry_after", "drop_rate", "drop_before_rate", "spike_rate"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} is a share of requests, between 0 and 1 (got {getattr(self, name)})")
+        if self.drop_rate + self.drop_before_rate > 1:
+            raise ValueError("drop_rate and drop_before_rate together are a share of requests, at most 1")
+        if self.latency < 0 or self.spike_seconds < 0 or self.retry_after < 0:
+            raise ValueError("latency, spike_seconds and retry_after are seconds, 0 or more")
+
+
+@dataclass
+class InjectedFaults:
+    """What the faults did since the last `SandboxState.reset_counters`: a test checks with it that the
+    trouble it asked for happened, at about the rates it asked for, instead of trusting that it did."""
+
+    http_requests: int = 0
+    """Requests to the Graph endpoint (a $batch is one): what drops and spikes are drawn for."""
+    mailbox_requests: int = 0
+    """Requests that reached a mailbox (each batch item is one): what errors are drawn for."""
+    errors: Counter[int] = field(default_factory=Counter)
+    """Injected error answers by status (the limits' own 429s are not injected faults)."""
+    without_retry_after: int = 0
+    """Of those, the ones answered without Retry-After."""
+    drops: Counter[DropWhen] = field(default_factory=Counter)
+    spikes: int = 0
 
 
 class MeetingRequestReason(Enum):
@@ -93,6 +135,7 @@ class SandboxState:
 
     limits: Limits = field(default_factory=Limits)
     faults: Faults = field(default_factory=Faults)
+    injected: InjectedFaults = field(default_factory=InjectedFaults)
     mailboxes: dict[str, Mailbox] = field(default_factory=dict)
     meeting_requests: list[MeetingRequest] = field(default_factory=list)
     batch_requests: int = 0
@@ -194,6 +237,7 @@ class SandboxState:
     def reset_counters(self) -> None:
         for mailbox in self.mailboxes.values():
             mailbox.requests.clear()
+        self.injected = InjectedFaults()
         self.batch_requests = 0
         self.meeting_requests.clear()
 

@@ -114,8 +114,9 @@ def not_found(message: str = "The specified object was not found in the store.")
 
 
 def throttled(
-    message: str, retry_after: float, status: int = 429, code: str = "ApplicationThrottled"
+    message: str, retry_after: float | None, status: int = 429, code: str = "ApplicationThrottled"
 ) -> ThrottledError:
+    """A 429/503/504 answer; ``retry_after`` None sends no Retry-After header."""
     return ThrottledError(message, retry_after=retry_after, status=status, code=code)
 
 
