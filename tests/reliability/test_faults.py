@@ -186,7 +186,7 @@ async def test_a_run_through_throttling_errors_drops_and_spikes_completes_and_co
             edit_both_sides(inproc, ledger, trial)
             touch_unmapped(inproc, ledger.rng, 20)
         # 15% of mailbox requests fail: two in three of them 429, one 503 (10% and 5%), half the 503s without
-        # Retry-After; 4% of HTTP requests lose their connection before the sandbox did the work and 4% after;
+        # Retry-After; 5% of HTTP requests lose their connection before the sandbox did the work and 5% after;
         # 10% wait a twentieth of a second first.
         inproc.sandbox.set_faults(
             Faults(
@@ -194,8 +194,8 @@ async def test_a_run_through_throttling_errors_drops_and_spikes_completes_and_co
                 error_statuses=(429, 429, 503),
                 retry_after=RETRY_AFTER,
                 without_retry_after=0.5,
-                drop_rate=0.04,
-                drop_before_rate=0.04,
+                drop_rate=0.05,
+                drop_before_rate=0.05,
                 spike_rate=0.1,
                 spike_seconds=0.05,
                 seed=trial,
@@ -211,7 +211,7 @@ async def test_a_run_through_throttling_errors_drops_and_spikes_completes_and_co
     assert near(injected.errors[503], injected.mailbox_requests, 0.05) and injected.errors[503] >= 3, injected
     assert 0 < injected.without_retry_after < injected.errors[503], injected
     for when in DropWhen:
-        assert near(injected.drops[when], injected.http_requests, 0.04) and injected.drops[when] >= 3, injected
+        assert near(injected.drops[when], injected.http_requests, 0.05) and injected.drops[when] >= 3, injected
     assert near(injected.spikes, injected.http_requests, 0.1) and injected.spikes >= 3, injected
     stats = inproc.mailbox.stats
     assert stats.throttled > 0 and stats.retries > 0, stats
@@ -229,7 +229,10 @@ async def test_a_run_through_throttling_errors_drops_and_spikes_completes_and_co
 async def test_503s_without_retry_after_are_retried_by_the_clients_own_backoff(inproc: InProcess) -> None:
     ledger = Ledger(rng=random.Random(503), group=3)
     edit_both_sides(inproc, ledger, 0)
-    inproc.sandbox.set_faults(Faults(error_rate=0.2, error_statuses=(503,), without_retry_after=1.0, seed=503))
+    # retry_after is what the sandbox would send if it sent one: a wait of it would show that it did.
+    inproc.sandbox.set_faults(
+        Faults(error_rate=0.2, error_statuses=(503,), retry_after=RETRY_AFTER, without_retry_after=1.0, seed=503)
+    )
     await settle(inproc)
     injected = inproc.sandbox.injected
     assert injected.errors[503] >= 3 and injected.without_retry_after == injected.errors[503], injected
@@ -269,7 +272,7 @@ async def test_every_delta_token_invalidated_between_and_during_runs(inproc: InP
     tap = Tap.install(inproc)
     assert not (await inproc.sync()).errors
     points: Counter[Point] = Counter()
-    for trial in range(1, 11):
+    for trial in range(1, 9):
         edit_both_sides(inproc, ledger, trial)
         if trial % 2:
             inproc.sandbox.invalidate_delta_tokens(USER)
