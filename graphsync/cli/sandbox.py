@@ -34,7 +34,22 @@ def sandbox() -> None:
 @click.option("--rate-window", type=click.FloatRange(min=0.001), default=600.0, show_default=True, help="Seconds.")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every request.")
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests answering 429/503/504.")
-@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests whose connection drops.")
+@click.option(
+    "--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests dropped after the change is made."
+)
+@click.option(
+    "--drop-before-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests dropped before handling."
+)
+@click.option(
+    "--without-retry-after",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of the injected 503/504 answers sent without Retry-After.",
+)
+@click.option(
+    "--spike-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests that wait --spike-seconds."
+)
+@click.option("--spike-seconds", type=click.FloatRange(min=0), default=0.0, help="Seconds a latency spike adds.")
 @click.option("--seed", type=int, default=None, help="Seed for the random faults (repeatable runs).")
 @click.option("--delta-quirks", is_flag=True, help="Delta pages as Graph allows: empty first page, repeats, any order.")
 def serve(
@@ -49,6 +64,10 @@ def serve(
     latency: float,
     error_rate: float,
     drop_rate: float,
+    drop_before_rate: float,
+    without_retry_after: float,
+    spike_rate: float,
+    spike_seconds: float,
     seed: int | None,
     delta_quirks: bool,
 ) -> None:
@@ -69,7 +88,24 @@ def serve(
             window_seconds=rate_window,
         )
     state.set_limits(limits)
-    faults = Faults(latency=latency, error_rate=error_rate, drop_rate=drop_rate, seed=seed, delta_quirks=delta_quirks)
+    if drop_rate + drop_before_rate > 1:
+        raise ConfigError(
+            file=None,
+            key="--drop-rate/--drop-before-rate",
+            expected="two shares of requests that add up to at most 1",
+            got=f"{drop_rate} + {drop_before_rate}",
+        )
+    faults = Faults(
+        latency=latency,
+        error_rate=error_rate,
+        without_retry_after=without_retry_after,
+        drop_rate=drop_rate,
+        drop_before_rate=drop_before_rate,
+        spike_rate=spike_rate,
+        spike_seconds=spike_seconds,
+        seed=seed,
+        delta_quirks=delta_quirks,
+    )
     state.set_faults(faults)
     where = f"state in {data}" if data is not None else "state in memory"
     click.echo(f"graphsync sandbox on http://{host}:{port}/v1.0 ({where}); tokens: 'sandbox:<upn>' or 'sandbox-app'")

@@ -89,3 +89,35 @@ def _wait_until_up(base: str) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def test_serve_refuses_drop_rates_that_add_up_past_every_request() -> None:
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--drop-rate", "0.6", "--drop-before-rate", "0.5"])
+    assert result.exit_code == 2
+    assert "--drop-rate/--drop-before-rate" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_command_sets_every_fault_flag() -> None:
+    port = _free_port()
+    flags = {
+        "--error-rate": "0.1",
+        "--without-retry-after": "0.5",
+        "--drop-rate": "0.05",
+        "--drop-before-rate": "0.02",
+        "--spike-rate": "0.1",
+        "--spike-seconds": "0.2",
+        "--seed": "7",
+    }
+    command = [sys.executable, "-m", "graphsync", "sandbox", "serve", "--port", str(port)]
+    command += [part for flag, value in flags.items() for part in (flag, value)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}/v1.0")
+        faults = httpx.get(f"http://127.0.0.1:{port}/_sandbox/state").json()["faults"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert faults["errorRate"] == 0.1 and faults["withoutRetryAfter"] == 0.5
+    assert faults["dropRate"] == 0.05 and faults["dropBeforeRate"] == 0.02
+    assert faults["spikeRate"] == 0.1 and faults["spikeSeconds"] == 0.2 and faults["seed"] == 7
