@@ -1,6 +1,11 @@
-"""Nothing secret in any output: full runs (text and JSON logs, verbose), an app-only run with a client secret
-referenced from the environment, and failing runs (Graph rejecting the token, no salesperson for the mailbox)
-are scanned, stdout and stderr, for the tokens and secrets they used."""
+"""Nothing secret in any output, against the sandbox: full runs (text and JSON logs, verbose), delegated and
+app-only (``--user``), and failing runs (Graph rejecting the token, no salesperson for the mailbox) are
+scanned, stdout and stderr, for the sandbox tokens they sent.
+
+The sandbox's tokens are fixed strings and no secret is resolved on the way to them (an app-only run against
+the sandbox never reads a client secret), so real credentials (client secrets, MSAL's refresh token, access
+tokens from Entra ID, NAV's passwords) are searched for in `test_secrets_real_auth`, which goes through the
+code that resolves and sends them."""
 
 from __future__ import annotations
 
@@ -13,8 +18,7 @@ import pytest
 from graphsync.sandbox import SandboxState
 from tests.reliability.harness import TOKEN, World, config_text, serve_sandbox, subprocess_env
 
-SECRET = "s3cr3t-Gr4ph-Cl13nt~value.0123456789"
-SECRETS = (TOKEN, "sandbox:nobody@contoso.com", "sandbox-app", SECRET, "Bearer ")
+SECRETS = (TOKEN, "sandbox:nobody@contoso.com", "sandbox-app", "Bearer ")
 
 
 @pytest.fixture
@@ -22,12 +26,8 @@ def world(tmp_path: Path, company: Path) -> Iterator[World]:
     shutil.copyfile(company, tmp_path / "nav.sqlite")
     state = SandboxState()
     with serve_sandbox(state) as (url, switch):
-        env = subprocess_env(tmp_path, GRAPHSYNC_RELIABILITY_SECRET=SECRET, GRAPHSYNC_CLIENT_SECRET=SECRET)
-        w = World(tmp_path, url, switch, state, env)
-        w.config.write_text(
-            config_text(url).replace("[state]", 'client_secret = "env:GRAPHSYNC_RELIABILITY_SECRET"\n\n[state]'),
-            encoding="utf-8",
-        )
+        w = World(tmp_path, url, switch, state, subprocess_env(tmp_path))
+        w.config.write_text(config_text(url), encoding="utf-8")
         yield w
 
 
