@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphsync.errors import NavValidationError
 from graphsync.mapping.countries import country_code, country_name
+from graphsync.nav.values import code_upper
 
 
 class Conversion(Enum):
@@ -94,19 +95,21 @@ def one_field_from_nav(converter: Converter) -> Callable[[object], str] | None:
 @dataclass(frozen=True)
 class TextConverter(OneField):
     upper: bool = False
+    """A Code field: upper case as NAV makes it (`code_upper`; ``str.upper`` would turn ``ß`` into ``SS``, a
+    value NAV never holds and one that may no longer fit the field)."""
 
     def from_nav_value(self, value: object) -> str:
         text = value.strip() if type(value) is str else _text(value)  # most fields of every item: no call
-        return text.upper() if self.upper else text
+        return code_upper(text) if self.upper else text
 
     def to_nav(self, norm: str) -> tuple[object, ...]:
-        return (norm.upper() if self.upper else norm,)
+        return (code_upper(norm) if self.upper else norm,)
 
     def from_outlook(self, raw: Any) -> str:
         if type(raw) is str:  # most fields of every item: no further call
-            return raw.strip().upper() if self.upper else raw.strip()
+            return code_upper(raw.strip()) if self.upper else raw.strip()
         text = _text(raw) if isinstance(raw, str | int | float) else ""
-        return text.upper() if self.upper else text
+        return code_upper(text) if self.upper else text
 
     def to_outlook(self, norm: str) -> Any:
         return norm

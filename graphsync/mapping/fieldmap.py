@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from graphsync.mapping.convert import Converter, DateTimeConverter, one_field_from_nav
 from graphsync.mapping.paths import JsonPath, copy_json, trim_lists
+from graphsync.nav.values import code_upper
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def _user_text(raw: Any) -> str:
 
 
 def _user_code(raw: Any) -> str:
-    return (raw or "").strip().upper()
+    return code_upper((raw or "").strip())
 
 
 def _outlook_reader(f: FieldMap, *, all_day: bool) -> _OutlookReader:

@@ -80,6 +80,8 @@ def code_upper(text: str) -> str:
     """Upper case as NAV's Code fields (.NET's ToUpper) make it: character by character, never changing the
     length. Python's ``str.upper`` applies Unicode's full mappings, which turn one character into several
     (``ß`` -> ``SS``, ``ﬁ`` -> ``FI``), so a Code that fits could overflow; .NET keeps those characters."""
+    if text.isascii():  # nearly every Code: no character of ASCII has a longer upper case
+        return text.upper()
     return "".join(u if len(u := c.upper()) == 1 else c for c in text)
 
 
