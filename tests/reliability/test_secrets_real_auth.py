@@ -150,6 +150,8 @@ class FakeEntra:
     secrets it is sent, so a run that succeeds proves the real value travelled."""
 
     refresh_revoked: bool = False
+    reachable: bool = True
+    """False: the proxy answers 502 to CONNECT, as one that cannot reach Entra ID does."""
     grants: list[str] = field(default_factory=list)
     secrets_received: list[str] = field(default_factory=list)
     refresh_tokens_received: list[str] = field(default_factory=list)
@@ -335,9 +337,11 @@ class _Tunnel(socketserver.BaseRequestHandler):
                 return
             head += chunk
         method, target = head.split(b" ", 2)[:2]
-        self.server.tunnels.append(target.decode())
         if method != b"CONNECT" or target.decode() != f"{ENTRA_HOST}:443":
             sock.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            return
+        if not self.server.entra.reachable:
+            sock.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
             return
         sock.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
         try:
@@ -360,7 +364,6 @@ class _EntraProxy(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _Tunnel)
         self.entra = entra
         self.tls = tls
-        self.tunnels: list[str] = []
 
 
 @contextmanager
@@ -474,6 +477,11 @@ class Run:
     stdout: str
     stderr: str
 
+    @property
+    def error(self) -> str:
+        """The message the run ended with."""
+        return next((line for line in reversed(self.stderr.splitlines()) if line.startswith("error: ")), "")
+
 
 @dataclass
 class RealAuthWorld:
@@ -538,20 +546,26 @@ class RealAuthWorld:
         path.write_text(json.dumps(cache), encoding="utf-8")
 
     def leaks(self) -> list[str]:
-        """Every secret found in any run's stdout or stderr, or in any file left in the world's folder (the
-        plain-text token cache, which holds tokens by the person's explicit choice, aside)."""
-        places = {f"{' '.join(r.args)} (stdout)": r.stdout for r in self.runs}
-        places |= {f"{' '.join(r.args)} (stderr)": r.stderr for r in self.runs}
+        """Every secret found in any run's output or in any file left in the world's folder (the plain-text
+        token cache, which holds tokens by the person's explicit choice, aside)."""
         cache = self.token_cache() if (self.root / "tokens").exists() else None
-        for path in sorted(self.root.rglob("*")):
-            if path.is_file() and path != cache:
-                places[str(path.relative_to(self.root))] = path.read_bytes().decode("latin-1")
-        return [
-            f"{name} in {where}"
-            for name, variants in ALL_SECRETS.items()
-            for where, text in places.items()
-            if any(v in text for v in variants)
-        ]
+        return find_leaks(self.runs, [p for p in sorted(self.root.rglob("*")) if p.is_file() and p != cache])
+
+
+def find_leaks(runs: list[Run], files: list[Path]) -> list[str]:
+    """Where each secret (in any of its forms) occurs: in a run's stdout or stderr, or in a file."""
+    places = [
+        (f"run {i} ({' '.join(r.args)}) {name}", text)
+        for i, r in enumerate(runs, 1)
+        for name, text in (("stdout", r.stdout), ("stderr", r.stderr))
+    ]
+    places += [(str(path), path.read_bytes().decode("latin-1")) for path in files]
+    return [
+        f"{secret} in {where}"
+        for secret, variants in ALL_SECRETS.items()
+        for where, text in places
+        if any(v in text for v in variants)
+    ]
 
 
 @pytest.fixture
@@ -603,13 +617,17 @@ def test_delegated_sign_in_refresh_and_nav_basic_leak_nothing(world: RealAuthWor
 
     # Failures, where messages tend to echo what was sent.
     world.graph.refuse_all = True  # Graph rejects the token
-    world.run("--log-format", "json", "-v", "sync", expect=3)
-    world.run("-v", "sync", expect=3)
+    assert "Lifetime validation failed" in world.run("--log-format", "json", "-v", "sync", expect=3).error
+    assert "Lifetime validation failed" in world.run("-v", "sync", expect=3).error
     world.graph.refuse_all = False
-    world.run("-v", "sync", expect=3, GRAPHSYNC_TEST_NAV_KEY=WRONG_NAV_KEY)  # NAV refuses the key...
-    world.entra.refresh_revoked = True
+    refused = world.run("-v", "sync", expect=3, GRAPHSYNC_TEST_NAV_KEY=WRONG_NAV_KEY)  # NAV refuses the key
+    assert "401 Unauthorized" in refused.error
+    world.entra.reachable = False  # the token expired, and Entra ID cannot be reached to refresh it
     world.expire_access_tokens()
-    world.run("--log-format", "json", "-v", "sync", expect=3)  # ...and Entra the refresh token (invalid_grant)
+    assert "no response from https://login.microsoftonline.com" in world.run("-v", "sync", expect=3).error
+    world.entra.reachable = True
+    world.entra.refresh_revoked = True  # Entra refuses the refresh token (invalid_grant)
+    assert "revoked" in world.run("--log-format", "json", "-v", "sync", expect=3).error
     assert world.entra.refresh_tokens_received[-1] == REFRESH_TOKENS[1]
 
     everything = "\n".join(r.stdout + r.stderr for r in world.runs)
@@ -628,26 +646,41 @@ def test_app_only_client_secret_and_business_central_oauth_leak_nothing(world: R
     assert "Bearer" in world.nav.authorizations
 
     world.graph.refuse_all = True  # Graph rejects the app's token
-    world.run("-v", "sync", "--user", USER, expect=3)
+    assert "Lifetime validation failed" in world.run("-v", "sync", "--user", USER, expect=3).error
     world.graph.refuse_all = False
-    # Entra refuses a wrong client secret, for Graph and for Business Central (invalid_client).
-    world.run(
+    # Entra refuses a wrong client secret (invalid_client), for Graph and for Business Central; the refusal is
+    # reported by its code.
+    graph_refused = world.run(
         "--log-format", "json", "-v", "sync", "--user", USER, expect=3, GRAPHSYNC_TEST_GRAPH_SECRET=WRONG_GRAPH_SECRET
     )
-    world.run("-v", "sync", "--user", USER, expect=3, GRAPHSYNC_TEST_BC_SECRET=WRONG_BC_SECRET)
+    assert "AADSTS7000215" in graph_refused.error and GRAPH_APP in graph_refused.error
+    bc_refused = world.run("-v", "sync", "--user", USER, expect=3, GRAPHSYNC_TEST_BC_SECRET=WRONG_BC_SECRET)
+    assert "AADSTS7000215" in bc_refused.error and BC_APP in bc_refused.error
     assert WRONG_GRAPH_SECRET in world.entra.secrets_received and WRONG_BC_SECRET in world.entra.secrets_received
 
     everything = "\n".join(r.stdout + r.stderr for r in world.runs)
-    assert "login.microsoftonline.com" in everything
-    assert "AADSTS7000215" in everything  # the refusal was reported, by its code
+    assert "login.microsoftonline.com" in everything  # the libraries' debug logs were there to search
     assert world.leaks() == []
 
 
 def test_nav_windows_sign_in_refused_leaks_nothing(world: RealAuthWorld) -> None:
     world.write_config(nav_auth="windows")
     world.run("--log-format", "json", "-v", "sync", "--user", USER, expect=3)
-    world.run("-v", "sync", "--user", USER, expect=3)
-    assert "NTLM" in world.nav.authorizations  # the NTLM handshake was really started with the password
-    everything = "\n".join(r.stdout + r.stderr for r in world.runs)
-    assert "401" in everything
+    refused = world.run("-v", "sync", "--user", USER, expect=3)
+    assert "401 Unauthorized" in refused.error and "NTLM" in refused.error
+    assert "NTLM" in world.nav.authorizations  # the handshake was really started, from the password
     assert world.leaks() == []
+
+
+@pytest.mark.parametrize(
+    ("secret", "form"), [(name, form) for name, variants in ALL_SECRETS.items() for form in sorted(variants)]
+)
+def test_the_search_finds_every_secret_in_every_form(tmp_path: Path, secret: str, form: str) -> None:
+    """The search the tests above end with can fail: each form of each secret is found in whichever run's
+    output or file holds it, among runs that share their arguments."""
+    quiet = Run(("-v", "sync"), 0, "sync of eh@contoso.com finished", "")
+    leaked = Run(("-v", "sync"), 3, "", f"error: rejected {form} (debug)")
+    assert find_leaks([quiet, leaked, quiet], []) == [f"{secret} in run 2 (-v sync) stderr"]
+    spool = tmp_path / "state.sqlite"
+    spool.write_bytes(b"\x00SQLite" + form.encode() + b"\x00")
+    assert find_leaks([quiet], [spool]) == [f"{secret} in {spool}"]
