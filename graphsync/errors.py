@@ -195,7 +195,13 @@ class ResyncNeededError(GraphError):
 
 
 class GraphAuthError(GraphError):
-    """No valid token: sign-in needed, or the credentials were rejected."""
+    """No valid token: sign-in needed, or the credentials were rejected.
+
+    ``app_only`` is True when Graph rejected an app's token (a run for ``--user UPN``): the fix is then the
+    app registration or its permissions, not a sign-in.
+    """
+
+    app_only: bool = False
 
 
 class PermissionDeniedError(GraphError):

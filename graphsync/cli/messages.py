@@ -103,6 +103,12 @@ def render(exc: errors.GraphsyncError) -> str:
             f"Microsoft Entra ID rejected the app-only credentials: {exc.message} (check graph.tenant_id, "
             "graph.client_id and the client secret or certificate the config's references point to)"
         )
+    if isinstance(exc, errors.GraphAuthError) and exc.app_only:
+        return (
+            f"Microsoft Graph rejected the app-only token: {exc.message} (check that graph.tenant_id is the "
+            "mailbox's tenant and that graph.client_id's app has Graph's application permissions with admin "
+            "consent: graphsync doctor --user UPN checks them; app-only runs do not use graphsync login)"
+        )
     if isinstance(exc, errors.GraphAuthError):
         return (
             f"not signed in to Microsoft Graph, or the credentials were rejected: {exc.message} (run: graphsync login)"

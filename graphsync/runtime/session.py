@@ -13,7 +13,8 @@ sandbox in-process and the token caches at a temporary folder.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import TracebackType
 
@@ -32,7 +33,7 @@ from graphsync.engine.plan import Side
 from graphsync.engine.report import Progress, RunReport, SyncOptions
 from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
-from graphsync.errors import ConfigError
+from graphsync.errors import ConfigError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.runtime.nav import open_nav
 
@@ -147,9 +148,10 @@ class Runtime:
         """Who a run acts for, asked of Graph with a real token, and the NAV salesperson of that mailbox."""
         from graphsync.auth.session import salesperson_for
 
-        identity = await fetch_mailbox_identity(
-            self.http, base_url=self.config.graph.base_url, tokens=self.tokens(user), user=user
-        )
+        with self._app_token_blamed(user):
+            identity = await fetch_mailbox_identity(
+                self.http, base_url=self.config.graph.base_url, tokens=self.tokens(user), user=user
+            )
         return MailboxTarget(identity=identity, salesperson=salesperson_for(self.config, identity, self.nav), user=user)
 
     def mailbox(self, target: MailboxTarget) -> GraphMailbox:
@@ -185,13 +187,14 @@ class Runtime:
         ConfigError, Graph and NAV errors that stop a run); item errors are in the report."""
         mailbox = self.mailbox(target)
         try:
-            report = await run_sync(
-                nav=self.nav,
-                mailbox=mailbox,
-                store=self.store,
-                entities=self.config.entities,
-                options=self.sync_options(target, settings),
-            )
+            with self._app_token_blamed(target.user):
+                report = await run_sync(
+                    nav=self.nav,
+                    mailbox=mailbox,
+                    store=self.store,
+                    entities=self.config.entities,
+                    options=self.sync_options(target, settings),
+                )
             if not settings.dry_run:
                 # The engine provisioned at the start of the run; this answers from the client's memory.
                 self._remember_containers(target.upn, mailbox.options, await mailbox.provision())
@@ -216,6 +219,17 @@ class Runtime:
             )
         finally:
             await mailbox.aclose()
+
+    @contextmanager
+    def _app_token_blamed(self, user: str | None) -> Iterator[None]:
+        """Marks Graph's 401 to an app's token as such, so that the advice names the app registration
+        rather than a sign-in an app-only run never uses."""
+        try:
+            yield
+        except GraphAuthError as exc:
+            if exc.status == 401 and user is not None and self.tokens(user).app_only:
+                exc.app_only = True
+            raise
 
     # ------------------------------------------------------------------ remembered containers
 

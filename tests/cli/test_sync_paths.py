@@ -78,6 +78,21 @@ def test_rejected_credentials_exit_3(world: World, monkeypatch: pytest.MonkeyPat
     assert "graphsync login" in result.output
 
 
+def test_rejected_app_token_names_the_app_registration_not_a_sign_in(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        body = {"error": {"code": "InvalidAuthenticationToken", "message": "Invalid audience."}}
+        return httpx.Response(401, json=body)
+
+    transport = httpx.MockTransport(refuse)
+    monkeypatch.setattr(cli_auth, "connections", lambda: Connections(graph_transport=transport))
+    result = world.run("sync", "--user", "eh@contoso.com", expect=3)
+    assert "app-only token" in result.output and "Invalid audience." in result.output
+    assert "application permissions" in result.output
+    assert "run: graphsync login" not in result.output
+
+
 def test_no_keyring_uses_the_configured_sandbox_user(world: World) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())  # the fixture restores the previous backend
     assert world.run_json("sync")["mailbox"] == USER
