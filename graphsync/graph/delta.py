@@ -32,8 +32,11 @@ class RoundNotFinishedError(GraphsyncError):
 def entries_of(kind: ItemKind, page: Mapping[str, Any]) -> list[DeltaEntry]:
     out: list[DeltaEntry] = []
     for raw in page["value"]:
-        if not isinstance(raw, Mapping) or "id" not in raw:
-            continue
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) or not raw["id"]:
+            # Skipping it would lose the change for good: the round's link moves past it. Stopping the run
+            # keeps the old link, so the next run reads the change again.
+            shown = (repr(dict(raw)) if isinstance(raw, Mapping) else repr(raw))[:200]
+            raise GraphError(f"Graph answered a {kind.value} change without a usable id: {shown}", code="malformedItem")
         removed = raw.get("@removed")
         if removed is not None:
             reason = removed.get("reason", "deleted") if isinstance(removed, Mapping) else "deleted"

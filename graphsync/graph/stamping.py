@@ -130,9 +130,81 @@ def version_of(kind: ItemKind, data: Mapping[str, Any]) -> str | None:
     return str(value) if value is not None else None
 
 
+# The JSON type of each property graphsync reads, as Graph defines it; null is always allowed (no value).
+# A value of another type is a malformed answer: read as text or as "no value", it would be written to NAV.
+_PROPERTY_TYPES: Mapping[str, type] = {
+    **dict.fromkeys(
+        (
+            "id",
+            "changeKey",
+            "@odata.etag",
+            "displayName",
+            "givenName",
+            "middleName",
+            "surname",
+            "jobTitle",
+            "companyName",
+            "mobilePhone",
+            "businessHomePage",
+            "subject",
+            "importance",
+            "title",
+            "status",
+            "lastModifiedDateTime",
+            "createdDateTime",
+        ),
+        str,
+    ),
+    **dict.fromkeys(("businessAddress", "location", "start", "end", "body", "startDateTime", "dueDateTime"), dict),
+    **dict.fromkeys(("businessPhones", "categories"), list),
+    **dict.fromkeys(("emailAddresses", "attendees", EXTENDED, "linkedResources", "extensions"), list),
+    "isAllDay": bool,
+}
+_LIST_OF: Mapping[str, type] = {
+    "businessPhones": str,
+    "categories": str,
+    "emailAddresses": dict,
+    "attendees": dict,
+    EXTENDED: dict,
+    "linkedResources": dict,
+    "extensions": dict,
+}
+
+
+def _json_type(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+
+
+def _shown(value: object) -> str:
+    """A value for a message, with any lone surrogate escaped, so that the message can be printed and logged."""
+    text = value if isinstance(value, str) else repr(value)
+    return text.encode("utf-8", "backslashreplace").decode()[:60]
+
+
+def check_shape(kind: ItemKind, data: Mapping[str, Any]) -> None:
+    """GraphError ``malformedItem`` naming the property when a property graphsync reads has the wrong JSON type.
+    (A text with half a character in it is well-formed JSON: NAV refuses it as that item's error.)"""
+    for name, expected in _PROPERTY_TYPES.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        bad = not isinstance(value, expected)
+        if not bad and isinstance(value, list):
+            element = _LIST_OF[name]
+            bad = any(v is not None and not isinstance(v, element) for v in value)
+        if bad:
+            raise GraphError(
+                f"Graph answered a {kind.value} ({_shown(data.get('id'))}) whose {name} is not what Graph sends: "
+                f"{_json_type(value)} ({_shown(value)})",
+                code="malformedItem",
+            )
+
+
 def read_item(kind: ItemKind, data: Mapping[str, Any], *, user_fields: Sequence[str] | None = None) -> OutlookItem:
     """An `OutlookItem` from Graph JSON. ``user_fields`` None: the item was read without its stamps (a delta
-    page), so nav_key and user_fields stay None; otherwise they are read from what was expanded."""
+    page), so nav_key and user_fields stay None; otherwise they are read from what was expanded. A property of
+    the wrong type is a GraphError ``malformedItem`` (`check_shape`)."""
+    check_shape(kind, data)
     raw_id = data.get("id", "")
     if not isinstance(raw_id, str) or (user_fields is not None and not raw_id):
         # An item read in full without a usable id would be linked to an id that names nothing, and the next
