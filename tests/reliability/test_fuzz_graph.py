@@ -1,47 +1,98 @@
-"""Graph answers with properties missing, extra, null or of the wrong type: a run ends with a report or a clear
-graphsync error (never another exception), and a run after it, with Graph answering normally again, finds the
-state intact: nothing duplicated, every item linked once, no item errors."""
+"""Graph answers with properties missing, extra, of the wrong type, or carrying half a character: a run ends with
+a report (item errors that say what is wrong) or a clear graphsync error, never another exception; and it does
+no damage. Checked against snapshots of both sides taken before the run: NAV changes only where an edit made in
+Outlook justifies it, nothing is deleted or doubled on either side, and the next ordinary (incremental) run, with
+Graph answering normally again, brings both sides to exactly the edits made, with no item errors."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import random
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from graphsync.connectors.nav import NavTable
 from graphsync.errors import GraphsyncError
 from graphsync.sandbox import SandboxState
-from tests.reliability.harness import InProcess, assert_no_duplicates, nav_key, serve_sandbox
+from tests.reliability.harness import CATEGORY, InProcess, assert_no_duplicates, dump, nav_key, serve_sandbox
+from tests.reliability.scenario import CONTACT_FIELDS, MEETING_FIELDS, TASK_FIELDS, patch_outlook, target_value
 
-FUZZ = settings(
-    derandomize=True,
-    database=None,
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+EXAMPLES = 20
+# Malformed in place of a value of another JSON type: a reading that took them as they are would be wrong.
+WRONG_TYPE: dict[type, list[Any]] = {
+    str: [7, -1.5, True, [], {}, [None], {"x": 1}],
+    dict: ["", "x", 7, [], [None], True],
+    list: ["", "x", 7, {}, {"x": 1}, True],
+    bool: ["yes", 1, [], {}],
+    int: ["7", [], {}, True],
+    float: ["7", [], {}],
+}
+# Not dropped: properties graphsync maps. Graph always sends them with a contact or event (null when unset) and
+# leaves them out of a To Do task or an expansion when unset, and graphsync reads a missing one as "no value",
+# a reading a test cannot tell from an edit. (Which is why a contact answered without its jobTitle clears the
+# NAV field until the next run: see the report of issue 8.)
+MAPPED = frozenset(
+    [
+        "displayName",
+        "givenName",
+        "middleName",
+        "surname",
+        "jobTitle",
+        "companyName",
+        "businessAddress",
+        "businessPhones",
+        "mobilePhone",
+        "emailAddresses",
+        "businessHomePage",
+        "subject",
+        "start",
+        "end",
+        "isAllDay",
+        "location",
+        "importance",
+        "attendees",
+        "body",
+        "title",
+        "status",
+        "startDateTime",
+        "dueDateTime",
+        "singleValueExtendedProperties",
+        "linkedResources",
+        "extensions",
+        "categories",
+    ]
 )
-ODD_VALUES: list[Any] = [None, 7, -1.5, True, "", "\u202e\u200b", [], {}, [None], {"x": 1}, "2026-02-30T25:61:00"]
+LONE = "\ud83d"  # half an emoji: JSON can escape it (\ud83d), nothing can store it
+DATE = re.compile(r"\d{4}-\d\d-\d\d")
+STAMPS = {"Last Date Modified", "Last Time Modified", "Date Closed"}
+MAPS = {"contact": CONTACT_FIELDS, "event": MEETING_FIELDS, "task": TASK_FIELDS}
 
 
+@dataclass
 class Mutating(httpx.AsyncBaseTransport):
-    """Passes requests to the sandbox and, when set up, changes Graph's JSON answers on the way back: in each
-    item of a page, a batch answer or a single item, some properties go missing, get odd values or gain
-    neighbours Graph never sent."""
+    """Passes requests to the sandbox and, when armed, changes Graph's JSON answers on the way back: in each item
+    of a page, a batch answer or a single item, with probability ``rate`` (and always in the first item it
+    sees, so no armed run goes without), one property goes missing, gets a value of the wrong type (or, for a
+    text, half a character; for a date, a date that does not exist) or gains a neighbour Graph never sent."""
 
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.rng: random.Random | None = None
-        self.rate = 0.0
-        self.changes = 0
+    inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    rng: random.Random | None = None
+    rate: float = 0.0
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    """(how, property, the item's id) of each change made since `arm`."""
+
+    def arm(self, seed: int, rate: float) -> None:
+        self.rng, self.rate, self.changes = random.Random(seed), rate, []
+
+    def disarm(self) -> None:
+        self.rng = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
@@ -66,19 +117,36 @@ class Mutating(httpx.AsyncBaseTransport):
 
     def _item(self, item: Any) -> Any:
         rng = self.rng
-        if rng is None or not isinstance(item, dict) or rng.random() >= self.rate:
+        if rng is None or not isinstance(item, dict) or "error" in item:
+            return item
+        if self.changes and rng.random() >= self.rate:
             return item
         item = dict(item)
-        keys = sorted(item)
-        how = rng.choice(["drop", "odd", "extra"])
-        self.changes += 1
-        if how == "drop" and keys:
-            del item[rng.choice(keys)]
-        elif how == "odd" and keys:
-            item[rng.choice(keys)] = rng.choice(ODD_VALUES)
+        keys = sorted(k for k in item if not k.startswith("@odata.context"))
+        how = rng.choice(["drop", "odd", "extra"]) if keys else "extra"
+        name = rng.choice(keys) if keys else f"extra{rng.randint(0, 99)}"
+        if how == "drop" and name in MAPPED:
+            how = "odd"
+        if how == "drop":
+            del item[name]
+        elif how == "odd":
+            item[name] = self._odd(rng, item[name])
         else:
-            item[f"extra{rng.randint(0, 99)}"] = rng.choice(ODD_VALUES)
+            name = f"extra{rng.randint(0, 99)}"
+            item[name] = rng.choice([None, 7, "x", [], {"x": 1}])
+        self.changes.append((how, name, str(item.get("id"))))
         return item
+
+    @staticmethod
+    def _odd(rng: random.Random, value: Any) -> Any:
+        if isinstance(value, str) and DATE.match(value) and rng.random() < 0.5:
+            return "2026-02-30T25:61:00"
+        if isinstance(value, str) and value and rng.random() < 0.3:
+            at = rng.randint(0, len(value))
+            return value[:at] + LONE + value[at:]
+        if value is None:
+            return rng.choice([7, [], {"x": 1}])
+        return rng.choice(WRONG_TYPE.get(type(value), [7, [], {}]))
 
 
 @dataclass
@@ -101,38 +169,147 @@ def synced(tmp_path_factory: pytest.TempPathFactory, company: Path) -> Iterator[
             runner.run(world.aclose())
 
 
-def _linked_once(world: InProcess) -> None:
-    with world.outlook() as outlook:
-        keys = sorted(c["navKey"] or "" for c in outlook.contacts())
+# --------------------------------------------------------------------------- both sides, as snapshots
+
+
+def nav_snapshot(world: InProcess) -> dict[str, dict[str, Any]]:
+    """Every record graphsync could touch, by NAV key, without the stamps a justified write moves."""
     with world.nav() as nav:
-        records = [*nav.find(NavTable.CONTACT, {}), *nav.find(NavTable.SALESPERSON, {})]
-    assert keys == sorted(nav_key(r) for r in records)
+        records = [*nav.find(NavTable.CONTACT, {}), *nav.find(NavTable.SALESPERSON, {}), *nav.find(NavTable.TODO, {})]
+    return {nav_key(r): {k: v for k, v in r.fields.items() if k not in STAMPS} for r in records}
 
 
-@FUZZ
-@given(
-    seed=st.integers(min_value=0, max_value=2**32), rate=st.floats(min_value=0.02, max_value=0.6), full=st.booleans()
-)
-def test_odd_graph_answers_give_a_report_or_a_clear_error_and_leave_state_intact(
-    synced: Synced, seed: int, rate: float, full: bool
+def outlook_snapshot(world: InProcess) -> dict[str, dict[str, Any]]:
+    """Every item graphsync made or linked, by Outlook id: its NAV key and the values of its mapped fields."""
+    with world.outlook() as outlook:
+        kinds = {
+            "contact": outlook.contacts(),
+            "event": [e for e in outlook.events() if CATEGORY in e.get("categories", [])],
+            "task": outlook.tasks(),
+        }
+    return {
+        item["id"]: {"kind": kind, "navKey": item["navKey"], **{t: target_value(item, t) for t in MAPS[kind].values()}}
+        for kind, items in kinds.items()
+        for item in items
+    }
+
+
+@dataclass
+class Edits:
+    """What the example changed on purpose: NAV key -> NAV field -> value, and Outlook id -> target -> value."""
+
+    nav: dict[str, dict[str, str]] = field(default_factory=dict)
+    outlook: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def make_edits(world: InProcess, rng: random.Random, tag: str) -> Edits:
+    """A few edits in Outlook (which the mutated run reads) and in NAV (which it writes to Outlook, reading
+    Graph's answers), each of a field no other edit of this example touches, to a value nobody else writes."""
+    edits = Edits()
+    outlook = outlook_snapshot(world)
+    # By NAV key: Outlook's ids are new every session, and the seed should choose the same records each time.
+    items = sorted(
+        (i for i, v in outlook.items() if v["navKey"] and not v["navKey"].startswith("13:")),
+        key=lambda i: str(outlook[i]["navKey"]),
+    )
+    chosen = rng.sample(items, 6)
+    with world.outlook() as client:
+        live = {i["id"]: i for i in [*client.contacts(), *client.events(), *client.tasks()]}
+        for n, outlook_id in enumerate(chosen):
+            kind, key = outlook[outlook_id]["kind"], outlook[outlook_id]["navKey"]
+            nav_field, target = rng.choice(sorted(MAPS[kind].items()))
+            value = f"{tag}-{n}"
+            if n % 2:
+                patch_outlook(client, kind, live[outlook_id], target, value)
+            else:
+                table = NavTable.CONTACT if key.startswith("5050:") else NavTable.TODO
+                world.nav_connector.modify(table, (key.split(":", 1)[1],), {nav_field: value}, if_match="*")
+            edits.nav.setdefault(key, {})[nav_field] = value
+            edits.outlook.setdefault(outlook_id, {})[target] = value
+    return edits
+
+
+def check_damage(
+    world: InProcess, nav_before: dict[str, dict[str, Any]], outlook_before: dict[str, dict[str, Any]], edits: Edits
 ) -> None:
-    world, transport = synced.world, synced.transport
-    with world.outlook() as outlook:  # something for the incremental rounds to read
-        contact = next(c for c in outlook.contacts() if (c["navKey"] or "").startswith("5050:"))
-        outlook.call("PATCH", f"/me/contacts/{contact['id']}", {"jobTitle": f"Title {seed % 1000}"})
-    transport.rng, transport.rate = random.Random(seed), rate
+    """Right after the mutated run: every field on either side is what it was or what an edit made it (an edit
+    may not have arrived yet); nothing deleted, nothing new."""
+    nav_after = nav_snapshot(world)
+    assert nav_after.keys() == nav_before.keys(), nav_after.keys() ^ nav_before.keys()
+    for key, fields in nav_after.items():
+        for name, value in fields.items():
+            allowed = {nav_before[key][name], edits.nav.get(key, {}).get(name, nav_before[key][name])}
+            assert value in allowed, (key, name, value, allowed)
+    outlook_after = outlook_snapshot(world)
+    assert outlook_after.keys() == outlook_before.keys(), outlook_after.keys() ^ outlook_before.keys()
+    for outlook_id, item in outlook_after.items():
+        for target, value in item.items():
+            was = outlook_before[outlook_id][target]
+            allowed = {was, edits.outlook.get(outlook_id, {}).get(target, was)}
+            assert value in allowed, (outlook_id, target, value, allowed)
+
+
+def check_converged(
+    world: InProcess, nav_before: dict[str, dict[str, Any]], outlook_before: dict[str, dict[str, Any]], edits: Edits
+) -> None:
+    """After the repair run: both sides hold exactly the edits, and nothing else changed."""
+    expected_nav = {k: {**f, **edits.nav.get(k, {})} for k, f in nav_before.items()}
+    nav_after = nav_snapshot(world)
+    assert nav_after.keys() == expected_nav.keys(), nav_after.keys() ^ expected_nav.keys()
+    assert not differences(nav_after, expected_nav), differences(nav_after, expected_nav)
+    expected_outlook = {i: {**v, **edits.outlook.get(i, {})} for i, v in outlook_before.items()}
+    outlook_after = outlook_snapshot(world)
+    assert outlook_after.keys() == expected_outlook.keys(), outlook_after.keys() ^ expected_outlook.keys()
+    assert not differences(outlook_after, expected_outlook), differences(outlook_after, expected_outlook)
+    assert_no_duplicates(world)
+    links = world.links()
+    assert {i: v["navKey"] for i, v in expected_outlook.items()} == links, dump(links)
+
+
+def differences(got: dict[str, dict[str, Any]], expected: dict[str, dict[str, Any]]) -> list[tuple[str, str, Any, Any]]:
+    """(record, field, what it holds, what it should hold) wherever the two differ."""
+    return [
+        (k, f, v, expected[k].get(f)) for k, fields in got.items() for f, v in fields.items() if v != expected[k].get(f)
+    ]
+
+
+def clear(errors: Any) -> None:
+    """Item errors say which item and what is wrong, in graphsync's words."""
+    for e in errors:
+        assert e.error and e.message and (e.nav_key or e.outlook_id), e
+        assert "Traceback" not in e.message and "object at 0x" not in e.message, e
+        e.message.encode("utf-8")  # printable: no half character in it
+
+
+# Seeds, not Hypothesis: every example changes the one world the next starts from, so an example cannot be
+# replayed or shrunk; each seed is its own test, and a failure names the seed that shows it.
+@pytest.mark.parametrize("seed", range(EXAMPLES))
+def test_odd_graph_answers_give_a_report_or_a_clear_error_and_do_no_damage(synced: Synced, seed: int) -> None:
+    rng = random.Random(seed)
+    rate, full = rng.uniform(0.02, 0.6), seed % 3 == 2  # a full run reads everything, an incremental one the edits
+    world, transport, runner = synced.world, synced.transport, synced.runner
+    nav_before, outlook_before = nav_snapshot(world), outlook_snapshot(world)
+    edits = make_edits(world, rng, f"fz{seed}")
+    transport.arm(seed, rate)
     try:
-        synced.runner.run(world.sync(full=full))
+        report = runner.run(world.sync(full=full))
     except GraphsyncError as exc:
         assert str(exc), exc  # a clear error: graphsync's own, with its facts
+        str(exc).encode("utf-8")  # printable, as the CLI and the log will write it
+        outcome: Any = exc
+    else:
+        clear(report.errors)
+        outcome = report.errors
     finally:
-        transport.rng = None
-    # Graph answers normally again: the next runs repair whatever the odd answers left, and nothing is doubled.
-    synced.runner.run(world.sync(full=True))
-    report = synced.runner.run(world.sync())
-    assert not report.errors, report.errors
-    assert_no_duplicates(world)
-    _linked_once(world)
+        transport.disarm()
+    assert transport.changes, "the run read no answer to change"
+    check_damage(world, nav_before, outlook_before, edits)
+    # Graph answers normally again: an ordinary run repairs whatever the odd answers left undone.
+    report = runner.run(world.sync())
+    assert not report.errors, (report.errors, transport.changes)
+    print("mutated run:", full, outcome, transport.changes)  # shown when the example fails
+    check_converged(world, nav_before, outlook_before, edits)
+    assert not runner.run(world.sync()).items  # and then there is nothing left to do
 
 
 class NullIds(Mutating):
@@ -165,6 +342,10 @@ def test_an_item_read_without_a_usable_id_stops_the_run_and_deletes_nothing(tmp_
             assert not runner.run(world.sync()).errors
             assert world.nav_connector.get(NavTable.CONTACT, ("CT000003",)) is not None
             assert world.links()[contact["id"]] == "5050:CT000003"
-            _linked_once(world)
+            with world.outlook() as outlook:
+                keys = sorted(c["navKey"] or "" for c in outlook.contacts())
+            with world.nav() as nav:
+                records = [*nav.find(NavTable.CONTACT, {}), *nav.find(NavTable.SALESPERSON, {})]
+            assert keys == sorted(nav_key(r) for r in records)
         finally:
             runner.run(world.aclose())
