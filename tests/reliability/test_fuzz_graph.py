@@ -10,7 +10,7 @@ import asyncio
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,9 +87,11 @@ class Mutating(httpx.AsyncBaseTransport):
     rate: float = 0.0
     changes: list[tuple[str, str, str]] = field(default_factory=list)
     """(how, property, the item's id) of each change made since `arm`."""
+    rule: Callable[[dict[str, Any]], str | None] | None = None
+    """Instead of chance: changes an item in place and says how (None: left as it was)."""
 
-    def arm(self, seed: int, rate: float) -> None:
-        self.rng, self.rate, self.changes = random.Random(seed), rate, []
+    def arm(self, seed: int, rate: float, rule: Callable[[dict[str, Any]], str | None] | None = None) -> None:
+        self.rng, self.rate, self.changes, self.rule = random.Random(seed), rate, [], rule
 
     def disarm(self) -> None:
         self.rng = None
@@ -118,6 +120,12 @@ class Mutating(httpx.AsyncBaseTransport):
     def _item(self, item: Any) -> Any:
         rng = self.rng
         if rng is None or not isinstance(item, dict) or "error" in item:
+            return item
+        if self.rule is not None:
+            item = dict(item)
+            how = self.rule(item)
+            if how is not None:
+                self.changes.append((how, "", str(item.get("id"))))
             return item
         if self.changes and rng.random() >= self.rate:
             return item
@@ -310,6 +318,72 @@ def test_odd_graph_answers_give_a_report_or_a_clear_error_and_do_no_damage(synce
     print("mutated run:", full, outcome, transport.changes)  # shown when the example fails
     check_converged(world, nav_before, outlook_before, edits)
     assert not runner.run(world.sync()).items  # and then there is nothing left to do
+
+
+PERSON = "5050:CT200116"
+
+
+def _no_id(item: dict[str, Any]) -> str | None:
+    return "drop id" if item.pop("id", None) is not None else None
+
+
+def _number_as_name(item: dict[str, Any]) -> str | None:
+    item["givenName"] = 7
+    return "givenName 7"
+
+
+def _half_a_character(item: dict[str, Any]) -> str | None:
+    item["businessAddress"] = {**(item.get("businessAddress") or {}), "city": "Le" + LONE + "eds"}
+    return "city with a lone surrogate"
+
+
+@pytest.mark.parametrize(
+    ("rule", "outcome"),
+    [
+        # Once skipped: the delta link moved past the change, and the edit never reached NAV.
+        (_no_id, "malformedItem: usable id"),
+        # Once read as the text "7" and written to NAV as the person's First Name (and Name).
+        (_number_as_name, "malformedItem: givenName"),
+        # NAV refuses it for that item alone; SQLite could not have stored it.
+        (_half_a_character, "item error: lone surrogate"),
+    ],
+    ids=["no id", "a number for a name", "half a character"],
+)
+def test_each_kind_of_malformed_answer_found_by_the_fuzzing(
+    synced: Synced, rule: Callable[[dict[str, Any]], str | None], outcome: str
+) -> None:
+    """The answers about one person's contact are malformed, every time, in one way; the person had edited its
+    City. The run ends as it must, nothing is damaged, and the next ordinary run brings the edit to NAV."""
+    world, transport, runner = synced.world, synced.transport, synced.runner
+    nav_before, outlook_before = nav_snapshot(world), outlook_snapshot(world)
+    (outlook_id,) = [i for i, v in outlook_before.items() if v["navKey"] == PERSON]
+    city = f"City {rule.__name__}"
+    with world.outlook() as outlook:
+        (item,) = [c for c in outlook.contacts() if c["id"] == outlook_id]
+        patch_outlook(outlook, "contact", item, "businessAddress.city", city)
+    edits = Edits(nav={PERSON: {"City": city}}, outlook={outlook_id: {"businessAddress.city": city}})
+    transport.arm(0, 0.0, lambda item: rule(item) if item.get("id") == outlook_id else None)
+    try:
+        kind, _, words = outcome.partition(": ")
+        if kind == "malformedItem":
+            with pytest.raises(GraphsyncError) as raised:
+                runner.run(world.sync())
+            assert getattr(raised.value, "code", None) == "malformedItem", raised.value
+            assert words in str(raised.value), raised.value
+        else:
+            report = runner.run(world.sync())
+            (error,) = report.errors
+            assert (error.nav_key, error.error) == (PERSON, "NavValidationError"), error
+            assert words in error.message, error
+            clear(report.errors)
+    finally:
+        transport.disarm()
+    assert transport.changes
+    check_damage(world, nav_before, outlook_before, edits)
+    report = runner.run(world.sync())
+    assert not report.errors, report.errors
+    check_converged(world, nav_before, outlook_before, edits)
+    assert not runner.run(world.sync()).items
 
 
 class NullIds(Mutating):
