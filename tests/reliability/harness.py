@@ -4,7 +4,9 @@ subprocess that can be killed with SIGKILL at a chosen point.
 
 The kill point is chosen on the server's side: `KillSwitch` sits in front of the sandbox app, counts the Graph
 requests of the running sync and, at the k-th one, holds that request (before or after the sandbox handled it)
-until the test has killed the process. Nothing about the sync process has to co-operate.
+until the test has killed the process; or, for the end of a run, the process is killed once its Graph requests
+have fallen silent after the k-th (it is then committing what it wrote, or exiting). Nothing about the sync
+process has to co-operate. The switch also notes which requests wrote, so a test can tell where its kills landed.
 """
 
 from __future__ import annotations
@@ -48,24 +50,59 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def _writes(scope: Scope, receive: Receive) -> tuple[bool, Receive]:
+    """Whether a Graph request changes the mailbox, and a ``receive`` that replays the body it had to read: a
+    $batch writes when one of its requests does (the engine also batches look-ups, which only read)."""
+    method = scope["method"]
+    if not scope["path"].endswith("/$batch"):
+        return method not in READ_METHODS, receive
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+    body = b"".join(m.get("body", b"") for m in messages)
+    try:
+        inner = json.loads(body).get("requests", [])
+    except ValueError:
+        inner = []
+    writes = any(str(r.get("method", "GET")).upper() not in READ_METHODS for r in inner)
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return writes, replay
+
 
 # --------------------------------------------------------------------------- the sandbox behind a kill switch
 
 
 class KillSwitch:
-    """ASGI middleware in front of the sandbox. Armed with ``at`` = k, it holds the k-th Graph request (``before``:
-    not handled; ``after``: handled, the answer held back) and sets `hit`, until `release` is called.
+    """ASGI middleware in front of the sandbox. Armed with ``at`` = k, it holds the k-th Graph request (or, with
+    ``writes_only``, the k-th request that writes) (``before``: not handled; ``after``: handled, the answer held
+    back) and sets `hit`, until `release` is called.
 
     It also runs `hooks` (request number -> callable, before that request is handled), adds latency spikes
-    (`spikes`: a seeded share of requests waits) and counts the statuses it answered."""
+    (`spikes`: a seeded share of requests waits), counts the statuses it answered and notes, per request since
+    it was armed, whether it wrote (`writes`) and when the last answer went out (`last_answer`)."""
 
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
         self.app = app
         self.count = 0
         self.at: int | None = None
         self.after = False
+        self.writes_only = False
         self.first_request: float | None = None
         self.hit = threading.Event()
+        self.writes: dict[int, bool] = {}
+        """Per Graph request since `arm`, by its number: whether it wrote."""
+        self.in_flight = 0
+        self.last_answer: float | None = None
+        """When the last answer was sent in full (monotonic clock)."""
         self._released = threading.Event()
         self.pause = False
         self.fail_with: int | None = None
@@ -82,14 +119,21 @@ class KillSwitch:
         """From now on ``rate`` of the requests wait ``seconds`` before they are handled."""
         self._spike_rate, self._spike_seconds, self._rng = rate, seconds, random.Random(seed)
 
-    def arm(self, at: int | None = None, *, after: bool = False, pause: bool = False) -> None:
-        """Hold the ``at``-th request from now on; ``pause``: let it go on when released (no kill)."""
+    def arm(
+        self, at: int | None = None, *, after: bool = False, pause: bool = False, writes_only: bool = False
+    ) -> None:
+        """Hold the ``at``-th request (``writes_only``: the ``at``-th that writes) from now on; ``pause``: let it go
+        on when released (no kill)."""
         self.pause = pause
+        self.writes_only = writes_only
         self.count = 0
         self.statuses.clear()
         self.at = at
         self.after = after
         self.first_request = None
+        self.writes = {}
+        self.in_flight = 0
+        self.last_answer = None
         self.hit.clear()
         self._released.clear()
 
@@ -104,18 +148,37 @@ class KillSwitch:
         self.count += 1
         if self.first_request is None:
             self.first_request = time.monotonic()
+        self.in_flight += 1
+        try:
+            await self._handle(self.count, self.writes, scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            self.last_answer = time.monotonic()
+
+    def first_write(self) -> int | None:
+        """The number of the first request since `arm` that wrote (None: none did)."""
+        return min((n for n, w in self.writes.items() if w), default=None)
+
+    async def _handle(self, number: int, writes: dict[int, bool], scope: Scope, receive: Receive, send: Send) -> None:
+        # ``number`` is taken on arrival: requests of a run arrive several at a time, and reading a $batch's
+        # body (or a spike's wait) lets later ones in before this one is matched against the kill point.
+        writes[number], receive = await _writes(scope, receive)
+        # A write is numbered among the writes when its body has been read, so two in flight at once are held
+        # in the order the sandbox reads them.
+        counted_as = sum(writes.values()) if self.writes_only and writes[number] else None
+        held = self.at is not None and self.at == (counted_as if self.writes_only else number)
         if self.fail_with is not None:
             body = json.dumps({"error": {"code": "InvalidAuthenticationToken", "message": "Access token has expired."}})
             headers = [(b"content-type", b"application/json")]
             await send({"type": "http.response.start", "status": self.fail_with, "headers": headers})
             await send({"type": "http.response.body", "body": body.encode()})
             return
-        hook = self.hooks.pop(self.count, None)
+        hook = self.hooks.pop(number, None)
         if hook is not None:
             hook()
         if self._spike_rate and self._rng.random() < self._spike_rate:
             await asyncio.sleep(self._spike_seconds)
-        if self.at != self.count:
+        if not held:
 
             async def counted(message: Message) -> None:
                 await send(message)
@@ -224,6 +287,12 @@ class RunResult:
     stderr: str
     requests: int
     """Graph requests the sandbox received from this run (up to the kill)."""
+    first_write: int | None = None
+    """The number of this run's first Graph request that wrote (None: none did, up to the kill)."""
+    writes: int = 0
+    """How many of its Graph requests wrote (up to the kill)."""
+    held: bool = False
+    """Killed while the sandbox held its chosen request (not in a silence)."""
 
     @property
     def killed(self) -> bool:
@@ -286,18 +355,22 @@ class World:
         *args: str,
         kill_at_request: int | None = None,
         after: bool = False,
-        kill_after_first_request: float | None = None,
+        writes_only: bool = False,
+        kill_when_quiet: tuple[int, float] | None = None,
         timeout: float = 60.0,
     ) -> RunResult:
         """Run ``graphsync ARGS``; kill it with SIGKILL when the sandbox gets its ``kill_at_request``-th request
-        (held ``after`` it was handled or before), or ``kill_after_first_request`` seconds after its first
-        request. A run that ends before its kill point is a normal run."""
-        self.switch.arm(kill_at_request, after=after)
+        (``writes_only``: its ``kill_at_request``-th request that writes), held ``after`` it was handled or before;
+        or, with ``kill_when_quiet`` = (k, seconds), once it has made k requests, none is in flight and none came
+        for that many seconds after the last answer: past its last request, a run is then committing what it
+        wrote, or exiting. Both may be given: whichever comes first. A run that ends before its kill point is a
+        normal run."""
+        self.switch.arm(kill_at_request, after=after, writes_only=writes_only)
         # Output goes to files: a verbose run writes more than a pipe holds while nobody reads it.
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
             proc = self.start(*args, stdout=out, stderr=err)
             try:
-                killed = self._watch(proc, kill_after_first_request, timeout, args)
+                killed = self._watch(proc, kill_when_quiet, timeout, args)
             finally:
                 if proc.poll() is None:
                     proc.kill()
@@ -306,26 +379,34 @@ class World:
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read(), err.read()
-        return RunResult(None if killed else proc.returncode, stdout, stderr, self.switch.count)
+        code = None if killed else proc.returncode
+        switch = self.switch
+        writes = sum(switch.writes.values())
+        return RunResult(
+            code, stdout, stderr, switch.count, switch.first_write(), writes, killed and switch.hit.is_set()
+        )
 
     def _watch(
-        self, proc: subprocess.Popen[str], kill_after_first_request: float | None, timeout: float, args: tuple[str, ...]
+        self,
+        proc: subprocess.Popen[str],
+        kill_when_quiet: tuple[int, float] | None,
+        timeout: float,
+        args: tuple[str, ...],
     ) -> bool:
         """Wait for the run to end, or kill it at its kill point; True when it was killed."""
         deadline = time.monotonic() + timeout
+        switch = self.switch
         while proc.poll() is None:
-            first = self.switch.first_request
-            timer = (
-                kill_after_first_request is not None
-                and first is not None
-                and time.monotonic() - first >= kill_after_first_request
-            )
-            if self.switch.hit.is_set() or timer:
+            quiet = False
+            if kill_when_quiet is not None and switch.count >= kill_when_quiet[0] and not switch.in_flight:
+                last = switch.last_answer
+                quiet = last is not None and time.monotonic() - last >= kill_when_quiet[1]
+            if switch.hit.is_set() or quiet:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=timeout)  # reaped, so its pid is free (the lock checks whether it lives)
                 return True
             assert time.monotonic() < deadline, f"graphsync {' '.join(args)} did not finish"
-            self.switch.hit.wait(0.002)
+            switch.hit.wait(0.0005 if kill_when_quiet is not None else 0.002)
         return False
 
     def sync(self, *args: str, expect: set[int] | None = None) -> RunResult:
@@ -354,6 +435,17 @@ class World:
             return {}
         with StateStore(self.state_path) as store:
             return {c.nav_key: {f.field for f in c.fields} for c in list_conflicts(store, USER)}
+
+    def conflict_values(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """Open conflicts field by field: (NAV key, Outlook target) -> (NAV's value, Outlook's value) as stored."""
+        if not self.state_path.exists():
+            return {}
+        with StateStore(self.state_path) as store:
+            return conflict_values(store)
+
+
+def conflict_values(store: StateStore) -> dict[tuple[str, str], tuple[str, str]]:
+    return {(c.nav_key, f.field): (f.nav, f.outlook) for c in list_conflicts(store, USER) for f in c.fields}
 
 
 def _auth() -> dict[str, str]:
@@ -548,6 +640,9 @@ class InProcess:
 
     def conflicts(self) -> dict[str, set[str]]:
         return {c.nav_key: {f.field for f in c.fields} for c in list_conflicts(self.store, USER)}
+
+    def conflict_values(self) -> dict[tuple[str, str], tuple[str, str]]:
+        return conflict_values(self.store)
 
     async def aclose(self) -> None:
         await self.mailbox.aclose()
