@@ -13,19 +13,25 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
+from graphsync.config.entities import EntityName, default_entities
 from graphsync.connectors.nav import NavTable
+from graphsync.engine.binding import bind_entity
+from graphsync.engine.navside import NavSide
+from graphsync.engine.report import SyncOptions
 from graphsync.nav.embedded import EmbeddedNav
 from tests.reliability.harness import CATEGORY, Outlook, dump, nav_key
 
 
 class SyncedSides(Protocol):
-    """What the scenario needs of a world: both sides, and the state store's links and conflicts."""
+    """What the scenario needs of a world: both sides, and the state store's links and conflicts. Both kinds of
+    world sync with the built-in entities and sync window (no ``[entities]`` or ``[sync]`` in the config)."""
 
     def nav(self) -> EmbeddedNav: ...
     def outlook(self) -> Outlook: ...
     def links(self) -> dict[str, str]: ...
-    def conflicts(self) -> dict[str, set[str]]: ...
+    def conflict_values(self) -> dict[tuple[str, str], tuple[str, str]]: ...
 
 
 CONTACT_FIELDS = {"Phone No.": "businessPhones[0]", "City": "businessAddress.city", "Home Page": "businessHomePage"}
@@ -271,23 +277,59 @@ def create_somewhere(world: SyncedSides, outlook: Any, ledger: Ledger, tag: str)
         ledger.outlook_created.append(("subject", subject, made["id"]))
 
 
+def synced_todos(world: SyncedSides) -> dict[str, EntityName]:
+    """NAV key -> MEETING or TASK for every to-do the engine syncs for EH, by the engine's own rules: the built-in
+    entities' selection (an organizer to-do of EH's; a meeting, or a task or phone call) and, for meetings, the
+    default sync window."""
+    options = SyncOptions(salesperson_code="EH")
+    today = dt.datetime.now(ZoneInfo(options.time_zone)).date()
+    past, future = options.window_past_days, options.window_future_days
+    assert past is not None and future is not None
+    window = (today - dt.timedelta(days=past), today + dt.timedelta(days=future))
+    with world.nav() as nav:
+        table = nav.table_def(NavTable.TODO)
+        entities = [
+            bind_entity(spec, table, time_zone=options.time_zone)
+            for spec in default_entities()
+            if spec.table is NavTable.TODO
+        ]
+        side = NavSide(nav, options.salesperson_code, window=window)
+        synced = {}
+        for record in nav.find(NavTable.TODO, {}):
+            entity = side.route(entities, record)
+            if entity is not None and not side.outside_window(entity, record):
+                synced[nav_key(record)] = entity.name
+    return synced
+
+
+def conflict_pairs(ledger: Ledger) -> dict[tuple[str, str], tuple[str, str]]:
+    """(NAV key, target) -> (NAV's value, Outlook's value) of every field the trials edited on both sides."""
+    sides: dict[tuple[str, str], dict[str, str]] = {}
+    for edit in ledger.edits:
+        sides.setdefault((edit.key, edit.target), {})[edit.side] = edit.value
+    return {pair: (values["nav"], values["outlook"]) for pair, values in sides.items() if len(values) == 2}
+
+
 def check_converged(world: SyncedSides, ledger: Ledger) -> None:
     contacts, todos = _nav_records(world)
-    conflicts = world.conflicts()
     with world.outlook() as outlook:
         out_contacts, out_events, out_tasks = outlook.contacts(), outlook.events(), outlook.tasks()
     mine = [e for e in out_events if CATEGORY in e["categories"]]
     links = world.links()
-    for item in [*out_contacts, *mine, *out_tasks]:
-        assert links.get(item["id"]) == item["navKey"], dump(item)
-    for task in out_tasks:
-        assert links.get(task["id"]) == task["navKey"], dump(task)
+    for linked in [*out_contacts, *mine, *out_tasks]:
+        assert links.get(linked["id"]) == linked["navKey"], dump(linked)
     by_key = {i["navKey"]: i for i in [*out_contacts, *mine, *out_tasks]}
     # Every NAV contact and salesperson has exactly one Outlook contact, and every Outlook item is linked.
     with world.nav() as nav:
         salespeople = list(nav.find(NavTable.SALESPERSON, {}))
     assert sorted(c["navKey"] or "" for c in out_contacts) == sorted(nav_key(r) for r in [*contacts, *salespeople])
     assert all(i["navKey"] for i in [*mine, *out_tasks]), dump([i for i in [*mine, *out_tasks] if not i["navKey"]])
+    # Every to-do the engine syncs has exactly one item of its kind (a meeting an event in the category, any
+    # other a task in the list), and no such item is without its to-do.
+    synced = synced_todos(world)
+    for kind, found in ((EntityName.MEETING, mine), (EntityName.TASK, out_tasks)):
+        expected = sorted(key for key, entity in synced.items() if entity is kind)
+        assert sorted(i["navKey"] for i in found) == expected, (kind, dump([i["navKey"] for i in found]), expected)
     nav_by_key = {nav_key(r): r for r in [*contacts, *todos]}
     by_id = {i["id"]: i for i in [*out_contacts, *mine, *out_tasks]}
     for key, side in ledger.deleted.items():
@@ -316,9 +358,19 @@ def check_converged(world: SyncedSides, ledger: Ledger) -> None:
         assert item["navKey"] in nav_by_key, f"{name}'s NAV record is missing: {dump(item)}"
         if (item["navKey"], target) not in ledger.touched:
             assert item[target] == name, dump(item)
+    # A conflict is open exactly where the trials edited a field on both sides (an edited item is never deleted,
+    # see `delete_somewhere`), holding the two values they wrote; every other edit is on both sides.
+    expected_conflicts = conflict_pairs(ledger)
+    conflicts = world.conflict_values()
+    assert conflicts == expected_conflicts, dump(
+        {
+            "unexpected": {f"{k} {t}": v for (k, t), v in conflicts.items() if expected_conflicts.get((k, t)) != v},
+            "missing": {f"{k} {t}": v for (k, t), v in expected_conflicts.items() if conflicts.get((k, t)) != v},
+        }
+    )
     lost = []
     for edit in ledger.edits:
-        if edit.target in conflicts.get(edit.key, set()):
+        if (edit.key, edit.target) in expected_conflicts:
             continue
         record = nav_by_key.get(edit.key)
         item = by_key.get(edit.key)
