@@ -37,6 +37,14 @@ class OutlookItem:
     version: str | None = None
     nav_key: str | None = None
     user_fields: Mapping[str, str | None] | None = None
+    missing: tuple[str, ...] = ()
+    """Properties Graph sends with every whole item of this kind but left out here (a calendarView delta
+    page gives a recurring meeting's occurrences as stubs): fetch the item before reading its fields, or a
+    property left out would be read as cleared."""
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing)
 
 
 @dataclass(frozen=True)

@@ -106,14 +106,14 @@ def new_from_outlook(kind: ItemKind, item: OutlookItem, category: str) -> Entity
 def _needs_fetch(entry: DeltaEntry | None, user_fields: Sequence[str]) -> bool:
     """Whether an item must be fetched before it is planned: not in the round at all, a tombstone (to be
     confirmed: a calendarView round also "removes" what left the window), or an item without the user
-    fields its entities map (a delta page never carries them)."""
-    if entry is None or isinstance(entry, Removed):
+    fields its entities map (a delta page never carries them), or one Graph gave only in part."""
+    if entry is None or isinstance(entry, Removed) or entry.partial:
         return True
     return bool(user_fields) and entry.user_fields is None
 
 
 def _unchanged(entity: BoundEntity, link: Link, item: OutlookItem | None) -> bool:
-    if item is None or not link.stamped:
+    if item is None or not link.stamped or item.partial:
         return False
     try:
         now = entity.map.outlook_norm(item.data, item.user_fields)

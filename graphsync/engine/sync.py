@@ -41,7 +41,7 @@ from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Sid
 from graphsync.engine.report import ItemError, Phase, PlannedItem, ProgressEvent, RunReport, SyncOptions
 from graphsync.engine.spool import Spool
 from graphsync.engine.state import StateStore
-from graphsync.errors import GraphsyncError, NavError
+from graphsync.errors import GraphError, GraphsyncError, NavError
 
 KIND_ORDER = (ItemKind.CONTACT, ItemKind.EVENT, ItemKind.TASK)
 
@@ -329,6 +329,19 @@ class SyncRun:
             stamped=link.stamped if link else True,
             title=_title(cand),
         )
+        if cand.outlook is not None and cand.outlook.partial:
+            # Read as they are, the properties left out would count as cleared in Outlook and clear NAV's
+            # fields; the item waits (its link stays, to be read again next run) instead.
+            missing = ", ".join(cand.outlook.missing)
+            self._error(
+                w,
+                GraphError(
+                    f"Graph answered this {cand.outlook.kind.value} without {missing}, which it sends with every "
+                    "whole item; nothing was written for it, and it is read again next run",
+                    code="malformedItem",
+                ),
+            )
+            return w
         try:
             nav_norm = entity.map.nav_norm(self._navside.values(entity, cand.record)) if cand.record else None
             outlook_norm = (

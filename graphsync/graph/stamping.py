@@ -171,6 +171,29 @@ _LIST_OF: Mapping[str, type] = {
 }
 
 
+_ALWAYS_SENT: Mapping[ItemKind, tuple[str, ...]] = {
+    # Outlook sends every property of a contact or an event, null (or an empty object or array) when it
+    # has none: one left out is not a cleared value, and reading it as one would clear the NAV field. These
+    # are the ones the default field maps read. To Do leaves out what a task does not have (a due date),
+    # so a task's missing date is a cleared one; its title, body, importance and status are always sent.
+    ItemKind.CONTACT: (
+        "givenName",
+        "middleName",
+        "surname",
+        "displayName",
+        "companyName",
+        "jobTitle",
+        "mobilePhone",
+        "businessHomePage",
+        "businessAddress",
+        "businessPhones",
+        "emailAddresses",
+    ),
+    ItemKind.EVENT: ("subject", "body", "importance", "location", "isAllDay", "start", "end", "attendees"),
+    ItemKind.TASK: ("title", "body", "importance", "status"),
+}
+
+
 def _json_type(value: object) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(type(value), "a number")
 
@@ -212,8 +235,11 @@ def read_item(kind: ItemKind, data: Mapping[str, Any], *, user_fields: Sequence[
         raise GraphError(f"Graph answered a {kind.value} without a usable id ({raw_id!r})", code="malformedItem")
     item_id = raw_id
     version = version_of(kind, data)
+    # A delta page may hold stubs: the engine fetches a partial item whole before it reads its fields, and
+    # does not read one that is partial still (an item error, the NAV record left as it is).
+    missing = tuple(name for name in _ALWAYS_SENT[kind] if name not in data)
     if user_fields is None:
-        return OutlookItem(kind, item_id, data, version)
+        return OutlookItem(kind, item_id, data, version, missing=missing)
     if kind is ItemKind.TASK:
         nav_key = next(
             (
@@ -228,8 +254,8 @@ def read_item(kind: ItemKind, data: Mapping[str, Any], *, user_fields: Sequence[
             if ext.get("extensionName") == TASK_EXTENSION or str(ext.get("id", "")).endswith(TASK_EXTENSION):
                 stored = dict(zip(ext.get("fieldNames") or [], ext.get("fieldValues") or [], strict=False))
         fields = {n: (stored.get(n) or None) for n in user_fields}
-        return OutlookItem(kind, item_id, data, version, nav_key, fields)
+        return OutlookItem(kind, item_id, data, version, nav_key, fields, missing)
     values = {str(p.get("id", "")).lower(): p.get("value") for p in data.get(EXTENDED) or []}
     nav_key = values.get(property_id(NAV_KEY_PROPERTY).lower()) or None
     fields = {n: (values.get(property_id(n).lower()) or None) for n in user_fields}
-    return OutlookItem(kind, item_id, data, version, nav_key, fields)
+    return OutlookItem(kind, item_id, data, version, nav_key, fields, missing)
