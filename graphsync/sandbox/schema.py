@@ -199,7 +199,25 @@ def check_body(resource: Resource, body: Any) -> dict[str, Any]:
                 code="RequestBodyRead",
             )
         out[name] = value if value is None else _checked(resource, name, kind, value)
+        if _lone_surrogate(value):
+            # JSON can escape half a character (\ud83d), UTF-8 cannot hold one: stored, it would break every
+            # later answer about the container. Real Graph keeps .NET strings; the sandbox refuses instead.
+            raise bad_request(
+                f"The value of property '{name}' holds half of a UTF-16 surrogate pair, which the sandbox "
+                "cannot store.",
+                code="RequestBodyRead",
+            )
     return out
+
+
+def _lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_lone_surrogate(v) for v in value)
+    return False
 
 
 def _checked(resource: Resource, name: str, kind: PropKind, value: Any) -> Any:

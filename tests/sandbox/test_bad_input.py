@@ -134,3 +134,15 @@ def test_navigation_properties_of_the_wrong_shape_are_400(fresh: SyncSandbox) ->
                 method = "PATCH" if target in ("contact", "event") else "POST"
                 response = fresh.request(method, fresh.urls[target], json={name: value, **extra})
                 assert response.status_code == 400, (target, name, value, response.text)
+
+
+def test_half_a_character_is_refused_and_the_folder_still_reads(fresh: SyncSandbox) -> None:
+    """JSON can carry a lone surrogate escaped; stored, it once made every later read of the folder a 500."""
+    before = fresh.request("GET", fresh.urls["contacts"]).json()["value"]
+    body = b'{"businessAddress": {"city": "Le\\ud83deds"}, "givenName": "A"}'
+    headers = {"Content-Type": "application/json"}
+    for method, url in (("PATCH", fresh.urls["contact"]), ("POST", fresh.urls["contacts"])):
+        response = fresh.request(method, url, content=body, headers=headers)
+        assert response.status_code == 400 and "surrogate" in response.json()["error"]["message"], response.text
+    listed = fresh.request("GET", fresh.urls["contacts"])
+    assert listed.status_code == 200 and listed.json()["value"] == before
