@@ -13,7 +13,7 @@ holding two parallel arrays (``fieldNames``, ``fieldValues``) so that any field 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn, cast
 from urllib.parse import quote
 
 from graphsync.connectors.outlook import ItemKind, OutlookItem
@@ -194,6 +194,9 @@ _ALWAYS_SENT: Mapping[ItemKind, tuple[str, ...]] = {
 }
 
 
+_ALWAYS_SENT_SETS = {kind: frozenset(names) for kind, names in _ALWAYS_SENT.items()}
+
+
 def _json_type(value: object) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(type(value), "a number")
 
@@ -204,23 +207,35 @@ def _shown(value: object) -> str:
     return text.encode("utf-8", "backslashreplace").decode()[:60]
 
 
+_CHECKS: tuple[tuple[str, type, type | None], ...] = tuple(
+    (name, expected, _LIST_OF.get(name)) for name, expected in _PROPERTY_TYPES.items()
+)
+
+
 def check_shape(kind: ItemKind, data: Mapping[str, Any]) -> None:
     """GraphError ``malformedItem`` naming the property when a property graphsync reads has the wrong JSON type.
     (A text with half a character in it is well-formed JSON: NAV refuses it as that item's error.)"""
-    for name, expected in _PROPERTY_TYPES.items():
-        value = data.get(name)
+    get = data.get
+    # Every item read passes here: exact type tests first (JSON gives exactly these types), isinstance only
+    # to be sure before refusing.
+    for name, expected, element in _CHECKS:
+        value = get(name)
         if value is None:
             continue
-        bad = not isinstance(value, expected)
-        if not bad and isinstance(value, list):
-            element = _LIST_OF[name]
-            bad = any(v is not None and not isinstance(v, element) for v in value)
-        if bad:
-            raise GraphError(
-                f"Graph answered a {kind.value} ({_shown(data.get('id'))}) whose {name} is not what Graph sends: "
-                f"{_json_type(value)} ({_shown(value)})",
-                code="malformedItem",
-            )
+        if type(value) is not expected and not isinstance(value, expected):
+            _malformed(kind, data, name, value)
+        if element is not None:
+            for v in cast("list[Any]", value):  # a list: its type was just checked
+                if v is not None and type(v) is not element and not isinstance(v, element):
+                    _malformed(kind, data, name, value)
+
+
+def _malformed(kind: ItemKind, data: Mapping[str, Any], name: str, value: object) -> NoReturn:
+    raise GraphError(
+        f"Graph answered a {kind.value} ({_shown(data.get('id'))}) whose {name} is not what Graph sends: "
+        f"{_json_type(value)} ({_shown(value)})",
+        code="malformedItem",
+    )
 
 
 def read_item(kind: ItemKind, data: Mapping[str, Any], *, user_fields: Sequence[str] | None = None) -> OutlookItem:
@@ -237,7 +252,8 @@ def read_item(kind: ItemKind, data: Mapping[str, Any], *, user_fields: Sequence[
     version = version_of(kind, data)
     # A delta page may hold stubs: the engine fetches a partial item whole before it reads its fields, and
     # does not read one that is partial still (an item error, the NAV record left as it is).
-    missing = tuple(name for name in _ALWAYS_SENT[kind] if name not in data)
+    always = _ALWAYS_SENT[kind]
+    missing = () if _ALWAYS_SENT_SETS[kind] <= data.keys() else tuple(n for n in always if n not in data)
     if user_fields is None:
         return OutlookItem(kind, item_id, data, version, missing=missing)
     if kind is ItemKind.TASK:

@@ -73,7 +73,9 @@ def option_list(f: FieldDef) -> str:
 
 def utf16_length(text: str) -> int:
     """The length NAV sees: UTF-16 code units, so each character past U+FFFF (an emoji) counts 2."""
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def code_upper(text: str) -> str:
@@ -98,7 +100,7 @@ def check_value(table: TableDef, f: FieldDef, value: object) -> object:
         if not isinstance(value, str):
             raise _cannot_evaluate(table, f, value)
         text = code_upper(value.strip()) if t is FieldType.CODE else value
-        lone = _LONE_SURROGATE.search(text)
+        lone = None if text.isascii() else _LONE_SURROGATE.search(text)  # nearly every value is ASCII
         if lone is not None:
             raise NavValidationError(
                 f"The value {printable(text)} has a lone surrogate (U+{ord(lone.group()):04X}) at position "
