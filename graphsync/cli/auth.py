@@ -144,15 +144,12 @@ def whoami(ctx: click.Context, user: str | None) -> None:
 
 
 def _salesperson(config: Config, mailbox: MailboxIdentity) -> str:
+    """The mailbox's salesperson, read from the configured NAV: the embedded company or NAV over OData."""
     from graphsync.auth.session import salesperson_for
-    from graphsync.nav.embedded import EmbeddedNav
+    from graphsync.runtime.nav import open_nav
 
-    if config.nav.embedded is None:
-        raise ConfigError(
-            file=str(config.file) if config.file else None,
-            key="nav.kind",
-            expected="'embedded' (whoami reads salespeople from the embedded company)",
-            got=config.nav.kind.value,
-        )
-    with EmbeddedNav(config.nav.embedded.path) as nav:
+    nav = open_nav(config)
+    try:
         return salesperson_for(config, mailbox, nav)
+    finally:
+        nav.close()

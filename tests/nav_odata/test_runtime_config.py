@@ -78,3 +78,30 @@ async def test_doctor_says_per_page_how_changes_and_deletions_are_read(
     # The test service publishes Change Log Entries, so deletions come from the change log, and it says so.
     assert "Change Log Entries" in contact.detail
     assert "comparing every record" in checks["NAV salesperson"].detail
+
+
+def test_whoami_reads_the_salesperson_over_odata(
+    tmp_path: Path, served: Served, company: EmbeddedNav, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """whoami once refused any NAV but the embedded company; it reads the salesperson where a sync would."""
+    import httpx
+    from click.testing import CliRunner
+
+    from graphsync.auth.connections import Connections
+    from graphsync.cli import auth as cli_auth
+    from graphsync.cli.main import cli
+    from graphsync.sandbox import SandboxState, create_app
+
+    monkeypatch.setenv("GS_TEST_NAV_KEY", "web-service-access-key")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    extra = '\n[graph]\nkind = "sandbox"\nbase_url = "http://sandbox.test/v1.0"\nsandbox_user = "eh@contoso.com"\n'
+    config = _config(tmp_path, served.url, extra)
+    sandbox = SandboxState()
+    sandbox.seed_user("eh@contoso.com", display_name="Ester Henderson")
+    transport = httpx.ASGITransport(app=create_app(sandbox))
+    monkeypatch.setattr(
+        cli_auth, "connections", lambda: Connections(graph_transport=transport, state_dir=tmp_path / "state")
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config), "whoami"])
+    assert result.exit_code == 0, result.output
+    assert "salesperson:  EH" in result.output
