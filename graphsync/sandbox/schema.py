@@ -6,6 +6,7 @@ refused with 400 RequestBodyRead, as Graph does; a value of the wrong JSON type 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -210,9 +211,13 @@ def check_body(resource: Resource, body: Any) -> dict[str, Any]:
     return out
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _lone_surrogate(value: Any) -> bool:
     if isinstance(value, str):
-        return any("\ud800" <= ch <= "\udfff" for ch in value)
+        # Every written text passes here: ASCII (most of them) needs no search.
+        return not value.isascii() and _SURROGATE.search(value) is not None
     if isinstance(value, dict):
         return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
     if isinstance(value, list):
