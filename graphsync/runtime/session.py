@@ -208,15 +208,16 @@ class Runtime:
         """Resolve conflicts keeping one side and apply the resolutions at once (a run reading no changes)."""
         mailbox = self.mailbox(target)
         try:
-            return await resolve_now(
-                nav=self.nav,
-                mailbox=mailbox,
-                store=self.store,
-                entities=self.config.entities,
-                options=self.sync_options(target, RunSettings()),
-                keep=keep,
-                nav_keys=nav_keys,
-            )
+            with self._app_token_blamed(target.user):
+                return await resolve_now(
+                    nav=self.nav,
+                    mailbox=mailbox,
+                    store=self.store,
+                    entities=self.config.entities,
+                    options=self.sync_options(target, RunSettings()),
+                    keep=keep,
+                    nav_keys=nav_keys,
+                )
         finally:
             await mailbox.aclose()
 
