@@ -1,0 +1,151 @@
+"""The memory benchmark's CPU per item, two commits side by side: `python bench/compare.py REV [--n N]`.
+
+On a shared virtual machine the same code's CPU time moves with the neighbours by a tenth from one run to
+the next and by half or more from one hour to the next, and not by the same factor for every kind of
+work. A figure timed today cannot be set against one timed last week; two commits timed in the same
+minutes can be set against each other. This runs `bench_memory`'s worker (the initial load, then the full
+reconciliation) of commit REV and of this checkout in turns (ABBA..., so a drift of the machine during the
+runs falls on both), each against a fresh copy of a NAV company of size N built by its own code and a
+fresh sandbox of its own, and prints each one's CPU per item without the embedded NAV company's share, the
+medians, and the ratio of this checkout to REV: with REV's figure at the machine's usual speed, that
+ratio gives this checkout's.
+
+REV is checked out into a temporary git worktree, removed at the end; its `bench/bench_memory.py` must
+have a `--worker NAV STATE URL` mode printing the figures as this one's does (commits since 9ee6e33 do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RUNS = ("initial_load", "full_reconciliation")
+
+# Run inside each tree (its own graphsync, bench/_common.py and sandbox): build the NAV company once, or
+# time one run of the memory worker against a fresh copy of it and print the worker's figures.
+_DRIVER = r"""
+import shutil, subprocess, sys
+from pathlib import Path
+import _common as c, bench_memory as b
+n, scratch, mode = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+master = scratch / "nav-master.sqlite"
+if mode == "build":
+    c.nav_company(c.WorldSize.of(n), master).close()
+    raise SystemExit(0)
+nav, state = scratch / "nav.sqlite", scratch / "state.sqlite"
+shutil.copy(master, nav)
+state.unlink(missing_ok=True)
+with c.sandbox_process() as url:
+    done = subprocess.run([sys.executable, b.__file__, "--worker", str(nav), str(state), url],
+                          capture_output=True, text=True)
+if done.returncode:
+    sys.exit(done.stderr)
+print(done.stdout)
+"""
+
+
+class CompareError(Exception):
+    """Something this comparison cannot go on without; the message says what and what to do."""
+
+
+def _in_tree(tree: Path, scratch: Path, n: int, mode: str) -> str:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(tree / "bench")]))
+    done = subprocess.run(
+        [sys.executable, "-c", _DRIVER, str(n), str(scratch), mode],
+        cwd=tree / "bench",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise CompareError(f"the memory worker of {tree} failed ({mode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def _per_item(figures: dict[str, dict[str, float]], items: int) -> dict[str, float]:
+    """CPU µs per item without the embedded NAV company's share, per run."""
+    return {
+        name: round((figures[name]["cpu_seconds"] - figures[name]["nav_cpu_seconds"]) / items * 1e6, 1) for name in RUNS
+    }
+
+
+def compare(rev: str, *, n: int, pairs: int, scratch_root: Path) -> dict[str, object]:
+    repo = HERE.parent
+    worktree = scratch_root / "worktree"
+    added = subprocess.run(
+        ["git", "-C", str(repo), "worktree", "add", "--detach", str(worktree), rev],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if added.returncode:
+        raise CompareError(f"cannot check out {rev!r}: {added.stderr.strip()} (give a commit of this repository)")
+    trees = {rev: worktree, "this checkout": repo}
+    try:
+        if not (worktree / "bench" / "bench_memory.py").exists():
+            raise CompareError(f"{rev} has no bench/bench_memory.py; compare with a commit since 9ee6e33")
+        items = int(1.2 * n) + 1  # bench/_common.py's world of size n, plus the salesperson's own contact
+        for label, tree in trees.items():
+            (scratch_root / label).mkdir()
+            print(f"building the NAV company of size {n:,} with {label}'s code", file=sys.stderr, flush=True)
+            _in_tree(tree, scratch_root / label, n, "build")
+        runs: dict[str, list[dict[str, float]]] = {label: [] for label in trees}
+        order = list(trees)
+        for pair in range(pairs):
+            for label in order if pair % 2 == 0 else order[::-1]:
+                figures = json.loads(_in_tree(trees[label], scratch_root / label, n, "run"))
+                per_item = _per_item(figures, items)
+                per_item["reference_loop_seconds"] = figures["reference_loop_seconds"]
+                runs[label].append(per_item)
+                print(f"{time.strftime('%H:%M:%S')} {label}: {json.dumps(per_item)}", file=sys.stderr, flush=True)
+    finally:
+        subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(worktree)], check=False)
+    result: dict[str, object] = {"n": n, "items": items, "pairs": pairs, "rev": rev}
+    for name in RUNS:
+        a = [r[name] for r in runs[rev]]
+        b = [r[name] for r in runs["this checkout"]]
+        result[name] = {
+            "rev_us_per_item": a,
+            "this_checkout_us_per_item": b,
+            "rev_median": round(statistics.median(a), 1),
+            "this_checkout_median": round(statistics.median(b), 1),
+            "ratio_of_medians": round(statistics.median(b) / statistics.median(a), 3),
+            "ratio_per_pair": [round(y / x, 3) for x, y in zip(a, b, strict=True)],
+        }
+    result["reference_loop_seconds"] = [r["reference_loop_seconds"] for label in trees for r in runs[label]]
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rev", help="the commit to time against this checkout (e.g. 9ee6e33)")
+    parser.add_argument("--n", type=int, default=100_000, help="contacts in the world (default 100,000)")
+    parser.add_argument("--pairs", type=int, default=3, help="runs of each (default 3)")
+    args = parser.parse_args()
+    if args.n < 10 or args.pairs < 1:
+        parser.error("--n must be at least 10 and --pairs at least 1")
+    root = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+    scratch = Path(tempfile.mkdtemp(prefix="graphsync-compare-", dir=root))
+    try:
+        result = compare(args.rev, n=args.n, pairs=args.pairs, scratch_root=scratch)
+    except CompareError as e:
+        print(f"bench/compare.py: {e}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
