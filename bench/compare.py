@@ -31,9 +31,11 @@ HERE = Path(__file__).resolve().parent
 RUNS = ("initial_load", "full_reconciliation")
 
 # Run inside each tree (its own graphsync, bench/_common.py and sandbox): build the NAV company once, or
-# time one run of the memory worker against a fresh copy of it and print the worker's figures.
+# time one run of the memory worker against a fresh copy of it and print the worker's figures with the
+# number of items. `bench_memory._measure_once` does the same but builds the company for every run, which
+# at N = 100,000 takes longer than the run it is for.
 _DRIVER = r"""
-import shutil, subprocess, sys
+import json, shutil, subprocess, sys
 from pathlib import Path
 import _common as c, bench_memory as b
 n, scratch, mode = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
@@ -49,7 +51,7 @@ with c.sandbox_process() as url:
                           capture_output=True, text=True)
 if done.returncode:
     sys.exit(done.stderr)
-print(done.stdout)
+print(json.dumps({"items": c.WorldSize.of(n).items + 1, "figures": json.loads(done.stdout)}))
 """
 
 
@@ -80,6 +82,8 @@ def _per_item(figures: dict[str, dict[str, float]], items: int) -> dict[str, flo
 
 
 def compare(rev: str, *, n: int, pairs: int, scratch_root: Path) -> dict[str, object]:
+    if pairs < 1:
+        raise CompareError("give at least one pair of runs")
     repo = HERE.parent
     worktree = scratch_root / "worktree"
     added = subprocess.run(
@@ -94,7 +98,6 @@ def compare(rev: str, *, n: int, pairs: int, scratch_root: Path) -> dict[str, ob
     try:
         if not (worktree / "bench" / "bench_memory.py").exists():
             raise CompareError(f"{rev} has no bench/bench_memory.py; compare with a commit since 9ee6e33")
-        items = int(1.2 * n) + 1  # bench/_common.py's world of size n, plus the salesperson's own contact
         for label, tree in trees.items():
             (scratch_root / label).mkdir()
             print(f"building the NAV company of size {n:,} with {label}'s code", file=sys.stderr, flush=True)
@@ -103,14 +106,15 @@ def compare(rev: str, *, n: int, pairs: int, scratch_root: Path) -> dict[str, ob
         order = list(trees)
         for pair in range(pairs):
             for label in order if pair % 2 == 0 else order[::-1]:
-                figures = json.loads(_in_tree(trees[label], scratch_root / label, n, "run"))
+                answer = json.loads(_in_tree(trees[label], scratch_root / label, n, "run"))
+                figures, items = answer["figures"], answer["items"]
                 per_item = _per_item(figures, items)
                 per_item["reference_loop_seconds"] = figures["reference_loop_seconds"]
                 runs[label].append(per_item)
                 print(f"{time.strftime('%H:%M:%S')} {label}: {json.dumps(per_item)}", file=sys.stderr, flush=True)
     finally:
         subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(worktree)], check=False)
-    result: dict[str, object] = {"n": n, "items": items, "pairs": pairs, "rev": rev}
+    result: dict[str, object] = {"n": n, "items": items, "pairs": pairs, "rev": rev}  # the same world in both
     for name in RUNS:
         a = [r[name] for r in runs[rev]]
         b = [r[name] for r in runs["this checkout"]]
