@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from graphsync.connectors.outlook import ItemKind, OutlookItem
 from graphsync.errors import GraphError
+from graphsync.text import escaped
 
 PROPERTY_SET = "743511d1-4019-505e-ba7a-3f9c41900035"
 """graphsync's extended-property set GUID (uuid5 of URL namespace, ``urn:graphsync:properties``). Never change
@@ -204,7 +205,7 @@ def _json_type(value: object) -> str:
 def _shown(value: object) -> str:
     """A value for a message, with any lone surrogate escaped, so that the message can be printed and logged."""
     text = value if isinstance(value, str) else repr(value)
-    return text.encode("utf-8", "backslashreplace").decode()[:60]
+    return escaped(text)[:60]
 
 
 _CHECKS: tuple[tuple[str, type, type | None], ...] = tuple(

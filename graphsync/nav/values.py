@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from graphsync.connectors.nav import FieldDef, FieldType, TableDef
 from graphsync.errors import NavValidationError
+from graphsync.text import escaped, lone_surrogate
 
 _TRUE = frozenset({"yes", "true", "1", "y"})
 _FALSE = frozenset({"no", "false", "0", "n", ""})
@@ -44,7 +45,6 @@ _DURATION_UNITS_MS = {
     "ms": 1,
 }
 _DURATION_PART = re.compile(r"\s*(\d+)\s*([a-z]+)\s*")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def field_of(table: TableDef, ref: str | int) -> FieldDef:
@@ -90,7 +90,7 @@ def code_upper(text: str) -> str:
 def printable(text: str) -> str:
     """A value quoted for a message, lone surrogates written as ``\\udxxx`` so the message itself can be
     printed, logged and stored as UTF-8."""
-    return '"' + text.encode("utf-8", "backslashreplace").decode("utf-8") + '"'
+    return '"' + escaped(text) + '"'
 
 
 def check_value(table: TableDef, f: FieldDef, value: object) -> object:
@@ -100,7 +100,7 @@ def check_value(table: TableDef, f: FieldDef, value: object) -> object:
         if not isinstance(value, str):
             raise _cannot_evaluate(table, f, value)
         text = code_upper(value.strip()) if t is FieldType.CODE else value
-        lone = None if text.isascii() else _LONE_SURROGATE.search(text)  # nearly every value is ASCII
+        lone = lone_surrogate(text)
         if lone is not None:
             raise NavValidationError(
                 f"The value {printable(text)} has a lone surrogate (U+{ord(lone.group()):04X}) at position "

@@ -6,12 +6,12 @@ refused with 400 RequestBodyRead, as Graph does; a value of the wrong JSON type 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphsync.sandbox.wire import bad_request
+from graphsync.text import lone_surrogate
 
 # Property kinds: JSON types, or a tuple of allowed enum strings.
 STR, BOOL, INT, LIST, OBJ = "string", "boolean", "integer", "collection", "object"
@@ -211,13 +211,9 @@ def check_body(resource: Resource, body: Any) -> dict[str, Any]:
     return out
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _lone_surrogate(value: Any) -> bool:
     if isinstance(value, str):
-        # Every written text passes here: ASCII (most of them) needs no search.
-        return not value.isascii() and _SURROGATE.search(value) is not None
+        return lone_surrogate(value) is not None
     if isinstance(value, dict):
         return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
     if isinstance(value, list):
