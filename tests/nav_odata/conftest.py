@@ -55,6 +55,7 @@ def company(odata_template: Path, tmp_path: Path, served: Served) -> Iterator[Em
     served.service.publication = Publication()
     served.service.max_page_size = 1000
     served.service.credentials = None
+    served.service.server_time_zone = None
     yield nav
     nav.close()
 
