@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -107,7 +107,8 @@ class ODataNav:
     are in) and ``user_zones`` the zones of the NAV users who edit to-dos in the client (None: any zone may
     occur); together they bound how far a to-do's local stamp can be from UTC. ``online`` is Business Central
     online, which refuses to-dos of type Meeting. ``option_form`` is how the server writes option values;
-    None: learnt from what it sends (until then NAV 2018's form, or BC 24's for the BC flavour)."""
+    None: learnt from what it sends (until then NAV 2018's form, or BC 24's for the BC flavour). ``clock`` is
+    this machine's clock (UTC), which only bounds a read when the server sends no ``Date`` header."""
 
     def __init__(
         self,
@@ -124,7 +125,9 @@ class ODataNav:
         user_zones: Iterable[dt.tzinfo] | None = None,
         online: bool = False,
         option_form: OptionForm | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
+        self._clock = clock
         self._server_zone = server_zone
         self._user_zones = None if user_zones is None else tuple(user_zones)
         self._http = ODataHttp(client, base_url=base_url, company=company, page_size=page_size)
@@ -449,7 +452,7 @@ class ODataNav:
         # The records stamped recently, read first: their ETags make the next read's overlap exact, and the
         # answer's Date header is the server's clock at the start of this read. This machine's clock only
         # bounds the probe, a day wide, so that a clock that is off does not matter.
-        probe_floor = self._window_start(b, dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        probe_floor = self._window_start(b, self._clock() - dt.timedelta(days=1))
         recent: list[tuple[NavKey, str, dt.datetime | None]] = []
         started: dt.datetime | None = None
         select = ",".join(dict.fromkeys([*b.key_properties, *b.stamp.properties()]))
@@ -462,7 +465,7 @@ class ODataNav:
             for _, _, s in recent
             if s is not None and (b.stamp.kind is StampKind.DATETIME or b.stamp.zone is StampZone.UTC)
         ]
-        position = started or _without_date_header(utc_stamps, since)
+        position = started or _without_date_header(utc_stamps, since, self._clock())
         newest = max([position, *utc_stamps])
         start = self._window_start(b, position)
         # Every record the next read's window holds now, by key and ETag: those are not returned again.
@@ -498,7 +501,7 @@ class ODataNav:
             started = started or server_time(response)
             current.extend(self._record(b, e) for e in page)
         hashes = {key_text(r.key): _values_digest(b, r) for r in current}
-        position = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        position = started or self._clock().replace(microsecond=0)
         previous = since.hashes if since is not None and since.hashes is not None else None
         changed = [r for r in current if previous is None or previous.get(key_text(r.key)) != hashes[key_text(r.key)]]
         gone = [] if previous is None else [k for k in previous if k not in hashes]
@@ -633,11 +636,11 @@ _TIME = schema.CONTACT.field("Last Time Modified")
 _DATETIME = schema.CHANGE_LOG_ENTRY.field("Date and Time")
 
 
-def _without_date_header(stamps: list[dt.datetime], since: ODataMark | None) -> dt.datetime:
+def _without_date_header(stamps: list[dt.datetime], since: ODataMark | None, now: dt.datetime) -> dt.datetime:
     """Where a read starts when the answer had no Date header (a proxy removed it): the newest stamp NAV wrote
     (its own clock) or the previous start, whichever is later, but never after this machine's clock, which
     may run ahead of NAV's; a start too early only re-reads, a start too late would miss changes."""
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = now.replace(microsecond=0)
     known = [*stamps, *([since.position] if since is not None else [])]
     return min(now, max(known)) if known else now
 
