@@ -292,7 +292,8 @@ class NavODataService:
                 )
             if page.read_only(c):
                 # dynamics-error-codes.md, ODataInvalidOperationException.
-                raise ODataFault(400, "BadRequest_InvalidOperation", f"Control '{prop}' is read-only")
+                name = c.field.name if c.kind is ControlKind.FIELD else prop
+                raise ODataFault(400, "BadRequest_InvalidOperation", f"Control '{name}' is read-only")
             value = self._decoded(c.field, raw)
             if c.kind is ControlKind.COMPLETE:
                 if value:

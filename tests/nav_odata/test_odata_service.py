@@ -18,7 +18,7 @@ from graphsync.nav.odata.binding import StampKind
 from graphsync.nav.odata.connector import DeletionDetection, ODataNav
 from graphsync.nav.odata.factory import connect as connect_from_config
 from graphsync.navservice.app import MISSING_IF_MATCH
-from graphsync.navservice.pages import Publication
+from graphsync.navservice.pages import PROFILES, Publication
 from tests.nav.contract import NavContract
 from tests.nav_odata.conftest import COMPANY, Served
 
@@ -246,3 +246,44 @@ def test_keys_are_evaluated_as_nav_does_and_server_page_limits_are_followed(
     served.service.max_page_size = 3  # the server pages at 3 although 1,000 were asked for
     assert set(nav.keys(NavTable.CONTACT)) == set(company.keys(NavTable.CONTACT))
     assert len(list(nav.find(NavTable.CONTACT, {}))) == len(list(company.keys(NavTable.CONTACT)))
+
+
+def test_each_profile_speaks_its_own_option_form(served: Served, company: EmbeddedNav) -> None:
+    todos = "Company('CRONUS%20UK%20Ltd.')/GraphsyncToDos"
+    with httpx.Client(base_url=served.url) as http:
+        nav2018 = http.get(todos, params={"$filter": "Type eq '_blank_'", "$select": "Type"}).json()["value"]
+        assert nav2018 and {t["Type"] for t in nav2018} == {"_blank_"}
+        refused = http.get(todos, params={"$filter": "Type eq 'Phone Call'"})
+        assert refused.status_code == 400  # a caption is not NAV 2018's form
+        bad = http.post(todos, json={"Salesperson_Code": "EH", "Date": "2030-01-02", "Type": "Phone Call"})
+        assert bad.json()["error"]["message"] == 'The value "Phone Call" cannot be evaluated into type Option.'
+        served.service.publication = PROFILES["bc-graphsync"]
+        bc = http.get(todos, params={"$filter": "Type eq '_x0020_'", "$select": "Type"}).json()["value"]
+        assert bc and {t["Type"] for t in bc} == {"_x0020_"}
+        assert http.get(todos, params={"$filter": "Type eq '_blank_'"}).status_code == 400
+
+
+def test_the_standard_pages_refuse_what_their_properties_forbid(served: Served, company: EmbeddedNav) -> None:
+    served.service.publication = PROFILES["nav2018-standard"]
+    root = "Company('CRONUS%20UK%20Ltd.')"
+    with httpx.Client(base_url=served.url) as http:
+        # Task Card 5098: InsertAllowed=No, DeleteAllowed=No; its controls named StartTime, AllDayEvent.
+        card = http.get(f"{root}/TaskCard", params={"$top": "1"}).json()["value"][0]
+        assert {"StartTime", "AllDayEvent", "EndingDate"} <= set(card) and "System_To_do_Type" not in card
+        posted = http.post(f"{root}/TaskCard", json={"Description": "x"})
+        assert (posted.status_code, posted.json()["error"]["code"]) == (405, "BadRequest_MethodNotAllowed")
+        deleted = http.delete(f"{root}/TaskCard('{card['No']}')", headers={"If-Match": "*"})
+        assert deleted.status_code == 405
+        # Name Details 5055 does not show No., but the key is published anyway.
+        details = http.get(f"{root}/NameDetails('CT200116')").json()
+        assert details["No"] == "CT200116" and details["First_Name"] == "David"
+        # Last Date Modified is not editable (Contact table, field 54: Editable=No).
+        read_only = http.patch(
+            f"{root}/ContactCard('CT100006')", json={"Last_Date_Modified": "2030-01-01"}, headers={"If-Match": "*"}
+        )
+        assert read_only.json()["error"] == {
+            "code": "BadRequest_InvalidOperation",
+            "message": "Control 'Last Date Modified' is read-only",
+        }
+        contact = http.get(f"{root}/ContactCard('CT100006')").json()
+        assert "Next_Task_Date" in contact and "First_Name" not in contact and "Last_Time_Modified" not in contact

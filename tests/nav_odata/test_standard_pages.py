@@ -3,58 +3,17 @@ names every field a page lacks with its fix and exits non-zero, and a sync syncs
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from graphsync.cli import auth as cli_auth
 from graphsync.connectors.nav import NavTable
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.connector import ODataNav
 from graphsync.navservice.pages import PROFILES
-from tests.cli.conftest import BASE_URL, USER, World, memory_keyring, outlook_contact
-from tests.nav_odata.conftest import COMPANY, Served
-
-__all__ = ["memory_keyring"]  # the keyring fixture, used by `odata_world`
-
-
-def odata_config(url: str, extra: str = "") -> str:
-    return (
-        f'[nav]\nkind = "odata"\n\n[nav.odata]\nbase_url = "{url}"\ncompany = "{COMPANY}"\n'
-        'auth = "basic"\nusername = "SYNC"\npassword = "env:GS_TEST_NAV_KEY"\n'
-        f"{extra}\n"
-        f'[graph]\nkind = "sandbox"\nbase_url = "{BASE_URL}"\nsandbox_user = "{USER}"\n\n'
-        '[state]\npath = "state.sqlite"\n'
-    )
-
-
-@pytest.fixture
-def odata_world(
-    tmp_path: Path,
-    served: Served,
-    company: EmbeddedNav,
-    monkeypatch: pytest.MonkeyPatch,
-    memory_keyring: Any,
-    caplog: pytest.LogCaptureFixture,
-) -> Iterator[Callable[..., World]]:
-    """A command-line world whose NAV is the served company, published as ``profile``."""
-    monkeypatch.setenv("GS_TEST_NAV_KEY", "web-service-access-key")
-    monkeypatch.setenv("GRAPHSYNC_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("GRAPHSYNC_CONFIG", raising=False)
-    caplog.set_level(logging.INFO)
-
-    def make(profile: str, extra: str = "") -> World:
-        served.service.publication = PROFILES[profile]
-        w = World(tmp_path)
-        w.config.write_text(odata_config(served.url, extra), encoding="utf-8")
-        monkeypatch.setattr(cli_auth, "connections", w.connections)
-        return w
-
-    yield make
+from tests.cli.conftest import World, outlook_contact
+from tests.nav_odata.conftest import Served
 
 
 def _checks(world: World, expect: int) -> dict[str, dict[str, str]]:
