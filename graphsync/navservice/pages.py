@@ -49,11 +49,13 @@ _BOOLEAN = FieldDef(no=0, name="", type=FieldType.BOOLEAN)
 
 READ_ONLY: frozenset[tuple[NavTable, str]] = frozenset(
     {
-        # Table_5_050_Contact.al field 54 and Table_5_080_To_do.al field 14 have Editable=No; FlowFields are
-        # never editable. (NAV 2018 sources as in graphsync.nav.odata.catalogue.)
+        # Table_5_050_Contact.al field 54 and Table_5_080_To_do.al field 14 have Editable=No (NAV 2018 sources as
+        # in graphsync.nav.odata.catalogue), as has Attendee field 6 (BC CRM/Task/Attendee.Table.al); FlowFields
+        # are never editable.
         (NavTable.CONTACT, "Last Date Modified"),
         (NavTable.CONTACT, "Next To-do Date"),
         (NavTable.TODO, "Date Closed"),
+        (NavTable.ATTENDEE, "Attendee Name"),
     }
 )
 
