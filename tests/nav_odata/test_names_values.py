@@ -119,3 +119,13 @@ def test_the_form_a_value_shows() -> None:
     assert form_of("_blank_") is OptionForm.NAMES and form_of("_x0020_") is OptionForm.NAMES_SPACE
     assert form_of("Not Started") is OptionForm.CAPTIONS and form_of("Not_x0020_Started") is OptionForm.NAMES
     assert form_of("Meeting") is None
+
+
+def test_the_servers_date_header_is_the_first_that_reads() -> None:
+    import httpx
+
+    from graphsync.nav.odata.http import server_time
+
+    both = httpx.Response(200, headers=[("date", "Wed, 25 Nov 2026 15:00:10 GMT"), ("date", "garbled")])
+    assert server_time(both) == dt.datetime(2026, 11, 25, 15, 0, 10, tzinfo=dt.UTC)
+    assert server_time(httpx.Response(200)) is None
