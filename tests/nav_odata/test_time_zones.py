@@ -133,3 +133,22 @@ def test_stamps_per_table_and_session(company: EmbeddedNav, clock: Clock) -> Non
     contact = company.as_session(user_id="AKLUSER").modify(CONTACT, ("CT100001",), {"City": "Wanaka"}, if_match="*")
     assert (contact["Last Date Modified"], contact["Last Time Modified"]) == (dt.date(2030, 1, 15), dt.time(23, 50))
     assert company.system_modified_at(CONTACT, ("CT100001",)) == clock.now
+
+
+def test_an_edit_just_after_daylight_saving_time_ends_is_found(
+    company: EmbeddedNav, connect: Callable[..., ODataNav], clock: Clock
+) -> None:
+    """New York leaves daylight saving time at 06:00 UTC on 3 November 2030: a read at 01:59:58 EDT, then an
+    edit at 01:00:01 EST, stamped an hour *before* the read in New York's wall-clock time."""
+    clock.now = dt.datetime(2030, 11, 3, 5, 59, 57, tzinfo=dt.UTC)
+    nav = connect(server_zone=BERLIN, user_zones=[NEW_YORK], clock=clock)
+    todo = _todo(nav, "x")
+    clock.tick()
+    first = nav.changes(TODO, None)
+    list(first.records)
+    clock.tick(3)
+    company.as_session(user_id="NYUSER").modify(TODO, (todo,), {"Description": "after the change"}, if_match="*")
+    stamped = company.get(TODO, (todo,))
+    assert stamped is not None and stamped["Last Time Modified"] == dt.time(1, 0, 1)
+    clock.tick(5)
+    assert _changed(nav, TODO, first.watermark)[0] == {todo}

@@ -61,6 +61,9 @@ REQUIRED_TABLES = (NavTable.CONTACT, NavTable.SALESPERSON)
 WIDEST_WEST = dt.timedelta(hours=-12)
 """The most negative UTC offset a client user's zone can have (UTC-12): when the config does not list the
 zones NAV's users work in, a to-do stamped in local time may be that far behind UTC."""
+DST_MARGIN = dt.timedelta(hours=1)
+"""A zone's offset may drop by an hour (daylight saving time ends) between one read and an edit the next read
+must find: local stamps are read that much earlier again."""
 CHANGE_LOG_FIELDS = (
     "Entry No.",
     "Table No.",
@@ -422,11 +425,10 @@ class ODataNav:
     def _earliest_offset(self, moment: dt.datetime) -> dt.timedelta:
         """How far behind UTC the earliest local clock that can stamp a to-do is at ``moment``: the server's
         Services Default Time Zone (web-service sessions) and the users' zones (client sessions)."""
-        offsets = [self._server_zone.utcoffset(moment) or dt.timedelta(0)]
+        zones = [self._server_zone, *(self._user_zones or ())]
+        offsets = [moment.astimezone(z).utcoffset() or dt.timedelta(0) for z in zones]
         if self._user_zones is None:
             offsets.append(WIDEST_WEST)
-        else:
-            offsets.extend(z.utcoffset(moment) or dt.timedelta(0) for z in self._user_zones)
         return min([dt.timedelta(0), *offsets])
 
     def _window_start(self, b: TableBinding, position: dt.datetime) -> dt.datetime:
@@ -436,7 +438,7 @@ class ODataNav:
         utc = position.astimezone(dt.UTC)
         start = utc.replace(tzinfo=None) - OVERLAP
         if b.stamp.kind is StampKind.DATE_AND_TIME and b.stamp.zone is StampZone.SESSION:
-            start += self._earliest_offset(utc)
+            start += self._earliest_offset(utc) - DST_MARGIN
         return start
 
     def _since_filter(self, b: TableBinding, start: dt.datetime) -> str:
