@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -287,3 +288,26 @@ def test_the_standard_pages_refuse_what_their_properties_forbid(served: Served, 
         }
         contact = http.get(f"{root}/ContactCard('CT100006')").json()
         assert "Next_Task_Date" in contact and "First_Name" not in contact and "Last_Time_Modified" not in contact
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--pages", "nav2016-standard"], "invalid choice"),
+        (["--user-time-zone", "NYUSER"], "USER=ZONE"),
+        (["--options", "roman"], "invalid choice"),
+    ],
+)
+def test_serving_options_are_checked(args: list[str], words: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from graphsync.navservice.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_serving_a_bad_time_zone_is_refused_before_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from graphsync.navservice.__main__ import main
+
+    assert main(["--company", str(tmp_path / "nav.sqlite"), "--server-time-zone", "Mars/Olympus"]) == 1
+    assert "'Mars/Olympus' is not a time zone" in capsys.readouterr().err
