@@ -10,7 +10,8 @@
     ├── DemoCheckError                  a demo step did not lead to its outcome (graphsync.demo.steps)
     ├── NavError                        anything NAV refused or could not do (exit 1)
     │   ├── NavValidationError          a value NAV rejects (too long, bad option, bad type)
-    │   │   └── ConversionError         a value that cannot be converted between NAV and Graph (mapping)
+    │   │   ├── ConversionError         a value that cannot be converted between NAV and Graph (mapping)
+    │   │   └── NavDialogError          NAV's validation asked a question (Confirm) in a web-service session
     │   ├── NavNotFoundError            no record with that key
     │   ├── NavConcurrencyError         the ETag given with a write is stale (409/412 in OData)
     │   ├── NavRefusedError             a NAV rule forbids the operation (contact with open to-dos)
@@ -123,6 +124,12 @@ class NavValidationError(NavError):
     ) -> None:
         self.field = field
         super().__init__(message, table=table, key=key)
+
+
+class NavDialogError(NavValidationError):
+    """A write whose validation reached a Confirm or another dialog, which NAV refuses in a web-service
+    session (OData error code Application_CallbackNotAllowed): the values may be right, but they cannot be
+    written this way."""
 
 
 class NavNotFoundError(NavError):

@@ -17,8 +17,12 @@ from typing import TYPE_CHECKING
 from graphsync import errors
 
 if TYPE_CHECKING:
+    from graphsync.nav.odata.binding import MissingField
     from graphsync.nav.odata.connector import DeletionDetection
 from graphsync.engine.guard import MassDeleteError
+
+COMPLETE_CONTROL = "GraphsyncCompleted"
+"""The to-do page's completion control (graphsync.nav.odata.catalogue.COMPLETE_CONTROL), named in advice."""
 
 EXIT_OK = 0
 EXIT_ITEMS = 1
@@ -77,6 +81,11 @@ def render(exc: errors.GraphsyncError) -> str:
         return f"NAV rejected the credentials: {exc.message}"
     if isinstance(exc, errors.NavConnectionError):
         return f"NAV could not be reached: {exc.message}"
+    if isinstance(exc, errors.NavDialogError):
+        return (
+            f"{exc.message} (NAV's validation asked a question, which a web-service session cannot answer; for "
+            f"completing a to-do, add the {COMPLETE_CONTROL} control to the to-do page as docs/odata.md describes)"
+        )
     if isinstance(exc, errors.NavValidationError) and exc.field and exc.field not in exc.message:
         # NAV's length message does not say which field; on a command line nothing else would.
         return f"{exc.message} (field: {exc.field})"
@@ -161,4 +170,45 @@ def items_omitted(count: int) -> str:
     return (
         f"... and {count:,} more items not listed (the counts above include them); "
         "use --json for the listed items as data, or narrow the run with --entity"
+    )
+
+
+def odata_missing_field(missing: MissingField, *, flavour: str) -> str:
+    """What to do about a field graphsync maps (or needs) that the page it reads does not show."""
+    f = missing.field
+    how = (
+        "with a page extension (a field() control in the page's layout; docs/odata.md, Business Central)"
+        if flavour == "bc"
+        else "in the page designer (docs/odata.md, NAV 2017/2018)"
+    )
+    effect = "graphsync cannot sync this table without it" if missing.essential else "it is not synced until then"
+    return (
+        f"{f.name} (field {f.no}, OData property {missing.prop}) is not on the page {missing.service!r}: {effect}; "
+        f"add the field to the page published as {missing.service!r} {how}, or remove it from the field map"
+    )
+
+
+def odata_unpublished(table_name: str, service: str, entities: str) -> str:
+    """A table whose page is not published under the configured service name."""
+    return (
+        f"no page is published as {service!r} for the {table_name} table, so {entities} cannot sync; publish "
+        f"the page docs/odata.md describes under that name (or name yours in [nav.odata.services])"
+    )
+
+
+def meetings_online() -> str:
+    """Business Central online refuses to-dos of type Meeting: said once instead of an error per event."""
+    return (
+        'Business Central online does not allow to-dos of type Meeting ("You cannot create a task of type '
+        "Meeting because you're not using an on-premises deployment.\"), so meetings cannot sync there; "
+        "disable the entity: [entities.MEETING] enabled = false"
+    )
+
+
+def todo_completion_asks(service: str) -> str:
+    """A to-do page without the completion control: completing a task in To Do fails in NAV."""
+    return (
+        f"the to-do page {service!r} has no {COMPLETE_CONTROL} control, so a task completed in To Do cannot be "
+        'completed in NAV (closing a to-do through a page asks "Do you want to register an Interaction Log '
+        'Entry?", which a web-service session refuses); add the control as docs/odata.md describes'
     )

@@ -64,8 +64,14 @@ class ODataNavConfig:
     page_size: int = 1000
     timeout: float = 60.0
     """Seconds to wait for NAV to answer one request."""
-    stamp_time_zone: str = "UTC"
-    """The time zone NAV's service tier writes Last Date / Last Time Modified in (its clock's zone)."""
+    server_time_zone: str = "UTC"
+    """The server's Services Default Time Zone: what TODAY and TIME are in for web-service sessions, and so
+    the zone of the to-dos graphsync writes. (``stamp_time_zone`` is its former name, still read.)"""
+    user_time_zones: tuple[str, ...] | None = None
+    """The time zones NAV users edit to-dos in from the client (each user's own); None: any zone may occur,
+    which makes each run re-read up to 12 hours of to-do changes to be sure none is missed."""
+    online: bool = False
+    """Business Central online (SaaS): no to-dos of type Meeting."""
     ca_file: Path | None = None
     """A PEM file of the CA certificate(s) to trust for NAV's HTTPS certificate (self-signed or an internal
     CA); None: the system's trusted CAs."""
@@ -112,7 +118,9 @@ def parse_odata(t: Table, *, base: Path | None = None) -> ODataNavConfig:
         client_secret=client_secret,
         page_size=t.integer("page_size", 1000, min=1, max=20000),
         timeout=t.number("timeout", 60.0, min=1.0, max=3600.0),
-        stamp_time_zone=_zone(t),
+        server_time_zone=_server_zone(t),
+        user_time_zones=_user_zones(t),
+        online=t.boolean("online", online),
         ca_file=t.path("ca_file", base=base) if t.has("ca_file") else None,
     )
     if online and auth is not ODataAuth.OAUTH:
@@ -135,13 +143,25 @@ def parse_odata(t: Table, *, base: Path | None = None) -> ODataNavConfig:
     return cfg
 
 
-def _zone(t: Table) -> str:
-    name = t.text("stamp_time_zone", "UTC", allow_empty=False)
+def _zone_name(t: Table, key: str, name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise t.error("stamp_time_zone", "an IANA time zone name such as 'Europe/London'", name) from None
+        raise t.error(key, "an IANA time zone name such as 'Europe/London'", name) from None
     return name
+
+
+def _server_zone(t: Table) -> str:
+    if t.has("server_time_zone") and t.has("stamp_time_zone"):
+        raise t.error("stamp_time_zone", "only server_time_zone (stamp_time_zone is its former name)", "both")
+    key = "stamp_time_zone" if t.has("stamp_time_zone") else "server_time_zone"
+    return _zone_name(t, key, t.text(key, "UTC", allow_empty=False))
+
+
+def _user_zones(t: Table) -> tuple[str, ...] | None:
+    if not t.has("user_time_zones"):
+        return None
+    return tuple(_zone_name(t, "user_time_zones", z) for z in t.str_list("user_time_zones"))
 
 
 def _secret(t: Table, key: str) -> SecretRef | None:

@@ -68,6 +68,9 @@ class TableDef:
     fields: tuple[FieldDef, ...]
     key: tuple[str, ...]
     """Names of the primary key fields, in order."""
+    unavailable: tuple[FieldDef, ...] = ()
+    """Fields NAV's table has that this connection cannot read or write (a published page that does not
+    show them): not in ``fields``; a field map that uses one skips it (``graphsync doctor`` says what to add)."""
 
     def field(self, ref: str | int) -> FieldDef:
         """A field by NAV name (case-insensitive) or number; KeyError names what was asked."""
@@ -77,6 +80,15 @@ class TableDef:
         if isinstance(ref, str) and ref.isdigit():
             return self.field(int(ref))
         raise KeyError(f"table {self.no} {self.name} has no field {ref!r}")
+
+    def unavailable_field(self, ref: str | int) -> FieldDef | None:
+        """The field ``ref`` names when it is one of ``unavailable``, else None."""
+        if isinstance(ref, str) and ref.isdigit():
+            ref = int(ref)
+        for f in self.unavailable:
+            if (isinstance(ref, int) and f.no == ref) or (isinstance(ref, str) and f.name.lower() == ref.lower()):
+                return f
+        return None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Field references in config may be names or numbers; NAV's table definition (`NavConnector.table_def`)
 decides what they mean, so the same config works on NAV versions that renamed a field. A reference that
-names no field is a ConfigError naming the config key and the table.
+names no field is a ConfigError naming the config key and the table; one that names a field this NAV has
+but does not expose (``TableDef.unavailable``: a published page that does not show it) leaves that field
+out of the map, so that the rest syncs (``graphsync doctor`` lists what to add).
 """
 
 from __future__ import annotations
@@ -101,6 +103,12 @@ def _conversion(spec: FieldSpec, types: tuple[FieldType, ...]) -> Conversion:
     }.get(kind, Conversion.TEXT)
 
 
+def _unavailable(spec: FieldSpec, table: TableDef) -> bool:
+    """Whether the map entry uses a field NAV has but this connection cannot read (its page lacks it)."""
+    refs = [r for r in spec.nav if not (isinstance(r, str) and r in VIRTUAL_FIELDS)]
+    return any(table.unavailable_field(r) is not None for r in refs)
+
+
 def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
     names: list[str] = []
     types: list[FieldType] = []
@@ -174,7 +182,7 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
 
 
 def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str) -> BoundEntity:
-    fields = tuple(_bind_field(f, table, time_zone) for f in spec.fields)
+    fields = tuple(_bind_field(f, table, time_zone) for f in spec.fields if not _unavailable(f, table))
     selection = []
     for cond in (*BUILT_IN_SELECTION[spec.name], *spec.condition):
         try:

@@ -6,13 +6,21 @@ versions and the change log entries commit together, or, when anything refuses, 
 Row versions work like SQL Server's timestamp column under NAV: one counter for the whole company, and
 each written row takes its next value. A record's ETag is its row version; `changes` returns the records
 whose row version is above the watermark, reading in pages up to the counter's value at the start.
+
+An `EmbeddedNav` is one kind of NAV session (`graphsync.nav.session.Session`): by default a client user, in
+that user's time zone (set per user with `set_user_time_zone`, UTC when unset); `as_session` gives another
+kind on the same company file, such as the web-service session `graphsync.navservice` serves requests in,
+whose zone is the company's Services Default Time Zone (`set_services_default_time_zone`, UTC by default:
+MicrosoftDocs dynamics365smb-devitpro-pb, dev-itpro/webservices/Managing-Time-Zones-with-Web-Services.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphsync.connectors.nav import (
     ChangeSet,
@@ -35,6 +43,21 @@ from graphsync.nav.values import check_value, field_of
 
 PAGE_SIZE = 500
 DEFAULT_COMPANY = "CRONUS UK Ltd."
+NAV_SERVER = "Microsoft Dynamics NAV Server"
+BC_SERVER = "Business Central"
+SERVICES_ZONE = "services_default_time_zone"
+USER_ZONE = "user_time_zone:"
+
+Clock = Callable[[], dt.datetime]
+"""Now, in UTC, whole milliseconds (`graphsync.connectors.nav.nav_today_utc`)."""
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """An IANA zone; NavValidationError naming it when there is none of that name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise NavValidationError(f"{name!r} is not a time zone (an IANA name such as 'Europe/Berlin')") from None
 
 
 def etag_of(rowversion: int) -> str:
@@ -75,10 +98,75 @@ class EmbeddedNav:
     """A NAV company in a SQLite file. Open an existing one with ``EmbeddedNav(path)``; make a new one with
     `EmbeddedNav.create`. ``user_id`` is the NAV user the change log names for writes made through it."""
 
-    def __init__(self, path: str | Path, *, user_id: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        user_id: str | None = None,
+        time_zone: str | None = None,
+        clock: Clock = nav_today_utc,
+    ) -> None:
         self._store = Store.open(Path(path))
         self._log = ChangeLog(self._store)
+        self._owns_store = True
         self.user_id = (user_id or _default_user()).upper()[:50]
+        self.clock = clock
+        self.web_service = False
+        self.saas = False
+        self.server = NAV_SERVER
+        self._zone_name = time_zone
+        if time_zone is not None:
+            zone_named(time_zone)
+
+    def as_session(
+        self,
+        *,
+        user_id: str | None = None,
+        web_service: bool = False,
+        time_zone: str | None = None,
+        saas: bool = False,
+        server: str = NAV_SERVER,
+    ) -> EmbeddedNav:
+        """Another session on the same company (sharing its file; closing it leaves the company open): a
+        web-service session runs in the Services Default Time Zone and may not show dialogs; a client
+        session in its user's zone. ``time_zone`` overrides either; ``saas`` makes it Business Central online."""
+        other = object.__new__(EmbeddedNav)
+        other._store = self._store
+        other._log = self._log
+        other._owns_store = False
+        other.user_id = (user_id or self.user_id).upper()[:50]
+        other.clock = self.clock
+        other.web_service = web_service
+        other.saas = saas
+        other.server = server
+        other._zone_name = time_zone
+        if time_zone is not None:
+            zone_named(time_zone)
+        return other
+
+    @property
+    def time_zone(self) -> ZoneInfo:
+        """The zone TODAY and TIME are in for this session."""
+        if self._zone_name is not None:
+            return zone_named(self._zone_name)
+        name = self._store.meta(SERVICES_ZONE) if self.web_service else self._store.meta(USER_ZONE + self.user_id)
+        return zone_named(name or "UTC")
+
+    def set_services_default_time_zone(self, zone: str) -> None:
+        """The server's Services Default Time Zone: the zone of every web-service session."""
+        zone_named(zone)
+        self._store.set_meta(SERVICES_ZONE, zone)
+
+    def set_user_time_zone(self, user_id: str, zone: str | None) -> None:
+        """A client user's time zone (NAV's user personalization), or None for UTC."""
+        if zone is not None:
+            zone_named(zone)
+        self._store.set_meta(USER_ZONE + user_id.upper()[:50], zone)
+
+    def system_modified_at(self, table: NavTable, key: NavKey) -> dt.datetime | None:
+        """When the record was last written, in UTC (Business Central's SystemModifiedAt)."""
+        t = schema.table_def(NavTable(table))
+        return self._store.modified_at(t, self._typed_key(t, key))
 
     @classmethod
     def create(cls, path: str | Path, *, demo: bool = True, user_id: str | None = None) -> EmbeddedNav:
@@ -113,7 +201,8 @@ class EmbeddedNav:
         return self._store.meta("company") or DEFAULT_COMPANY
 
     def close(self) -> None:
-        self._store.close()
+        if self._owns_store:
+            self._store.close()
 
     def __enter__(self) -> EmbeddedNav:
         return self
@@ -240,8 +329,18 @@ class EmbeddedNav:
             checked[f.name] = check_value(t, f, value)
         return checked
 
-    def _session(self) -> Session:
-        return Session(store=self._store, log=self._log, user_id=self.user_id, now=nav_today_utc())
+    def _session(self, page_fields: Collection[str] | None = None) -> Session:
+        return Session(
+            store=self._store,
+            log=self._log,
+            user_id=self.user_id,
+            now=self.clock(),
+            zone=self.time_zone,
+            web_service=self.web_service,
+            page_fields=None if page_fields is None else frozenset(page_fields),
+            saas=self.saas,
+            server=self.server,
+        )
 
     def _current(self, table: NavTable, key: NavKey, if_match: str) -> tuple[Row, int]:
         t = schema.table_def(table)
@@ -252,12 +351,16 @@ class EmbeddedNav:
             raise texts.changed_by_another_user(t, key)
         return got
 
-    def insert(self, table: NavTable, values: Mapping[str, object]) -> NavRecord:
+    def insert(
+        self, table: NavTable, values: Mapping[str, object], *, page_fields: Collection[str] | None = None
+    ) -> NavRecord:
+        """Insert a record; ``page_fields`` names the values a page's controls set (a page write, as
+        `graphsync.navservice` makes), whose validation may ask what a web-service session cannot answer."""
         table = NavTable(table)
         checked = self._checked(table, values)
         t = schema.table_def(table)
         with self._store.transaction():
-            row = triggers.INSERT[table](self._session(), checked)
+            row = triggers.INSERT[table](self._session(page_fields), checked)
             got = self._store.get(t, tuple(row[k] for k in t.key))
         assert got is not None
         return self._record(table, *got)
@@ -277,13 +380,21 @@ class EmbeddedNav:
         assert got is not None
         return self._record(NavTable.TODO, *got)
 
-    def modify(self, table: NavTable, key: NavKey, values: Mapping[str, object], *, if_match: str) -> NavRecord:
+    def modify(
+        self,
+        table: NavTable,
+        key: NavKey,
+        values: Mapping[str, object],
+        *,
+        if_match: str,
+        page_fields: Collection[str] | None = None,
+    ) -> NavRecord:
         table = NavTable(table)
         checked = self._checked(table, values)
         t = schema.table_def(table)
         with self._store.transaction():
             old, _ = self._current(table, key, if_match)
-            triggers.MODIFY[table](self._session(), old, checked)
+            triggers.MODIFY[table](self._session(page_fields), old, checked)
             got = self._store.get(t, tuple(old[k] for k in t.key))
         assert got is not None
         return self._record(table, *got)

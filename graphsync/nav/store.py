@@ -26,6 +26,10 @@ FORMAT = "graphsync-nav-company"
 SCHEMA_VERSION = "1"
 ROWVERSION = "$rowversion"
 """The column each NAV table carries for its row version."""
+MODIFIED_AT = "$systemModifiedAt"
+"""The column each NAV table carries for the UTC time of its last write (Business Central's SystemModifiedAt,
+which every BC table has: MicrosoftDocs dynamics365smb-devitpro-pb, RecordRef.SystemModifiedAtNo(): "a system
+field that the platform adds to all table objects"). Added on open to company files made before it existed."""
 
 INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # A contact's Next To-do Date and NAV's "open to-dos" delete check look to-dos up by contact (a person)
@@ -147,6 +151,7 @@ class Store:
         store = cls(conn, path)
         try:
             store._add_missing_indexes()
+            store._add_missing_columns()
         except BaseException:
             conn.close()
             raise
@@ -188,6 +193,7 @@ class Store:
             for t in schema.TABLES.values():
                 cols = [f"{q(f.name)} {_SQL_TYPES[f.type]}" for f in stored_fields(t)]
                 cols.append(f"{q(ROWVERSION)} INTEGER NOT NULL")
+                cols.append(f"{q(MODIFIED_AT)} TEXT")
                 cols.append(f"PRIMARY KEY ({', '.join(q(k) for k in t.key)})")
                 conn.execute(f"CREATE TABLE {q(t.name)} ({', '.join(cols)})")
                 conn.execute(f"CREATE INDEX {q(t.name + '$rv')} ON {q(t.name)} ({q(ROWVERSION)})")
@@ -211,6 +217,24 @@ class Store:
         except sqlite3.OperationalError as exc:
             # A company that cannot be written now (a read-only file, or another writer holding it past the
             # busy timeout) is still read correctly without them, only more slowly; the next open adds them.
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_BUSY):
+                raise
+
+    def _add_missing_columns(self) -> None:
+        """Add the system modified column to the tables of a company made before it existed (NULL until the
+        record is next written; readers fall back to the record's own stamps)."""
+        missing = []
+        for t in schema.TABLES.values():
+            columns = {row[1] for row in self.conn.execute(f"PRAGMA table_info({q(t.name)})")}
+            if columns and MODIFIED_AT not in columns:
+                missing.append(t)
+        if not missing:
+            return
+        try:
+            with self.transaction():
+                for t in missing:
+                    self.conn.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {q(MODIFIED_AT)} TEXT")
+        except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_BUSY):
                 raise
 
@@ -317,24 +341,37 @@ class Store:
     def next_rowversion(self) -> int:
         return int(self.conn.execute(f"UPDATE {q(ROWVERSION)} SET value = value + 1 RETURNING value").fetchone()[0])
 
-    def insert(self, t: TableDef, row: Row) -> int:
+    def insert(self, t: TableDef, row: Row, *, modified_at: dt.datetime | None = None) -> int:
         rv = self.next_rowversion()
         fields = stored_fields(t)
         params = [to_db(f, row[f.name]) for f in fields]
-        marks = ", ".join("?" for _ in range(len(fields) + 1))
-        self.conn.execute(f"INSERT INTO {q(t.name)} ({self._columns(t)}) VALUES ({marks})", [*params, rv])
+        marks = ", ".join("?" for _ in range(len(fields) + 2))
+        self.conn.execute(
+            f"INSERT INTO {q(t.name)} ({self._columns(t)}, {q(MODIFIED_AT)}) VALUES ({marks})",
+            [*params, rv, _utc_text(modified_at)],
+        )
         return rv
 
-    def update(self, t: TableDef, key: tuple[object, ...], changes: Row) -> int:
+    def update(
+        self, t: TableDef, key: tuple[object, ...], changes: Row, *, modified_at: dt.datetime | None = None
+    ) -> int:
         rv = self.next_rowversion()
         sets = [f"{q(name)} = ?" for name in changes]
         params = [to_db(t.field(name), value) for name, value in changes.items()]
         where, kparams = self.key_where(t, key)
+        system = [f"{q(ROWVERSION)} = ?", f"{q(MODIFIED_AT)} = ?"]
         self.conn.execute(
-            f"UPDATE {q(t.name)} SET {', '.join([*sets, f'{q(ROWVERSION)} = ?'])} WHERE {where}",
-            [*params, rv, *kparams],
+            f"UPDATE {q(t.name)} SET {', '.join([*sets, *system])} WHERE {where}",
+            [*params, rv, _utc_text(modified_at), *kparams],
         )
         return rv
+
+    def modified_at(self, t: TableDef, key: tuple[object, ...]) -> dt.datetime | None:
+        """When the record was last written (UTC), or None when it was not written since the column came."""
+        where, params = self.key_where(t, key)
+        with self.lock:
+            raw = self.conn.execute(f"SELECT {q(MODIFIED_AT)} FROM {q(t.name)} WHERE {where}", params).fetchone()
+        return dt.datetime.fromisoformat(str(raw[0])) if raw and raw[0] else None
 
     def delete(self, t: TableDef, key: tuple[object, ...]) -> None:
         where, params = self.key_where(t, key)
@@ -356,6 +393,16 @@ class Store:
         with self.lock:
             row = self.conn.execute(f"SELECT value FROM {q('$graphsync')} WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str | None) -> None:
+        with self.transaction():
+            self.conn.execute(f"DELETE FROM {q('$graphsync')} WHERE name = ?", (name,))
+            if value is not None:
+                self.conn.execute(f"INSERT INTO {q('$graphsync')} VALUES (?, ?)", (name, value))
+
+
+def _utc_text(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _index_name(table: str, name: str) -> str:

@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from graphsync.connectors.nav import TableDef
-from graphsync.errors import NavConcurrencyError, NavNotFoundError, NavRefusedError, NavValidationError
+from graphsync.errors import (
+    NavConcurrencyError,
+    NavDialogError,
+    NavNotFoundError,
+    NavRefusedError,
+    NavValidationError,
+)
 
 
 def identification(t: TableDef, key: Sequence[object]) -> str:
@@ -103,3 +109,22 @@ READ_ONLY_TABLE = (
     "(change logging is switched on and off per table and field in Change Log Setup)."
 )
 FLOWFIELD = "The field {field} of table {table} is calculated by NAV (a FlowField) and cannot be changed."
+
+# To-do 5080, field 13 Closed, OnValidate: the question a page-validated close asks (Text004 in NAV 2018's
+# Table_5_080_To_do.al and in BC's CRM/Task/Todo.Table.al).
+REGISTER_INTERACTION_QUESTION = "Do you want to register an Interaction Log Entry?"
+# BC's CRM/Task/Todo.Table.al, label MeetingSaaSNotSupportedErr, raised by field 8 Type's OnValidate when
+# EnvironmentInfo.IsSaaS().
+MEETING_SAAS = "You cannot create a task of type Meeting because you're not using an on-premises deployment."
+
+
+def callback(t: TableDef, key: Sequence[object], *, server: str, question: str) -> NavDialogError:
+    """A Confirm in a session without a client. The wording follows MicrosoftDocs dynamics365smb-devitpro-pb,
+    dev-itpro/includes/include-dialog-exceptions-in-non-ui-sessions.md ("... attempted to issue a client
+    callback to show a confirmation dialog box.") and the NavNCLCallbackNotAllowedException row of
+    dev-itpro/webservices/dynamics-error-codes.md, which continues with the question."""
+    return NavDialogError(
+        f"{server} attempted to issue a client callback to show a confirmation dialog box. {question}",
+        table=t.no,
+        key=_nav_key(key),
+    )

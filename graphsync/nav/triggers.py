@@ -41,9 +41,20 @@ def _related(s: Session, t: TableDef, field: str, value: object, related: TableD
     return got
 
 
-def _stamp(s: Session, row: Row, date_field: str, time_field: str) -> None:
-    row[date_field] = s.today
-    row[time_field] = s.now.time()
+def _stamp_utc(s: Session, row: Row) -> None:
+    """Contact's SetLastDateTimeModified: the date and time in UTC, whatever the session's zone (NAV 2018
+    Table_5_050_Contact.al: ``UtcNow := DateFilterCalc.ConvertToUtcDateTime(CURRENTDATETIME)``; BC
+    CRM/Contact/Contact.Table.al: ``UtcNow := CurrentDateTime() - GetTimeZoneOffset()``)."""
+    row["Last Date Modified"] = s.utc_today
+    row["Last Time Modified"] = s.now.time()
+
+
+def _stamp_local(s: Session, row: Row) -> None:
+    """To-do's OnInsert / OnModify: ``"Last Date Modified" := TODAY; "Last Time Modified" := TIME`` (NAV 2018
+    Table_5_080_To_do.al, BC CRM/Task/Todo.Table.al): the session's own zone."""
+    local = s.local_now
+    row["Last Date Modified"] = local.date()
+    row["Last Time Modified"] = local.time().replace(tzinfo=None)
 
 
 def _insert_new(s: Session, t: TableDef, row: Row) -> None:
@@ -117,7 +128,7 @@ def insert_contact(s: Session, values: ValueMap) -> Row:
         row["No."] = s.next_no(NavTable.CONTACT)
     _contact_names_and_company(s, row, values, None)
     _contact_relations(s, row)
-    _stamp(s, row, "Last Date Modified", "Last Time Modified")
+    _stamp_utc(s, row)
     _insert_new(s, t, row)
     return row
 
@@ -134,13 +145,13 @@ def modify_contact(s: Session, old: Row, values: ValueMap) -> Row:
     _contact_relations(s, row)
     if row == old:
         return old
-    _stamp(s, row, "Last Date Modified", "Last Time Modified")
+    _stamp_utc(s, row)
     s.update_row(t, old, row)
     if row["Type"] == "Company" and row["Name"] != old["Name"]:
         # Renaming a company renames it on each of its persons (NAV's Contact.OnModify).
         for person in _persons(s, row["No."]):
             changed = {**person, "Company Name": row["Name"]}
-            _stamp(s, changed, "Last Date Modified", "Last Time Modified")
+            _stamp_utc(s, changed)
             s.update_row(t, person, changed)
     return row
 
@@ -205,7 +216,12 @@ def _is_meeting_or_call(row: Row) -> bool:
 
 
 def _apply_status(s: Session, old: Row | None, row: Row, given: ValueMap) -> None:
-    """Status Completed and Closed go together (NAV's OnValidate of Status, Closed and Canceled)."""
+    """Status Completed and Closed go together (NAV's OnValidate of Status, Closed and Canceled).
+
+    Closing a to-do that is not canceled through a page (Status or Closed set by a page control) asks
+    "Do you want to register an Interaction Log Entry?" (field 13 Closed, OnValidate: ``IF CurrFieldNo <> 0
+    THEN IF CONFIRM(Text004,TRUE) THEN CreateInteraction``): a client user answers it (the interaction itself
+    is not modelled here), a web-service session fails with the callback error."""
     if "Status" in given:
         row["Closed"] = row["Status"] == "Completed"
     elif "Closed" in given:
@@ -225,6 +241,9 @@ def _apply_status(s: Session, old: Row | None, row: Row, given: ValueMap) -> Non
     if row["Closed"] and row["Status"] != "Completed":
         row["Status"] = "Completed"
     was_closed = bool(old and old["Closed"])
+    if row["Closed"] and not was_closed and not row["Canceled"] and s.web_service and s.from_page("Status", "Closed"):
+        t = schema.TODO
+        raise texts.callback(t, typed_key(t, row), server=s.server, question=texts.REGISTER_INTERACTION_QUESTION)
     if row["Closed"] and (not was_closed or row["Date Closed"] is None):
         row["Date Closed"] = s.today
     if not row["Closed"]:
@@ -277,6 +296,14 @@ def _todo_contact(s: Session, row: Row, fill_salesperson: bool) -> None:
         row["Salesperson Code"] = contact["Salesperson Code"]
 
 
+def _meeting_allowed(s: Session, row: Row, given: ValueMap) -> None:
+    """Business Central online refuses Type Meeting when Type is validated (field 8 Type, OnValidate:
+    ``if EnvironmentInfo.IsSaaS() and (Type = Type::Meeting) then Error(MeetingSaaSNotSupportedErr)``)."""
+    if s.saas and "Type" in given and row["Type"] == "Meeting":
+        t = schema.TODO
+        raise texts.invalid(t, typed_key(t, row), "Type", texts.MEETING_SAAS)
+
+
 def _todo_checks(s: Session, row: Row) -> Row:
     t = schema.TODO
     key = typed_key(t, row)
@@ -298,11 +325,12 @@ def insert_todo(s: Session, values: ValueMap) -> Row:
         row["No."] = s.next_no(NavTable.TODO)
     if not row["Organizer To-do No."]:
         row["Organizer To-do No."] = row["No."]
+    _meeting_allowed(s, row, values)
     _todo_contact(s, row, fill_salesperson=True)
     salesperson = _todo_checks(s, row)
     _apply_status(s, None, row, values)
     _apply_timing(s, row, values)
-    _stamp(s, row, "Last Date Modified", "Last Time Modified")
+    _stamp_local(s, row)
     if row["Type"] == "Meeting" and not salesperson["E-Mail"]:
         raise texts.refused(t, typed_key(t, row), texts.ORGANIZER_NEEDS_EMAIL.format(name=salesperson["Name"]))
     _insert_new(s, t, row)
@@ -336,6 +364,7 @@ def modify_todo(s: Session, old: Row, values: ValueMap) -> Row:
     t = schema.TODO
     _no_rename(t, old, values)
     row = {**old, **values}
+    _meeting_allowed(s, row, values)
     if (old["Type"] == "Meeting") != (row["Type"] == "Meeting"):
         raise texts.refused(t, typed_key(t, old), texts.TODO_TYPE_CHANGE)
     if "Contact No." in values:
@@ -346,7 +375,7 @@ def modify_todo(s: Session, old: Row, values: ValueMap) -> Row:
         _apply_timing(s, row, values)
     if row == old:
         return old
-    _stamp(s, row, "Last Date Modified", "Last Time Modified")
+    _stamp_local(s, row)
     s.update_row(t, old, row)
     if row["Type"] == "Meeting" and row["Salesperson Code"] != old["Salesperson Code"]:
         for organizer in s.select(schema.ATTENDEE, {"To-do No.": row["No."], "Attendance Type": "To-do Organizer"}):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from xml.sax.saxutils import quoteattr
 
 from graphsync.connectors.nav import FieldType
-from graphsync.navservice.pages import EDM_TYPES, Publication
+from graphsync.navservice.pages import Publication
 
 
 def metadata_document(publication: Publication) -> str:
@@ -13,14 +13,13 @@ def metadata_document(publication: Publication) -> str:
     for service in publication.pages:
         page = publication.page(service)
         assert page is not None
-        key = "".join(
-            f"<PropertyRef Name={quoteattr(page.prop(page.table_def.field(k)))}/>" for k in page.table_def.key
-        )
+        key = "".join(f"<PropertyRef Name={quoteattr(page.key_prop(k))}/>" for k in page.table_def.key)
         props = []
-        for f in page.fields:
+        for c in page.controls:
+            f = c.field
             length = f' MaxLength="{f.length}"' if f.type in (FieldType.CODE, FieldType.TEXT) and f.length else ""
-            nullable = ' Nullable="false"' if f.name in page.table_def.key else ""
-            props.append(f'<Property Name={quoteattr(page.prop(f))} Type="{EDM_TYPES[f.type]}"{nullable}{length}/>')
+            nullable = ' Nullable="false"' if f.name in page.table_def.key and f.no else ""
+            props.append(f"<Property Name={quoteattr(c.prop)} Type={quoteattr(c.edm_type)}{nullable}{length}/>")
         types.append(f"<EntityType Name={quoteattr(service)}><Key>{key}</Key>{''.join(props)}</EntityType>")
         sets.append(f'<EntitySet Name={quoteattr(service)} EntityType="NAV.{service}"/>')
     company = (

@@ -1,19 +1,33 @@
-"""The pages the service publishes: web service name -> NAV table, with the fields each page shows.
+"""What the service publishes: web service name -> page, each page's controls, and the server's manners.
 
-Property names and Edm types are what NAV derives from the page's fields (`graphsync.nav.odata.names`);
-``hidden`` leaves fields off a page, as a customer's page may, and leaving the change log out of
-``pages`` serves a NAV where the Change Log Entries page is not published.
+A `Publication` is one server as a customer has it: the pages published (shipped pages from
+`graphsync.nav.odata.catalogue`, or the ones docs/odata.md has the administrator publish), the form its
+option values take on the wire, whether it is Business Central online (which refuses meetings), and how it
+names itself in errors. `PROFILES` are the four the tests and ``python -m graphsync.navservice --pages``
+serve:
+
+- ``nav2018-standard``: NAV 2018 with its shipped pages published unchanged.
+- ``nav2018-graphsync``: NAV 2018 set up as docs/odata.md describes.
+- ``bc-standard`` / ``bc-graphsync``: the same for Business Central online.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from graphsync.connectors.nav import FieldDef, FieldType, NavTable, TableDef
 from graphsync.nav import schema
-from graphsync.nav.odata.names import property_name
+from graphsync.nav.embedded import BC_SERVER, NAV_SERVER
+from graphsync.nav.odata.catalogue import (
+    ControlKind,
+    PageSpec,
+    Product,
+    graphsync_pages,
+    standard_pages,
+)
+from graphsync.nav.odata.names import OptionForm, property_name
 
 EDM_TYPES: Mapping[FieldType, str] = MappingProxyType(
     {
@@ -30,55 +44,126 @@ EDM_TYPES: Mapping[FieldType, str] = MappingProxyType(
     }
 )
 
-DEFAULT_PAGES: Mapping[str, NavTable] = MappingProxyType(
+_DATETIME = FieldDef(no=0, name="", type=FieldType.DATETIME)
+_BOOLEAN = FieldDef(no=0, name="", type=FieldType.BOOLEAN)
+
+READ_ONLY: frozenset[tuple[NavTable, str]] = frozenset(
     {
-        "ContactCard": NavTable.CONTACT,
-        "SalespersonPurchaserCard": NavTable.SALESPERSON,
-        "GraphsyncToDos": NavTable.TODO,
-        "GraphsyncAttendees": NavTable.ATTENDEE,
-        "Territories": NavTable.TERRITORY,
-        "ChangeLogEntries": NavTable.CHANGE_LOG_ENTRY,
+        # Table_5_050_Contact.al field 54 and Table_5_080_To_do.al field 14 have Editable=No (NAV 2018 sources as
+        # in graphsync.nav.odata.catalogue), as has Attendee field 6 (BC CRM/Task/Attendee.Table.al); FlowFields
+        # are never editable.
+        (NavTable.CONTACT, "Last Date Modified"),
+        (NavTable.CONTACT, "Next To-do Date"),
+        (NavTable.TODO, "Date Closed"),
+        (NavTable.ATTENDEE, "Attendee Name"),
     }
 )
-"""The pages a NAV set up as docs/odata.md describes publishes, under graphsync's default service names."""
 
 
-SYSTEM_MODIFIED_AT = FieldDef(no=2000000003, name="SystemModifiedAt", type=FieldType.DATETIME)
-"""Business Central's system field, on pages that add it; served from Last Date/Time Modified (UTC here)."""
+@dataclass(frozen=True)
+class PageControl:
+    prop: str
+    kind: ControlKind
+    field: FieldDef
+    """The table field (FIELD), or a stand-in carrying the Edm type of the other kinds."""
+
+    @property
+    def edm_type(self) -> str:
+        return EDM_TYPES[self.field.type]
 
 
 @dataclass(frozen=True)
 class Page:
     service: str
-    table: NavTable
-    fields: tuple[FieldDef, ...]
+    spec: PageSpec
+    controls: tuple[PageControl, ...]
+
+    @property
+    def table(self) -> NavTable:
+        return self.spec.table
 
     @property
     def table_def(self) -> TableDef:
-        return schema.table_def(self.table)
+        return schema.table_def(self.spec.table)
 
-    def prop(self, f: FieldDef) -> str:
-        return property_name(f.name)
+    def by_prop(self) -> Mapping[str, PageControl]:
+        return {c.prop: c for c in self.controls}
 
-    def field_by_prop(self) -> Mapping[str, FieldDef]:
-        return {property_name(f.name): f for f in self.fields}
+    def key_prop(self, name: str) -> str:
+        return next(c.prop for c in self.controls if c.kind is ControlKind.FIELD and c.field.name == name)
+
+    def read_only(self, control: PageControl) -> bool:
+        if control.kind in (ControlKind.SYSTEM, ControlKind.COMPUTED):
+            return True
+        if control.kind is ControlKind.COMPLETE:
+            return False
+        return not self.spec.modify_allowed or (self.table, control.field.name) in READ_ONLY
+
+
+def build_page(service: str, spec: PageSpec) -> Page:
+    t = schema.table_def(spec.table)
+    controls: list[PageControl] = []
+    shown = {c.field for c in spec.controls if c.kind is ControlKind.FIELD}
+    # The key fields are published whether or not the page shows them (return-obtain-service-metadata-
+    # edmx-document.md, see graphsync.nav.odata.catalogue).
+    for name in t.key:
+        if name not in shown:
+            controls.append(PageControl(property_name(name), ControlKind.FIELD, t.field(name)))
+    for c in spec.controls:
+        if c.kind is ControlKind.FIELD:
+            controls.append(PageControl(c.prop, c.kind, t.field(c.field)))
+        else:
+            stand_in = _BOOLEAN if c.kind is ControlKind.COMPLETE else _DATETIME
+            controls.append(PageControl(c.prop, c.kind, replace(stand_in, name=c.field)))
+    return Page(service, spec, tuple(controls))
 
 
 @dataclass(frozen=True)
 class Publication:
-    pages: Mapping[str, NavTable] = field(default_factory=lambda: DEFAULT_PAGES)
+    pages: Mapping[str, PageSpec] = field(default_factory=lambda: graphsync_pages(Product.NAV2018))
+    options: OptionForm = OptionForm.NAMES
+    saas: bool = False
+    """Business Central online: To-do Type Meeting is refused (MeetingSaaSNotSupportedErr)."""
+    server: str = NAV_SERVER
     hidden: Mapping[NavTable, frozenset[str]] = field(default_factory=dict)
-    """NAV field names left off each table's page."""
-    system_modified_at: bool = False
-    """Serve as Business Central with SystemModifiedAt on the pages of stamped tables."""
+    """NAV field names left off each table's pages (a customer's page that shows less)."""
 
     def page(self, service: str) -> Page | None:
-        table = self.pages.get(service)
-        if table is None:
+        spec = self.pages.get(service)
+        if spec is None:
             return None
-        hidden = self.hidden.get(table, frozenset())
-        t = schema.table_def(table)
-        fields = tuple(f for f in t.fields if f.name not in hidden or f.name in t.key)
-        if self.system_modified_at and any(f.name == "Last Date Modified" for f in t.fields):
-            fields += (SYSTEM_MODIFIED_AT,)
-        return Page(service, table, fields)
+        hidden = self.hidden.get(spec.table, frozenset())
+        if hidden:
+            kept = tuple(c for c in spec.controls if c.kind is not ControlKind.FIELD or c.field not in hidden)
+            spec = replace(spec, controls=kept)
+        return build_page(service, spec)
+
+    def without(self, *tables: NavTable) -> Publication:
+        """The same server with no page of these tables published."""
+        return replace(self, pages={s: p for s, p in self.pages.items() if p.table not in tables})
+
+    def hiding(self, table: NavTable, *names: str) -> Publication:
+        return replace(self, hidden={**self.hidden, table: frozenset({*self.hidden.get(table, ()), *names})})
+
+    def publishing(self, service: str, spec: PageSpec) -> Publication:
+        return replace(self, pages={**self.pages, service: spec})
+
+
+PROFILES: Mapping[str, Publication] = MappingProxyType(
+    {
+        "nav2018-standard": Publication(pages=standard_pages(Product.NAV2018)),
+        "nav2018-graphsync": Publication(pages=graphsync_pages(Product.NAV2018)),
+        "bc-standard": Publication(
+            pages=standard_pages(Product.BC), options=OptionForm.NAMES_SPACE, saas=True, server=BC_SERVER
+        ),
+        "bc-graphsync": Publication(
+            pages=graphsync_pages(Product.BC), options=OptionForm.NAMES_SPACE, saas=True, server=BC_SERVER
+        ),
+    }
+)
+DEFAULT_PROFILE = "nav2018-graphsync"
+
+DEFAULT_PAGES: Mapping[str, NavTable] = MappingProxyType(
+    {service: spec.table for service, spec in PROFILES[DEFAULT_PROFILE].pages.items()}
+)
+"""The pages a NAV set up as docs/odata.md describes publishes, under graphsync's default service names."""

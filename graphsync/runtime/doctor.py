@@ -20,6 +20,7 @@ import httpx
 from graphsync.auth.connections import Connections
 from graphsync.auth.mailbox import MailboxIdentity, fetch_mailbox_identity
 from graphsync.config import Config
+from graphsync.config.entities import Direction, EntityName
 from graphsync.connectors.auth import AccessTokenSource
 from graphsync.connectors.nav import NavConnector, NavTable
 from graphsync.errors import GraphError, GraphsyncError, StateError
@@ -133,10 +134,14 @@ _STAMPS = {
 def _nav_checks(rt: Runtime, checks: list[Check]) -> NavConnector | None:
     try:
         nav = rt.nav
-        tables = [nav.table_def(t) for t in (NavTable.CONTACT, NavTable.SALESPERSON, NavTable.TODO)]
+        tables = [nav.table_def(t) for t in (NavTable.CONTACT, NavTable.SALESPERSON)]
     except GraphsyncError as exc:
         checks.append(Check("NAV", CheckStatus.FAILED, "not reachable", exc))
         return None
+    try:
+        tables.append(nav.table_def(NavTable.TODO))
+    except GraphsyncError:
+        pass  # a to-do page that is not published (or lacks what the engine needs) is its own check below
     company = getattr(nav, "company_name", "")
     where = getattr(nav, "path", "")
     checks.append(
@@ -155,14 +160,17 @@ def _nav_checks(rt: Runtime, checks: list[Check]) -> NavConnector | None:
         from graphsync.cli.messages import odata_deletions
 
         for t in status():
+            zone = nav.stamp_zone(t.table) if hasattr(nav, "stamp_zone") else None
+            stamp = _STAMPS.get(t.stamp.value, t.stamp.value) + (f" ({zone.value})" if zone is not None else "")
             checks.append(
                 Check(
                     f"NAV {t.table.name.lower()}",
                     CheckStatus.OK,
-                    f"page {t.service!r}, changes by {_STAMPS.get(t.stamp.value, t.stamp.value)}; deletions "
+                    f"page {t.service!r}, changes by {stamp}; deletions "
                     + odata_deletions(t.deletions, change_log_service=odata.services.change_log),
                 )
             )
+        checks.extend(_published_checks(rt, nav))
         return nav
     tracked = getattr(nav, "deletions_tracked", None)
     if callable(tracked):
@@ -179,6 +187,34 @@ def _nav_checks(rt: Runtime, checks: list[Check]) -> NavConnector | None:
         else:
             checks.append(Check("NAV change log", CheckStatus.OK, "insertions, changes and deletions are logged"))
     return nav
+
+
+def _published_checks(rt: Runtime, nav: Any) -> list[Check]:
+    """What the published pages lack for the enabled entities: per page, each mapped field it does not show
+    and what to add; pages not published; meetings on Business Central online; a to-do page whose tasks
+    cannot be completed from To Do. Each is a failed check naming the fix."""
+    from graphsync.cli.messages import odata_missing_field, todo_completion_asks
+    from graphsync.runtime.availability import unsyncable
+
+    odata = rt.config.nav.odata
+    assert odata is not None
+    flavour = odata.flavour.value
+    checks = []
+    by_page: dict[str, list[str]] = {}
+    for missing in nav.missing_fields():
+        by_page.setdefault(missing.service, []).append(odata_missing_field(missing, flavour=flavour))
+    for service, fixes in by_page.items():
+        checks.append(Check(f"NAV page {service!r}", CheckStatus.FAILED, "; ".join(fixes)))
+    for u in unsyncable(nav, rt.config.entities):
+        checks.append(Check(f"NAV {u.entity.value}", CheckStatus.FAILED, u.reason))
+    entities = rt.config.entities
+    tasks = [
+        s for s in entities if s.enabled and s.name is EntityName.TASK and s.direction is not Direction.NAV_TO_OUTLOOK
+    ]
+    todos = nav.unpublished().get(NavTable.TODO) is None
+    if tasks and todos and not nav.completes_without_dialog:
+        checks.append(Check("NAV to-do completion", CheckStatus.FAILED, todo_completion_asks(odata.services.todos)))
+    return checks
 
 
 async def _graph_checks(rt: Runtime, user: str | None, checks: list[Check]) -> MailboxIdentity | None:

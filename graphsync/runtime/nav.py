@@ -17,9 +17,11 @@ def open_nav(config: Config) -> NavConnector:
         return EmbeddedNav(config.nav.embedded.path)
     if config.nav.kind is NavKind.ODATA and config.nav.odata is not None:
         from graphsync.nav.odata.factory import connect
-        from graphsync.nav.odata.required import required_fields
+        from graphsync.nav.odata.required import essential_fields, required_fields
 
-        return connect(config.nav.odata, required=required_fields(config.entities))
+        return connect(
+            config.nav.odata, required=required_fields(config.entities), essential=essential_fields(config.entities)
+        )
     raise ConfigError(
         file=str(config.file) if config.file else None,
         key="nav.kind",

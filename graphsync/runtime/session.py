@@ -23,7 +23,7 @@ import httpx
 from graphsync.auth.connections import Connections
 from graphsync.auth.mailbox import MailboxIdentity, fetch_mailbox_identity
 from graphsync.config import Config
-from graphsync.config.entities import EntityName
+from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.auth import AccessTokenSource
 from graphsync.connectors.nav import NavConnector
 from graphsync.connectors.outlook import Containers
@@ -35,6 +35,7 @@ from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
 from graphsync.errors import ConfigError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
+from graphsync.runtime.availability import runnable, say_once, unsyncable
 from graphsync.runtime.nav import open_nav
 
 GRAPH_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -158,7 +159,7 @@ class Runtime:
         """The Graph client for ``target``'s mailbox, addressed by its UPN (so its state is kept under the
         mailbox's name even for a delegated run), with the containers remembered from earlier runs."""
         cfg = self.config
-        names = user_field_names(cfg.entities, self.nav, time_zone=cfg.sync.time_zone)
+        names = user_field_names(self.entities(), self.nav, time_zone=cfg.sync.time_zone)
         options = GraphMailboxOptions.from_config(cfg.sync, graph=cfg.graph, user_fields=names)
         return GraphMailbox(
             upn=target.upn,
@@ -182,9 +183,15 @@ class Runtime:
             should_stop=settings.should_stop,
         )
 
+    def entities(self) -> EntitiesConfig:
+        """The config's entities, less those this NAV cannot sync (`graphsync.runtime.availability`)."""
+        return runnable(self.config.entities, unsyncable(self.nav, self.config.entities))
+
     async def sync(self, target: MailboxTarget, settings: RunSettings = RunSettings()) -> RunReport:
         """One sync run of ``target``'s mailbox. Raises what `run_sync` raises (LockHeldError, MassDeleteError,
-        ConfigError, Graph and NAV errors that stop a run); item errors are in the report."""
+        ConfigError, Graph and NAV errors that stop a run); item errors are in the report. An entity this NAV
+        cannot sync is left out, said once per mailbox in the log."""
+        say_once(self.store, target.upn, unsyncable(self.nav, self.config.entities))
         mailbox = self.mailbox(target)
         try:
             with self._app_token_blamed(target.user):
@@ -192,7 +199,7 @@ class Runtime:
                     nav=self.nav,
                     mailbox=mailbox,
                     store=self.store,
-                    entities=self.config.entities,
+                    entities=self.entities(),
                     options=self.sync_options(target, settings),
                 )
             if not settings.dry_run:
@@ -213,7 +220,7 @@ class Runtime:
                     nav=self.nav,
                     mailbox=mailbox,
                     store=self.store,
-                    entities=self.config.entities,
+                    entities=self.entities(),
                     options=self.sync_options(target, RunSettings()),
                     keep=keep,
                     nav_keys=nav_keys,

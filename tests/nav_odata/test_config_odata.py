@@ -62,6 +62,8 @@ def test_services_can_be_renamed() -> None:
         (ONLINE.replace('client_secret = "keyring:graphsync/bc-app"', ""), "nav.odata.client_secret", "client secret"),
         (ON_PREMISES + "page_size = 0\n", "nav.odata.page_size", ">= 1"),
         (ON_PREMISES + 'stamp_time_zone = "Mars/Olympus"\n', "nav.odata.stamp_time_zone", "IANA time zone"),
+        (ON_PREMISES + 'server_time_zone = "Mars/Olympus"\n', "nav.odata.server_time_zone", "IANA time zone"),
+        (ON_PREMISES + 'user_time_zones = ["Europe/Berlin", "Nowhere"]\n', "nav.odata.user_time_zones", "IANA"),
         (ON_PREMISES + 'compnay = "x"\n', "nav.odata.compnay", "a known key"),
         (ON_PREMISES + '[services]\ncontacts = "Contact Card"\n', "nav.odata.services.contacts", "web service name"),
     ],
@@ -99,3 +101,15 @@ def test_an_unreadable_ca_file_is_a_config_error(tmp_path: object, monkeypatch: 
     with pytest.raises(ConfigError) as err:
         http_client(cfg)
     assert err.value.key == "nav.odata.ca_file"
+
+
+def test_time_zones_and_online() -> None:
+    cfg = parse(ON_PREMISES + 'server_time_zone = "Europe/Berlin"\nuser_time_zones = ["America/New_York"]\n')
+    assert cfg.server_time_zone == "Europe/Berlin"  # type: ignore[attr-defined]
+    assert cfg.user_time_zones == ("America/New_York",) and cfg.online is False  # type: ignore[attr-defined]
+    assert parse(ON_PREMISES).user_time_zones is None  # type: ignore[attr-defined]  # any zone may occur
+    assert parse(ON_PREMISES + 'stamp_time_zone = "Europe/Paris"\n').server_time_zone == "Europe/Paris"  # type: ignore[attr-defined]
+    assert parse(ONLINE).online is True  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError) as err:
+        parse(ON_PREMISES + 'stamp_time_zone = "UTC"\nserver_time_zone = "UTC"\n')
+    assert err.value.key == "nav.odata.stamp_time_zone"

@@ -9,7 +9,7 @@ import pytest
 
 from graphsync.connectors.nav import FieldDef, FieldType
 from graphsync.nav import schema
-from graphsync.nav.odata.names import decode_option, encode_option, property_name
+from graphsync.nav.odata.names import OptionForm, decode_option, encode_option, form_of, parse_option, property_name
 from graphsync.nav.odata.values import decode, duration_text, encode, filter_literal, parse_duration
 from graphsync.nav.odata.watermark import ODataMark
 from graphsync.nav.odata.watermark import decode as decode_mark
@@ -24,6 +24,11 @@ from graphsync.nav.odata.watermark import decode as decode_mark
         ("E-Mail 2", "E_Mail_2"),
         ("To-do No.", "To_do_No"),
         ("Post Code", "Post_Code"),
+        # return-obtain-service-metadata-edmx-document.md: ' -> _x0027_, % -> Percent, parentheses dropped.
+        ("Commission %", "Commission_Percent"),
+        ("Don't", "Don_x0027_t"),
+        ("Balance (LCY)", "Balance_LCY"),
+        ("Contact's No.", "Contact_x0027_s_No"),
     ],
 )
 def test_property_names(field: str, prop: str) -> None:
@@ -87,3 +92,40 @@ def test_watermarks_round_trip_and_order_by_position() -> None:
     for mark in (early, same_second, late):
         assert decode_mark(mark.encode()) == mark
     assert early.encode() < same_second.encode() < late.encode()
+
+
+@pytest.mark.parametrize(
+    ("form", "blank", "call"),
+    [
+        (OptionForm.CAPTIONS, "", "Phone Call"),
+        (OptionForm.NAMES, "_blank_", "Phone_x0020_Call"),
+        (OptionForm.NAMES_SPACE, "_x0020_", "Phone_x0020_Call"),
+    ],
+)
+def test_option_forms_are_read_whatever_the_form_and_written_in_the_servers(
+    form: OptionForm, blank: str, call: str
+) -> None:
+    assert (encode_option("", form), encode_option("Phone Call", form)) == (blank, call)
+    # Read: every form, whoever sent it.
+    assert decode_option(blank) == "" and decode_option(call) == "Phone Call"
+    # A server of that form reads its own spelling and not another's.
+    assert parse_option(blank, form) == "" and parse_option(call, form) == "Phone Call"
+    others = {"", "_blank_", "_x0020_"} - {blank}
+    assert all(parse_option(o, form) is None for o in others)
+    assert parse_option("Meeting", form) == "Meeting"  # the same in every form
+
+
+def test_the_form_a_value_shows() -> None:
+    assert form_of("_blank_") is OptionForm.NAMES and form_of("_x0020_") is OptionForm.NAMES_SPACE
+    assert form_of("Not Started") is OptionForm.CAPTIONS and form_of("Not_x0020_Started") is OptionForm.NAMES
+    assert form_of("Meeting") is None
+
+
+def test_the_servers_date_header_is_the_first_that_reads() -> None:
+    import httpx
+
+    from graphsync.nav.odata.http import server_time
+
+    both = httpx.Response(200, headers=[("date", "Wed, 25 Nov 2026 15:00:10 GMT"), ("date", "garbled")])
+    assert server_time(both) == dt.datetime(2026, 11, 25, 15, 0, 10, tzinfo=dt.UTC)
+    assert server_time(httpx.Response(200)) is None

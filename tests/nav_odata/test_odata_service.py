@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,17 +13,17 @@ import pytest
 from graphsync.config.odata import ODataAuth, ODataNavConfig, ODataServices
 from graphsync.config.secrets import SecretRef, SecretSource
 from graphsync.connectors.nav import NavConnector, NavTable, Watermark
-from graphsync.errors import ConfigError, NavAuthError
+from graphsync.errors import ConfigError, NavAuthError, NavRefusedError
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.binding import StampKind
 from graphsync.nav.odata.connector import DeletionDetection, ODataNav
 from graphsync.nav.odata.factory import connect as connect_from_config
 from graphsync.navservice.app import MISSING_IF_MATCH
-from graphsync.navservice.pages import DEFAULT_PAGES, Publication
+from graphsync.navservice.pages import PROFILES, Publication
 from tests.nav.contract import NavContract
 from tests.nav_odata.conftest import COMPANY, Served
 
-WITHOUT_CHANGE_LOG = {s: t for s, t in DEFAULT_PAGES.items() if t is not NavTable.CHANGE_LOG_ENTRY}
+WITHOUT_CHANGE_LOG = Publication().without(NavTable.CHANGE_LOG_ENTRY)
 CONTACTS = "Company('CRONUS%20UK%20Ltd.')/ContactCard"
 
 
@@ -31,7 +32,7 @@ class TestODataContractWithoutChangeLog(NavContract):
 
     @pytest.fixture
     def nav(self, served: Served, connect: Callable[..., ODataNav]) -> Iterator[NavConnector]:
-        served.service.publication = Publication(pages=WITHOUT_CHANGE_LOG)
+        served.service.publication = WITHOUT_CHANGE_LOG
         yield connect()
 
 
@@ -39,7 +40,7 @@ def test_deletion_detection_follows_what_is_published(served: Served, connect: C
     with_log = connect()
     assert with_log.deletion_detection(NavTable.CONTACT) is DeletionDetection.CHANGE_LOG
     assert with_log.deletion_detection(NavTable.SALESPERSON) is DeletionDetection.HASH_COMPARISON
-    served.service.publication = Publication(pages=WITHOUT_CHANGE_LOG)
+    served.service.publication = WITHOUT_CHANGE_LOG
     without = connect()
     assert without.deletion_detection(NavTable.CONTACT) is DeletionDetection.KEY_LIST
     assert without.changes(NavTable.CONTACT, None).deletions_tracked is False
@@ -50,33 +51,56 @@ def test_deletion_detection_follows_what_is_published(served: Served, connect: C
     assert status[NavTable.ATTENDEE].deletions is DeletionDetection.HASH_COMPARISON
 
 
-def test_a_mapped_field_the_page_does_not_show_is_named(served: Served, connect: Callable[..., ODataNav]) -> None:
-    served.service.publication = Publication(hidden={NavTable.CONTACT: frozenset({"Phone No.", "Pager"})})
-    with pytest.raises(ConfigError) as err:
-        connect(required={NavTable.CONTACT: ["Name", 9]})
-    assert "Phone No." in err.value.expected and "Phone_No" in err.value.expected
-    assert err.value.key == "nav.odata.services.contacts"
-    narrow = connect(required={NavTable.CONTACT: ["Name"]})  # reads only what it needs
-    assert [f.name for f in narrow.table_def(NavTable.CONTACT).fields] == [
-        "No.",
-        "Name",
-        "Last Date Modified",
-        "Last Time Modified",
-    ]
-    gibson = narrow.get(NavTable.CONTACT, ("CT100006",))
-    assert gibson is not None and set(gibson.fields) == {"No.", "Name", "Last Date Modified", "Last Time Modified"}
+def test_a_mapped_field_the_page_does_not_show_is_left_out_and_listed(
+    served: Served, connect: Callable[..., ODataNav]
+) -> None:
+    served.service.publication = Publication().hiding(NavTable.CONTACT, "Phone No.", "Pager")
+    nav = connect(required={NavTable.CONTACT: ["Name", 9]})  # the connector starts: it binds what is there
+    (missing,) = nav.missing_fields()
+    assert (missing.service, missing.field.name, missing.prop, missing.essential) == (
+        "ContactCard",
+        "Phone No.",
+        "Phone_No",
+        False,
+    )
+    contact = nav.table_def(NavTable.CONTACT)
+    assert [f.name for f in contact.fields] == ["No.", "Name", "Last Date Modified", "Type", "Last Time Modified"]
+    assert contact.unavailable_field(9) is not None and contact.unavailable_field("pager") is not None
+    gibson = nav.get(NavTable.CONTACT, ("CT100006",))
+    assert gibson is not None and set(gibson.fields) == {f.name for f in contact.fields}
     everything = connect()  # every field the page shows
     names = {f.name for f in everything.table_def(NavTable.CONTACT).fields}
     assert "City" in names and "Phone No." not in names and "Pager" not in names
 
 
+def test_a_field_the_engine_needs_refuses_the_page_naming_it(served: Served, connect: Callable[..., ODataNav]) -> None:
+    served.service.publication = Publication().hiding(NavTable.TODO, "System To-do Type")
+    nav = connect()  # starts, so that graphsync doctor can list everything
+    assert [(m.field.name, m.essential) for m in nav.missing_fields()] == [("System To-do Type", True)]
+    with pytest.raises(ConfigError) as err:
+        nav.table_def(NavTable.TODO)
+    assert "'GraphsyncToDos'" in err.value.expected and "System_To_do_Type" in err.value.expected
+    assert nav.get(NavTable.CONTACT, ("CT100006",)) is not None  # the other pages still work
+    # A field an entity's condition selects on is just as essential.
+    served.service.publication = Publication().hiding(NavTable.CONTACT, "Territory Code")
+    with pytest.raises(ConfigError) as err:
+        connect(essential={NavTable.CONTACT: ["Territory Code"]}).find(NavTable.CONTACT, {})
+    assert "Territory_Code" in err.value.expected
+
+
 def test_an_unpublished_page_is_named_with_what_is_published(served: Served, connect: Callable[..., ODataNav]) -> None:
-    pages = {s: t for s, t in DEFAULT_PAGES.items() if t is not NavTable.TODO}
-    served.service.publication = Publication(pages=pages)
+    served.service.publication = Publication().without(NavTable.SALESPERSON)
     with pytest.raises(ConfigError) as err:
         connect()
-    assert "GraphsyncToDos" in err.value.expected and "ContactCard" in err.value.expected
-    assert err.value.key == "nav.odata.services.todos"
+    assert "SalespersonPurchaserCard" in err.value.expected and "ContactCard" in err.value.expected
+    assert err.value.key == "nav.odata.services.salespeople"
+    # Without a to-do page the connector starts; the to-do tables are refused when used.
+    served.service.publication = Publication().without(NavTable.TODO, NavTable.ATTENDEE)
+    nav = connect()
+    assert nav.unpublished() == {NavTable.TODO: "GraphsyncToDos", NavTable.ATTENDEE: "GraphsyncAttendees"}
+    with pytest.raises(NavRefusedError):
+        nav.table_def(NavTable.TODO)
+    served.service.publication = Publication()
     renamed = connect(services=ODataServices(todos="ContactCard"))  # any published name is taken as told
     assert renamed.table_def(NavTable.CONTACT).key == ("No.",)
 
@@ -195,16 +219,17 @@ def test_serving_with_basic_auth_needs_the_key_in_the_environment(
 
 def test_the_default_field_map_fits_the_published_pages(served: Served, connect: Callable[..., ODataNav]) -> None:
     from graphsync.config.entities import default_entities
-    from graphsync.nav.odata.required import required_fields
+    from graphsync.nav.odata.required import essential_fields, required_fields
 
     required = required_fields(default_entities())
+    essential = essential_fields(default_entities())
     assert "Phone No." in required[NavTable.CONTACT] or 9 in required[NavTable.CONTACT]
     assert not any(isinstance(r, str) and r.startswith("@") for refs in required.values() for r in refs)
-    connect(required=required)  # every mapped field is on the pages
-    served.service.publication = Publication(hidden={NavTable.ATTENDEE: frozenset({"Send Invitation"})})
-    with pytest.raises(ConfigError) as err:
-        connect(required=required)
-    assert "Send_Invitation" in err.value.expected
+    assert essential[NavTable.TODO] == ("Salesperson Code",)
+    assert connect(required=required, essential=essential).missing_fields() == []  # every field is there
+    served.service.publication = Publication().hiding(NavTable.ATTENDEE, "Send Invitation")
+    (missing,) = connect(required=required, essential=essential).missing_fields()
+    assert missing.prop == "Send_Invitation" and not missing.essential
 
 
 def test_a_misspelt_company_is_named_with_the_companies_there_are(served: Served, company: EmbeddedNav) -> None:
@@ -222,3 +247,67 @@ def test_keys_are_evaluated_as_nav_does_and_server_page_limits_are_followed(
     served.service.max_page_size = 3  # the server pages at 3 although 1,000 were asked for
     assert set(nav.keys(NavTable.CONTACT)) == set(company.keys(NavTable.CONTACT))
     assert len(list(nav.find(NavTable.CONTACT, {}))) == len(list(company.keys(NavTable.CONTACT)))
+
+
+def test_each_profile_speaks_its_own_option_form(served: Served, company: EmbeddedNav) -> None:
+    todos = "Company('CRONUS%20UK%20Ltd.')/GraphsyncToDos"
+    with httpx.Client(base_url=served.url) as http:
+        nav2018 = http.get(todos, params={"$filter": "Type eq '_blank_'", "$select": "Type"}).json()["value"]
+        assert nav2018 and {t["Type"] for t in nav2018} == {"_blank_"}
+        refused = http.get(todos, params={"$filter": "Type eq 'Phone Call'"})
+        assert refused.status_code == 400  # a caption is not NAV 2018's form
+        bad = http.post(todos, json={"Salesperson_Code": "EH", "Date": "2030-01-02", "Type": "Phone Call"})
+        assert bad.json()["error"]["message"] == 'The value "Phone Call" cannot be evaluated into type Option.'
+        served.service.publication = PROFILES["bc-graphsync"]
+        bc = http.get(todos, params={"$filter": "Type eq '_x0020_'", "$select": "Type"}).json()["value"]
+        assert bc and {t["Type"] for t in bc} == {"_x0020_"}
+        assert http.get(todos, params={"$filter": "Type eq '_blank_'"}).status_code == 400
+
+
+def test_the_standard_pages_refuse_what_their_properties_forbid(served: Served, company: EmbeddedNav) -> None:
+    served.service.publication = PROFILES["nav2018-standard"]
+    root = "Company('CRONUS%20UK%20Ltd.')"
+    with httpx.Client(base_url=served.url) as http:
+        # Task Card 5098: InsertAllowed=No, DeleteAllowed=No; its controls named StartTime, AllDayEvent.
+        card = http.get(f"{root}/TaskCard", params={"$top": "1"}).json()["value"][0]
+        assert {"StartTime", "AllDayEvent", "EndingDate"} <= set(card) and "System_To_do_Type" not in card
+        posted = http.post(f"{root}/TaskCard", json={"Description": "x"})
+        assert (posted.status_code, posted.json()["error"]["code"]) == (405, "BadRequest_MethodNotAllowed")
+        deleted = http.delete(f"{root}/TaskCard('{card['No']}')", headers={"If-Match": "*"})
+        assert deleted.status_code == 405
+        # Name Details 5055 does not show No., but the key is published anyway.
+        details = http.get(f"{root}/NameDetails('CT200116')").json()
+        assert details["No"] == "CT200116" and details["First_Name"] == "David"
+        # Last Date Modified is not editable (Contact table, field 54: Editable=No).
+        read_only = http.patch(
+            f"{root}/ContactCard('CT100006')", json={"Last_Date_Modified": "2030-01-01"}, headers={"If-Match": "*"}
+        )
+        assert read_only.json()["error"] == {
+            "code": "BadRequest_InvalidOperation",
+            "message": "Control 'Last Date Modified' is read-only",
+        }
+        contact = http.get(f"{root}/ContactCard('CT100006')").json()
+        assert "Next_Task_Date" in contact and "First_Name" not in contact and "Last_Time_Modified" not in contact
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--pages", "nav2016-standard"], "invalid choice"),
+        (["--user-time-zone", "NYUSER"], "USER=ZONE"),
+        (["--options", "roman"], "invalid choice"),
+    ],
+)
+def test_serving_options_are_checked(args: list[str], words: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from graphsync.navservice.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_serving_a_bad_time_zone_is_refused_before_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from graphsync.navservice.__main__ import main
+
+    assert main(["--company", str(tmp_path / "nav.sqlite"), "--server-time-zone", "Mars/Olympus"]) == 1
+    assert "'Mars/Olympus' is not a time zone" in capsys.readouterr().err

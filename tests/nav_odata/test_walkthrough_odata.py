@@ -17,7 +17,7 @@ from graphsync.engine.plan import Side
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.connector import ODataNav
 from graphsync.nav.odata.required import required_fields
-from graphsync.navservice.pages import DEFAULT_PAGES, Publication
+from graphsync.navservice.pages import Publication
 from tests.engine.conftest import World
 from tests.nav_odata.conftest import Served
 
@@ -83,9 +83,7 @@ async def test_nav_users_change_and_delete_reach_outlook(world: ODataWorld) -> N
 async def test_deletion_found_by_key_list_without_the_change_log_page(
     served: Served, connect: Callable[..., ODataNav], company: EmbeddedNav, tmp_path: Path
 ) -> None:
-    served.service.publication = Publication(
-        pages={s: t for s, t in DEFAULT_PAGES.items() if t is not NavTable.CHANGE_LOG_ENTRY}
-    )
+    served.service.publication = Publication().without(NavTable.CHANGE_LOG_ENTRY)
     world = ODataWorld(tmp_path, connect(), company)
     try:
         no = world.company("Adatum Corporation")

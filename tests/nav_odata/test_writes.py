@@ -10,12 +10,11 @@ import httpx
 import respx
 
 from graphsync.config.odata import ODataFlavour
-from graphsync.connectors.nav import NavTable
-from graphsync.nav import schema
+from graphsync.connectors.nav import FieldType, NavTable
 from graphsync.nav.odata.binding import StampKind, bind_table
+from graphsync.nav.odata.catalogue import ControlKind
 from graphsync.nav.odata.connector import ODataNav
 from graphsync.nav.odata.metadata import EntitySetInfo, PropertyInfo, parse_metadata
-from graphsync.nav.odata.names import property_name
 from graphsync.nav.odata.values import encode
 from graphsync.navservice.edmx import metadata_document
 from graphsync.navservice.pages import Publication
@@ -26,14 +25,18 @@ COMPANY = f"{ROOT}/Company('CRONUS%20UK%20Ltd.')"
 
 
 def entity(table: NavTable, etag: str, **values: object) -> dict[str, object]:
-    """A whole entity as NAV's page sends it: every field, blank unless given (by property name)."""
-    t = schema.table_def(table)
+    """A whole entity as NAV's page sends it: every field the page shows, blank unless given (by property)."""
+    publication = Publication()
+    (page,) = [p for p in (publication.page(s) for s in publication.pages) if p is not None and p.table is table]
     blank = {"Code": "", "Text": "", "Integer": 0, "Boolean": False, "Duration": 0}
     body: dict[str, object] = {"@odata.etag": etag}
-    for f in t.fields:
-        prop = property_name(f.name)
+    for c in page.controls:
+        f = c.field
+        if c.kind is not ControlKind.FIELD:
+            body[c.prop] = values.get(c.prop, False if f.type is FieldType.BOOLEAN else None)
+            continue
         default = f.options[0] if f.options else blank.get(f.type.value)
-        body[prop] = values.get(prop, encode(f, default))
+        body[c.prop] = values.get(c.prop, encode(f, default))
     return body
 
 
@@ -134,44 +137,55 @@ def test_business_central_stamp_is_system_modified_at() -> None:
         contacts.key,
         {**contacts.properties, "SystemModifiedAt": PropertyInfo("SystemModifiedAt", "Edm.DateTimeOffset")},
     )
-    bc = bind_table(NavTable.CONTACT, with_stamp, option="contacts", flavour=ODataFlavour.BC)
+    bc = bind_table(NavTable.CONTACT, with_stamp, flavour=ODataFlavour.BC)
     assert bc.stamp.kind is StampKind.DATETIME and bc.stamp.datetime_property == "SystemModifiedAt"
     assert "SystemModifiedAt" in bc.select().split(",")
-    nav = bind_table(NavTable.CONTACT, with_stamp, option="contacts", flavour=ODataFlavour.NAV)
+    nav = bind_table(NavTable.CONTACT, with_stamp, flavour=ODataFlavour.NAV)
     assert nav.stamp.kind is StampKind.DATE_AND_TIME and nav.stamp.time_property == "Last_Time_Modified"
     salespeople = bind_table(
         NavTable.SALESPERSON,
         parse_metadata(metadata_document(Publication()).encode(), url="x").entity_sets["SalespersonPurchaserCard"],
-        option="salespeople",
         flavour=ODataFlavour.BC,
     )
     assert salespeople.stamp.kind is StampKind.NONE
 
 
 @respx.mock
-def test_stamps_in_the_service_tiers_local_time_are_read_as_such() -> None:
+def test_todo_stamps_are_local_time_of_whoever_wrote_them_and_contact_stamps_utc() -> None:
     from zoneinfo import ZoneInfo
 
     from graphsync.nav.odata.watermark import ODataMark
 
     mock_root(respx, ROOT)
-    nav = ODataNav(httpx.Client(), base_url=ROOT, company="CRONUS UK Ltd.", stamp_zone=ZoneInfo("America/New_York"))
-    # 10:00:03 in New York is 15:00:03 UTC: after a watermark of 15:00:00 UTC, so it is a change.
-    changed = entity(
-        NavTable.CONTACT, 'W/"7"', No="CT100001", Last_Date_Modified="2026-11-25", Last_Time_Modified="10:00:03"
+    nav = ODataNav(
+        httpx.Client(),
+        base_url=ROOT,
+        company="CRONUS UK Ltd.",
+        server_zone=ZoneInfo("Europe/Berlin"),
+        user_zones=[ZoneInfo("America/New_York")],
     )
-    contacts = respx.get(url__startswith=f"{COMPANY}/ContactCard?").mock(
-        return_value=httpx.Response(200, json={"value": [changed]}, headers={"Date": "Wed, 25 Nov 2026 15:00:10 GMT"})
+    # A New York user's edit at 10:00:03 local is 15:00:03 UTC: after a watermark of 15:00:00 UTC.
+    todo = entity(NavTable.TODO, 'W/"7"', No="TD000001", Last_Date_Modified="2026-11-25", Last_Time_Modified="10:00:03")
+    todos = respx.get(url__startswith=f"{COMPANY}/GraphsyncToDos?").mock(
+        return_value=httpx.Response(200, json={"value": [todo]}, headers={"Date": "Wed, 25 Nov 2026 15:00:10 GMT"})
+    )
+    # A contact stamped 10:00:03 is UTC (SetLastDateTimeModified): long before the watermark.
+    contact = entity(
+        NavTable.CONTACT, 'W/"8"', No="CT100001", Last_Date_Modified="2026-11-25", Last_Time_Modified="10:00:03"
+    )
+    respx.get(url__startswith=f"{COMPANY}/ContactCard?").mock(
+        return_value=httpx.Response(200, json={"value": [contact]}, headers={"Date": "Wed, 25 Nov 2026 15:00:10 GMT"})
     )
     respx.get(url__startswith=f"{COMPANY}/ChangeLogEntries?").mock(
         return_value=httpx.Response(200, json={"value": [{"Entry_No": 5}]})
     )
     at = dt.datetime(2026, 11, 25, 15, 0, 0, tzinfo=dt.UTC)
     mark = ODataMark(at, at, 5).encode()
-    changes = nav.changes(NavTable.CONTACT, mark)
-    assert [r.key for r in changes.records] == [("CT100001",)]
-    assert "Last_Date_Modified ge 2026-11-25" in contacts.calls.last.request.url.params["$filter"]
+    changes = nav.changes(NavTable.TODO, mark)
+    assert [r.key for r in changes.records] == [("TD000001",)]
+    assert "Last_Date_Modified ge 2026-11-25" in todos.calls.last.request.url.params["$filter"]
     assert changes.watermark > mark
+    assert list(nav.changes(NavTable.CONTACT, mark).records) == []
 
 
 @respx.mock

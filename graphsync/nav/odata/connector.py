@@ -2,16 +2,22 @@
 
 Reads ``$select`` only the fields the pages expose (and the config maps); writes POST without the key (NAV's
 number series assigns it), PATCH and DELETE with ``If-Match``, and read the record back afterwards, since
-NAV's validation triggers change other fields. Changes since a watermark come from the modified stamps
-(`graphsync.nav.odata.watermark` explains the overlap), deletions from the Change Log Entries page when it
-is published, else the engine compares key lists; tables without any stamp are compared by hash.
+NAV's validation triggers change other fields. Changes since a watermark come from each table's modified
+stamp read by its own rule (`graphsync.nav.odata.binding.Stamp`; `graphsync.nav.odata.watermark` explains
+the overlap), deletions from the Change Log Entries page when it is published, else the engine compares key
+lists; tables without any stamp are compared by hash.
+
+The connector binds what the server publishes: a mapped field a page lacks is left out (`missing_fields`),
+a to-do or attendee page that is not published leaves those tables out (`unpublished`); only the contact
+and salesperson pages must be there, and a page lacking a field the engine cannot do without is refused
+when used. Option values are written in the form the server sends them (`option_form`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -30,10 +36,11 @@ from graphsync.connectors.nav import (
 )
 from graphsync.errors import ConfigError, NavConnectionError, NavNotFoundError, NavRefusedError, NavValidationError
 from graphsync.nav import schema
-from graphsync.nav.odata.binding import StampKind, TableBinding, bind_table
+from graphsync.nav.odata.binding import MissingField, StampKind, StampZone, TableBinding, bind_table
 from graphsync.nav.odata.errors import error_for, nav_error_body
 from graphsync.nav.odata.http import Entity, ODataHttp, server_time
 from graphsync.nav.odata.metadata import ServiceMetadata, parse_metadata
+from graphsync.nav.odata.names import BLANK_OPTION, SPACE_NAME, OptionForm, form_of
 from graphsync.nav.odata.values import BadValue, decode, encode, filter_literal, key_literal
 from graphsync.nav.odata.watermark import OVERLAP, ODataMark, digest, key_text, seen_entry
 from graphsync.nav.odata.watermark import decode as decode_mark
@@ -48,7 +55,15 @@ SERVICE_OPTIONS: Mapping[NavTable, str] = {
 }
 """Which ``[nav.odata.services]`` key names the page of each table."""
 
-REQUIRED_TABLES = (NavTable.CONTACT, NavTable.SALESPERSON, NavTable.TODO, NavTable.ATTENDEE)
+REQUIRED_TABLES = (NavTable.CONTACT, NavTable.SALESPERSON)
+"""Pages the connector refuses to start without; the to-do and attendee pages only the to-do entities need."""
+
+WIDEST_WEST = dt.timedelta(hours=-12)
+"""The most negative UTC offset a client user's zone can have (UTC-12): when the config does not list the
+zones NAV's users work in, a to-do stamped in local time may be that far behind UTC."""
+DST_MARGIN = dt.timedelta(hours=1)
+"""A zone's offset may drop by an hour (daylight saving time ends) between one read and an edit the next read
+must find: local stamps are read that much earlier again."""
 CHANGE_LOG_FIELDS = (
     "Entry No.",
     "Table No.",
@@ -86,8 +101,17 @@ class TableStatus:
 class ODataNav:
     """A NAV company over OData V4. ``client`` carries the authentication (`graphsync.nav.odata.auth`);
     ``required`` names, per table, the NAV fields to read (those the field map uses, `required.required_fields`):
-    the pages must show them, and reads ``$select`` only them, the key and the modified stamps. A table not in
-    ``required`` is read with every field its page shows."""
+    reads ``$select`` only them (those the pages show), the key and the modified stamps; a table not in
+    ``required`` is read with every field its page shows. ``essential`` names fields an entity selects on
+    (`required.essential_fields`): without them (or the engine's own, `binding.ESSENTIAL_FIELDS`) a table is
+    refused.
+
+    ``server_zone`` is the server's Services Default Time Zone (what a web-service session's TODAY and TIME
+    are in) and ``user_zones`` the zones of the NAV users who edit to-dos in the client (None: any zone may
+    occur); together they bound how far a to-do's local stamp can be from UTC. ``online`` is Business Central
+    online, which refuses to-dos of type Meeting. ``option_form`` is how the server writes option values;
+    None: learnt from what it sends (until then NAV 2018's form, or BC 24's for the BC flavour). ``clock`` is
+    this machine's clock (UTC), which only bounds a read when the server sends no ``Date`` header."""
 
     def __init__(
         self,
@@ -99,17 +123,30 @@ class ODataNav:
         services: ODataServices | None = None,
         page_size: int = 1000,
         required: Mapping[NavTable, Iterable[str | int]] | None = None,
-        stamp_zone: dt.tzinfo = dt.UTC,
+        essential: Mapping[NavTable, Iterable[str | int]] | None = None,
+        server_zone: dt.tzinfo = dt.UTC,
+        user_zones: Iterable[dt.tzinfo] | None = None,
+        online: bool = False,
+        option_form: OptionForm | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
-        self._stamp_zone = stamp_zone
+        self._clock = clock
+        self._server_zone = server_zone
+        self._user_zones = None if user_zones is None else tuple(user_zones)
         self._http = ODataHttp(client, base_url=base_url, company=company, page_size=page_size)
         self._client = client
         self.flavour = flavour
         self.company = company
+        self.online = online
+        self._names_form = OptionForm.NAMES_SPACE if flavour is ODataFlavour.BC else OptionForm.NAMES
+        self._option_form = option_form or self._names_form
+        self._form_fixed = option_form is not None
         names = services or ODataServices()
+        self.services = names
         self.metadata = self._read_metadata()
         self._check_company()
         self._bindings: dict[NavTable, TableBinding] = {}
+        self._unpublished: dict[NavTable, str] = {}
         for table, option in SERVICE_OPTIONS.items():
             service = getattr(names, option)
             entity_set = self.metadata.entity_sets.get(service)
@@ -124,21 +161,22 @@ class ODataNav:
                         ),
                         got=service,
                     )
+                self._unpublished[table] = service
                 continue
             wanted = tuple((required or {}).get(table, ()))
             self._bindings[table] = bind_table(
                 table,
                 entity_set,
-                option=option,
                 flavour=flavour,
                 required=(*wanted, *CONNECTOR_FIELDS.get(table, ())) if wanted else (),
+                essential=tuple((essential or {}).get(table, ())),
             )
         log_set = self.metadata.entity_sets.get(names.change_log)
         self._change_log: TableBinding | None = None
         if log_set is not None:
-            self._change_log = bind_table(
-                NavTable.CHANGE_LOG_ENTRY, log_set, option="change_log", flavour=flavour, required=CHANGE_LOG_FIELDS
-            )
+            log = bind_table(NavTable.CHANGE_LOG_ENTRY, log_set, flavour=flavour, required=CHANGE_LOG_FIELDS)
+            # A Change Log Entries page without the fields to find deletions is as good as none.
+            self._change_log = log if not log.missing else None
 
     def _read_metadata(self) -> ServiceMetadata:
         url = f"{self._http.root}/$metadata"
@@ -169,6 +207,52 @@ class ODataNav:
         """Per bound table: the page, the stamp used for changes and how deletions are found."""
         return [TableStatus(t, b.service, b.stamp.kind, self.deletion_detection(t)) for t, b in self._bindings.items()]
 
+    def missing_fields(self) -> list[MissingField]:
+        """Every field graphsync would read that its published page does not show, page by page (the
+        essential ones make their table unusable)."""
+        return [m for b in self._bindings.values() for m in b.missing]
+
+    def unpublished(self) -> Mapping[NavTable, str]:
+        """Tables with no page published under the configured service name (only to-dos, attendees and
+        territories can be left out), by the service name looked for."""
+        return dict(self._unpublished)
+
+    def stamp_zone(self, table: NavTable) -> StampZone | None:
+        """The zone ``table``'s modified stamp is in, or None when it has no stamp graphsync reads."""
+        b = self._bindings.get(NavTable(table))
+        if b is None or b.stamp.kind is StampKind.NONE:
+            return None
+        return StampZone.UTC if b.stamp.kind is StampKind.DATETIME else b.stamp.zone
+
+    @property
+    def meetings_supported(self) -> bool:
+        """Business Central online refuses to-dos of type Meeting (To-do field 8 Type, OnValidate:
+        MeetingSaaSNotSupportedErr, BC CRM/Task/Todo.Table.al)."""
+        return not self.online
+
+    @property
+    def completes_without_dialog(self) -> bool:
+        """Whether the to-do page has the completion control docs/odata.md adds: without it, completing a
+        to-do through a page asks NAV's Confirm, which a web-service session refuses."""
+        b = self._bindings.get(NavTable.TODO)
+        return b is not None and bool(b.complete_property)
+
+    @property
+    def option_form(self) -> OptionForm:
+        return self._option_form
+
+    def _observe_option(self, raw: object) -> None:
+        """Learn the server's option form from a value it sent (a blank option tells the most)."""
+        if self._form_fixed or not isinstance(raw, str):
+            return
+        form = form_of(raw)
+        if form is None:
+            return
+        if raw in (BLANK_OPTION, SPACE_NAME) or form is OptionForm.CAPTIONS:
+            self._option_form = form
+        elif self._option_form is OptionForm.CAPTIONS:
+            self._option_form = self._names_form
+
     @property
     def company_name(self) -> str:
         return self.company
@@ -195,6 +279,9 @@ class ODataNav:
                 "(publish its page and name it in [nav.odata.services]).",
                 table=int(table),
             )
+        refusal = b.refusal
+        if refusal is not None:
+            raise refusal
         return b
 
     def _key_url(self, b: TableBinding, key: NavKey) -> str:
@@ -224,6 +311,8 @@ class ODataNav:
             prop = b.properties[f.name]
             if prop not in entity:
                 raise NavConnectionError(f"NAV's answer from {b.service} lacks the property {prop} ({f.name})")
+            if f.type is FieldType.OPTION:
+                self._observe_option(entity[prop])
             try:
                 fields[f.name] = decode(f, entity[prop])
             except BadValue:
@@ -254,8 +343,15 @@ class ODataNav:
 
     def _body(self, b: TableBinding, values: Mapping[str, object]) -> dict[str, object]:
         body: dict[str, object] = {}
-        for ref, value in values.items():
-            f = field_of(b.table_def, ref)
+        named = {field_of(b.table_def, ref).name: value for ref, value in values.items()}
+        if b.complete_property and _completes(named):
+            # Closing through a page control asks NAV's Confirm, which a web-service session refuses; the
+            # completion control completes the to-do in code instead (docs/odata.md).
+            named.pop("Status", None)
+            named.pop("Closed", None)
+            body[b.complete_property] = True
+        for name, value in named.items():
+            f = b.table_def.field(name)
             if schema.is_flowfield(b.table, f.name):
                 raise NavValidationError(
                     f"The field {f.name} of table {b.table_def.name} is calculated by NAV (a FlowField) and "
@@ -263,7 +359,7 @@ class ODataNav:
                     table=b.table_def.no,
                     field=f.name,
                 )
-            body[b.properties[f.name]] = encode(f, value)
+            body[b.properties[f.name]] = encode(f, value, options=self._option_form)
         return body
 
     # ------------------------------------------------------------------ reading
@@ -291,7 +387,7 @@ class ODataNav:
         for ref, value in where.items():
             f = field_of(b.table_def, ref)
             checked = check_value(b.table_def, f, value)
-            clauses.append(f"{b.properties[f.name]} eq {filter_literal(f, checked)}")
+            clauses.append(f"{b.properties[f.name]} eq {filter_literal(f, checked, options=self._option_form)}")
         return self._records(b, " and ".join(clauses) or None)
 
     def keys(self, table: NavTable) -> Iterator[NavKey]:
@@ -309,62 +405,83 @@ class ODataNav:
             return self._hashed_changes(b, mark)
         return self._stamped_changes(b, mark)
 
-    def _stamp_of(self, b: TableBinding, entity: Entity) -> tuple[dt.datetime | None, bool]:
-        """A record's modified stamp and whether it is exact (False: a date whose time is not known, taken as
-        the end of that day so that the read never starts after it)."""
+    def _stamp_of(self, b: TableBinding, entity: Entity) -> dt.datetime | None:
+        """A record's modified stamp as a wall-clock time in its own zone (`_window_start` says which), or None.
+        A date whose time the page does not show counts as the end of that day, so that a read never starts
+        after it."""
         s = b.stamp
         try:
             if s.kind is StampKind.DATETIME:
                 value = decode(_DATETIME, entity.get(s.datetime_property))
-                return (value, True) if isinstance(value, dt.datetime) else (None, False)
+                return value.replace(tzinfo=None) if isinstance(value, dt.datetime) else None
             day = decode(_DATE, entity.get(s.date_property))
             if not isinstance(day, dt.date):
-                return None, False
+                return None
             time = decode(_TIME, entity.get(s.time_property)) if s.time_property else None
         except BadValue:
-            return None, False
-        # NAV stamps with its service tier's clock (TODAY, TIME): local time in ``stamp_zone``.
-        if isinstance(time, dt.time):
-            return dt.datetime.combine(day, time, tzinfo=self._stamp_zone).astimezone(dt.UTC), True
-        end_of_day = dt.datetime.combine(day, dt.time(23, 59, 59, 999000), tzinfo=self._stamp_zone)
-        return end_of_day.astimezone(dt.UTC), False
+            return None
+        return dt.datetime.combine(day, time if isinstance(time, dt.time) else dt.time(23, 59, 59, 999000))
 
-    def _since_filter(self, b: TableBinding, moment: dt.datetime) -> str:
+    def _earliest_offset(self, moment: dt.datetime) -> dt.timedelta:
+        """How far behind UTC the earliest local clock that can stamp a to-do is at ``moment``: the server's
+        Services Default Time Zone (web-service sessions) and the users' zones (client sessions)."""
+        zones = [self._server_zone, *(self._user_zones or ())]
+        offsets = [moment.astimezone(z).utcoffset() or dt.timedelta(0) for z in zones]
+        if self._user_zones is None:
+            offsets.append(WIDEST_WEST)
+        return min([dt.timedelta(0), *offsets])
+
+    def _window_start(self, b: TableBinding, position: dt.datetime) -> dt.datetime:
+        """The earliest stamp (wall clock, in the stamp's own zone) a record changed at or after ``position``
+        (UTC) can carry, less the overlap for clocks that drift. A UTC stamp is at worst ``OVERLAP`` early;
+        a local to-do stamp may be as far behind as the westernmost zone that can write it."""
+        utc = position.astimezone(dt.UTC)
+        start = utc.replace(tzinfo=None) - OVERLAP
+        if b.stamp.kind is StampKind.DATE_AND_TIME and b.stamp.zone is StampZone.SESSION:
+            start += self._earliest_offset(utc) - DST_MARGIN
+        return start
+
+    def _since_filter(self, b: TableBinding, start: dt.datetime) -> str:
         s = b.stamp
         if s.kind is StampKind.DATETIME:
-            stamp = moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            stamp = start.replace(tzinfo=dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             return f"{s.datetime_property} ge {stamp}"
-        return f"{s.date_property} ge {moment.astimezone(self._stamp_zone).date().isoformat()}"
+        # NAV filters the date; the time is compared here (a page may not even show it).
+        return f"{s.date_property} ge {start.date().isoformat()}"
 
     def _stamped_changes(self, b: TableBinding, since: ODataMark | None) -> ChangeSet:
         log_entry = self._last_change_log_entry() if self._change_log is not None else 0
         # The records stamped recently, read first: their ETags make the next read's overlap exact, and the
-        # answer's Date header is the server's clock at the start of this read.
-        probe_floor = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-        recent: list[tuple[NavKey, str, dt.datetime | None, bool]] = []
+        # answer's Date header is the server's clock at the start of this read. This machine's clock only
+        # bounds the probe, a day wide, so that a clock that is off does not matter.
+        probe_floor = self._window_start(b, self._clock() - dt.timedelta(days=1))
+        recent: list[tuple[NavKey, str, dt.datetime | None]] = []
         started: dt.datetime | None = None
         select = ",".join(dict.fromkeys([*b.key_properties, *b.stamp.properties()]))
         for response, page in self._collection(b, where=self._since_filter(b, probe_floor), select=select):
             started = started or server_time(response)
             for entity in page:
-                key = _key_of(b, entity)
-                stamp, exact = self._stamp_of(b, entity)
-                recent.append((key, str(entity.get("@odata.etag", "")), stamp, exact))
-        stamps = [s for _, _, s, exact in recent if s is not None and exact]
-        position = started or _without_date_header(stamps, since)
-        newest = max([position, *stamps])
-        lower = position - OVERLAP
-        seen = frozenset(seen_entry(k, e) for k, e, s, _ in recent if s is not None and s >= lower)
+                recent.append((_key_of(b, entity), str(entity.get("@odata.etag", "")), self._stamp_of(b, entity)))
+        utc_stamps = [
+            s.replace(tzinfo=dt.UTC)
+            for _, _, s in recent
+            if s is not None and (b.stamp.kind is StampKind.DATETIME or b.stamp.zone is StampZone.UTC)
+        ]
+        position = started or _without_date_header(utc_stamps, since, self._clock())
+        newest = max([position, *utc_stamps])
+        start = self._window_start(b, position)
+        # Every record the next read's window holds now, by key and ETag: those are not returned again.
+        seen = frozenset(seen_entry(k, e) for k, e, s in recent if s is not None and s >= start)
         mark = ODataMark(position, newest, log_entry, seen=seen)
 
         def records() -> Iterator[NavRecord]:
             if since is None:
                 yield from self._records(b)
                 return
-            lower = since.lower_bound
+            lower = self._window_start(b, since.position)
             for _, page in self._collection(b, where=self._since_filter(b, lower)):
                 for entity in page:
-                    stamp, _ = self._stamp_of(b, entity)
+                    stamp = self._stamp_of(b, entity)
                     if stamp is None or stamp < lower:
                         continue
                     record = self._record(b, entity)
@@ -386,7 +503,7 @@ class ODataNav:
             started = started or server_time(response)
             current.extend(self._record(b, e) for e in page)
         hashes = {key_text(r.key): _values_digest(b, r) for r in current}
-        position = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        position = started or self._clock().replace(microsecond=0)
         previous = since.hashes if since is not None and since.hashes is not None else None
         changed = [r for r in current if previous is None or previous.get(key_text(r.key)) != hashes[key_text(r.key)]]
         gone = [] if previous is None else [k for k in previous if k not in hashes]
@@ -424,7 +541,8 @@ class ODataNav:
         where = " and ".join(
             [
                 f"{p['Table No.']} eq {int(b.table)}",
-                f"{p['Type of Change']} eq {filter_literal(t.field('Type of Change'), 'Deletion')}",
+                f"{p['Type of Change']} eq "
+                f"{filter_literal(t.field('Type of Change'), 'Deletion', options=self._option_form)}",
                 f"{p['Field No.']} eq {first_key_field}",
                 f"{p['Entry No.']} gt {after}",
                 f"{p['Entry No.']} le {upto}",
@@ -520,17 +638,24 @@ _TIME = schema.CONTACT.field("Last Time Modified")
 _DATETIME = schema.CHANGE_LOG_ENTRY.field("Date and Time")
 
 
-def _without_date_header(stamps: list[dt.datetime], since: ODataMark | None) -> dt.datetime:
+def _without_date_header(stamps: list[dt.datetime], since: ODataMark | None, now: dt.datetime) -> dt.datetime:
     """Where a read starts when the answer had no Date header (a proxy removed it): the newest stamp NAV wrote
     (its own clock) or the previous start, whichever is later, but never after this machine's clock, which
     may run ahead of NAV's; a start too early only re-reads, a start too late would miss changes."""
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = now.replace(microsecond=0)
     known = [*stamps, *([since.position] if since is not None else [])]
     return min(now, max(known)) if known else now
 
 
 def _key_part(value: object) -> str:
     return str(value)
+
+
+def _completes(named: Mapping[str, object]) -> bool:
+    """Whether a write closes a to-do that is not being canceled (the case NAV's Confirm asks about)."""
+    if named.get("Canceled"):
+        return False
+    return named.get("Status") == "Completed" or named.get("Closed") is True
 
 
 def _key_of(b: TableBinding, entity: Entity) -> NavKey:

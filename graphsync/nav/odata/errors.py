@@ -5,6 +5,9 @@ would have read in the client and is passed on verbatim. NAV gives a rule's refu
 same status (400) and often the same code, so the kind is told from the operation: a refused DELETE is a
 rule (NavRefusedError), a refused POST or PATCH a value (NavValidationError). Anything that is not OData
 (an HTML page from IIS or a proxy, an empty 502) is a NavConnectionError naming the status and the page.
+A validation that asked a question NAV cannot put to a web-service session (error code
+Application_CallbackNotAllowed, MicrosoftDocs dynamics365smb-devitpro-pb dev-itpro/webservices/
+dynamics-error-codes.md) is a NavDialogError.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from graphsync.errors import (
     NavAuthError,
     NavConcurrencyError,
     NavConnectionError,
+    NavDialogError,
     NavError,
     NavNotFoundError,
     NavRefusedError,
@@ -28,6 +32,8 @@ from graphsync.errors import (
 
 CONCURRENCY_WORDING = ("another user has already changed the record", "another user has modified the record")
 DUPLICATE_CODES = ("Internal_EntityWithSameKeyExists",)
+CALLBACK_CODE = "Application_CallbackNotAllowed"
+CALLBACK_WORDING = "attempted to issue a client callback"
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -98,6 +104,9 @@ def error_for(
             key=key,
         )
     code, message = parsed
+    if code == CALLBACK_CODE or CALLBACK_WORDING in message:
+        field = next(iter(fields)) if fields is not None and len(fields) == 1 else None
+        return NavDialogError(message, table=table, key=key, field=field)
     if status == 412 or any(w in message.lower() for w in CONCURRENCY_WORDING):
         return NavConcurrencyError(message, table=table, key=key)
     if code in DUPLICATE_CODES:

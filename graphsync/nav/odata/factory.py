@@ -77,9 +77,11 @@ def connect(
     transport: httpx.BaseTransport | None = None,
     token_http: httpx.Client | None = None,
     required: Mapping[NavTable, Iterable[str | int]] | None = None,
+    essential: Mapping[NavTable, Iterable[str | int]] | None = None,
 ) -> ODataNav:
     """A connected ODataNav (its ``$metadata`` read and checked). ``required`` names, per table, the NAV
-    fields the entities config maps; a page that does not show one is a ConfigError naming it."""
+    fields the entities config maps (`required.required_fields`), ``essential`` those they select on
+    (`required.essential_fields`); see `ODataNav`."""
     client = http_client(cfg, transport=transport, token_http=token_http)
     try:
         return ODataNav(
@@ -90,7 +92,10 @@ def connect(
             services=cfg.services,
             page_size=cfg.page_size,
             required=required,
-            stamp_zone=ZoneInfo(cfg.stamp_time_zone),
+            essential=essential,
+            server_zone=ZoneInfo(cfg.server_time_zone),
+            user_zones=None if cfg.user_time_zones is None else [ZoneInfo(z) for z in cfg.user_time_zones],
+            online=cfg.online,
         )
     except BaseException:
         client.close()

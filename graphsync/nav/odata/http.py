@@ -31,15 +31,15 @@ def company_segment(company: str) -> str:
 
 
 def server_time(response: httpx.Response) -> dt.datetime | None:
-    """The server's clock from the ``Date`` header (whole seconds), or None when absent or garbled."""
-    value = response.headers.get("date")
-    if not value:
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    """The server's clock from the ``Date`` header (whole seconds), or None when absent or garbled. A proxy
+    that adds its own Date after the server's leaves two: the first is the server's."""
+    for value in response.headers.get_list("date"):
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            continue
+        return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return None
 
 
 MAX_ATTEMPTS = 4

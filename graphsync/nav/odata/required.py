@@ -1,7 +1,9 @@
-"""Which NAV fields the published pages must show, from the ``[entities]`` config.
+"""Which NAV fields the connector reads, and which it cannot do without, from the ``[entities]`` config.
 
-The connector checks them against ``$metadata`` once per run, so that a page missing a field is one clear
-error at the start rather than an empty value synced to Outlook.
+A mapped field a page does not show is synced without (``graphsync doctor`` lists it with what to add); a
+field an entity selects on, like those the engine itself needs (`graphsync.nav.odata.binding.ESSENTIAL_FIELDS`),
+makes the page unusable when it is missing, because graphsync could not tell which records belong to the
+entity.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ ENGINE_FIELDS: Mapping[NavTable, tuple[str, ...]] = MappingProxyType(
         ),
     }
 )
-"""What the engine reads besides the field map: entity selection, salesperson matching by e-mail, and a
-meeting's attendees."""
+"""What the engine reads besides the field map: entity selection, salesperson matching by e-mail (E-Mail 2
+only helps: a salesperson whose address is in neither can be named in ``[mailboxes]``), and a meeting's
+attendees."""
 
 
 def required_fields(entities: EntitiesConfig) -> dict[NavTable, tuple[NavFieldRef, ...]]:
@@ -42,3 +45,13 @@ def required_fields(entities: EntitiesConfig) -> dict[NavTable, tuple[NavFieldRe
             refs.extend(ref for ref in field.nav if not (isinstance(ref, str) and ref.startswith("@")))
         refs.extend(cond.field for cond in spec.condition)
     return {table: tuple(dict.fromkeys(refs)) for table, refs in wanted.items()}
+
+
+def essential_fields(entities: EntitiesConfig) -> dict[NavTable, tuple[NavFieldRef, ...]]:
+    """Per table, the fields the enabled entities' conditions select on (the engine's own needs are added by
+    the binding)."""
+    needed: dict[NavTable, list[NavFieldRef]] = {}
+    for spec in entities:
+        if spec.enabled:
+            needed.setdefault(spec.table, []).extend(cond.field for cond in spec.condition)
+    return {table: tuple(dict.fromkeys(refs)) for table, refs in needed.items()}

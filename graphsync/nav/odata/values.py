@@ -3,7 +3,7 @@
 NAV has no null: a blank Date (0D) travels as ``0001-01-01`` and a blank Time (0T) as ``00:00:00``, so
 midnight and "no time" look the same over OData (read back as None). Dates are Edm.Date, times
 Edm.TimeOfDay, DateTimes Edm.DateTimeOffset in UTC, Durations Edm.Duration (``PT1H30M``), Decimals JSON
-numbers, options XML-encoded names (`graphsync.nav.odata.names`).
+numbers, options in the server's form (`graphsync.nav.odata.names.OptionForm`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 from graphsync.connectors.nav import FieldDef, FieldType
-from graphsync.nav.odata.names import decode_option, encode_option
+from graphsync.nav.odata.names import OptionForm, decode_option, encode_option
 
 BLANK_DATE = "0001-01-01"
 BLANK_TIME = "00:00:00"
@@ -24,12 +24,12 @@ class BadValue(ValueError):
     """A value in a response is not what the field's type can hold."""
 
 
-def encode(f: FieldDef, value: object) -> object:
-    """A Python value of NAV's type as the JSON NAV's OData expects for field ``f``. Values of another kind
-    are sent as they are, so that NAV answers with its own message."""
+def encode(f: FieldDef, value: object, *, options: OptionForm = OptionForm.NAMES) -> object:
+    """A Python value of NAV's type as the JSON NAV's OData expects for field ``f`` (options in the form
+    ``options``). Values of another kind are sent as they are, so that NAV answers with its own message."""
     t = f.type
     if t is FieldType.OPTION and isinstance(value, str):
-        return encode_option(value)
+        return encode_option(value, options)
     if t is FieldType.DATE:
         if value is None:
             return BLANK_DATE
@@ -130,9 +130,9 @@ def parse_duration(text: str) -> int:
     return -ms if sign else ms
 
 
-def filter_literal(f: FieldDef, value: object) -> str:
+def filter_literal(f: FieldDef, value: object, *, options: OptionForm = OptionForm.NAMES) -> str:
     """A value as a literal in ``$filter``: strings quoted with ``'`` doubled, dates and times bare."""
-    encoded = encode(f, value)
+    encoded = encode(f, value, options=options)
     if isinstance(encoded, bool):
         return "true" if encoded else "false"
     if isinstance(encoded, int | float):

@@ -1,0 +1,81 @@
+"""Which enabled entities can sync against the NAV at hand, and why the others cannot.
+
+A NAV over OData may not publish a page an entity needs (graphsync's to-do and attendee pages are the
+administrator's own), and Business Central online refuses to-dos of type Meeting. Rather than an item
+error for every record on every run, such an entity is left out of the run and the reason is said once per
+mailbox (again only when it changes), in the log; ``graphsync doctor`` says it every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from graphsync.config.entities import EntitiesConfig, EntityName
+from graphsync.connectors.nav import NavConnector, NavTable
+from graphsync.engine.state import StateStore
+from graphsync.nav import schema
+
+log = logging.getLogger("graphsync.runtime")
+
+NOTICE_CURSOR = "runtime:nav-notices"
+"""State store cursor holding a digest of the notices last said for a mailbox."""
+
+EXTRA_TABLES: Mapping[EntityName, tuple[NavTable, ...]] = {EntityName.MEETING: (NavTable.ATTENDEE,)}
+"""Tables an entity needs besides its own: a meeting's attendees."""
+
+
+@dataclass(frozen=True)
+class Unsyncable:
+    entity: EntityName
+    reason: str
+
+
+def unsyncable(nav: NavConnector, entities: EntitiesConfig) -> list[Unsyncable]:
+    """The enabled entities this NAV cannot sync, each with the reason and the fix (one per entity)."""
+    from graphsync.cli.messages import meetings_online, odata_unpublished
+
+    unpublished: Mapping[NavTable, str] = {}
+    listed = getattr(nav, "unpublished", None)
+    if callable(listed):
+        unpublished = listed()
+    meetings = bool(getattr(nav, "meetings_supported", True))
+    found: list[Unsyncable] = []
+    for spec in entities:
+        if not spec.enabled:
+            continue
+        if spec.name is EntityName.MEETING and not meetings:
+            found.append(Unsyncable(spec.name, meetings_online()))
+            continue
+        for table in (spec.table, *EXTRA_TABLES.get(spec.name, ())):
+            if table in unpublished:
+                users = ", ".join(s.name.value for s in entities if s.enabled and s.table is table) or spec.name.value
+                found.append(
+                    Unsyncable(spec.name, odata_unpublished(schema.table_def(table).name, unpublished[table], users))
+                )
+                break
+    return found
+
+
+def runnable(entities: EntitiesConfig, skipped: Sequence[Unsyncable]) -> EntitiesConfig:
+    """``entities`` with the unsyncable ones disabled."""
+    names = {u.entity for u in skipped}
+    if not names:
+        return entities
+    return replace(entities, entities=tuple(replace(s, enabled=False) if s.name in names else s for s in entities))
+
+
+def say_once(store: StateStore, mailbox: str, skipped: Sequence[Unsyncable]) -> bool:
+    """Log each reason as a warning when the set of reasons differs from what was last said for ``mailbox``;
+    True when it did."""
+    reasons = sorted(dict.fromkeys(u.reason for u in skipped))
+    digest = hashlib.sha256("\n".join(reasons).encode()).hexdigest()[:16] if reasons else None
+    if store.cursor(mailbox, NOTICE_CURSOR) == digest:
+        return False
+    for reason in reasons:
+        log.warning("%s", reason)
+    with store.transaction():
+        store.set_cursor(mailbox, NOTICE_CURSOR, digest)
+    return bool(reasons)
