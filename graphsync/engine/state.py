@@ -938,6 +938,12 @@ class StateStore:
             rows = conn.execute(sa.select(runs.c.mailbox).distinct().order_by(runs.c.mailbox))
             return [r[0] for r in rows]
 
+    def linked_mailboxes(self) -> list[str]:
+        """Every mailbox with a link (a migration links items before any sync has run there)."""
+        with self._conn() as conn:
+            rows = conn.execute(sa.select(links.c.mailbox).distinct().order_by(links.c.mailbox))
+            return [r[0] for r in rows]
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()

@@ -225,7 +225,6 @@ _ENTITY_CONDITIONS: Mapping[str, tuple[tuple[int, str, str], ...]] = {
 
 _CONTACT_FIELDS = (
     # (Outlook property, field no., relation table no., user-defined, read-only status, default value)
-    ("FullName", 2, 0, False, "", ""),
     ("BusinessAddressStreet", 5, 0, False, "", ""),
     ("BusinessAddressCity", 7, 0, False, "", ""),
     ("BusinessAddressPostalCode", 91, 0, False, "", ""),
@@ -244,6 +243,7 @@ _CONTACT_FIELDS = (
 _ADDIN_FIELDS: Mapping[str, tuple[tuple[str, int, int, bool, str, str], ...]] = {
     "CONT_PERS": (
         ("", 5050, 0, False, "Read-Only in Microsoft Dynamics NAV", "Person"),
+        ("FullName", 2, 0, False, "", ""),
         ("CompanyName", 5052, 5050, False, "", ""),
         ("FirstName", 5054, 0, False, "", ""),
         ("MiddleName", 5055, 0, False, "", ""),
@@ -253,7 +253,11 @@ _ADDIN_FIELDS: Mapping[str, tuple[tuple[str, int, int, bool, str, str], ...]] = 
         # The partner's customisation: the territory travels as an Outlook user-defined field.
         ("Territory Code", 15, 0, True, "", ""),
     ),
-    "CONT_COMP": (("", 5050, 0, False, "Read-Only in Microsoft Dynamics NAV", "Company"), *_CONTACT_FIELDS),
+    "CONT_COMP": (
+        ("", 5050, 0, False, "Read-Only in Microsoft Dynamics NAV", "Company"),
+        ("CompanyName", 2, 0, False, "", ""),
+        *_CONTACT_FIELDS,
+    ),
     "CONT_SP": (
         ("FullName", 2, 0, False, "", ""),
         ("JobTitle", 5062, 0, False, "", ""),
@@ -458,11 +462,11 @@ def load_addin_demo(nav: EmbeddedNav, *, meeting_no: str, task_no: str) -> None:
     links = [("EH", "Contact", "Contacts", no) for no in ("CT100006", "CT200116", "CT200118")]
     links += [("EH", "To-do", "Calendar", meeting_no), ("LT", "To-do", "Tasks", task_no)]
     users = {code: user for user, code in ADDIN_USERS}
-    rows = []
+    link_rows = []
     for code, caption, folder, key in links:
         record_id = f"{caption}: {key}"
         entry = mapi.to_hex(addin_entry_id(addin_mailbox(code), folder, record_id))
-        rows.append(
+        link_rows.append(
             {
                 "User ID": users[code],
                 "Record ID": record_id,
@@ -472,4 +476,4 @@ def load_addin_demo(nav: EmbeddedNav, *, meeting_no: str, task_no: str) -> None:
                 "Synchronization Date": nav_today_utc() - dt.timedelta(days=1),
             }
         )
-    _put_rows(nav, NavTable.OUTLOOK_SYNCH_LINK, rows)
+    _put_rows(nav, NavTable.OUTLOOK_SYNCH_LINK, link_rows)

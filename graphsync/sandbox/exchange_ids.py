@@ -157,9 +157,7 @@ def translate(ctx: Ctx) -> Reply:
     for name in ("sourceIdType", "targetIdType"):
         value = body.get(name)
         if value not in FORMATS:
-            raise bad_request(
-                f"'{name}' must be one of {', '.join(FORMATS)} (got {value!r}).", code="RequestBodyRead"
-            )
+            raise bad_request(f"'{name}' must be one of {', '.join(FORMATS)} (got {value!r}).", code="RequestBodyRead")
         kinds[name] = str(value)
     results: list[dict[str, Any]] = []
     for text in ids:
