@@ -433,7 +433,7 @@ def propose(setup: AddinSetup, tables: TableDefs) -> SetupProposal:
                 tuple(u.user_id for u in members),
                 codes,
                 entities,
-                "graphsync.toml" if n == 0 else f"graphsync.{slug}.toml",
+                "graphsync.addin.toml" if n == 0 else f"graphsync.addin.{slug}.toml",
             )
         )
     return SetupProposal(tuple(result), tuple(dict.fromkeys(notes)), mapped)
