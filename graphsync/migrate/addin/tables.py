@@ -192,7 +192,9 @@ def read_setup(nav: NavConnector) -> AddinSetup:
     links = tuple(
         AddinLink(
             _text(r, "User ID"),
-            _text(r, "Record ID"),
+            # Search Record ID is the Record ID's text (OnInsert: Format("Record ID")), in capitals: what a page
+            # shows where the RecordID itself cannot be published (docs/migrate.md).
+            _text(r, "Record ID") or _text(r, "Search Record ID"),
             _text(r, "Outlook Entry ID"),
             r.get("Synchronization Date") if isinstance(r.get("Synchronization Date"), dt.datetime) else None,  # type: ignore[arg-type]
         )
