@@ -27,7 +27,7 @@ from graphsync.errors import ConfigError, GraphsyncError, NotFoundError
 from graphsync.graph.migration import GraphMigrationMailbox
 from graphsync.migrate import state
 from graphsync.migrate.addin import links as addin_links_module
-from graphsync.migrate.addin.setup import SetupProposal, config_text, propose
+from graphsync.migrate.addin.setup import ConfigGroup, SetupProposal, config_text, propose
 from graphsync.migrate.addin.tables import AddinSetup, read_setup
 from graphsync.migrate.adopt import adopt_reviewed, propose_adoptions
 from graphsync.migrate.adopt.review import ReviewRow
@@ -165,6 +165,7 @@ async def addin_links(rt: Runtime, scope: Scope, running: Running, *, nav_users:
             file=None, key="--nav-user", expected="one mailbox (--user or signed in), not --all-mailboxes"
         )
     setup = addin_setup(rt)
+    groups = {user: group for group in propose(setup, rt.nav.table_def).groups for user in group.users}
     unplaced: list[Row] = []
     mailboxes: dict[str, list[str]] = {}
     if scope.all_mailboxes:
@@ -201,8 +202,29 @@ async def addin_links(rt: Runtime, scope: Scope, running: Running, *, nav_users:
                 got=None,
             )
         ctx = _context(rt, target)
+        skipped: list[Row] = []
+        if not nav_users:  # named explicitly: the person chose this config for them
+            for user_id in list(users):
+                differs = _setup_differs(rt, groups.get(user_id))
+                if differs:
+                    users.remove(user_id)
+                    file = groups[user_id].file_name
+                    skipped.append(
+                        Row(
+                            target.upn,
+                            "",
+                            "",
+                            user_id,
+                            "",
+                            "check the config",
+                            Result.PROBLEM,
+                            f"NAV user {user_id}'s add-in setup is not this config's ({differs}): its links are not "
+                            f"migrated with it; run with --config {file} (migrate_addin.py config writes it), or name "
+                            "the user with --nav-user to migrate them with this config",
+                        )
+                    )
         async with _outlook(rt, target) as outlook:
-            return await addin_links_module.migrate_links(
+            done = await addin_links_module.migrate_links(
                 ctx,
                 setup,
                 users,
@@ -212,6 +234,7 @@ async def addin_links(rt: Runtime, scope: Scope, running: Running, *, nav_users:
                 progress=running.progress,
                 should_stop=running.should_stop,
             )
+        return merge(done.script, done.dry_run, [done, MigrationReport(done.script, done.dry_run, (), tuple(skipped))])
 
     report = await _each("addin-links", rt, scope, sorted(mailboxes), one, running)
     if unplaced:
@@ -219,6 +242,24 @@ async def addin_links(rt: Runtime, scope: Scope, running: Running, *, nav_users:
             report.script, report.dry_run, [report, MigrationReport(report.script, report.dry_run, (), tuple(unplaced))]
         )
     return report
+
+
+def _setup_differs(rt: Runtime, group: ConfigGroup | None) -> str:
+    """How the config in use differs from a user's add-in setup in what entities sync and which way ("" when it
+    does not, or the user has no setup of their own)."""
+    if group is None:
+        return ""
+    wanted = {e.name: e for e in group.entities}
+    out = []
+    for spec in rt.config.entities:
+        setting = wanted.get(spec.name)
+        if setting is None:
+            continue
+        if setting.enabled != spec.enabled:
+            out.append(f"{spec.name.value} {'enabled' if setting.enabled else 'disabled'} in the add-in")
+        elif setting.enabled and setting.direction is not spec.direction:
+            out.append(f"{spec.name.value} {setting.direction.value} in the add-in")
+    return "; ".join(out)
 
 
 # --------------------------------------------------------------------------- adopting what is there

@@ -90,3 +90,38 @@ def test_lts_task_is_found_by_title_and_due_date_and_moved_into_graphsyncs_list(
     assert created(sync) == {"nav": 0, "outlook": 0}, sync
     assert len(world.tasks(LT)) == 1
     assert EH not in {r["mailbox"] for r in done["rows"]}
+
+
+def test_tenant_wide_links_go_to_each_users_mailbox_with_the_users_own_config(world: World) -> None:
+    use_addin_config(world)
+    out = world.script_json("migrate_addin", "links", "--all-mailboxes", "--apply", expect=1)
+    done = {r["nav_key"] for r in out["rows"] if r["result"] == "done"}
+    assert done == EH_KEYS and {r["mailbox"] for r in out["rows"] if r["result"] == "done"} == {EH}
+    (skipped,) = [r for r in out["rows"] if r["result"] == "problem"]
+    assert skipped["mailbox"] == LT and "graphsync.addin.LT.toml" in skipped["detail"]
+    assert "CONT_COMP disabled in the add-in" in skipped["detail"]
+    lt = world.script_json(
+        "migrate_addin", "links", "--all-mailboxes", "--apply", config=world.root / "graphsync.addin.LT.toml", expect=1
+    )
+    assert [r["nav_key"] for r in lt["rows"] if r["result"] == "done"] == ["5080:TD000003"]
+    assert [r["mailbox"] for r in lt["rows"] if r["result"] == "problem"] == [EH]
+
+
+def test_links_whose_record_or_item_is_gone_or_whose_id_does_not_translate_are_reported(world: World) -> None:
+    use_addin_config(world)
+    with world.nav() as nav:
+        nav.delete(NavTable.TODO, ("TD000001",), if_match="*")  # its attendees' to-do, so that they can go
+        nav.delete(NavTable.CONTACT, ("CT200118",), if_match="*")
+        nav._store.conn.execute(  # the add-in wrote its BLOB as it liked: here, garbage for CT200116
+            'UPDATE "Outlook Synch. Link" SET "Outlook Entry ID" = ? WHERE "Record ID" = ?',
+            ("0000BEEF", "Contact: CT200116"),
+        )
+    gibson = next(c for c in world.contacts() if c["displayName"] == "A. Gibson's Law Firm")
+    world.graph("DELETE", f"/me/contacts/{gibson['id']}")
+    out = world.script_json("migrate_addin", "links", "--apply", expect=1)
+    problems = {r["nav_key"]: r["detail"] for r in out["rows"] if r["result"] == "problem"}
+    assert problems["5050:CT200118"] == "the NAV record no longer exists"
+    assert problems["5050:CT100006"] == "the Outlook item no longer exists"
+    assert "translateExchangeIds could not translate it (ErrorInvalidIdMalformed" in problems["5050:CT200116"]
+    assert problems["5080:TD000001"] == "the NAV record no longer exists"
+    assert not [r for r in out["rows"] if r["result"] == "done"]
