@@ -23,6 +23,7 @@ from graphsync.cli.scripting import (
     finish,
     load,
     run,
+    run_options,
     running,
     scope,
     scope_options,
@@ -45,15 +46,7 @@ from graphsync.cli.scripting import (
     default=None,
     help="The reviewed file: adopt what it says (its rows with adopt = yes).",
 )
-@click.option("--apply", is_flag=True, help="With --reviewed: do it (default: plan only, change nothing).")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("adoption.csv"),
-    show_default=True,
-    help="With --reviewed: CSV of what is planned (dry run) or what was done.",
-)
+@run_options("adoption.csv", "every reviewed row to adopt (with --reviewed)")
 @click.pass_context
 def main(
     ctx: click.Context,

@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING
 import click
 
 from graphsync.cli import output
-from graphsync.cli.scripting import ScriptGroup, config_option, finish, load, run, running, scope, scope_options
+from graphsync.cli.scripting import (
+    ScriptGroup,
+    config_option,
+    finish,
+    load,
+    run,
+    run_options,
+    running,
+    scope,
+    scope_options,
+)
 
 if TYPE_CHECKING:
     from graphsync.migrate.addin.setup import SetupProposal
@@ -109,15 +119,7 @@ def config(
     metavar="ID",
     help="The NAV user whose links go to this mailbox (repeatable; default: User Setup's user of its salesperson).",
 )
-@click.option("--apply", is_flag=True, help="Do it (default: plan only, change nothing).")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("addin-links.csv"),
-    show_default=True,
-    help="CSV of every link: what is planned (dry run) or what was done.",
-)
+@run_options("addin-links.csv", "every link")
 @click.pass_context
 def links(
     ctx: click.Context,

@@ -15,7 +15,17 @@ from pathlib import Path
 
 import click
 
-from graphsync.cli.scripting import ScriptCommand, config_option, finish, load, run, running, scope, scope_options
+from graphsync.cli.scripting import (
+    ScriptCommand,
+    config_option,
+    finish,
+    load,
+    run,
+    run_options,
+    running,
+    scope,
+    scope_options,
+)
 
 
 @click.command(cls=ScriptCommand, context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,15 +37,7 @@ from graphsync.cli.scripting import ScriptCommand, config_option, finish, load, 
     required=True,
     help="delete: delete what graphsync created, unstamp the rest; keep: keep everything, unstamped.",
 )
-@click.option("--apply", is_flag=True, help="Do it (default: plan only, change nothing).")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("rollback.csv"),
-    show_default=True,
-    help="CSV of every item: what is planned (dry run) or what was done.",
-)
+@run_options("rollback.csv", "every item")
 @click.pass_context
 def main(
     ctx: click.Context,

@@ -21,6 +21,7 @@ import click
 from graphsync.cli import auth as cli_auth
 from graphsync.cli import messages, output
 from graphsync.cli.context import DEFAULT_CONFIG
+from graphsync.cli.main import GraphsyncGroup
 from graphsync.config import Config, load_config, parse_config
 from graphsync.errors import GraphsyncError
 from graphsync.logs import LogFormat, configure_logging
@@ -56,15 +57,25 @@ class ScriptCommand(click.Command):
             ctx.exit(messages.exit_code(exc))
 
 
-class ScriptGroup(click.Group):
+class ScriptGroup(GraphsyncGroup):
     command_class = ScriptCommand
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except GraphsyncError as exc:
-            click.echo(f"error: {messages.render(exc)}", err=True)
-            ctx.exit(messages.exit_code(exc))
+
+def run_options(out: str, what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--apply``, ``--json`` and ``--out FILE`` (default ``out``: the CSV of what is planned or done)."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option(
+            "--out",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=Path(out),
+            show_default=True,
+            help=f"CSV of {what}: what is planned (dry run) or what was done.",
+        )(f)
+        f = click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")(f)
+        return click.option("--apply", is_flag=True, help="Do it (default: plan only, change nothing).")(f)
+
+    return decorate
 
 
 def config_option(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,7 +16,6 @@ from types import ModuleType
 from typing import Any
 
 import httpx
-import keyring
 import pytest
 from click.testing import CliRunner, Result
 
@@ -29,6 +28,7 @@ from graphsync.graph.stamping import NAV_KEY_PROPERTY, TASK_APPLICATION, propert
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.sandbox import SandboxState, create_app
 from tests.auth.conftest import MemoryKeyring
+from tests.cli.conftest import memory_keyring  # noqa: F401 (the fixture, shared)
 
 EH = "eh@contoso.com"
 LT = "lt@contoso.com"
@@ -163,22 +163,11 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
 def world(
     tmp_path: Path,
     company: Path,
     monkeypatch: pytest.MonkeyPatch,
-    memory_keyring: MemoryKeyring,
+    memory_keyring: MemoryKeyring,  # noqa: F811 (the imported fixture)
     caplog: pytest.LogCaptureFixture,
 ) -> Iterator[World]:
     """The demo company, the add-in's items in the sandbox, and the config of EH (the embedded defaults)."""
