@@ -100,7 +100,8 @@ class GraphMigrationMailbox:
         found: list[Folder] = []
         if kind is ItemKind.CONTACT:
             found.append(Folder(kind, "", "Contacts", default=True))
-            for f in await self._pages(f"{root}/contactFolders"):
+            # Asked with the items' Prefer: a contact's parentFolderId then has the form the folders' ids have.
+            for f in await self._pages(f"{root}/contactFolders", {"Prefer": IMMUTABLE_IDS}):
                 name = str(f.get("displayName") or "")
                 found.append(
                     Folder(kind, str(f["id"]), name, graphsync=name.casefold() == opts.contact_folder.casefold())

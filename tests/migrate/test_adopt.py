@@ -138,3 +138,22 @@ def test_a_mailbox_that_does_not_exist_is_bad_input(world: World) -> None:
     result = world.script("adopt_existing", "--user", "nobody@contoso.com", expect=2)
     assert "matches no NAV salesperson" in result.output
     assert not (world.root / "adoption-review.csv").exists()
+
+
+def test_an_item_already_in_graphsyncs_folder_is_stamped_in_place(world: World) -> None:
+    folder = world.graph("POST", "/me/contactFolders", {"displayName": "Dynamics NAV"})
+    made = world.graph(
+        "POST",
+        f"/me/contactFolders/{folder['id']}/contacts",
+        {"displayName": "Officeland Of Manchester", "emailAddresses": [{"address": "sales@officeland.example"}]},
+    )
+    world.script("adopt_existing")
+    rows = [r for r in review(world) if r["nav_key"] == "5050:CT100007"]
+    assert [(r["status"], r["outlook_id"], r["outlook_folder"]) for r in rows] == [
+        ("matched", made["id"], "Dynamics NAV")
+    ]
+    out = world.script_json("adopt_existing", "--reviewed", str(write(world, rows)), "--apply")
+    (row,) = out["rows"]
+    assert row["action"] == "stamp in place" and row["outlook_id"] == made["id"]
+    (item,) = [c for c in world.contacts() if c["displayName"] == "Officeland Of Manchester"]
+    assert item["id"] == made["id"] and nav_key_of(item) == "5050:CT100007"
