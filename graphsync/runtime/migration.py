@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphsync.auth.mailbox import fetch_mailbox_identity
+from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.binding import bind_entity
 from graphsync.engine.report import ProgressEvent
-from graphsync.errors import ConfigError, GraphsyncError, NotFoundError
+from graphsync.errors import ConfigError, GraphsyncError, NavRefusedError, NotFoundError
 from graphsync.graph.migration import GraphMigrationMailbox
 from graphsync.migrate import state
 from graphsync.migrate.addin import links as addin_links_module
@@ -35,6 +36,7 @@ from graphsync.migrate.context import MailboxContext
 from graphsync.migrate.outcome import MigrationReport, Result, Row, merge
 from graphsync.migrate.report import MailboxLine, tenant_report
 from graphsync.migrate.rollback import RollbackMode, rollback
+from graphsync.nav.schema import ADDIN_TABLES
 from graphsync.runtime.mailboxes import mailbox_of, salesperson_mailboxes
 from graphsync.runtime.session import MailboxTarget, Runtime
 
@@ -131,7 +133,19 @@ async def _each(
 
 
 def addin_setup(rt: Runtime) -> AddinSetup:
-    return read_setup(rt.nav)
+    """The add-in's tables. A NAV over OData without their pages published is a setup error naming them."""
+    try:
+        return read_setup(rt.nav)
+    except NavRefusedError as exc:
+        if exc.table is None or exc.table not in {*ADDIN_TABLES, NavTable.USER_SETUP}:
+            raise
+        raise ConfigError(
+            file=str(rt.config.file) if rt.config.file else None,
+            key="nav.odata",
+            expected="the add-in's tables published as web services (docs/migrate.md, 'Reading the add-in's tables "
+            "over OData', lists the pages)",
+            got=exc.message,
+        ) from None
 
 
 def addin_config(rt: Runtime) -> SetupProposal:
