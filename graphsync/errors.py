@@ -2,7 +2,8 @@
 
     GraphsyncError                      root: catch this to catch everything graphsync means to raise
     ├── ConfigError                     a config file or CLI option is wrong (exit 2)
-    │   └── SalespersonMatchError       a mailbox matches no NAV salesperson (or several)
+    │   ├── SalespersonMatchError       a mailbox matches no NAV salesperson (or several)
+    │   └── ReviewFileError             a migration's reviewed CSV was edited wrongly (graphsync.migrate)
     ├── LockHeldError                   another run holds the mailbox lock (exit 4)
     ├── StateError                      the local state store is unusable (wrong schema, corrupt)
     ├── MassDeleteError                 a run would delete too many linked items (graphsync.engine.guard)
@@ -80,6 +81,19 @@ class SalespersonMatchError(ConfigError):
             expected="exactly one NAV salesperson with this mailbox's e-mail address, or an explicit mapping",
             got=list(matched),
         )
+
+
+class ReviewFileError(ConfigError):
+    """A CSV a person reviewed for a migration cannot be used as it is.
+
+    ``row`` is the line number in the file (the header is line 1; 0: the file as a whole), ``column`` the
+    column that is wrong, ``expected`` what would have been accepted.
+    """
+
+    def __init__(self, *, file: str, row: int, column: str, expected: str, got: object = None) -> None:
+        self.row = row
+        self.column = column
+        super().__init__(file=file, key=f"line {row}, column {column}" if row else column, expected=expected, got=got)
 
 
 class LockHeldError(GraphsyncError):

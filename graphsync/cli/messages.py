@@ -52,6 +52,13 @@ def render(exc: errors.GraphsyncError) -> str:
         )
     if isinstance(exc, errors.SalespersonMatchError):
         return _salesperson_match(exc)
+    if isinstance(exc, errors.ReviewFileError):
+        where = f"line {exc.row}, column {exc.column!r}" if exc.row else exc.column
+        got = "" if exc.got is None else f", got {exc.got!r}"
+        return (
+            f"the reviewed file {exc.file} cannot be used: {where}: expected {exc.expected}{got}; correct it (or "
+            "write a new proposal and review that) and run again; nothing was changed"
+        )
     if isinstance(exc, errors.KeyringUnavailableError):
         return (
             f"no usable OS keyring to keep the sign-in in ({exc.backend}: {exc.reason}). Remedies: install and "

@@ -124,17 +124,38 @@ def serve(
     help="Create the users in this sandbox data file instead of in a running sandbox.",
 )
 @click.option("--url", default=None, help="A running sandbox's base URL (default: graph.base_url from the config).")
+@click.option(
+    "--addin-items",
+    is_flag=True,
+    help="With --data: also put in the items NAV's Outlook add-in made, as the config's embedded company's add-in "
+    "links (table 5302) record them (to try scripts/migrate_addin.py).",
+)
 @click.pass_context
-def seed(ctx: click.Context, users: tuple[str, ...], data: Path | None, url: str | None) -> None:
+def seed(ctx: click.Context, users: tuple[str, ...], data: Path | None, url: str | None, addin_items: bool) -> None:
     """Create mailboxes USERS (user principal names) with their default folders."""
     for upn in users:
         if "@" not in upn:
             raise ConfigError(file=None, key="USERS", expected="user principal names like eh@contoso.com", got=upn)
+    if addin_items and data is None:
+        raise ConfigError(
+            file=None, key="--addin-items", expected="--data FILE as well (a sandbox data file)", got=None
+        )
     if data is not None:
         state = SandboxState.open(data)
         try:
             for upn in users:
                 state.seed_user(upn)
+            if addin_items:
+                from graphsync.demo.addin import stage_addin_items
+                from graphsync.runtime import open_nav
+
+                config = cli_config(ctx)
+                nav = open_nav(config)
+                try:
+                    made = stage_addin_items(nav, state, time_zone=config.sync.time_zone)
+                finally:
+                    nav.close()
+                click.echo(f"put {len(made)} item(s) of the NAV add-in's links in {data}")
         finally:
             state.close()
         click.echo(f"created {len(users)} user(s) in {data}")

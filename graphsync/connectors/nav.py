@@ -27,6 +27,7 @@ class NavTable(IntEnum):
     """The NAV tables graphsync reads or writes, by their NAV table number."""
 
     SALESPERSON = 13
+    USER_SETUP = 91
     TERRITORY = 286
     CHANGE_LOG_SETUP = 402
     CHANGE_LOG_SETUP_TABLE = 403
@@ -35,6 +36,15 @@ class NavTable(IntEnum):
     CONTACT = 5050
     TODO = 5080
     ATTENDEE = 5199
+    # NAV 2009-2018's Outlook Synchronization add-in (removed in Business Central 22): read by the migration
+    # from it (`graphsync.migrate.addin`), never written.
+    OUTLOOK_SYNCH_ENTITY = 5300
+    OUTLOOK_SYNCH_ENTITY_ELEMENT = 5301
+    OUTLOOK_SYNCH_LINK = 5302
+    OUTLOOK_SYNCH_FILTER = 5303
+    OUTLOOK_SYNCH_FIELD = 5304
+    OUTLOOK_SYNCH_USER_SETUP = 5305
+    OUTLOOK_SYNCH_SETUP_DETAIL = 5310
 
 
 class FieldType(Enum):

@@ -23,6 +23,7 @@ from graphsync.engine.collect import Candidate, GroupRead
 from graphsync.engine.journal import CREATES, TARGET_NAV, TARGET_OUTLOOK, base_after_nav_insert, insert_values
 from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.navside import NavSide
+from graphsync.engine.origins import Origin
 from graphsync.engine.plan import FieldChange, ItemPlan, Op, SidePlan
 from graphsync.engine.report import Phase, SyncOptions
 from graphsync.engine.spool import Spool, SpoolList, chunked
@@ -308,6 +309,7 @@ class Applier:
                             stamped=False,
                         )
                     )
+                    self._store.set_origins(self._box, {w.nav_key: Origin.OUTLOOK.value})
                     self._store.journal_done(w.journal_id)
                 w.journal_id = None
                 return
@@ -424,6 +426,13 @@ class Applier:
         with self._store.transaction():
             links = [link for w in chunk if (link := self._record_one(kind, w)) is not None]
             self._store.save_links(links)
+            # What a rollback may delete: the Outlook items this chunk created (`graphsync.engine.origins`).
+            created = {
+                w.nav_key: Origin.CREATED.value
+                for w in chunk
+                if w.plan.outlook.op is Op.CREATE and not w.failed and w.nav_key and w.plan.base is not None
+            }
+            self._store.set_origins(self._box, created)
             self._store.journal_done_many(w.journal_id for w in chunk if w.journal_id is not None)
 
     def _record_kind(self, group: KindWork, *, stopped: bool) -> None:

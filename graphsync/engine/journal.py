@@ -18,6 +18,7 @@ from graphsync.connectors.outlook import OutlookMailbox
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.keys import key_text
 from graphsync.engine.navside import NavSide
+from graphsync.engine.origins import Origin
 from graphsync.engine.state import JournalEntry, Link, StateStore
 
 TARGET_OUTLOOK = "outlook"
@@ -113,7 +114,9 @@ class JournalRecovery:
                 )
         with self._store.transaction():
             linked = self._store.links_by_nav(self._box, [link.nav_key for link in made])
-            self._store.save_links([link for link in made if link.nav_key not in linked])
+            found = [link for link in made if link.nav_key not in linked]
+            self._store.save_links(found)
+            self._store.set_origins(self._box, {link.nav_key: Origin.CREATED.value for link in found})
             self._store.journal_done(entry.id)
         return len(made)
 
@@ -142,5 +145,6 @@ class JournalRecovery:
                         stamped=False,
                     )
                 )
+                self._store.set_origins(self._box, {key_text(entity.table, match.key): Origin.OUTLOOK.value})
             self._store.journal_done(entry.id)
         return int(match is not None)

@@ -115,6 +115,16 @@ retries = sa.Table(
     sa.Column("ref", sa.String(600), primary_key=True),
     sa.Column("added_at", sa.String(40), nullable=False),
 )
+link_origins = sa.Table(
+    # Who made a linked item's Outlook side (`graphsync.engine.origins.Origin`): what a rollback needs to delete
+    # only what graphsync created. A table of its own, so that the links' bulk upsert stays as it is.
+    "link_origins",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("nav_key", sa.String(250), primary_key=True),
+    sa.Column("origin", sa.String(20), nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+)
 locks = sa.Table(
     "locks",
     metadata,
@@ -128,7 +138,11 @@ def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[links, cursors, journal, conflicts, runs, item_errors, retries, locks])
 
 
-MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1,)
+def _v2(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[link_origins])
+
+
+MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1, _v2)
 """Schema steps, in order; a store's version is the number of steps applied. Append, never edit."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -174,6 +188,10 @@ _links_select_one = {
 }
 _links_delete = links.delete().where(
     links.c.mailbox == sa.bindparam("b_mailbox"), links.c.nav_key.in_(sa.bindparam("b_keys", expanding=True))
+)
+_origins_delete = link_origins.delete().where(
+    link_origins.c.mailbox == sa.bindparam("b_mailbox"),
+    link_origins.c.nav_key.in_(sa.bindparam("b_keys", expanding=True)),
 )
 _conflicts_delete = conflicts.delete().where(
     conflicts.c.mailbox == sa.bindparam("b_mailbox"), conflicts.c.nav_key.in_(sa.bindparam("b_keys", expanding=True))
@@ -627,11 +645,12 @@ class StateStore:
         self.save_links([link])
 
     def drop_links(self, mailbox: str, nav_keys: Iterable[str]) -> None:
-        """Forget links and their conflicts."""
+        """Forget links, their conflicts and their origins."""
         with self._conn() as conn:
             for chunk in _chunks(list(dict.fromkeys(nav_keys))):
                 conn.execute(_links_delete, {"b_mailbox": mailbox, "b_keys": chunk})
                 conn.execute(_conflicts_delete, {"b_mailbox": mailbox, "b_keys": chunk})
+                conn.execute(_origins_delete, {"b_mailbox": mailbox, "b_keys": chunk})
 
     def drop_link(self, mailbox: str, nav_key: str) -> None:
         self.drop_links(mailbox, [nav_key])
@@ -644,6 +663,39 @@ class StateStore:
 
     def mark_dirty(self, mailbox: str, nav_key: str) -> None:
         self.mark_dirty_many(mailbox, [nav_key])
+
+    # ------------------------------------------------------------------ origins
+
+    def set_origins(self, mailbox: str, origins: Mapping[str, str]) -> None:
+        """Record who made the Outlook side of linked items (NAV key -> `Origin` value); a key recorded before
+        gets the new origin."""
+        if not origins:
+            return
+        now = _now()
+        with self._conn() as conn:
+            for chunk in _chunks(list(origins)):
+                conn.execute(_origins_delete, {"b_mailbox": mailbox, "b_keys": chunk})
+                conn.execute(
+                    link_origins.insert(),
+                    [{"mailbox": mailbox, "nav_key": k, "origin": origins[k], "recorded_at": now} for k in chunk],
+                )
+
+    def origins(self, mailbox: str) -> dict[str, str]:
+        """Every recorded origin of the mailbox, by NAV key."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                sa.select(link_origins.c.nav_key, link_origins.c.origin).where(link_origins.c.mailbox == mailbox)
+            )
+            return {r[0]: r[1] for r in rows}
+
+    def forget_mailbox(self, mailbox: str) -> None:
+        """Remove everything the store holds for a mailbox: links, origins, cursors, journal, conflicts,
+        retries, runs and their item errors (a rollback's last step). The lock is left to its holder."""
+        with self._conn() as conn:
+            run_ids = sa.select(runs.c.id).where(runs.c.mailbox == mailbox).scalar_subquery()
+            conn.execute(item_errors.delete().where(item_errors.c.run_id.in_(run_ids)))
+            for table in (links, link_origins, cursors, journal, conflicts, runs, retries):
+                conn.execute(table.delete().where(table.c.mailbox == mailbox))
 
     # ------------------------------------------------------------------ cursors
 
@@ -884,6 +936,12 @@ class StateStore:
     def mailboxes(self) -> list[str]:
         with self._conn() as conn:
             rows = conn.execute(sa.select(runs.c.mailbox).distinct().order_by(runs.c.mailbox))
+            return [r[0] for r in rows]
+
+    def linked_mailboxes(self) -> list[str]:
+        """Every mailbox with a link (a migration links items before any sync has run there)."""
+        with self._conn() as conn:
+            rows = conn.execute(sa.select(links.c.mailbox).distinct().order_by(links.c.mailbox))
             return [r[0] for r in rows]
 
 

@@ -201,6 +201,150 @@ CHANGE_LOG_ENTRY = TableDef(
     ),
 )
 
+# --------------------------------------------------------------------------- NAV's Outlook Synchronization add-in
+#
+# NAV 2009-2018 kept the add-in's setup and links in tables 5300-5310 (removed in Business Central 22, where they
+# are ObsoleteState = Removed); graphsync reads them once, to migrate from the add-in (`graphsync.migrate.addin`),
+# and never writes them. Fields as NAV 2018's C/AL objects define them, keys included; FlowFields are left out.
+# Two NAV types have no FieldType here and are held as the text NAV formats them in: a GUID (Record GUID) as its
+# 38 characters ``{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}``, a RecordID (Record ID) as ``Format(RecordId)``
+# (``Contact: CT100006``). The link's "Outlook Entry ID" is a BLOB into which the add-in wrote text (the entry
+# id's hexadecimal, `graphsync.mapi`): it is held as that text, unbounded. Over OData the custom page on table
+# 5302 exposes it the same way (docs/migrate.md).
+
+GUID_LENGTH = 38
+SYNCH_DIRECTIONS = ("Bidirectional", "Microsoft Dynamics NAV to Outlook", "Outlook to Microsoft Dynamics NAV")
+READ_ONLY_STATUSES = ("", "Read-Only in Microsoft Dynamics NAV", "Read-Only in Outlook")
+FILTER_TYPES = ("Condition", "Table Relation")
+FILTER_CASES = ("CONST", "FILTER", "FIELD")
+
+USER_SETUP = TableDef(
+    no=NavTable.USER_SETUP,
+    name="User Setup",
+    key=("User ID",),
+    fields=(_f(1, "User ID", _C, 50), _f(10, "Salespers./Purch. Code", _C, 20), _f(17, "E-Mail", _T, 100)),
+)
+
+OUTLOOK_SYNCH_ENTITY = TableDef(
+    no=NavTable.OUTLOOK_SYNCH_ENTITY,
+    name="Outlook Synch. Entity",
+    key=("Code",),
+    fields=(
+        _f(1, "Code", _C, 10),
+        _f(2, "Description", _T, 80),
+        _f(3, "Table No.", _I),
+        _f(5, "Condition", _T, 250),
+        _f(6, "Outlook Item", _T, 80),
+        _f(7, "Record GUID", _T, GUID_LENGTH),
+    ),
+)
+
+OUTLOOK_SYNCH_ENTITY_ELEMENT = TableDef(
+    no=NavTable.OUTLOOK_SYNCH_ENTITY_ELEMENT,
+    name="Outlook Synch. Entity Element",
+    key=("Synch. Entity Code", "Element No."),
+    fields=(
+        _f(1, "Synch. Entity Code", _C, 10),
+        _f(2, "Element No.", _I),
+        _f(3, "Table No.", _I),
+        _f(5, "Table Relation", _T, 250),
+        _f(6, "Outlook Collection", _T, 80),
+        _f(8, "Record GUID", _T, GUID_LENGTH),
+    ),
+)
+
+OUTLOOK_SYNCH_LINK = TableDef(
+    no=NavTable.OUTLOOK_SYNCH_LINK,
+    name="Outlook Synch. Link",
+    key=("User ID", "Record ID"),
+    fields=(
+        _f(1, "User ID", _C, 50),
+        _f(2, "Record ID", _T, 250),
+        _f(3, "Outlook Entry ID", _T),
+        _f(4, "Outlook Entry ID Hash", _T, 32),
+        _f(5, "Search Record ID", _C, 250),
+        _f(6, "Synchronization Date", _DT),
+    ),
+)
+
+OUTLOOK_SYNCH_FILTER = TableDef(
+    no=NavTable.OUTLOOK_SYNCH_FILTER,
+    name="Outlook Synch. Filter",
+    key=("Record GUID", "Filter Type", "Line No."),
+    fields=(
+        _f(1, "Record GUID", _T, GUID_LENGTH),
+        _f(2, "Filter Type", _O, options=FILTER_TYPES),
+        _f(3, "Line No.", _I),
+        _f(4, "Table No.", _I),
+        _f(5, "Field No.", _I),
+        _f(7, "Type", _O, options=FILTER_CASES),
+        _f(8, "Value", _T, 250),
+        _f(9, "Master Table No.", _I),
+        _f(10, "Master Table Field No.", _I),
+        _f(99, "FilterExpression", _T, 250),
+    ),
+)
+
+OUTLOOK_SYNCH_FIELD = TableDef(
+    no=NavTable.OUTLOOK_SYNCH_FIELD,
+    name="Outlook Synch. Field",
+    key=("Synch. Entity Code", "Element No.", "Line No."),
+    fields=(
+        _f(1, "Synch. Entity Code", _C, 10),
+        _f(2, "Element No.", _I),
+        _f(3, "Line No.", _I),
+        _f(4, "Master Table No.", _I),
+        _f(5, "Outlook Object", _T, 80),
+        _f(6, "Outlook Property", _T, 80),
+        _f(7, "User-Defined", _B),
+        _f(8, "Search Field", _B),
+        _f(9, "Condition", _T, 250),
+        _f(10, "Table No.", _I),
+        _f(12, "Table Relation", _T, 250),
+        _f(13, "Field No.", _I),
+        _f(15, "Read-Only Status", _O, options=READ_ONLY_STATUSES),
+        _f(16, "Field Default Value", _T, 250),
+        _f(17, "Record GUID", _T, GUID_LENGTH),
+    ),
+)
+
+OUTLOOK_SYNCH_USER_SETUP = TableDef(
+    no=NavTable.OUTLOOK_SYNCH_USER_SETUP,
+    name="Outlook Synch. User Setup",
+    key=("User ID", "Synch. Entity Code"),
+    fields=(
+        _f(1, "User ID", _C, 50),
+        _f(2, "Synch. Entity Code", _C, 10),
+        _f(4, "Condition", _T, 250),
+        _f(5, "Synch. Direction", _O, options=SYNCH_DIRECTIONS),
+        _f(6, "Last Synch. Time", _DT),
+        _f(7, "Record GUID", _T, GUID_LENGTH),
+    ),
+)
+
+OUTLOOK_SYNCH_SETUP_DETAIL = TableDef(
+    no=NavTable.OUTLOOK_SYNCH_SETUP_DETAIL,
+    name="Outlook Synch. Setup Detail",
+    key=("User ID", "Synch. Entity Code", "Element No."),
+    fields=(
+        _f(1, "User ID", _C, 50),
+        _f(2, "Synch. Entity Code", _C, 10),
+        _f(3, "Element No.", _I),
+        _f(5, "Table No.", _I),
+    ),
+)
+
+ADDIN_TABLES = (
+    NavTable.OUTLOOK_SYNCH_ENTITY,
+    NavTable.OUTLOOK_SYNCH_ENTITY_ELEMENT,
+    NavTable.OUTLOOK_SYNCH_LINK,
+    NavTable.OUTLOOK_SYNCH_FILTER,
+    NavTable.OUTLOOK_SYNCH_FIELD,
+    NavTable.OUTLOOK_SYNCH_USER_SETUP,
+    NavTable.OUTLOOK_SYNCH_SETUP_DETAIL,
+)
+"""The add-in's tables, which only the add-in wrote (the embedded company's demo puts its rows in directly)."""
+
 TABLES: Mapping[NavTable, TableDef] = MappingProxyType(
     {
         NavTable(t.no): t
@@ -214,6 +358,14 @@ TABLES: Mapping[NavTable, TableDef] = MappingProxyType(
             CHANGE_LOG_SETUP_TABLE,
             CHANGE_LOG_SETUP_FIELD,
             CHANGE_LOG_ENTRY,
+            USER_SETUP,
+            OUTLOOK_SYNCH_ENTITY,
+            OUTLOOK_SYNCH_ENTITY_ELEMENT,
+            OUTLOOK_SYNCH_LINK,
+            OUTLOOK_SYNCH_FILTER,
+            OUTLOOK_SYNCH_FIELD,
+            OUTLOOK_SYNCH_USER_SETUP,
+            OUTLOOK_SYNCH_SETUP_DETAIL,
         )
     }
 )

@@ -6,6 +6,7 @@
     EntitySummary, summarize(report)      a run's counts per entity and side (what `graphsync sync` prints)
     diagnose(config, ...)                 the checks `graphsync doctor` prints (graphsync.runtime.doctor)
     add_field / remove_field              edit an entity's field map in the config file (graphsync.runtime.fields)
+    addin_links, adopt, remove, report    the one-shot migrations of scripts/ (graphsync.runtime.migration)
 
 The engine never imports `graphsync.graph` or `graphsync.nav`; this package is where they meet it. Names are
 loaded on first use: the Graph SDK and SQLAlchemy take most of a second to import, which ``graphsync --help``

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from graphsync.sandbox.store import IMMUTABLE_PREFIX, REST_PREFIX, Item, Mailbox, new_change_key, new_id
@@ -106,6 +107,11 @@ def tasks_of(todo_list: Item) -> str:
     return f"tasks/{todo_list.key}"
 
 
+NEXT_KEY: ContextVar[str | None] = ContextVar("NEXT_KEY", default=None)
+"""The immutable id the next new item gets instead of a random one: how `graphsync.sandbox.legacy` puts in an
+item whose MAPI entry id an earlier Outlook client recorded (the entry id carries the id)."""
+
+
 def new_item(kind: str, collection: str, props: dict[str, Any], *, with_change_key: bool) -> Item:
     now = iso_z(now_utc())
     change_key = new_change_key()
@@ -115,7 +121,8 @@ def new_item(kind: str, collection: str, props: dict[str, Any], *, with_change_k
     if with_change_key:
         base["changeKey"] = change_key
     base.update(props)
-    return Item(kind, new_id(IMMUTABLE_PREFIX), new_id(REST_PREFIX), collection, base, change_key)
+    key = NEXT_KEY.get() or new_id(IMMUTABLE_PREFIX)
+    return Item(kind, key, new_id(REST_PREFIX), collection, base, change_key)
 
 
 def create_default_containers(mailbox: Mailbox) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from graphsync.sandbox import calendar, categories, contacts, todo
+from graphsync.sandbox import calendar, categories, contacts, exchange_ids, todo
 from graphsync.sandbox.handling import Ctx, method_not_allowed, ok
 from graphsync.sandbox.query import parse_prefer
 from graphsync.sandbox.state import SandboxState
@@ -54,6 +54,8 @@ _ROUTES: list[tuple[tuple[str, ...], Handler]] = [
     (("calendarview", "delta"), lambda c, a: calendar.calendar_view_delta(c)),
     (("calendar", "calendarview"), lambda c, a: calendar.calendar_view(c, calendar.primary(c))),
     (("calendars", _, "calendarview"), lambda c, a: calendar.calendar_view(c, calendar.find_calendar(c, a[0]))),
+    # translateExchangeIds (graphsync.sandbox.exchange_ids)
+    (("translateexchangeids",), lambda c, a: exchange_ids.translate(c)),
     # the master category list
     (("outlook", "mastercategories"), lambda c, a: categories.categories(c)),
     (("outlook", "mastercategories", _), lambda c, a: categories.one_category(c, a[0])),

@@ -1,0 +1,97 @@
+"""Everything the migrations ask of the state store, in one module: the state store is being reorganised, and
+these few functions are all a port has to follow.
+
+    linked(store, mailbox)            the mailbox's links, by NAV key
+    record_adopted(store, links)      links for items that existed, with their origin, in one transaction
+    created_keys(store, mailbox)      NAV keys whose Outlook item graphsync created (origins, pending creates)
+    forget(store, mailbox)            everything the store holds for the mailbox
+    mailbox_facts(store, mailbox)     what the tenant report shows of a mailbox
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from graphsync.engine.journal import CREATES, TARGET_OUTLOOK
+from graphsync.engine.origins import Origin
+from graphsync.engine.state import Link, RunRecord, StateStore
+
+
+def linked(store: StateStore, mailbox: str) -> dict[str, Link]:
+    return {link.nav_key: link for link in store.iter_links(mailbox)}
+
+
+@contextmanager
+def locked(store: StateStore, mailbox: str) -> Iterator[None]:
+    """The mailbox's lock (a sync of it must not run while a migration writes): LockHeldError when held."""
+    with store.lock(mailbox):
+        yield
+
+
+def record_adopted(store: StateStore, links: Sequence[Link]) -> None:
+    """Links to items that existed before graphsync linked them (never deleted by a rollback)."""
+    if not links:
+        return
+    with store.transaction():
+        store.save_links(links)
+        for mailbox in {link.mailbox for link in links}:
+            keys = [link.nav_key for link in links if link.mailbox == mailbox]
+            store.set_origins(mailbox, dict.fromkeys(keys, Origin.ADOPTED.value))
+
+
+def origins(store: StateStore, mailbox: str) -> dict[str, Origin]:
+    out: dict[str, Origin] = {}
+    for key, value in store.origins(mailbox).items():
+        try:
+            out[key] = Origin(value)
+        except ValueError:
+            continue  # written by a newer graphsync: not known to be created, so kept
+    return out
+
+
+def created_keys(store: StateStore, mailbox: str) -> set[str]:
+    """NAV keys whose Outlook item graphsync created: recorded as created, or a create an interrupted run
+    journaled (it may exist without a link)."""
+    keys = {key for key, origin in origins(store, mailbox).items() if origin is Origin.CREATED}
+    for entry in store.journal_pending(mailbox):
+        if entry.target != TARGET_OUTLOOK:
+            continue
+        creates = entry.payload.get(CREATES)
+        if creates is None and entry.nav_key:
+            keys.add(entry.nav_key)
+        for create in creates or ():
+            key = create.get("nav_key") if isinstance(create, dict) else None
+            if isinstance(key, str) and key:
+                keys.add(key)
+    return keys
+
+
+def forget(store: StateStore, mailbox: str) -> None:
+    with store.transaction():
+        store.forget_mailbox(mailbox)
+
+
+def known_mailboxes(store: StateStore) -> list[str]:
+    """Every mailbox the store has runs or links of."""
+    return sorted({*store.mailboxes(), *store.linked_mailboxes()})
+
+
+@dataclass(frozen=True)
+class MailboxFacts:
+    links: dict[str, int]
+    """Linked items by entity name."""
+    open_conflicts: int
+    item_errors: int
+    """Item errors of the last finished run."""
+    last_run: RunRecord | None
+    """The last run that finished (any status but running)."""
+
+
+def mailbox_facts(store: StateStore, mailbox: str) -> MailboxFacts:
+    runs = store.runs(mailbox, limit=20)
+    finished = next((r for r in runs if r.finished_at is not None and not r.dry_run), None)
+    conflicts = [c for c in store.conflicts(mailbox) if c.resolution is None]
+    errors = len(store.item_errors(finished.id)) if finished is not None else 0
+    return MailboxFacts(store.count_links(mailbox), len(conflicts), errors, finished)
