@@ -87,20 +87,22 @@ def login(
     if sandbox_user is not None and not sandbox:
         raise ConfigError(file=None, key="--sandbox-user", expected="graph.kind 'sandbox'", got=sandbox_user)
     from graphsync.auth.session import SignInMethod, sign_in
+    from graphsync.runtime.sandbox import attached_sandbox
 
     method = SignInMethod.BROWSER if browser else SignInMethod.DEVICE_CODE
     if browser:
         click.echo("Opening the sign-in page in your browser...", err=True)
-    result = asyncio.run(
-        sign_in(
-            config,
-            method=method,
-            cache=choice,
-            sandbox_user=sandbox_user,
-            on_prompt=_show_prompt,
-            connections=connections(),
+    with attached_sandbox(config, connections()) as reach:
+        result = asyncio.run(
+            sign_in(
+                config,
+                method=method,
+                cache=choice,
+                sandbox_user=sandbox_user,
+                on_prompt=_show_prompt,
+                connections=reach,
+            )
         )
-    )
     click.echo(f"Signed in as {result.account} ({result.kind.value}).")
     click.echo(f"Sign-in kept in: {result.cache}")
 
@@ -127,9 +129,11 @@ def whoami(ctx: click.Context, user: str | None) -> None:
     """Show who graphsync acts as: the account, the token kind, the mailbox and its NAV salesperson."""
     from graphsync.auth.factory import TokenKind
     from graphsync.auth.session import who_am_i
+    from graphsync.runtime.sandbox import attached_sandbox
 
     config = cli_config(ctx)
-    identity = asyncio.run(who_am_i(config, user=user, connections=connections()))
+    with attached_sandbox(config, connections()) as reach:
+        identity = asyncio.run(who_am_i(config, user=user, connections=reach))
     mailbox = identity.mailbox
     app_only = identity.kind in (TokenKind.APP_ONLY, TokenKind.SANDBOX_APP_ONLY)
     name = f" ({mailbox.display_name})" if mailbox.display_name else ""

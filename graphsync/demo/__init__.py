@@ -21,14 +21,15 @@ from graphsync.demo.steps import (
 from graphsync.demo.world import open_world
 
 
-async def run_demo(workdir: Path, *, show: Callable[[Step], None]) -> list[Step]:
+async def run_demo(workdir: Path, *, show: Callable[[Step], None], force: bool = False) -> list[Step]:
+    """Run every step in ``workdir`` (``force``: replace a demo already there), handing each to ``show``."""
     steps: list[Step] = []
 
     def done(step: Step) -> None:
         steps.append(step)
         show(step)
 
-    async with open_world(workdir) as world:
+    async with open_world(workdir, force=force) as world:
         done(await initial_sync(world))
         step, todo_no, event_id = await meeting_to_event(world)
         done(step)

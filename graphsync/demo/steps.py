@@ -68,8 +68,8 @@ async def initial_sync(world: DemoWorld) -> Step:
         title="First sync: NAV's contacts and salespeople into Ester Henderson's mailbox",
         did=(
             f"Created the embedded CRONUS company in {world.nav.path}",
-            f"Started the Graph sandbox at {world.base_url}",
-            f"Synced mailbox {world.user} (salesperson {world.salesperson})",
+            f"Opened the Graph sandbox's mailboxes in {world.config.graph.sandbox_data}",
+            f"Synced mailbox {world.target.upn} (salesperson {world.salesperson})",
         ),
         seen=(("Outlook, contact folder 'Dynamics NAV'", ", ".join(names)),),
         report=report,
@@ -161,7 +161,7 @@ async def phone_conflict(world: DemoWorld) -> tuple[Step, Step]:
     world.nav.modify(NavTable.CONTACT, (CONTACT_NO,), {"Phone No.": "1234567"}, if_match="*")
     await world.outlook("PATCH", f"/me/contacts/{found.id}", body={"businessPhones": ["1224567"]})
     report = _ok("conflict", await world.sync())
-    conflicts = [c for c in list_conflicts(world.store, world.mailbox.mailbox) if c.nav_key == f"5050:{CONTACT_NO}"]
+    conflicts = [c for c in list_conflicts(world.store, world.target.upn) if c.nav_key == f"5050:{CONTACT_NO}"]
     _check("conflict", len(conflicts) == 1, "one conflict for the contact", conflicts)
     conflict = conflicts[0]
     differing = [(f.field, f.nav, f.outlook) for f in conflict.fields]
@@ -175,11 +175,11 @@ async def phone_conflict(world: DemoWorld) -> tuple[Step, Step]:
         report=report,
         conflict=conflict,
     )
-    resolve(world.store, world.mailbox.mailbox, keep=Side.NAV, nav_keys=[conflict.nav_key])
+    resolve(world.store, world.target.upn, keep=Side.NAV, nav_keys=[conflict.nav_key])
     report = _ok("resolve", await world.sync())
     contact = await world.outlook("GET", f"/me/contacts/{found.id}")
     _check("resolve", contact["businessPhones"] == ["1234567"], "Outlook showing 1234567", contact["businessPhones"])
-    left = list_conflicts(world.store, world.mailbox.mailbox)
+    left = list_conflicts(world.store, world.target.upn)
     _check("resolve", not left, "no open conflicts", left)
     second = Step(
         title="Resolved keeping NAV",
@@ -196,7 +196,7 @@ def _user_fields(contact: Mapping[str, Any]) -> dict[str, str]:
 
 
 async def territory_field(world: DemoWorld) -> Step:
-    world.append_config("[[entities.CONT_COMP.fields]]\nnav = 15  # Territory Code\nuser_defined = true\n")
+    await world.append_config("[[entities.CONT_COMP.fields]]\nnav = 15  # Territory Code\nuser_defined = true\n")
     company = world.nav.insert(
         NavTable.CONTACT,
         {"Type": "Company", "Name": "Proseware, Inc.", "Territory Code": "EANG", "Salesperson Code": "EH"},
