@@ -886,6 +886,16 @@ class StateStore:
             rows = conn.execute(sa.select(runs.c.mailbox).distinct().order_by(runs.c.mailbox))
             return [r[0] for r in rows]
 
+    def forget_mailbox(self, mailbox: str) -> dict[str, int]:
+        """Forget everything a mailbox's next run would build on (links, cursors, conflicts, retries, journaled
+        creates), in one transaction; its run history stays. Returns the rows removed per table. The next run
+        starts as a first one: containers looked up by name, items paired by the NAV keys stamped on them."""
+        removed: dict[str, int] = {}
+        with self.transaction(), self._conn() as conn:
+            for table in (links, cursors, conflicts, retries, journal):
+                removed[table.name] = conn.execute(table.delete().where(table.c.mailbox == mailbox)).rowcount
+        return removed
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
