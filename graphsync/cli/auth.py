@@ -16,11 +16,12 @@ from graphsync.auth.connections import Connections
 from graphsync.cli.context import cli_config
 from graphsync.config import Config
 from graphsync.config.model import GraphKind
-from graphsync.errors import ConfigError
+from graphsync.errors import ConfigError, KeyringUnavailableError
 
 if TYPE_CHECKING:
     from graphsync.auth.delegated import DeviceCodePrompt
     from graphsync.auth.mailbox import MailboxIdentity
+    from graphsync.auth.session import SignInResult
 
 
 def connections() -> Connections:
@@ -92,17 +93,30 @@ def login(
     method = SignInMethod.BROWSER if browser else SignInMethod.DEVICE_CODE
     if browser:
         click.echo("Opening the sign-in page in your browser...", err=True)
+    chosen = ctx.get_parameter_source("token_cache") is not click.core.ParameterSource.DEFAULT
     with attached_sandbox(config, connections()) as reach:
-        result = asyncio.run(
-            sign_in(
-                config,
-                method=method,
-                cache=choice,
-                sandbox_user=sandbox_user,
-                on_prompt=_show_prompt,
-                connections=reach,
+
+        def attempt(cache: CacheChoice) -> SignInResult:
+            return asyncio.run(
+                sign_in(
+                    config,
+                    method=method,
+                    cache=cache,
+                    sandbox_user=sandbox_user,
+                    on_prompt=_show_prompt,
+                    connections=reach,
+                )
             )
-        )
+
+        try:
+            result = attempt(choice)
+        except KeyringUnavailableError:
+            # A sandbox sign-in is only the user to act as (its token is "sandbox:<upn>"): with no keyring on
+            # the machine it is kept in a plain file, where it holds nothing to protect.
+            if not sandbox or chosen or choice is not CacheChoice.KEYRING:
+                raise
+            result = attempt(CacheChoice.INSECURE_PLAINTEXT_FILE)
+            click.echo("No OS keyring here: the sandbox sign-in (a user name, no secret) is kept in a file.")
     click.echo(f"Signed in as {result.account} ({result.kind.value}).")
     click.echo(f"Sign-in kept in: {result.cache}")
 
