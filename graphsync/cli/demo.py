@@ -36,7 +36,7 @@ def _render(console: Console, number: int, step: Step) -> None:
     if step.conflict is not None:
         table = Table(title=f"conflict {step.conflict.nav_key} ({step.conflict.entity.value})")
         for column in ("field", "last synced", "NAV", "Outlook"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")  # values whole, folded, never cut in a narrow terminal
         for diff in step.conflict.fields:
             table.add_row(diff.field, diff.base or "", diff.nav, diff.outlook, style="red")
         console.print(table)
@@ -68,11 +68,18 @@ def demo(workdir: Path | None, force: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="graphsync-demo-")) if workdir is None else workdir
     counter = iter(range(1, 100))
     try:
-        asyncio.run(run_demo(folder, show=lambda step: _render(console, next(counter), step), force=force))
+        asyncio.run(
+            run_demo(
+                folder,
+                show=lambda step: _render(console, next(counter), step),
+                force=force,
+                leave_conflict=not temporary,
+            )
+        )
     finally:
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
     console.print("[bold green]Demo complete[/bold green]: every step did what it should.")
     if not temporary:
         for line in messages.demo_folder_kept(folder):
-            console.print(escape(line))
+            console.print(escape(line), soft_wrap=True)  # whole lines: they hold commands to copy

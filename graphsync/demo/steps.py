@@ -253,3 +253,31 @@ def invitations_sent_once(world: DemoWorld) -> Step:
         did=("Counted the meeting requests the sandbox recorded",),
         seen=(("Meeting requests", f"{len(world.sandbox.meeting_requests)} in all, no invitation repeated"),),
     )
+
+
+async def conflict_left_for_you(world: DemoWorld) -> Step:
+    """A second conflict, left open, so that the folder's first commands (README's: sync, status, conflicts
+    list / show / resolve) have something to do: the home page changed differently on both sides."""
+    found = await world.mailbox.find_by_nav_key(ItemKind.CONTACT, f"5050:{CONTACT_NO}")
+    _check("left for you", found is not None, f"the Outlook contact of {CONTACT_NO}", None)
+    assert found is not None
+    world.nav.modify(NavTable.CONTACT, (CONTACT_NO,), {"Home Page": "gibson.example/nav"}, if_match="*")
+    await world.outlook("PATCH", f"/me/contacts/{found.id}", body={"businessHomePage": "gibson.example/new"})
+    report = _ok("left for you", await world.sync())
+    key = f"5050:{CONTACT_NO}"
+    conflicts = [c for c in list_conflicts(world.store, world.target.upn) if c.nav_key == key]
+    _check("left for you", len(conflicts) == 1, "one open conflict for the contact", conflicts)
+    return Step(
+        title="Left for you: a conflict to resolve in the folder",
+        did=(
+            "NAV: Home Page = gibson.example/nav",
+            "Outlook: home page = gibson.example/new",
+            "Synced",
+        ),
+        seen=(
+            ("graphsync conflicts list", f"1 open conflict: {key}"),
+            ("Next", f"graphsync conflicts show {key}, then graphsync conflicts resolve {key} --keep nav|outlook"),
+        ),
+        report=report,
+        conflict=conflicts[0],
+    )
