@@ -121,7 +121,7 @@ def list_command(ctx: click.Context, user: str | None, as_json: bool) -> None:
                     m,
                     f"[red]{', '.join(f.field for f in c.fields)}[/red]",
                     f"keep {c.resolution.value} (next sync)" if c.resolution else "waiting",
-                    c.detected_at,
+                    output.ago(c.detected_at),  # --json keeps the ISO time
                 )
                 for m, c in found
             ],
