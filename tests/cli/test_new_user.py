@@ -14,39 +14,18 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backends.fail
 import pytest
-from click.testing import CliRunner, Result
 
-from graphsync.auth.connections import Connections
-from graphsync.cli import auth as cli_auth
-from graphsync.cli.main import cli
 from graphsync.runtime.sandbox import acquire, lock_path
 from graphsync.sandbox import SandboxState, serve
+from tests.cli.newcomer import newcomer, run
 
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty folder as the working directory, the real Connections (nothing in-process), no keyring."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GRAPHSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("GRAPHSYNC_STATE_DIR", str(tmp_path / "tokens"))
-    monkeypatch.setattr(cli_auth, "connections", lambda: Connections(state_dir=tmp_path / "tokens"))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    try:
-        yield tmp_path
-    finally:
-        keyring.set_keyring(previous)
-
-
-def run(*args: str, expect: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == expect, result.output
-    return result
+    with newcomer(tmp_path, monkeypatch) as path:
+        yield path
 
 
 def test_init_nav_init_and_sync_work_without_a_server_or_a_sign_in(folder: Path) -> None:

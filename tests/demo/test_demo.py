@@ -9,19 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import keyring
-import keyring.backends.fail
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
-from graphsync.auth.connections import Connections
-from graphsync.cli import auth as cli_auth
 from graphsync.cli.main import cli
 from graphsync.connectors.nav import NavTable
 from graphsync.demo.steps import DemoCheckError, Step, _check
 from graphsync.demo.world import open_world
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.runtime.sandbox import AttachedSandbox, lock_path
+from tests.cli.newcomer import newcomer, run
 
 USER = "eh@contoso.com"
 
@@ -83,24 +80,8 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     """``graphsync demo --dir D`` then ``cd D``, with the real Connections and no keyring, as README says."""
     folder = tmp_path_factory.mktemp("demo") / "d"
     assert CliRunner().invoke(cli, ["demo", "--dir", str(folder)]).exit_code == 0
-    monkeypatch.chdir(folder)
-    monkeypatch.delenv("GRAPHSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("GRAPHSYNC_STATE_DIR", str(folder.parent / "tokens"))
-    monkeypatch.setattr(cli_auth, "connections", lambda: Connections(state_dir=folder.parent / "tokens"))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    try:
-        yield folder
-    finally:
-        keyring.set_keyring(previous)
-
-
-def run(*args: str, expect: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == expect, result.output
-    return result
+    with newcomer(folder, monkeypatch) as path:
+        yield path
 
 
 def outlook(folder: Path, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
