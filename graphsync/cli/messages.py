@@ -74,6 +74,11 @@ def render(exc: errors.GraphsyncError) -> str:
         # A command-line option or argument (--user, KEY) is a usage problem, not a config file's.
         prefix = "" if exc.file is None and _command_line(exc.key) else "config error: "
         return f"{prefix}{where}{exc.key}: expected {exc.expected}{got}"
+    if isinstance(exc, DemoFolderInUseError) and not exc.demo:
+        return (
+            f"{exc.folder} holds a graphsync config the demo did not write ({', '.join(exc.found)}); the demo "
+            "never replaces one: give graphsync demo --dir a folder of its own"
+        )
     if isinstance(exc, DemoFolderInUseError):
         folder = shlex.quote(str(exc.folder))
         return (

@@ -65,19 +65,33 @@ path = "{STATE_FILE}"
 
 
 class DemoFolderInUseError(GraphsyncError):
-    """``graphsync demo --dir FOLDER`` where a demo (or other graphsync files) already is, without --force."""
+    """``graphsync demo --dir FOLDER`` where a demo already is (without --force), or a config the demo did not
+    write (never replaced: it may be a person's real setup)."""
 
-    def __init__(self, *, folder: Path, found: tuple[str, ...]) -> None:
+    def __init__(self, *, folder: Path, found: tuple[str, ...], demo: bool = True) -> None:
         self.folder = folder
         self.found = found
+        self.demo = demo
+        """False: the folder's config was not written by the demo, and --force does not replace it."""
         super().__init__(f"{folder} already holds {', '.join(found)}")
+
+
+def _written_by_demo(config: Path) -> bool:
+    try:
+        return config.read_text(encoding="utf-8").startswith(CONFIG_TEMPLATE.splitlines()[0])
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def prepare_folder(workdir: Path, *, force: bool) -> None:
     """Make ``workdir`` ready for a new demo: refused when it holds a demo's files, unless ``force`` (then
-    they are removed, with their SQLite and lock companions)."""
+    they are removed, with their SQLite and lock companions); refused always when its config is not the
+    demo's."""
     workdir.mkdir(parents=True, exist_ok=True)
     found = tuple(name for name in DEMO_FILES if (workdir / name).exists())
+    config = workdir / CONFIG_FILE
+    if config.exists() and not _written_by_demo(config):
+        raise DemoFolderInUseError(folder=workdir, found=found, demo=False)
     if found and not force:
         raise DemoFolderInUseError(folder=workdir, found=found)
     for name in DEMO_FILES:

@@ -141,8 +141,8 @@ class Runtime:
 
     @property
     def sandbox_data(self) -> Path | None:
-        """The sandbox data file this runtime opened in-process (None: Graph is reached over the network)."""
-        self.http  # noqa: B018 - the client decides it
+        """The sandbox data file this runtime opened in-process once Graph was first reached (`http`); None:
+        Graph is reached as the connections say, over the network or through their transport."""
         return self._sandbox.data if self._sandbox is not None else None
 
     @property

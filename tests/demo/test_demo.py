@@ -65,6 +65,14 @@ def test_demo_twice_in_one_folder_says_how_to_go_on_or_start_over(tmp_path: Path
     assert forced.exit_code == 0, forced.output
 
 
+def test_demo_never_replaces_a_config_it_did_not_write(tmp_path: Path) -> None:
+    mine = '[graph]\nkind = "microsoft"\ntenant_id = "contoso.com"\nclient_id = "x"\n'
+    (tmp_path / "graphsync.toml").write_text(mine, encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path), "--force"])
+    assert refused.exit_code == 2 and "the demo did not write" in refused.output
+    assert (tmp_path / "graphsync.toml").read_text(encoding="utf-8") == mine
+
+
 def test_a_failed_check_is_an_error_naming_the_step() -> None:
     with pytest.raises(DemoCheckError) as e:
         _check("move", False, "to-do dated 2026-01-02", "2026-01-01")
