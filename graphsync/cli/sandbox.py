@@ -103,6 +103,13 @@ def serve(
             expected="a loopback address (127.0.0.1, ::1, localhost), or --allow-remote to expose the sandbox",
             got=host,
         )
+    if drop_rate + drop_before_rate > 1:
+        raise ConfigError(
+            file=None,
+            key="--drop-rate/--drop-before-rate",
+            expected="two shares of requests that add up to at most 1",
+            got=f"{drop_rate} + {drop_before_rate}",
+        )
     # Whoever serves a data file holds its lock (graphsync.runtime.sandbox): commands pointed here talk to this
     # server, and none opens the file alongside it.
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/v1.0" if port else None
@@ -144,13 +151,6 @@ def _serve(
     rate_window: float,
     faults: Faults,
 ) -> None:
-    if faults.drop_rate + faults.drop_before_rate > 1:
-        raise ConfigError(
-            file=None,
-            key="--drop-rate/--drop-before-rate",
-            expected="two shares of requests that add up to at most 1",
-            got=f"{faults.drop_rate} + {faults.drop_before_rate}",
-        )
     state = SandboxState.open(data) if data is not None else SandboxState()
     limits = Limits.outlook() if outlook_limits else Limits()
     if concurrent_limit is not None or rate_limit is not None:

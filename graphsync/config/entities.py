@@ -314,6 +314,7 @@ def _field(t: Table, kind: ItemKind, direction: Direction) -> FieldSpec:
     if not 1 <= len(refs) <= 2:
         raise t.error("nav", "one NAV field, or two (a date and a time)", raw)
     user_defined = t.boolean("user_defined", False)
+    problem: str | None = None
     read_only = t.boolean("read_only", False)
     conversion = t.enum("conversion", Conversion, None) if t.has("conversion") else None
     values_table = t.table("values")
@@ -331,12 +332,12 @@ def _field(t: Table, kind: ItemKind, direction: Direction) -> FieldSpec:
         # Checked against the entity's Graph resource: a path it does not have would fail every item of every
         # run. What Graph sets itself can only be read, by an entity that writes nothing to Outlook.
         problem = path_problem(kind, outlook, writable=direction is not Direction.OUTLOOK_TO_NAV)
-        if problem is not None:
-            raise t.error("outlook", problem, outlook)
     if any(isinstance(r, str) and r.startswith("@") for r in refs):
         raise t.error("nav", "a NAV field of the table (computed '@' fields are built in)", raw)
     key = t.key_path("")[:-1]
-    t.done()
+    t.done()  # an unknown key (a typo of a key's name) is said before what its neighbours hold
+    if problem is not None:
+        raise t.error("outlook", problem, outlook)
     return FieldSpec(
         nav=refs,
         outlook=outlook,
