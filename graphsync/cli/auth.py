@@ -155,10 +155,22 @@ def whoami(ctx: click.Context, user: str | None) -> None:
     click.echo(f"token:        {identity.kind.value}")
     mail = mailbox.mail or "(not readable with the app's permissions; matching by the UPN only)"
     click.echo(f"mailbox:      {mailbox.upn}, primary address {mail}")
-    if identity.cache:
+    if identity.kind is TokenKind.SANDBOX_DELEGATED and not _sandbox_login_kept(config):
+        click.echo("sign-in kept: none (the sandbox needs none: runs act as graph.sandbox_user)")
+    elif identity.cache:
         click.echo(f"sign-in kept: {identity.cache}")
     code = _salesperson(config, mailbox)
     click.echo(f"salesperson:  {code}")
+
+
+def _sandbox_login_kept(config: Config) -> bool:
+    """Whether a ``login --sandbox-user`` is recorded (else a sandbox run acts as graph.sandbox_user)."""
+    from graphsync.auth.cache_store import open_store
+
+    try:
+        return bool(open_store(connections().cache_location(config), choice=CacheChoice.AUTO).load())
+    except KeyringUnavailableError:
+        return False
 
 
 def _salesperson(config: Config, mailbox: MailboxIdentity) -> str:

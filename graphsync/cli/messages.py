@@ -129,7 +129,12 @@ def render(exc: errors.GraphsyncError) -> str:
         # Only the sandbox is served over plain http, so an http:// address that does not answer is a sandbox
         # that is not running.
         local = bool(exc.url and exc.url.startswith("http://"))
-        fix = "is the sandbox running? start it: graphsync sandbox serve" if local else "check the network and proxy"
+        fix = (
+            "is the sandbox running? start it: graphsync sandbox serve; or let every command open it by itself: "
+            "graphsync init writes a config naming the sandbox's file (graph.sandbox_data)"
+            if local
+            else "check the network and proxy"
+        )
         return f"{exc.message} ({exc.method or 'request'} {exc.url}; {fix})"
     if isinstance(exc, errors.ContainerChangedError):
         what = "was deleted" if exc.found is None else f"was renamed to {exc.found!r}"

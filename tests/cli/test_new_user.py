@@ -37,7 +37,8 @@ def test_init_nav_init_and_sync_work_without_a_server_or_a_sign_in(folder: Path)
     assert (folder / "sandbox.sqlite").exists() and not lock_path(folder / "sandbox.sqlite").exists()
     # The next command opens the same mailboxes: nothing to do, nothing printed.
     assert run("sync").stdout == ""
-    assert "signed in as: eh@contoso.com" in run("whoami").output
+    who = run("whoami").output
+    assert "signed in as: eh@contoso.com" in who and "sign-in kept: none (the sandbox needs none" in who
     checks = {c["check"]: c for c in json.loads(run("doctor", "--json").stdout)}
     assert "opened" in checks["Graph"]["detail"] and checks["contact folder"]["status"] == "ok"
 
@@ -99,6 +100,13 @@ def test_a_state_path_in_a_missing_folder_says_so(folder: Path) -> None:
         assert "not a graphsync state store" not in refused
     checks = {c["check"]: c for c in json.loads(run("doctor", "--json", expect=2).stdout)}
     assert checks["state store"]["status"] == "failed" and "does not exist" in checks["state store"]["fix"]
+
+
+def test_no_sandbox_answering_names_both_ways_to_have_one(folder: Path) -> None:
+    # A config without sandbox_data, pointing where nothing listens (port 9: discard, closed on loopback).
+    (folder / "graphsync.toml").write_text('[graph]\nbase_url = "http://127.0.0.1:9/v1.0"\n', encoding="utf-8")
+    refused = run("sync", expect=3).output
+    assert "graphsync sandbox serve" in refused and "graphsync init" in refused
 
 
 def test_config_error_is_said_only_of_the_config(folder: Path) -> None:
