@@ -4,11 +4,14 @@
     ├── ConfigError                     a config file or CLI option is wrong (exit 2)
     │   ├── SalespersonMatchError       a mailbox matches no NAV salesperson (or several)
     │   └── ReviewFileError             a migration's reviewed CSV was edited wrongly (graphsync.migrate)
+    ├── AlreadyExistsError              a file a command creates is there already, and is not replaced (exit 2)
     ├── LockHeldError                   another run holds the mailbox lock (exit 4)
+    │   └── SandboxInUseError           the sandbox's data file is open in another process (graphsync.runtime.sandbox)
     ├── StateError                      the local state store is unusable (wrong schema, corrupt)
     ├── MassDeleteError                 a run would delete too many linked items (graphsync.engine.guard)
     ├── RoundNotFinishedError           a delta link was asked for before the round's last page (graph.delta)
     ├── DemoCheckError                  a demo step did not lead to its outcome (graphsync.demo.steps)
+    ├── DemoFolderInUseError            demo --dir names a folder holding a demo already (graphsync.demo.world)
     ├── NavError                        anything NAV refused or could not do (exit 1)
     │   ├── NavValidationError          a value NAV rejects (too long, bad option, bad type)
     │   │   ├── ConversionError         a value that cannot be converted between NAV and Graph (mapping)
@@ -94,6 +97,19 @@ class ReviewFileError(ConfigError):
         self.row = row
         self.column = column
         super().__init__(file=file, key=f"line {row}, column {column}" if row else column, expected=expected, got=got)
+
+
+class AlreadyExistsError(GraphsyncError):
+    """A command that creates a file (``graphsync nav init``) found one at the path, and never replaces it.
+
+    ``what`` names the thing (``NAV company``), ``path`` where it is, ``alternative`` another way a person may
+    want (``give another PATH``; empty for none)."""
+
+    def __init__(self, *, what: str, path: str, alternative: str = "") -> None:
+        self.what = what
+        self.path = path
+        self.alternative = alternative
+        super().__init__(f"{what} already at {path}")
 
 
 class LockHeldError(GraphsyncError):
@@ -244,8 +260,11 @@ class ContainerChangedError(GraphError):
 
     ``container`` says which (``contact folder``, ``To Do list``, ``calendar``), ``container_id`` the id
     graphsync remembered, ``expected`` the configured name, ``found`` the name it has now (None: deleted).
-    graphsync does not silently make a new one: the items in it would be synced again as new.
+    graphsync does not silently make a new one: the items in it would be synced again as new. ``mailbox`` is
+    the mailbox's address when the caller knows it (the runtime sets it), for the command that starts over.
     """
+
+    mailbox: str | None = None
 
     def __init__(self, *, container: str, container_id: str, expected: str, found: str | None, status: int = 0) -> None:
         self.container = container

@@ -24,6 +24,8 @@ from graphsync.errors import ConfigError, GraphsyncError, LockHeldError
 log = logging.getLogger("graphsync.schedule")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_INTERVAL = timedelta(days=31)
+"""The longest ``--every``: a sync less often than monthly is a job for a scheduler (cron, a systemd timer)."""
 _INTERVAL = re.compile(r"(\d+)\s*([smhd])")
 
 
@@ -37,6 +39,10 @@ def parse_interval(text: str, *, option: str = "--every") -> timedelta:
     seconds = sum(int(n) * _UNITS[u] for n, u in parts)
     if seconds < 10:
         raise ConfigError(file=None, key=option, expected="an interval of at least 10s", got=text)
+    if seconds > MAX_INTERVAL.total_seconds():
+        # Also what keeps the loop's arithmetic in range: a timedelta past ~2.7 million years overflows, and a
+        # wait past ~292 years puts the next run's time out of the clock's range.
+        raise ConfigError(file=None, key=option, expected="an interval of at most 31d (31 days)", got=text)
     return timedelta(seconds=seconds)
 
 
@@ -46,10 +52,20 @@ class StopFlag:
     def __init__(self) -> None:
         self._event = threading.Event()
         self.reason = ""
+        self.signal: int | None = None
+        """The signal that set the flag (SIGINT for Ctrl-C), None when set otherwise."""
 
-    def set(self, reason: str = "stop requested") -> None:
+    def set(self, reason: str = "stop requested", *, signum: int | None = None) -> None:
         self.reason = reason
+        if signum is not None:
+            self.signal = signum
         self._event.set()
+
+    @property
+    def exit_code(self) -> int | None:
+        """The shell's code for a process stopped by that signal, 128 + its number (130 for Ctrl-C, 143 for
+        SIGTERM); None when no signal stopped it."""
+        return None if self.signal is None else 128 + self.signal
 
     def is_set(self) -> bool:
         return self._event.is_set()
@@ -67,7 +83,7 @@ def stop_on_signals(flag: StopFlag) -> Iterator[StopFlag]:
         return
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        flag.set(f"received {signal.Signals(signum).name}")
+        flag.set(f"received {signal.Signals(signum).name}", signum=signum)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -1,10 +1,14 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from graphsync.config import load_config, parse_config
+from graphsync.config.entities import DEFAULT_FIELDS, EntityName, default_entity
 from graphsync.config.model import GraphKind, NavKind
+from graphsync.config.outlook import RESOURCES, path_problem
 from graphsync.config.secrets import SecretRef, SecretSource
+from graphsync.connectors.outlook import ItemKind
 from graphsync.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,3 +184,80 @@ def test_bad_graph_request_budget_names_the_key(text: str, key: str) -> None:
 def test_example_config_documents_the_request_budget_at_its_defaults() -> None:
     cfg = load_config(ROOT / "config.example.toml")
     assert (cfg.graph.request_budget, cfg.graph.request_budget_seconds) == (10_000, 600.0)
+
+
+def test_every_value_the_example_config_shows_is_the_default() -> None:
+    """config.example.toml says "the value shown is the default": an empty config must read the same (it said
+    sandbox_user defaulted to eh@contoso.com while an empty config had none)."""
+    example = load_config(ROOT / "config.example.toml")
+    empty = parse_config("", file=None, base=ROOT)
+    # The one value marked "no default": the file graphsync init writes.
+    assert example.graph.sandbox_data == ROOT / "sandbox.sqlite" and empty.graph.sandbox_data is None
+    assert replace(example, file=None, graph=replace(example.graph, sandbox_data=None)) == empty
+
+
+def test_sandbox_user_defaults_to_the_demo_companys_salesperson_only_for_the_sandbox() -> None:
+    assert parse("").graph.sandbox_user == "eh@contoso.com"
+    assert parse('[graph]\nsandbox_user = ""\n').graph.sandbox_user == ""
+    microsoft = parse('[graph]\nkind = "microsoft"\ntenant_id = "contoso.com"\nclient_id = "x"\n')
+    assert microsoft.graph.sandbox_user == ""
+
+
+def test_sandbox_data_is_a_path_next_to_the_config_and_only_for_the_sandbox() -> None:
+    cfg = parse('[graph]\nsandbox_data = "sandbox.sqlite"\n')
+    assert cfg.graph.sandbox_data == Path("/cfg/sandbox.sqlite")
+    assert parse("").graph.sandbox_data is None
+    with pytest.raises(ConfigError) as e:
+        parse('[graph]\nkind = "microsoft"\ntenant_id = "t.com"\nclient_id = "x"\nsandbox_data = "s.sqlite"\n')
+    assert e.value.key == "graph.sandbox_data"
+
+
+@pytest.mark.parametrize(
+    ("entity", "path", "expected"),
+    [
+        ("CONT_COMP", "businessPhonez[0]", "did you mean businessPhones[0]?"),
+        ("CONT_COMP", "subject", "a property of Outlook contacts"),
+        ("CONT_COMP", "businessPhones", "one entry of the collection businessPhones"),
+        ("CONT_COMP", "jobTitle[1]", "jobTitle without an index"),
+        ("CONT_COMP", "businessAddress", "businessAddress.city"),
+        ("CONT_COMP", "emailAddresses[0].adress", "did you mean emailAddresses[0].address?"),
+        ("CONT_COMP", "lastModifiedDateTime", "Graph sets lastModifiedDateTime itself"),
+        ("MEETING", "recurrence", "no NAV field can hold"),
+        ("MEETING", "businessPhones[0]", "a property of Outlook events"),
+        ("TASK", "dueDateTime.dateTime.x", "a path that ends at dueDateTime.dateTime"),
+        ("TASK", "not a path", "a Graph property path"),
+    ],
+)
+def test_an_outlook_path_is_checked_against_the_entitys_graph_resource(entity: str, path: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        parse(f'[[entities.{entity}.fields]]\nnav = "Name"\noutlook = "{path}"\n')
+    assert e.value.key == f"entities.{entity}.fields[0].outlook" and expected in e.value.expected
+
+
+def test_outlook_paths_the_resources_have_are_taken() -> None:
+    cfg = parse(
+        '[[entities.MEETING.fields]]\nnav = "Location"\noutlook = "location.address.city"\n'
+        '[[entities.CONT_PERS.fields]]\nnav = "Pager"\noutlook = "homePhones[1]"\n'
+        '[entities.CONT_SP]\ndirection = "outlook-to-nav"\n'
+        '[[entities.CONT_SP.fields]]\nnav = "Job Title"\noutlook = "lastModifiedDateTime"\n'
+    )
+    assert cfg.entities.get(EntityName.MEETING).fields[-1].outlook == "location.address.city"
+
+
+def test_every_default_path_and_every_property_the_sandbox_takes_is_in_the_catalogue() -> None:
+    """The catalogue (Graph's resource pages) and the sandbox (the double, citing the same pages) agree: what
+    the sandbox lets a client write, the config lets a field map; and NAV's default maps all pass."""
+    from graphsync.sandbox import schema
+
+    for name, fields in DEFAULT_FIELDS.items():
+        kind = default_entity(name).kind
+        for f in fields:
+            if not f.user_defined and f.outlook != "attendees":  # the computed attendees field is built in
+                assert path_problem(kind, f.outlook) is None, (name, f.outlook)
+    for kind, resource in (
+        (ItemKind.CONTACT, schema.CONTACT),
+        (ItemKind.EVENT, schema.EVENT),
+        (ItemKind.TASK, schema.TODO_TASK),
+    ):
+        missing = set(resource.writable) - set(RESOURCES[kind])
+        assert not missing, (kind, missing)

@@ -20,6 +20,19 @@ def test_parse_interval_rejects(text: str) -> None:
     assert e.value.key == "--every"
 
 
+@pytest.mark.parametrize("text", ["32d", "745h", "99999999999h", "9" * 400 + "d"])
+def test_parse_interval_refuses_intervals_past_a_month(text: str) -> None:
+    """Past ~292 years the next run's time is out of the clock's range, past ~2.7 million years timedelta
+    overflows: both ended in a traceback. Anything past a month is a scheduler's job."""
+    with pytest.raises(ConfigError) as e:
+        parse_interval(text)
+    assert e.value.key == "--every" and "at most 31d" in e.value.expected
+
+
+def test_the_longest_interval_is_a_month() -> None:
+    assert parse_interval("31d") == timedelta(days=31)
+
+
 def test_backoff_doubles_and_caps() -> None:
     b = Backoff(max_wait=timedelta(minutes=40))
     i = timedelta(minutes=15)

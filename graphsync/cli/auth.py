@@ -16,11 +16,12 @@ from graphsync.auth.connections import Connections
 from graphsync.cli.context import cli_config
 from graphsync.config import Config
 from graphsync.config.model import GraphKind
-from graphsync.errors import ConfigError
+from graphsync.errors import ConfigError, KeyringUnavailableError
 
 if TYPE_CHECKING:
     from graphsync.auth.delegated import DeviceCodePrompt
     from graphsync.auth.mailbox import MailboxIdentity
+    from graphsync.auth.session import SignInResult
 
 
 def connections() -> Connections:
@@ -87,20 +88,35 @@ def login(
     if sandbox_user is not None and not sandbox:
         raise ConfigError(file=None, key="--sandbox-user", expected="graph.kind 'sandbox'", got=sandbox_user)
     from graphsync.auth.session import SignInMethod, sign_in
+    from graphsync.runtime.sandbox import attached_sandbox
 
     method = SignInMethod.BROWSER if browser else SignInMethod.DEVICE_CODE
     if browser:
         click.echo("Opening the sign-in page in your browser...", err=True)
-    result = asyncio.run(
-        sign_in(
-            config,
-            method=method,
-            cache=choice,
-            sandbox_user=sandbox_user,
-            on_prompt=_show_prompt,
-            connections=connections(),
-        )
-    )
+    chosen = ctx.get_parameter_source("token_cache") is not click.core.ParameterSource.DEFAULT
+    with attached_sandbox(config, connections()) as reach:
+
+        def attempt(cache: CacheChoice) -> SignInResult:
+            return asyncio.run(
+                sign_in(
+                    config,
+                    method=method,
+                    cache=cache,
+                    sandbox_user=sandbox_user,
+                    on_prompt=_show_prompt,
+                    connections=reach,
+                )
+            )
+
+        try:
+            result = attempt(choice)
+        except KeyringUnavailableError:
+            # A sandbox sign-in is only the user to act as (its token is "sandbox:<upn>"): with no keyring on
+            # the machine it is kept in a plain file, where it holds nothing to protect.
+            if not sandbox or chosen or choice is not CacheChoice.KEYRING:
+                raise
+            result = attempt(CacheChoice.INSECURE_PLAINTEXT_FILE)
+            click.echo("No OS keyring here: the sandbox sign-in (a user name, no secret) is kept in a file.")
     click.echo(f"Signed in as {result.account} ({result.kind.value}).")
     click.echo(f"Sign-in kept in: {result.cache}")
 
@@ -127,9 +143,11 @@ def whoami(ctx: click.Context, user: str | None) -> None:
     """Show who graphsync acts as: the account, the token kind, the mailbox and its NAV salesperson."""
     from graphsync.auth.factory import TokenKind
     from graphsync.auth.session import who_am_i
+    from graphsync.runtime.sandbox import attached_sandbox
 
     config = cli_config(ctx)
-    identity = asyncio.run(who_am_i(config, user=user, connections=connections()))
+    with attached_sandbox(config, connections()) as reach:
+        identity = asyncio.run(who_am_i(config, user=user, connections=reach))
     mailbox = identity.mailbox
     app_only = identity.kind in (TokenKind.APP_ONLY, TokenKind.SANDBOX_APP_ONLY)
     name = f" ({mailbox.display_name})" if mailbox.display_name else ""
@@ -137,10 +155,22 @@ def whoami(ctx: click.Context, user: str | None) -> None:
     click.echo(f"token:        {identity.kind.value}")
     mail = mailbox.mail or "(not readable with the app's permissions; matching by the UPN only)"
     click.echo(f"mailbox:      {mailbox.upn}, primary address {mail}")
-    if identity.cache:
+    if identity.kind is TokenKind.SANDBOX_DELEGATED and not _sandbox_login_kept(config):
+        click.echo("sign-in kept: none (the sandbox needs none: runs act as graph.sandbox_user)")
+    elif identity.cache:
         click.echo(f"sign-in kept: {identity.cache}")
     code = _salesperson(config, mailbox)
     click.echo(f"salesperson:  {code}")
+
+
+def _sandbox_login_kept(config: Config) -> bool:
+    """Whether a ``login --sandbox-user`` is recorded (else a sandbox run acts as graph.sandbox_user)."""
+    from graphsync.auth.cache_store import open_store
+
+    try:
+        return bool(open_store(connections().cache_location(config), choice=CacheChoice.AUTO).load())
+    except KeyringUnavailableError:
+        return False
 
 
 def _salesperson(config: Config, mailbox: MailboxIdentity) -> str:

@@ -7,6 +7,7 @@ decision; the next sync applies it (or at once with ``--now``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -25,16 +26,50 @@ if TYPE_CHECKING:  # the engine's runner and the state store load SQLAlchemy and
     from graphsync.engine.state import StateStore
 
 
-def _store(config: Config) -> StateStore:
+def _store(config: Config, keys: Sequence[str]) -> StateStore | None:
+    """The state store, or None when no sync has made one: then there are no conflicts, and a KEY named
+    cannot be one (exit 2, saying why)."""
     store = existing_store(config)
-    if store is None:
+    if store is None and keys:
         raise ConfigError(
             file=None,
-            key="state.path",
-            expected=f"a state store made by a sync at {config.state.path} (run: graphsync sync)",
-            got=None,
+            key="KEY",
+            expected=f"the key of an open conflict; there are none: no sync has run yet with this config (no state "
+            f"store at {config.state.path}; run: graphsync sync)",
+            got=keys[0],
         )
     return store
+
+
+def _mailbox(store: StateStore, user: str | None, keys: Sequence[str]) -> str | None:
+    """The mailbox whose conflicts are meant: ``--user``'s; else the only mailbox synced; else the only one
+    with an open conflict for every KEY given. None when no mailbox was synced yet. ConfigError asking for
+    ``--user`` only when that leaves a choice a person must make."""
+    known = chosen_mailboxes(store, user, one=False)
+    if len(known) <= 1:
+        return known[0] if known else None
+    if keys:
+        having = [m for m in known if all(store.conflicts(m, nav_key=k) for k in keys)]
+        if len(having) == 1:
+            return having[0]
+        if not having:
+            unknown = next(k for k in keys if not any(store.conflicts(m, nav_key=k) for m in known))
+            raise ConfigError(
+                file=None, key="KEY", expected="the key of an open conflict (graphsync conflicts list)", got=unknown
+            )
+    return chosen_mailboxes(store, user, one=True)[0]
+
+
+def _check_keys(store: StateStore, mailbox: str, keys: Sequence[str]) -> None:
+    open_keys = {c.nav_key for c in store.conflicts(mailbox)}
+    for key in keys:
+        if key not in open_keys:
+            raise ConfigError(
+                file=None,
+                key="KEY",
+                expected=f"the key of an open conflict of {mailbox} (graphsync conflicts list)",
+                got=key,
+            )
 
 
 def conflict_json(mailbox: str, c: Conflict) -> dict[str, Any]:
@@ -86,7 +121,7 @@ def list_command(ctx: click.Context, user: str | None, as_json: bool) -> None:
                     m,
                     f"[red]{', '.join(f.field for f in c.fields)}[/red]",
                     f"keep {c.resolution.value} (next sync)" if c.resolution else "waiting",
-                    c.detected_at,
+                    output.ago(c.detected_at),  # --json keeps the ISO time
                 )
                 for m, c in found
             ],
@@ -104,11 +139,13 @@ def show_command(ctx: click.Context, key: str, user: str | None, as_json: bool) 
     from graphsync.engine.conflicts import show_conflict
 
     config = cli_config(ctx)
-    with _store(config) as store:
-        mailboxes = chosen_mailboxes(store, user, one=True)
-        if not mailboxes:
+    store = _store(config, [key])
+    assert store is not None  # _store refuses a KEY without a store
+    with store:
+        mailbox = _mailbox(store, user, [key])
+        if mailbox is None:
             raise ConfigError(file=None, key="KEY", expected="the key of an open conflict (none yet)", got=key)
-        mailbox = mailboxes[0]
+        _check_keys(store, mailbox, [key])
         conflict = show_conflict(store, mailbox, key)
         link = store.link_by_nav(mailbox, key)
     base = dict(link.base) if link else {}
@@ -160,14 +197,21 @@ def resolve_command(
 
     config = cli_config(ctx)
     side = Side(keep)
-    with _store(config) as store:
-        mailboxes = chosen_mailboxes(store, user, one=True)
-        if not mailboxes:
+    store = _store(config, keys)
+    if store is None:
+        click.echo("No open conflicts: no sync has run yet with this config.")
+        return
+    with store:
+        mailbox = _mailbox(store, user, keys)
+        if mailbox is None:
             click.echo("No open conflicts.")
             return
-        mailbox = mailboxes[0]
+        _check_keys(store, mailbox, keys)
         if now:
             chosen = None if resolve_all else list(keys)
+            if resolve_all and not store.conflicts(mailbox):
+                click.echo("No open conflicts.")
+                return
             report = asyncio.run(_resolve_now(config, store, mailbox, user, side, chosen))
             resolved = [i.nav_key for i in report.items]
             click.echo(f"Applied: kept {side.value}'s values for {len(resolved)} item(s) of {mailbox}.")

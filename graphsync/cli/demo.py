@@ -14,6 +14,9 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from graphsync.cli import messages
+from graphsync.errors import ConfigError
+
 if TYPE_CHECKING:
     from graphsync.demo.steps import Step
 
@@ -33,7 +36,7 @@ def _render(console: Console, number: int, step: Step) -> None:
     if step.conflict is not None:
         table = Table(title=f"conflict {step.conflict.nav_key} ({step.conflict.entity.value})")
         for column in ("field", "last synced", "NAV", "Outlook"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")  # values whole, folded, never cut in a narrow terminal
         for diff in step.conflict.fields:
             table.add_row(diff.field, diff.base or "", diff.nav, diff.outlook, style="red")
         console.print(table)
@@ -44,9 +47,10 @@ def _render(console: Console, number: int, step: Step) -> None:
     "--dir",
     "workdir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Work in this folder (kept afterwards) instead of a temporary one.",
+    help="Work in this folder (kept afterwards, to go on with) instead of a temporary one.",
 )
-def demo(workdir: Path | None) -> None:
+@click.option("--force", is_flag=True, help="With --dir: start over in a folder that holds a demo already.")
+def demo(workdir: Path | None, force: bool) -> None:
     """Run the walkthrough offline: embedded CRONUS company + Graph sandbox, no config, no network.
 
     A meeting to-do becomes an Outlook event; the event moved in Outlook moves the to-do; a phone number
@@ -57,15 +61,25 @@ def demo(workdir: Path | None) -> None:
     # command (and --help) would otherwise pay for at start-up.
     from graphsync.demo import run_demo
 
+    if force and workdir is None:
+        raise ConfigError(file=None, key="--force", expected="--dir FOLDER as well (a temporary folder is always new)")
     console = Console()
     temporary = workdir is None
     folder = Path(tempfile.mkdtemp(prefix="graphsync-demo-")) if workdir is None else workdir
     counter = iter(range(1, 100))
     try:
-        asyncio.run(run_demo(folder, show=lambda step: _render(console, next(counter), step)))
+        asyncio.run(
+            run_demo(
+                folder,
+                show=lambda step: _render(console, next(counter), step),
+                force=force,
+                leave_conflict=not temporary,
+            )
+        )
     finally:
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
     console.print("[bold green]Demo complete[/bold green]: every step did what it should.")
     if not temporary:
-        console.print(f"The company, the config and the state are in {folder}.")
+        for line in messages.demo_folder_kept(folder):
+            console.print(escape(line), soft_wrap=True)  # whole lines: they hold commands to copy

@@ -38,6 +38,10 @@ def _nav_names(field: FieldSpec, table: TableDef | None) -> str:
 
 
 def entity_json(spec: EntitySpec, table: TableDef | None = None) -> dict[str, Any]:
+    """The entity and its map; ``outlook`` is each field's target as a run names it (with NAV reachable, a
+    user-defined field configured without a name is named after its NAV field, as the run does)."""
+    from graphsync.runtime.fields import resolved_target
+
     return {
         "code": spec.name.value,
         "nav_table": int(spec.table),
@@ -50,7 +54,7 @@ def entity_json(spec: EntitySpec, table: TableDef | None = None) -> dict[str, An
         "fields": [
             {
                 "nav": _nav_names(f, table),
-                "outlook": f.target,
+                "outlook": resolved_target(f, table),
                 "user_defined": f.user_defined,
                 "read_only": f.read_only,
                 "conversion": f.conversion.value if f.conversion else None,
@@ -211,10 +215,16 @@ def remove_command(ctx: click.Context, code: str, field: str) -> None:
         removed = remove_field(config, nav, entity=entity, field=field)
     finally:
         nav.close()
-    click.echo(
-        f"{entity.value}: {removed.target.removeprefix('user:')} is no longer synced (written to {config.file})."
-    )
+    name = removed.target.removeprefix("user:")
+    kind = "user-defined field" if removed.target.startswith("user:") else "Outlook property"
+    fields = " + ".join(f"{f.no} {f.name}" for f in removed.nav_fields) or "its NAV field"
+    click.echo(f"{entity.value}: the {kind} {name} is removed from the map (written to {config.file}).")
+    if removed.still:
+        others = ", ".join(t.removeprefix("user:") for t in removed.still)
+        click.echo(f"NAV field {fields} still syncs with {others}.")
+    else:
+        click.echo(f"NAV field {fields} is no longer synced with Outlook.")
     # NAV's change logging is left on: other entities may map the field, and logging is what tells graphsync
     # about deletions.
     if removed.target.startswith("user:"):
-        click.echo("The next sync removes the user-defined field from the Outlook items.")
+        click.echo(f"The next sync removes the user-defined field {name} from the Outlook items.")

@@ -78,4 +78,10 @@ def init(
     elif microsoft:
         click.echo("Next: graphsync nav init, then graphsync login (or run app-only with --user UPN).")
     else:
-        click.echo("Next: graphsync nav init, graphsync sandbox serve, then graphsync login.")
+        # No sign-in: a sandbox run acts as graph.sandbox_user, and `graphsync login` needs an OS keyring that a
+        # sandbox-only machine may not have.
+        click.echo(
+            f"Next: graphsync nav init (the embedded CRONUS company), then graphsync sync. Sandbox runs act as "
+            f"{options.sandbox_user} without signing in; commands open the sandbox's file themselves, and "
+            "graphsync sandbox serve shares it with other tools."
+        )

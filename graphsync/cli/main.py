@@ -29,6 +29,11 @@ class GraphsyncGroup(click.Group):
         except GraphsyncError as exc:
             click.echo(f"error: {messages.render(exc)}", err=True)
             ctx.exit(messages.exit_code(exc))
+        except KeyboardInterrupt:
+            # Ctrl-C where no stop point is handled (a sign-in, a long read): the shell's code for it, not
+            # click's "Aborted!" with exit 1. A sync handles it itself, stopping where the next run resumes.
+            click.echo("interrupted", err=True)
+            ctx.exit(messages.EXIT_INTERRUPTED)
 
 
 @click.group(cls=GraphsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,7 +57,7 @@ class GraphsyncGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, log_format: str, verbose: bool) -> None:
     """Two-way sync of Dynamics NAV / Business Central contacts, salespeople and to-dos with Outlook."""
-    ctx.obj = {"config_path": config_path}
+    ctx.obj = {"config_path": config_path, "log_format": log_format}
     # A host that already logs at debug level (a script, a test's log capture) keeps that detail.
     verbose = verbose or logging.getLogger().level == logging.DEBUG
     handler = configure_logging(fmt=LogFormat(log_format), verbose=verbose)
@@ -94,3 +99,6 @@ cli.add_command(fields)
 from graphsync.cli.doctor import doctor  # noqa: E402
 
 cli.add_command(doctor)
+from graphsync.cli.state import state  # noqa: E402
+
+cli.add_command(state)

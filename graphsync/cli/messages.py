@@ -8,18 +8,25 @@ sentence a person reads and the exit code a script tests:
     2 usage or configuration error
     3 authentication or permission error
     4 another run holds the lock
+  130 interrupted (Ctrl-C); 143 stopped by SIGTERM
 """
 
 from __future__ import annotations
 
+import re
+import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graphsync import errors
 
 if TYPE_CHECKING:
+    from graphsync.engine.report import ItemError
     from graphsync.nav.odata.binding import MissingField
     from graphsync.nav.odata.connector import DeletionDetection
+    from graphsync.runtime.summary import Fix
 from graphsync.engine.guard import MassDeleteError
+from graphsync.runtime.sandbox import SandboxInUseError
 
 COMPLETE_CONTROL = "GraphsyncCompleted"
 """The to-do page's completion control (graphsync.nav.odata.catalogue.COMPLETE_CONTROL), named in advice."""
@@ -29,10 +36,14 @@ EXIT_ITEMS = 1
 EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_LOCKED = 4
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, the shell's code for a process Ctrl-C stopped (143 = 128 + SIGTERM)."""
 
 
 def exit_code(exc: errors.GraphsyncError) -> int:
-    if isinstance(exc, errors.ConfigError):
+    from graphsync.demo.world import DemoFolderInUseError
+
+    if isinstance(exc, errors.ConfigError | DemoFolderInUseError | errors.AlreadyExistsError):
         return EXIT_USAGE
     if isinstance(exc, errors.LockHeldError):
         return EXIT_LOCKED
@@ -44,6 +55,7 @@ def exit_code(exc: errors.GraphsyncError) -> int:
 def render(exc: errors.GraphsyncError) -> str:
     """The message for an error, naming the problem and, where there is one, the fix."""
     from graphsync.demo.steps import DemoCheckError
+    from graphsync.demo.world import DemoFolderInUseError
 
     if isinstance(exc, DemoCheckError):
         return (
@@ -70,7 +82,37 @@ def render(exc: errors.GraphsyncError) -> str:
     if isinstance(exc, errors.ConfigError):
         where = f"{exc.file}: " if exc.file else ""
         got = "" if exc.got is None else f", got {exc.got!r}"
-        return f"config error: {where}{exc.key}: expected {exc.expected}{got}"
+        # A command-line option or argument (--user, KEY) is a usage problem, not a config file's.
+        prefix = "" if exc.file is None and _command_line(exc.key) else "config error: "
+        return f"{prefix}{where}{exc.key}: expected {exc.expected}{got}"
+    if isinstance(exc, DemoFolderInUseError) and not exc.demo:
+        return (
+            f"{exc.folder} holds a graphsync config the demo did not write ({', '.join(exc.found)}); the demo "
+            "never replaces one: give graphsync demo --dir a folder of its own"
+        )
+    if isinstance(exc, DemoFolderInUseError):
+        folder = shlex.quote(str(exc.folder))
+        return (
+            f"{exc.folder} already holds a graphsync demo ({', '.join(exc.found)}). Go on with it there "
+            f"(cd {folder}, then graphsync status or graphsync sync), or start it over, replacing them: "
+            f"graphsync demo --dir {folder} --force"
+        )
+    if isinstance(exc, errors.AlreadyExistsError):
+        return (
+            f"there is already a {exc.what} at {exc.path}; graphsync never replaces one. Use it as it is, "
+            f"or delete it first to start over{exc.alternative and f' (or {exc.alternative})'}"
+        )
+    if isinstance(exc, SandboxInUseError):
+        if exc.url:
+            return (
+                f"the sandbox's data file {exc.data} is served at {exc.url} ({exc.holder}), but graph.base_url is "
+                f"{exc.wanted}: point base_url at {exc.url}, or stop that server"
+            )
+        return (
+            f"the sandbox's data file {exc.data} is open in another graphsync command ({exc.holder}); wait for it "
+            "to finish, or serve the sandbox once for every command and tool: graphsync sandbox serve (in the "
+            "config's folder)"
+        )
     if isinstance(exc, errors.LockHeldError):
         return (
             f"another graphsync run is syncing mailbox {exc.mailbox} ({exc.holder}); "
@@ -103,14 +145,20 @@ def render(exc: errors.GraphsyncError) -> str:
         # Only the sandbox is served over plain http, so an http:// address that does not answer is a sandbox
         # that is not running.
         local = bool(exc.url and exc.url.startswith("http://"))
-        fix = "is the sandbox running? start it: graphsync sandbox serve" if local else "check the network and proxy"
+        fix = (
+            "is the sandbox running? start it: graphsync sandbox serve; or let every command open it by itself: "
+            "graphsync init writes a config naming the sandbox's file (graph.sandbox_data)"
+            if local
+            else "check the network and proxy"
+        )
         return f"{exc.message} ({exc.method or 'request'} {exc.url}; {fix})"
     if isinstance(exc, errors.ContainerChangedError):
         what = "was deleted" if exc.found is None else f"was renamed to {exc.found!r}"
         return (
             f"the Outlook {exc.container} {exc.expected!r} that graphsync syncs into {what}; graphsync will not "
             f"make a new one on its own, because every item would then sync again as new. Restore it under its "
-            f"name {exc.expected!r}, or, to start over in a new one, forget that mailbox's sync state on purpose"
+            f"name {exc.expected!r}, or, to start over in a new one, forget that mailbox's sync state on purpose: "
+            f"graphsync state forget --user {exc.mailbox or 'MAILBOX'}"
         )
     if isinstance(exc, errors.GraphAuthError) and exc.code == "token_cache_damaged":
         return f"the stored sign-in cannot be read: {exc.message} (run: graphsync logout, then graphsync login)"
@@ -218,4 +266,53 @@ def todo_completion_asks(service: str) -> str:
         f"the to-do page {service!r} has no {COMPLETE_CONTROL} control, so a task completed in To Do cannot be "
         'completed in NAV (closing a to-do through a page asks "Do you want to register an Interaction Log '
         'Entry?", which a web-service session refuses); add the control as docs/odata.md describes'
+    )
+
+
+def _command_line(key: str) -> bool:
+    """Whether a ConfigError's key names a command-line option (``--user``) or argument (``KEY``), not a key of
+    a config file (``state.path``, ``entities.CONT_COMP.fields[0].outlook``)."""
+    return key.startswith("-") or (key.replace("_", "").isalpha() and key.isupper())
+
+
+def demo_folder_kept(folder: Path) -> list[str]:
+    """What ``graphsync demo --dir`` says last: where things are, how to go on, how to start the sandbox again."""
+    where = shlex.quote(str(folder))
+    return [
+        f"The company, the sandbox's mailboxes, the config and the state are in {folder}: go on there with "
+        f"cd {where}, then graphsync status, graphsync sync, graphsync conflicts list (README: Using graphsync).",
+        "Commands there open the sandbox themselves; to start it again for other tools too: "
+        f"cd {where} && graphsync sandbox serve",
+    ]
+
+
+def item_error_fix(fix: Fix, error: ItemError) -> str:
+    """The way out of an item error that a command offers, below the error."""
+    what = {"CONT_COMP": "contact", "CONT_PERS": "contact", "CONT_SP": "salesperson"}.get(error.entity.value, "record")
+    return (
+        f"It was deleted in Outlook, and NAV keeps the {what}. Either settle what NAV names (for a contact: "
+        f"complete or delete its open to-dos), and the next sync deletes it in NAV too; or bring it back to "
+        f"Outlook: graphsync state restore {error.nav_key}"
+    )
+
+
+_TOO_LONG = re.compile(
+    r"The length of the string is (?P<units>\d+), but it must be less than or equal to (?P<limit>\d+) characters\. "
+    r"Value: (?P<value>.*)$",
+    re.DOTALL,
+)
+
+
+def item_error_note(message: str) -> str | None:
+    """What NAV's length message leaves a person to work out: NAV counts UTF-16 units, so a value with emoji
+    is longer to NAV than it looks (29 letters and an emoji are 31 units, too long for a Text[30])."""
+    found = _TOO_LONG.search(message)
+    if found is None:
+        return None
+    units, limit, value = int(found["units"]), int(found["limit"]), found["value"]
+    if units == len(value):
+        return f"Shorten it to at most {limit} characters, in Outlook (or in NAV), and sync again."
+    return (
+        f"The value is {len(value)} characters but {units} to NAV, which counts each emoji (or other character "
+        f"beyond U+FFFF) as 2; shorten it to at most {limit} of NAV's, in Outlook (or in NAV), and sync again."
     )

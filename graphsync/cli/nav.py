@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -19,7 +20,7 @@ from rich.table import Table
 
 from graphsync.cli.context import cli_config
 from graphsync.connectors.nav import NavRecord, NavTable, TableDef
-from graphsync.errors import ConfigError
+from graphsync.errors import AlreadyExistsError, ConfigError
 from graphsync.nav import schema
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.texts import not_found
@@ -179,14 +180,29 @@ def _emit(t: TableDef, record: NavRecord, *, as_json: bool) -> None:
 
 # ------------------------------------------------------------------ commands
 
+_DB_HELP = "The embedded company's file (default: nav.embedded.path from the config, ./nav.sqlite)."
+
+
+def _remember_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.meta[_DB_META] = value  # ctx.meta is shared by the group's context and the command's
+
+
+def db_option(command: Any) -> Any:
+    """``--db PATH`` on a nav command: accepted after the command as well as before it (``graphsync nav --db
+    x.sqlite list contact`` and ``graphsync nav list contact --db x.sqlite`` mean the same)."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        expose_value=False,
+        callback=_remember_db,
+        help=_DB_HELP,
+    )(command)
+
 
 @click.group()
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The embedded company's file (default: nav.embedded.path from the config, ./nav.sqlite).",
-)
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_DB_HELP)
 @click.pass_context
 def nav(ctx: click.Context, db: Path | None) -> None:
     """Act as a NAV user on the embedded NAV company."""
@@ -195,12 +211,19 @@ def nav(ctx: click.Context, db: Path | None) -> None:
 
 
 @nav.command("init")
+@db_option
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--empty", is_flag=True, help="No demo data: only the tables and number series.")
 @click.pass_context
 def init_cmd(ctx: click.Context, path: Path | None, empty: bool) -> None:
     """Create a NAV company file at PATH (default: the configured one), with the CRONUS demo data."""
     target = path or _company_path(ctx)
+    if target.exists():
+        raise AlreadyExistsError(
+            what="NAV company" if target.is_file() else "folder",
+            path=str(target),
+            alternative="give graphsync nav init another PATH",
+        )
     with EmbeddedNav.create(target, demo=not empty) as company:
         contacts = sum(1 for _ in company.keys(NavTable.CONTACT))
         todos = sum(1 for _ in company.keys(NavTable.TODO))
@@ -212,6 +235,7 @@ def init_cmd(ctx: click.Context, path: Path | None, empty: bool) -> None:
 
 
 @nav.command("list")
+@db_option
 @click.argument("table", type=TABLE)
 @click.option("--where", "where", multiple=True, metavar="FIELD=VALUE", help="Only records with this value.")
 @click.option("--json", "as_json", is_flag=True, help="Every field of every record, as JSON.")
@@ -231,6 +255,7 @@ def list_cmd(ctx: click.Context, table: NavTable, where: tuple[str, ...], as_jso
 
 
 @nav.command("show")
+@db_option
 @click.argument("table", type=TABLE)
 @click.argument("key", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="The record as JSON, by NAV field name.")
@@ -247,6 +272,7 @@ def show_cmd(ctx: click.Context, table: NavTable, key: tuple[str, ...], as_json:
 
 
 @nav.command("create")
+@db_option
 @click.argument("table", type=TABLE)
 @click.argument("assignments", nargs=-1, metavar="FIELD=VALUE...")
 @click.option(
@@ -297,6 +323,7 @@ def _attendee_line(ctx: click.Context, company: EmbeddedNav, text: str) -> dict[
 
 
 @nav.command("set")
+@db_option
 @click.argument("table", type=TABLE)
 @click.argument("args", nargs=-1, required=True, metavar="KEY... FIELD=VALUE...")
 @click.option("--json", "as_json", is_flag=True, help="The changed record as JSON.")
@@ -320,6 +347,7 @@ def set_cmd(ctx: click.Context, table: NavTable, args: tuple[str, ...], as_json:
 
 
 @nav.command("delete")
+@db_option
 @click.argument("table", type=TABLE)
 @click.argument("key", nargs=-1, required=True)
 @click.pass_context
@@ -333,6 +361,7 @@ def delete_cmd(ctx: click.Context, table: NavTable, key: tuple[str, ...]) -> Non
 
 
 @nav.command("changelog")
+@db_option
 @click.option("--table", "table", type=TABLE, default=None, help="Only entries for this table.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest N entries.")
 @click.option("--json", "as_json", is_flag=True, help="The entries as JSON.")

@@ -7,6 +7,7 @@ stays the command's result (a table, or JSON for machines).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,55 @@ def print_json(data: Any) -> None:
 def print_json_line(data: Any) -> None:
     """One JSON object on one line (a scheduled run prints one per run)."""
     click.echo(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def _parse(iso: str) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def ago(iso: str | None, *, now: dt.datetime | None = None) -> str:
+    """``2 min ago``, ``3 h ago``, ``5 days ago`` for a stored ISO time (the exact time stays in ``--json``);
+    a time more than a month back is shown as its date, one that does not parse as it is."""
+    if not iso:
+        return ""
+    when = _parse(iso)
+    if when is None:
+        return iso
+    seconds = ((now or dt.datetime.now(dt.UTC)) - when).total_seconds()
+    if seconds < -60:
+        return when.astimezone().strftime("%Y-%m-%d %H:%M")  # a clock that moved: say when, not "in the future"
+    if seconds < 10:
+        return "just now"
+    if seconds < 60:
+        return f"{int(seconds)} s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 31 * 86400:
+        days = int(seconds // 86400)
+        return f"{days} day{'s' if days != 1 else ''} ago"
+    return when.astimezone().strftime("%Y-%m-%d")
+
+
+def took(start: str | None, end: str | None) -> str:
+    """How long from ``start`` to ``end`` (``0.4 s``, ``2 min 5 s``); empty when either is unknown."""
+    a, b = _parse(start or ""), _parse(end or "")
+    if a is None or b is None:
+        return ""
+    seconds = max(0.0, (b - a).total_seconds())
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    minutes, rest = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import httpx
 
+from graphsync.auth.connections import Connections
 from graphsync.cli.context import cli_config
+from graphsync.config.model import GraphKind
 from graphsync.errors import ConfigError, GraphError
+from graphsync.runtime.sandbox import AttachedSandbox, acquire, open_sandbox
 from graphsync.sandbox import Faults, Limits, SandboxState
 from graphsync.sandbox.server import LOOPBACK, run
+
+DEFAULT_PORT = 8765
 
 
 @click.group()
@@ -20,12 +26,18 @@ def sandbox() -> None:
 
 @sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option(
+    "--port",
+    default=None,
+    type=click.IntRange(0, 65535),
+    help="Port (0: any free). Default: the port of the config's graph.base_url, else 8765.",
+)
 @click.option(
     "--data",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite file that keeps the sandbox's mailboxes across restarts (default: memory only).",
+    help="SQLite file that keeps the sandbox's mailboxes across restarts. Default: the config's "
+    "graph.sandbox_data, else memory only.",
 )
 @click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host (the sandbox has no real sign-in).")
 @click.option("--outlook-limits", is_flag=True, help="Enforce Outlook's limits: 4 concurrent, 10,000 per 10 minutes.")
@@ -71,7 +83,19 @@ def serve(
     seed: int | None,
     delta_quirks: bool,
 ) -> None:
-    """Serve Graph v1.0 on http://HOST:PORT/v1.0 until interrupted (Ctrl+C)."""
+    """Serve Graph v1.0 on http://HOST:PORT/v1.0 until interrupted (Ctrl+C).
+
+    In a folder whose config names a sandbox data file (graph.sandbox_data, as `graphsync init` and
+    `graphsync demo --dir` write it), that file is served at the config's base_url: every command and tool
+    then shares the same mailboxes.
+    """
+    config = cli_config(click.get_current_context())
+    if data is None and config.graph.kind is GraphKind.SANDBOX:
+        data = config.graph.sandbox_data
+    if port is None:
+        configured = urlsplit(config.graph.base_url)
+        sandbox_here = config.graph.kind is GraphKind.SANDBOX and configured.hostname in LOOPBACK
+        port = configured.port if sandbox_here and configured.port else DEFAULT_PORT
     if host not in LOOPBACK and not allow_remote:
         raise ConfigError(
             file=None,
@@ -79,6 +103,54 @@ def serve(
             expected="a loopback address (127.0.0.1, ::1, localhost), or --allow-remote to expose the sandbox",
             got=host,
         )
+    if drop_rate + drop_before_rate > 1:
+        raise ConfigError(
+            file=None,
+            key="--drop-rate/--drop-before-rate",
+            expected="two shares of requests that add up to at most 1",
+            got=f"{drop_rate} + {drop_before_rate}",
+        )
+    # Whoever serves a data file holds its lock (graphsync.runtime.sandbox): commands pointed here talk to this
+    # server, and none opens the file alongside it.
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/v1.0" if port else None
+    lock = acquire(data, url=url) if data is not None else None
+    try:
+        _serve(
+            host=host,
+            port=port,
+            data=data,
+            outlook_limits=outlook_limits,
+            concurrent_limit=concurrent_limit,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
+            faults=Faults(
+                latency=latency,
+                error_rate=error_rate,
+                without_retry_after=without_retry_after,
+                drop_rate=drop_rate,
+                drop_before_rate=drop_before_rate,
+                spike_rate=spike_rate,
+                spike_seconds=spike_seconds,
+                seed=seed,
+                delta_quirks=delta_quirks,
+            ),
+        )
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _serve(
+    *,
+    host: str,
+    port: int,
+    data: Path | None,
+    outlook_limits: bool,
+    concurrent_limit: int | None,
+    rate_limit: int | None,
+    rate_window: float,
+    faults: Faults,
+) -> None:
     state = SandboxState.open(data) if data is not None else SandboxState()
     limits = Limits.outlook() if outlook_limits else Limits()
     if concurrent_limit is not None or rate_limit is not None:
@@ -88,24 +160,6 @@ def serve(
             window_seconds=rate_window,
         )
     state.set_limits(limits)
-    if drop_rate + drop_before_rate > 1:
-        raise ConfigError(
-            file=None,
-            key="--drop-rate/--drop-before-rate",
-            expected="two shares of requests that add up to at most 1",
-            got=f"{drop_rate} + {drop_before_rate}",
-        )
-    faults = Faults(
-        latency=latency,
-        error_rate=error_rate,
-        without_retry_after=without_retry_after,
-        drop_rate=drop_rate,
-        drop_before_rate=drop_before_rate,
-        spike_rate=spike_rate,
-        spike_seconds=spike_seconds,
-        seed=seed,
-        delta_quirks=delta_quirks,
-    )
     state.set_faults(faults)
     where = f"state in {data}" if data is not None else "state in memory"
     click.echo(f"graphsync sandbox on http://{host}:{port}/v1.0 ({where}); tokens: 'sandbox:<upn>' or 'sandbox-app'")
@@ -127,40 +181,45 @@ def serve(
 @click.option(
     "--addin-items",
     is_flag=True,
-    help="With --data: also put in the items NAV's Outlook add-in made, as the config's embedded company's add-in "
-    "links (table 5302) record them (to try scripts/migrate_addin.py).",
+    help="With a sandbox data file (--data or the config's): also put in the items NAV's Outlook add-in made, "
+    "as the config's embedded company's add-in links (table 5302) record them (to try scripts/migrate_addin.py).",
 )
 @click.pass_context
 def seed(ctx: click.Context, users: tuple[str, ...], data: Path | None, url: str | None, addin_items: bool) -> None:
-    """Create mailboxes USERS (user principal names) with their default folders."""
+    """Create mailboxes USERS (user principal names) with their default folders: in the running sandbox, or
+    in a data file (--data, or the config's graph.sandbox_data when no sandbox serves it)."""
     for upn in users:
         if "@" not in upn:
             raise ConfigError(file=None, key="USERS", expected="user principal names like eh@contoso.com", got=upn)
-    if addin_items and data is None:
+    config = cli_config(ctx)
+    attached = None
+    if data is not None:
+        attached = AttachedSandbox(data, wanted="")
+    elif url is None:
+        attached = open_sandbox(config, Connections())  # None: a sandbox serves the config's file, or no file
+    if addin_items and attached is None:
         raise ConfigError(
             file=None, key="--addin-items", expected="--data FILE as well (a sandbox data file)", got=None
         )
-    if data is not None:
-        state = SandboxState.open(data)
+    if attached is not None:
         try:
             for upn in users:
-                state.seed_user(upn)
+                attached.state.seed_user(upn)
             if addin_items:
                 from graphsync.demo.addin import stage_addin_items
                 from graphsync.runtime import open_nav
 
-                config = cli_config(ctx)
                 nav = open_nav(config)
                 try:
-                    made = stage_addin_items(nav, state, time_zone=config.sync.time_zone)
+                    made = stage_addin_items(nav, attached.state, time_zone=config.sync.time_zone)
                 finally:
                     nav.close()
-                click.echo(f"put {len(made)} item(s) of the NAV add-in's links in {data}")
+                click.echo(f"put {len(made)} item(s) of the NAV add-in's links in {attached.data}")
         finally:
-            state.close()
-        click.echo(f"created {len(users)} user(s) in {data}")
+            attached.close()
+        click.echo(f"created {len(users)} user(s) in {attached.data}")
         return
-    base = (url or cli_config(ctx).graph.base_url).rstrip("/").removesuffix("/v1.0")
+    base = (url or config.graph.base_url).rstrip("/").removesuffix("/v1.0")
     endpoint = f"{base}/_sandbox/users"
     try:
         with httpx.Client(timeout=10) as client:

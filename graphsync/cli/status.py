@@ -5,11 +5,13 @@ Reads the state store only (no NAV, no Graph), so it answers while a run is goin
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 
-from graphsync.cli import output
+from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
 from graphsync.runtime.state import chosen_mailboxes, existing_store
 
@@ -48,20 +50,44 @@ def status_json(s: MailboxStatus) -> dict[str, Any]:
     }
 
 
+_SIDES = {"nav": "NAV", "outlook": "Outlook"}
+_DONE = {"create": "created", "update": "updated", "delete": "deleted"}
+
+
 def _counts(counts: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "no changes"
+    """A run's counts as a person says them: ``Outlook 15 created, NAV 1 updated, 1 conflict``."""
+    said = []
+    for key, value in sorted(counts.items(), key=lambda kv: (kv[0] in ("conflicts", "errors"), kv[0])):
+        if not value:
+            continue
+        side, _, op = key.partition("_")
+        if side in _SIDES and op in _DONE:
+            said.append(f"{_SIDES[side]} {value} {_DONE[op]}")
+        elif key in ("conflicts", "errors"):
+            noun = "conflict" if key == "conflicts" else "item error"
+            said.append(f"{value} {noun}{'s' if value != 1 else ''}")
+        else:
+            said.append(f"{key} {value}")
+    return ", ".join(said) or "no changes"
 
 
-def _print(s: MailboxStatus) -> None:
+def _with_note(message: str) -> str:
+    """The message as stored (NAV's or Graph's words, not markup) and, where it helps, what to do."""
+    note = messages.item_error_note(message)
+    return escape(f"{message}\n{note}" if note else message)
+
+
+def _print(s: MailboxStatus, *, now: dt.datetime | None = None) -> None:
+    """For people: times as ages (``2 min ago``) and durations; ``--json`` keeps the ISO times."""
     renderables: list[object] = [
         output.table(
             f"Mailbox {s.mailbox}: recent runs",
-            ("run", "started", "finished", "status", "changes"),
+            ("run", "started", "took", "status", "changes"),
             [
                 (
                     r.id,
-                    r.started_at,
-                    r.finished_at or "(running or killed)",
+                    output.ago(r.started_at, now=now),
+                    output.took(r.started_at, r.finished_at) or "(running, or killed)",
                     f"[red]{r.status}[/red]" if r.status in ("failed", "attention") else r.status,
                     _counts(dict(r.counts)),
                 )
@@ -79,7 +105,7 @@ def _print(s: MailboxStatus) -> None:
             output.table(
                 "Item errors of the last run",
                 ("entity", "item", "error", "message"),
-                [(e.entity, e.nav_key or e.outlook_id, e.error, e.message) for e in s.last_errors],
+                [(e.entity, e.nav_key or e.outlook_id, e.error, _with_note(e.message)) for e in s.last_errors],
             )
         )
     else:

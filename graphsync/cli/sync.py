@@ -1,51 +1,64 @@
-"""``graphsync sync``: one run, or one run per interval (``--every 15m``), with a summary per entity.
+"""``graphsync sync``: one run, or one run per interval (``--every 15m``), printing what changed.
 
-The work is `graphsync.runtime.Runtime.sync`; this module parses options, draws progress and prints.
+The work is `graphsync.runtime.Runtime.sync`; this module parses options, draws progress and prints
+(`graphsync.cli.run_output`: one line per changed item and a summary, nothing when nothing changed). A run
+stopped by Ctrl-C or SIGTERM exits 130 or 143, the shell's codes for a process those signals stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import signal
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
 
 from graphsync.cli import auth as cli_auth
-from graphsync.cli import messages, output
+from graphsync.cli import messages, output, run_output
 from graphsync.cli.context import cli_config
 from graphsync.config import Config, load_config
-from graphsync.config.entities import EntityName
+from graphsync.config.entities import EntityName as _EntityName
 from graphsync.errors import ConfigError, GraphsyncError
 from graphsync.schedule import StopFlag, Tick, TickOutcome, parse_interval, run_every, stop_on_signals
 
 if TYPE_CHECKING:  # the runtime loads the Graph SDK and SQLAlchemy: only a run pays for them
+    from graphsync.config.entities import EntityName
     from graphsync.engine.report import Progress, RunReport
     from graphsync.runtime import MailboxTarget, RunSettings
 
 log = logging.getLogger("graphsync.cli.sync")
 
 
-async def _run(config: Config, user: str | None, settings: RunSettings) -> tuple[MailboxTarget, RunReport]:
+Labels = dict["EntityName", dict[str, str]]
+
+
+async def _run(config: Config, user: str | None, settings: RunSettings) -> tuple[MailboxTarget, RunReport, Labels]:
     from graphsync.runtime import Runtime
 
     async with Runtime(config, connections=cli_auth.connections()) as rt:
         target = await rt.target(user)
-        return target, await rt.sync(target, settings)
+        report = await rt.sync(target, settings)
+        return target, report, rt.field_labels()
 
 
-def run_once(config: Config, *, user: str | None, settings: RunSettings, as_json: bool, one_line: bool) -> int:
-    """One run, printed; returns the exit code (0 clean, 1 conflicts or item errors)."""
+def run_once(
+    config: Config, *, user: str | None, settings: RunSettings, as_json: bool, one_line: bool
+) -> tuple[int, bool]:
+    """One run, printed; returns the exit code (0 clean, 1 conflicts or item errors) and whether the run
+    stopped early (asked to, between chunks)."""
     from graphsync.runtime.summary import report_json
 
     with output.progress_bars(enabled=not as_json) as bars:
         progress: Progress | None = bars
-        target, report = asyncio.run(_run(config, user, replace(settings, progress=progress)))
+        target, report, labels = asyncio.run(_run(config, user, replace(settings, progress=progress)))
     code = messages.EXIT_OK if report.ok else messages.EXIT_ITEMS
     shown = _entities_in_run(config, settings)
-    log.info(
+    # For logs and schedulers (--log-format json); a person at the terminal reads the lines printed below, so
+    # with text logs the line is debug detail (-v) instead of a repeat of them.
+    log.log(
+        logging.INFO if logging_as_json() else logging.DEBUG,
         "sync of %s %s%s: %s",
         report.mailbox,
         "stopped early" if report.stopped else "finished",
@@ -57,8 +70,25 @@ def run_once(config: Config, *, user: str | None, settings: RunSettings, as_json
         data = report_json(report, salesperson=target.salesperson, exit_code=code, entities=shown)
         (output.print_json_line if one_line else output.print_json)(data)
     else:
-        _print_report(report, target, shown)
-    return code
+        run_output.show(run_output.render(report, target, shown, labels=labels))
+    return code, report.stopped
+
+
+def interrupted_code(stop: StopFlag, *, cut_short: bool) -> int | None:
+    """The exit code a stop by signal gives, None for none: Ctrl-C is 130 (the shell's 128 + SIGINT) however
+    the work ended; SIGTERM is 143 when it cut a run short, and otherwise (a ``--every`` loop stopped between
+    runs, as a service manager stops it) leaves the last run's code."""
+    if stop.signal == signal.SIGINT:
+        return stop.exit_code
+    if stop.signal is not None and cut_short:
+        return stop.exit_code
+    return None
+
+
+def logging_as_json() -> bool:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return isinstance(obj, dict) and obj.get("log_format") == "json"
 
 
 def error_json(exc: GraphsyncError) -> dict[str, object]:
@@ -75,78 +105,7 @@ def _entities_in_run(config: Config, settings: RunSettings) -> list[EntityName]:
     return [s.name for s in config.entities if s.enabled and (settings.entities is None or s.name in settings.entities)]
 
 
-def _print_report(report: RunReport, target: MailboxTarget, entities: Sequence[EntityName]) -> None:
-    from graphsync.engine.plan import Op
-    from graphsync.runtime.summary import error_side, summarize
-
-    what = "Dry run (nothing written)" if report.dry_run else "Sync"
-    header = f"{what}: mailbox {report.mailbox}, salesperson {target.salesperson}"
-    # Two rows per entity (NAV, Outlook) keep the table readable in an 80-column terminal.
-    rows: list[tuple[object, ...]] = []
-    for s in summarize(report, entities):
-        conflicts = f"[red]{s.conflicts}[/red]" if s.conflicts else "0"
-        for side, counts, shown in (("NAV", s.nav, conflicts), ("Outlook", s.outlook, "")):
-            rows.append(
-                (
-                    s.entity.value if side == "NAV" else "",
-                    side,
-                    counts.created,
-                    counts.updated,
-                    counts.deleted,
-                    f"[red]{counts.errors}[/red]" if counts.errors else "0",
-                    shown,
-                )
-            )
-    columns = ("entity", "side", "created", "updated", "deleted", "errors", "conflicts")
-    renderables: list[object] = [output.table(header, columns, rows)]
-    if report.dry_run and report.items:
-        renderables.append(
-            output.table(
-                "Planned changes",
-                ("entity", "item", "NAV", "Outlook", "fields"),
-                [
-                    (
-                        i.entity.value,
-                        f"{i.title} ({i.nav_key or i.outlook_id})",
-                        "" if i.plan.nav.op is Op.NONE else i.plan.nav.op.value,
-                        "" if i.plan.outlook.op is Op.NONE else i.plan.outlook.op.value,
-                        ", ".join(sorted({c.field for c in (*i.plan.nav.changes, *i.plan.outlook.changes)})),
-                    )
-                    for i in report.items
-                    if not i.plan.conflicts
-                ],
-            )
-        )
-        if report.omitted:
-            renderables.append(messages.items_omitted(report.omitted))
-    if report.conflicts:
-        renderables.append(
-            output.table(
-                "Conflicts (graphsync conflicts show KEY)",
-                ("entity", "key", "item", "fields"),
-                [
-                    (
-                        i.entity.value,
-                        i.nav_key,
-                        i.title,
-                        "[red]" + ", ".join(c.field for c in i.plan.conflicts) + "[/red]",
-                    )
-                    for i in report.conflicts
-                ],
-            )
-        )
-    if report.errors:
-        renderables.append(
-            output.table(
-                "Item errors",
-                ("entity", "item", "side", "error"),
-                [(e.entity.value, e.nav_key or e.outlook_id, error_side(e), e.message) for e in report.errors],
-            )
-        )
-    output.show(*renderables)
-
-
-_ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in EntityName) + "."
+_ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in _EntityName) + "."
 
 
 @click.command()
@@ -194,21 +153,23 @@ def sync(
             raise ConfigError(file=None, key="--max-runs", expected="--every as well", got=max_runs)
         try:
             with stop_on_signals(stop):
-                code = run_once(config, user=user, settings=settings, as_json=as_json, one_line=False)
+                code, cut_short = run_once(config, user=user, settings=settings, as_json=as_json, one_line=False)
         except GraphsyncError as exc:
             if as_json:
                 output.print_json(error_json(exc))
             raise  # the group prints the message and exits with the error's code
         if stop.is_set():
             click.echo(f"stopped ({stop.reason}); the next run continues from here", err=True)
-        ctx.exit(code)
+        ctx.exit(interrupted_code(stop, cut_short=cut_short) or code)
     interval = parse_interval(every)
+    cut = [False]
 
     def job() -> int:
         # Read the config again each tick: an edit (graphsync fields add) takes effect without a restart, and a
         # broken edit fails that tick (with back-off) until it is fixed.
         current = load_config(config.file) if config.file else config
-        return run_once(current, user=user, settings=settings, as_json=as_json, one_line=True)
+        code, cut[0] = run_once(current, user=user, settings=settings, as_json=as_json, one_line=True)
+        return code
 
     def on_tick(tick: Tick) -> None:
         if tick.outcome is TickOutcome.SKIPPED_LOCKED:
@@ -217,12 +178,14 @@ def sync(
             click.echo(f"run {tick.number} failed: {messages.render(tick.error)}", err=True)
             if as_json:
                 output.print_json_line(error_json(tick.error))
-        if not stop.is_set() and (max_runs is None or tick.number < max_runs):
-            click.echo(f"next run in {tick.next_wait}", err=True)
+        # Quiet while all is well: the wait is said only when it is not the interval (a back-off after failures).
+        more = not stop.is_set() and (max_runs is None or tick.number < max_runs)
+        if more and tick.next_wait != interval:
+            click.echo(f"next run in {tick.next_wait} (waiting longer after failures)", err=True)
 
     with stop_on_signals(stop):
         click.echo(f"syncing every {interval}; stop with Ctrl-C", err=True)
         code = run_every(job, interval=interval, stop=stop, max_ticks=max_runs, on_tick=on_tick)
     if stop.is_set():
         click.echo(f"stopped ({stop.reason})", err=True)
-    ctx.exit(code)
+    ctx.exit(interrupted_code(stop, cut_short=cut[0]) or code)

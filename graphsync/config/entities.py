@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
+from graphsync.config.outlook import path_problem
 from graphsync.config.reader import Table
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.mapping.convert import Conversion
-from graphsync.mapping.paths import is_valid_path
 
 NavFieldRef = str | int
 OWNER = "@owner"
@@ -266,7 +266,7 @@ def _entity(t: Table, base: EntitySpec) -> EntitySpec:
             raise t.error(f"remove[{i}]", expected, target)
         fields = [f for f in fields if f.target not in (target, f"user:{target}")]
     for ft in t.array_of_tables("fields"):
-        spec = _field(ft)
+        spec = _field(ft, base.kind, direction)
         fields = [f for f in fields if f.target != spec.target] + [spec]
     t.done()
     return replace(
@@ -304,7 +304,7 @@ def _condition(t: Table) -> tuple[Condition, ...]:
     return tuple(result)
 
 
-def _field(t: Table) -> FieldSpec:
+def _field(t: Table, kind: ItemKind, direction: Direction) -> FieldSpec:
     raw = t.raw("nav")
     refs = (
         tuple(_nav_ref(t, f"nav[{i}]", v) for i, v in enumerate(raw))
@@ -314,6 +314,7 @@ def _field(t: Table) -> FieldSpec:
     if not 1 <= len(refs) <= 2:
         raise t.error("nav", "one NAV field, or two (a date and a time)", raw)
     user_defined = t.boolean("user_defined", False)
+    problem: str | None = None
     read_only = t.boolean("read_only", False)
     conversion = t.enum("conversion", Conversion, None) if t.has("conversion") else None
     values_table = t.table("values")
@@ -328,14 +329,15 @@ def _field(t: Table) -> FieldSpec:
             raise t.error("nav", "one NAV field (a user-defined field holds one value)", raw)
     else:
         outlook = t.text("outlook")
-        if not is_valid_path(outlook):
-            raise t.error(
-                "outlook", "a Graph property path such as 'businessPhones[0]' or 'businessAddress.city'", outlook
-            )
+        # Checked against the entity's Graph resource: a path it does not have would fail every item of every
+        # run. What Graph sets itself can only be read, by an entity that writes nothing to Outlook.
+        problem = path_problem(kind, outlook, writable=direction is not Direction.OUTLOOK_TO_NAV)
     if any(isinstance(r, str) and r.startswith("@") for r in refs):
         raise t.error("nav", "a NAV field of the table (computed '@' fields are built in)", raw)
     key = t.key_path("")[:-1]
-    t.done()
+    t.done()  # an unknown key (a typo of a key's name) is said before what its neighbours hold
+    if problem is not None:
+        raise t.error("outlook", problem, outlook)
     return FieldSpec(
         nav=refs,
         outlook=outlook,

@@ -25,6 +25,9 @@ from graphsync.errors import ConfigError
 
 SANDBOX_URL = "http://127.0.0.1:8765/v1.0"
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
+SANDBOX_USER = "eh@contoso.com"
+"""Ester Henderson, salesperson EH of the embedded CRONUS company: the sandbox user when none is configured, so
+that the embedded defaults (no config at all) sync a mailbox that has a salesperson."""
 
 
 def load_config(path: str | Path) -> Config:
@@ -57,7 +60,7 @@ def build_config(data: dict[str, Any], *, file: str | None, base: Path) -> Confi
     config = Config(
         file=Path(file) if file else None,
         nav=_nav(root.table("nav"), base),
-        graph=_graph(root.table("graph")),
+        graph=_graph(root.table("graph"), base),
         state=_state(root.table("state"), base),
         sync=_sync(root.table("sync")),
         mailboxes=_mailboxes(root.table("mailboxes")),
@@ -89,8 +92,9 @@ def _nav(t: Table, base: Path) -> NavConfig:
     return cfg
 
 
-def _graph(t: Table) -> GraphConfig:
+def _graph(t: Table, base: Path) -> GraphConfig:
     kind = t.enum("kind", GraphKind, GraphKind.SANDBOX)
+    sandbox = kind is GraphKind.SANDBOX
     base_url = t.text("base_url", SANDBOX_URL if kind is GraphKind.SANDBOX else GRAPH_URL, allow_empty=False)
     if not base_url.startswith(("http://", "https://")):
         raise t.error("base_url", "an http:// or https:// URL ending in /v1.0", base_url)
@@ -103,10 +107,13 @@ def _graph(t: Table) -> GraphConfig:
         client_id=t.text("client_id", ""),
         client_secret=SecretRef.parse(secret, file=t.file, key=t.key_path("client_secret")) if secret else None,
         certificate_path=SecretRef.parse(cert, file=t.file, key=t.key_path("certificate_path")) if cert else None,
-        sandbox_user=t.text("sandbox_user", "").strip().lower(),
+        sandbox_user=t.text("sandbox_user", SANDBOX_USER if sandbox else "").strip().lower(),
+        sandbox_data=t.path("sandbox_data", base=base) if t.has("sandbox_data") else None,
         request_budget=_request_budget(t),
         request_budget_seconds=t.number("request_budget_seconds", 600.0, min=0.001, max=86_400.0),
     )
+    if not sandbox and cfg.sandbox_data is not None:
+        raise t.error("sandbox_data", 'no sandbox_data with kind = "microsoft" (it names the sandbox\'s file)', None)
     if kind is GraphKind.MICROSOFT:
         if not cfg.tenant_id:
             raise t.error("tenant_id", "your Entra ID tenant id or domain (graph.kind is 'microsoft')", "")

@@ -46,7 +46,11 @@ class GraphConfig:
     client_secret: SecretRef | None = None
     certificate_path: SecretRef | None = None
     sandbox_user: str = ""
-    """Sandbox only: the user principal name a delegated sign-in acts as."""
+    """Sandbox only: the user principal name a delegated run acts as when nobody signed in with ``login``
+    (default ``eh@contoso.com``, Ester Henderson of the embedded CRONUS company)."""
+    sandbox_data: Path | None = None
+    """Sandbox only: the sandbox's data file. A command that finds no sandbox answering at ``base_url`` then
+    opens this file itself, in-process, for the time it runs (`graphsync.runtime.sandbox`)."""
     request_budget: int = 10_000
     """Graph requests per mailbox graphsync sends in any ``request_budget_seconds`` (a $batch's items count
     one each); 0 switches the pacing off. Default: Outlook's limit per app and mailbox."""

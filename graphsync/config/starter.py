@@ -11,15 +11,17 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphsync.config.load import GRAPH_URL, SANDBOX_URL, parse_config
+from graphsync.config.load import GRAPH_URL, SANDBOX_URL, SANDBOX_USER, parse_config
 from graphsync.config.model import Config, GraphKind
 from graphsync.errors import ConfigError
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$")
 
-DEFAULT_SANDBOX_USER = "eh@contoso.com"
+DEFAULT_SANDBOX_USER = SANDBOX_USER
 """Ester Henderson, salesperson EH of the demo company: her address is her salesperson's E-Mail."""
+SANDBOX_DATA = "sandbox.sqlite"
+"""The sandbox's data file a starter (and the demo's) config names, next to the config."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,14 @@ client_id = {_q(options.client_id)}
 """
     else:
         graph = f"""[graph]
-# The local Graph sandbox (`graphsync sandbox serve`); kind = "microsoft" for Microsoft 365.
+# The local Graph sandbox; kind = "microsoft" for Microsoft 365.
 kind = "sandbox"
 base_url = {_q(SANDBOX_URL)}
 # The mailbox a delegated run acts as (`graphsync login --sandbox-user UPN` overrides it).
 sandbox_user = {_q(options.sandbox_user)}
+# The sandbox's mailboxes, kept in this file. A command that finds no sandbox at base_url opens it itself;
+# `graphsync sandbox serve` (in this folder) serves it at base_url for every command and tool at once.
+sandbox_data = {_q(SANDBOX_DATA)}
 """
     if options.odata_url:
         bc_online = "api.businesscentral.dynamics.com" in options.odata_url

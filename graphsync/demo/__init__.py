@@ -11,6 +11,7 @@ from pathlib import Path
 
 from graphsync.demo.steps import (
     Step,
+    conflict_left_for_you,
     initial_sync,
     invitations_sent_once,
     meeting_to_event,
@@ -21,14 +22,18 @@ from graphsync.demo.steps import (
 from graphsync.demo.world import open_world
 
 
-async def run_demo(workdir: Path, *, show: Callable[[Step], None]) -> list[Step]:
+async def run_demo(
+    workdir: Path, *, show: Callable[[Step], None], force: bool = False, leave_conflict: bool = False
+) -> list[Step]:
+    """Run every step in ``workdir`` (``force``: replace a demo already there), handing each to ``show``.
+    ``leave_conflict``: end with an open conflict for a person to resolve in the kept folder."""
     steps: list[Step] = []
 
     def done(step: Step) -> None:
         steps.append(step)
         show(step)
 
-    async with open_world(workdir) as world:
+    async with open_world(workdir, force=force) as world:
         done(await initial_sync(world))
         step, todo_no, event_id = await meeting_to_event(world)
         done(step)
@@ -37,4 +42,6 @@ async def run_demo(workdir: Path, *, show: Callable[[Step], None]) -> list[Step]
             done(step)
         done(await territory_field(world))
         done(invitations_sent_once(world))
+        if leave_conflict:
+            done(await conflict_left_for_you(world))
     return steps

@@ -68,8 +68,8 @@ async def initial_sync(world: DemoWorld) -> Step:
         title="First sync: NAV's contacts and salespeople into Ester Henderson's mailbox",
         did=(
             f"Created the embedded CRONUS company in {world.nav.path}",
-            f"Started the Graph sandbox at {world.base_url}",
-            f"Synced mailbox {world.user} (salesperson {world.salesperson})",
+            f"Opened the Graph sandbox's mailboxes in {world.config.graph.sandbox_data}",
+            f"Synced mailbox {world.target.upn} (salesperson {world.salesperson})",
         ),
         seen=(("Outlook, contact folder 'Dynamics NAV'", ", ".join(names)),),
         report=report,
@@ -161,7 +161,7 @@ async def phone_conflict(world: DemoWorld) -> tuple[Step, Step]:
     world.nav.modify(NavTable.CONTACT, (CONTACT_NO,), {"Phone No.": "1234567"}, if_match="*")
     await world.outlook("PATCH", f"/me/contacts/{found.id}", body={"businessPhones": ["1224567"]})
     report = _ok("conflict", await world.sync())
-    conflicts = [c for c in list_conflicts(world.store, world.mailbox.mailbox) if c.nav_key == f"5050:{CONTACT_NO}"]
+    conflicts = [c for c in list_conflicts(world.store, world.target.upn) if c.nav_key == f"5050:{CONTACT_NO}"]
     _check("conflict", len(conflicts) == 1, "one conflict for the contact", conflicts)
     conflict = conflicts[0]
     differing = [(f.field, f.nav, f.outlook) for f in conflict.fields]
@@ -175,11 +175,11 @@ async def phone_conflict(world: DemoWorld) -> tuple[Step, Step]:
         report=report,
         conflict=conflict,
     )
-    resolve(world.store, world.mailbox.mailbox, keep=Side.NAV, nav_keys=[conflict.nav_key])
+    resolve(world.store, world.target.upn, keep=Side.NAV, nav_keys=[conflict.nav_key])
     report = _ok("resolve", await world.sync())
     contact = await world.outlook("GET", f"/me/contacts/{found.id}")
     _check("resolve", contact["businessPhones"] == ["1234567"], "Outlook showing 1234567", contact["businessPhones"])
-    left = list_conflicts(world.store, world.mailbox.mailbox)
+    left = list_conflicts(world.store, world.target.upn)
     _check("resolve", not left, "no open conflicts", left)
     second = Step(
         title="Resolved keeping NAV",
@@ -196,7 +196,7 @@ def _user_fields(contact: Mapping[str, Any]) -> dict[str, str]:
 
 
 async def territory_field(world: DemoWorld) -> Step:
-    world.append_config("[[entities.CONT_COMP.fields]]\nnav = 15  # Territory Code\nuser_defined = true\n")
+    await world.append_config("[[entities.CONT_COMP.fields]]\nnav = 15  # Territory Code\nuser_defined = true\n")
     company = world.nav.insert(
         NavTable.CONTACT,
         {"Type": "Company", "Name": "Proseware, Inc.", "Territory Code": "EANG", "Salesperson Code": "EH"},
@@ -252,4 +252,32 @@ def invitations_sent_once(world: DemoWorld) -> Step:
         title="Invitations are real e-mail: none was sent twice",
         did=("Counted the meeting requests the sandbox recorded",),
         seen=(("Meeting requests", f"{len(world.sandbox.meeting_requests)} in all, no invitation repeated"),),
+    )
+
+
+async def conflict_left_for_you(world: DemoWorld) -> Step:
+    """A second conflict, left open, so that the folder's first commands (README's: sync, status, conflicts
+    list / show / resolve) have something to do: the home page changed differently on both sides."""
+    found = await world.mailbox.find_by_nav_key(ItemKind.CONTACT, f"5050:{CONTACT_NO}")
+    _check("left for you", found is not None, f"the Outlook contact of {CONTACT_NO}", None)
+    assert found is not None
+    world.nav.modify(NavTable.CONTACT, (CONTACT_NO,), {"Home Page": "gibson.example/nav"}, if_match="*")
+    await world.outlook("PATCH", f"/me/contacts/{found.id}", body={"businessHomePage": "gibson.example/new"})
+    report = _ok("left for you", await world.sync())
+    key = f"5050:{CONTACT_NO}"
+    conflicts = [c for c in list_conflicts(world.store, world.target.upn) if c.nav_key == key]
+    _check("left for you", len(conflicts) == 1, "one open conflict for the contact", conflicts)
+    return Step(
+        title="Left for you: a conflict to resolve in the folder",
+        did=(
+            "NAV: Home Page = gibson.example/nav",
+            "Outlook: home page = gibson.example/new",
+            "Synced",
+        ),
+        seen=(
+            ("graphsync conflicts list", f"1 open conflict: {key}"),
+            ("Next", f"graphsync conflicts show {key}, then graphsync conflicts resolve {key} --keep nav|outlook"),
+        ),
+        report=report,
+        conflict=conflicts[0],
     )

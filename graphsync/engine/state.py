@@ -688,15 +688,6 @@ class StateStore:
             )
             return {r[0]: r[1] for r in rows}
 
-    def forget_mailbox(self, mailbox: str) -> None:
-        """Remove everything the store holds for a mailbox: links, origins, cursors, journal, conflicts,
-        retries, runs and their item errors (a rollback's last step). The lock is left to its holder."""
-        with self._conn() as conn:
-            run_ids = sa.select(runs.c.id).where(runs.c.mailbox == mailbox).scalar_subquery()
-            conn.execute(item_errors.delete().where(item_errors.c.run_id.in_(run_ids)))
-            for table in (links, link_origins, cursors, journal, conflicts, runs, retries):
-                conn.execute(table.delete().where(table.c.mailbox == mailbox))
-
     # ------------------------------------------------------------------ cursors
 
     def cursor(self, mailbox: str, name: str) -> str | None:
@@ -943,6 +934,24 @@ class StateStore:
         with self._conn() as conn:
             rows = conn.execute(sa.select(links.c.mailbox).distinct().order_by(links.c.mailbox))
             return [r[0] for r in rows]
+
+    def forget_mailbox(self, mailbox: str, *, history: bool = False) -> dict[str, int]:
+        """Forget everything a mailbox's next run would build on (links and their origins, cursors, conflicts,
+        retries, journaled creates), in one transaction; with ``history`` its runs and their item errors too
+        (a rollback's last step). Returns the rows removed per table. The lock is left to its holder. The next
+        run starts as a first one: containers looked up by name, items paired by the NAV keys stamped on them."""
+        removed: dict[str, int] = {}
+        with self.transaction(), self._conn() as conn:
+            tables = [links, link_origins, cursors, conflicts, retries, journal]
+            if history:
+                run_ids = sa.select(runs.c.id).where(runs.c.mailbox == mailbox).scalar_subquery()
+                removed[item_errors.name] = conn.execute(
+                    item_errors.delete().where(item_errors.c.run_id.in_(run_ids))
+                ).rowcount
+                tables.append(runs)
+            for table in tables:
+                removed[table.name] = conn.execute(table.delete().where(table.c.mailbox == mailbox)).rowcount
+        return removed
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -41,7 +41,7 @@ from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Sid
 from graphsync.engine.report import ItemError, Phase, PlannedItem, ProgressEvent, RunReport, SyncOptions
 from graphsync.engine.spool import Spool
 from graphsync.engine.state import StateStore
-from graphsync.errors import GraphError, GraphsyncError, NavError
+from graphsync.errors import GraphError, GraphsyncError, NavError, NavValidationError
 
 KIND_ORDER = (ItemKind.CONTACT, ItemKind.EVENT, ItemKind.TASK)
 
@@ -250,6 +250,11 @@ class SyncRun:
         w.failed = True
         w.failed_side = "nav" if isinstance(exc, NavError) else "outlook"
         message = getattr(exc, "message", None) or str(exc)
+        field = getattr(exc, "field", None)
+        if isinstance(exc, NavValidationError) and field and field not in message:
+            # NAV's words for a bad value (a length, an option) do not name the field; the item error's entity
+            # and key name the record.
+            message = f"{field}: {message}"
         self._errors.append(ItemError(w.entity.name, w.nav_key, w.outlook_id, type(exc).__name__, str(message)))
 
     # ------------------------------------------------------------------ reading and planning

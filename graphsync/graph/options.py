@@ -105,6 +105,9 @@ class GraphMailboxOptions:
     batch_size: int = 20
     user_fields: tuple[str, ...] = ()
     request_budget: RequestBudget | None = field(default_factory=RequestBudget)
+    create_containers: bool = True
+    """False for a dry run: the folder, list and calendar are looked up by name, never created; one not there
+    yet is `graphsync.graph.provision.ABSENT`, which the caller reads as an empty container."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 20:

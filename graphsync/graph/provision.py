@@ -2,8 +2,8 @@
 
 Given the ids remembered from an earlier run, each container is checked by id: gone or renamed is
 reported as `ContainerChangedError`, never silently re-made (a new folder would make every item sync
-again as new). Without remembered ids the container is looked up by name and created only if missing.
-A create whose answer was lost is followed by another look-up by name, not by a second create.
+again as new). Without remembered ids the container is looked up by name and created only if missing (a
+dry run only looks). A create whose answer was lost is followed by another look-up by name, not by a second create.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ class ContainerKind:
     collection: str
     name_property: str
 
+
+ABSENT = ""
+"""The id of a container that look-only provisioning (`GraphMailboxOptions.create_containers` False, a dry
+run) did not find: the first real run creates it."""
 
 CONTACT_FOLDER = ContainerKind("contact folder", "contactFolders", "displayName")
 TODO_LIST = ContainerKind("To Do list", "todo/lists", "displayName")
@@ -93,6 +97,8 @@ class Provisioner:
             found = await self._find(kind, name)
             if found is not None:
                 return found
+            if not self._options.create_containers:
+                return ABSENT
             try:
                 created: Any = await self._session.call(
                     "POST", f"{self._paths.root}/{kind.collection}", body={kind.name_property: name}, repeatable=False

@@ -70,7 +70,7 @@ def created_keys(store: StateStore, mailbox: str) -> set[str]:
 
 def forget(store: StateStore, mailbox: str) -> None:
     with store.transaction():
-        store.forget_mailbox(mailbox)
+        store.forget_mailbox(mailbox, history=True)
 
 
 def known_mailboxes(store: StateStore) -> list[str]:

@@ -7,6 +7,10 @@
     diagnose(config, ...)                 the checks `graphsync doctor` prints (graphsync.runtime.doctor)
     add_field / remove_field              edit an entity's field map in the config file (graphsync.runtime.fields)
     addin_links, adopt, remove, report    the one-shot migrations of scripts/ (graphsync.runtime.migration)
+    attached_sandbox(config, connections) the config's sandbox file, found served or opened in-process
+                                          (graphsync.runtime.sandbox; Runtime does it by itself)
+    LookOnlyMailbox                       a dry run's mailbox: looks, never writes (graphsync.runtime.dryrun)
+    forget_mailbox / restore_items        ``graphsync state forget / restore`` (graphsync.runtime.state)
 
 The engine never imports `graphsync.graph` or `graphsync.nav`; this package is where they meet it. Names are
 loaded on first use: the Graph SDK and SQLAlchemy take most of a second to import, which ``graphsync --help``

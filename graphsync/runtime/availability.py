@@ -67,6 +67,12 @@ def runnable(entities: EntitiesConfig, skipped: Sequence[Unsyncable]) -> Entitie
     return replace(entities, entities=tuple(replace(s, enabled=False) if s.name in names else s for s in entities))
 
 
+def say(skipped: Sequence[Unsyncable]) -> None:
+    """Log each reason as a warning (a dry run, which records nothing, says them every time)."""
+    for reason in sorted(dict.fromkeys(u.reason for u in skipped)):
+        log.warning("%s", reason)
+
+
 def say_once(store: StateStore, mailbox: str, skipped: Sequence[Unsyncable]) -> bool:
     """Log each reason as a warning when the set of reasons differs from what was last said for ``mailbox``;
     True when it did."""

@@ -23,7 +23,7 @@ from graphsync.config import Config
 from graphsync.config.entities import Direction, EntityName
 from graphsync.connectors.auth import AccessTokenSource
 from graphsync.connectors.nav import NavConnector, NavTable
-from graphsync.errors import GraphError, GraphsyncError, StateError
+from graphsync.errors import ConfigError, GraphError, GraphsyncError, StateError
 from graphsync.graph.errormap import error_from_response
 from graphsync.runtime.session import Runtime
 
@@ -221,12 +221,20 @@ async def _graph_checks(rt: Runtime, user: str | None, checks: list[Check]) -> M
     base = rt.config.graph.base_url
     try:
         await rt.http.get(f"{base}/")
+    except GraphsyncError as exc:  # the config's sandbox file is open in another process
+        checks.append(Check("Graph", CheckStatus.FAILED, "the sandbox cannot be opened", exc))
+        checks.append(Check("sign-in", CheckStatus.SKIPPED, "needs Graph"))
+        return None
     except httpx.TransportError as exc:
         error = GraphError(f"no response: {type(exc).__name__}", code="noResponse", method="GET", url=f"{base}/")
         checks.append(Check("Graph", CheckStatus.FAILED, f"{base} does not answer", error))
         checks.append(Check("sign-in", CheckStatus.SKIPPED, "needs Graph"))
         return None
-    checks.append(Check("Graph", CheckStatus.OK, f"{base} answers"))
+    opened = rt.sandbox_data
+    if opened is not None:
+        checks.append(Check("Graph", CheckStatus.OK, f"no sandbox served at {base}: opened {opened} in this command"))
+    else:
+        checks.append(Check("Graph", CheckStatus.OK, f"{base} answers"))
     try:
         tokens = rt.tokens(user)
         identity = await fetch_mailbox_identity(rt.http, base_url=base, tokens=tokens, user=user)
@@ -285,10 +293,13 @@ async def _container_checks(config: Config, graph: _Graph, checks: list[Check]) 
 
 
 def _state_check(config: Config) -> Check:
-    from graphsync.runtime.state import existing_store
+    from graphsync.runtime.state import check_state_folder, existing_store
 
     try:
+        check_state_folder(config)
         store = existing_store(config)
+    except ConfigError as exc:
+        return Check("state store", CheckStatus.FAILED, f"{config.state.path} cannot be made", exc)
     except StateError as exc:
         return Check("state store", CheckStatus.FAILED, f"{config.state.path} is unusable", exc)
     if store is None:

@@ -15,6 +15,7 @@ result says what an administrator must do.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -25,7 +26,8 @@ import tomlkit
 import tomlkit.items
 
 from graphsync.config import Config, parse_config
-from graphsync.config.entities import DEFAULT_FIELDS, EntityName, EntitySpec, FieldSpec, NavFieldRef
+from graphsync.config.entities import DEFAULT_FIELDS, Direction, EntityName, EntitySpec, FieldSpec, NavFieldRef
+from graphsync.config.outlook import path_problem
 from graphsync.connectors.nav import FieldDef, NavConnector, TableDef
 from graphsync.engine.binding import bind_entity
 from graphsync.errors import ConfigError
@@ -56,7 +58,31 @@ class FieldAdded:
 class FieldRemoved:
     entity: EntityName
     target: str
-    """The Outlook target removed (``businessPhones[0]``, ``user:Territory Code``)."""
+    """The Outlook target removed (``businessPhones[0]``, ``user:Territory Code``), its user-defined name
+    resolved through NAV (a field configured as ``nav = 15`` is ``user:Territory Code``)."""
+    nav_fields: tuple[FieldDef, ...] = ()
+    """The NAV field(s) the removed entry mapped."""
+    still: tuple[str, ...] = ()
+    """Other Outlook targets the same NAV field(s) still sync with after the removal."""
+
+
+def resolved_target(field: FieldSpec, table: TableDef | None) -> str:
+    """``field``'s Outlook target as a run names it: a user-defined field configured without a name is named
+    after its NAV field (``nav = 15`` -> ``user:Territory Code``), which only NAV's table definition knows."""
+    if not field.user_defined or field.outlook or table is None:
+        return field.target
+    try:
+        return f"user:{table.field(field.nav[0]).name}"
+    except KeyError:
+        return field.target
+
+
+def _mapped(spec: EntitySpec, table: TableDef) -> list[tuple[str, FieldSpec]]:
+    return [(resolved_target(f, table), f) for f in spec.fields]
+
+
+def _where(field: FieldSpec) -> str:
+    return "NAV's default map" if field.key == "(built-in)" else field.key or "the config"
 
 
 def entity_code(code: str) -> EntityName:
@@ -105,10 +131,23 @@ def _entity_table(doc: tomlkit.TOMLDocument, entity: EntityName) -> Any:
 
 
 def _check(doc: tomlkit.TOMLDocument, file: Path, entity: EntityName, nav: NavConnector) -> EntitySpec:
-    """The edited document as the loader reads it, bound to NAV: what the next run would use."""
+    """The edited document as the loader reads it, bound to NAV: what the next run would use. Two entries that
+    a run would name alike (``nav = 15`` and ``nav = "Territory Code"``, both user-defined) are refused."""
     config = parse_config(tomlkit.dumps(doc), file=str(file), base=file.resolve().parent)
     spec = config.entities.get(entity)
-    bind_entity(spec, nav.table_def(spec.table), time_zone=config.sync.time_zone)
+    table = nav.table_def(spec.table)
+    bind_entity(spec, table, time_zone=config.sync.time_zone)
+    seen: dict[str, FieldSpec] = {}
+    for target, f in _mapped(spec, table):
+        if target in seen:
+            raise ConfigError(
+                file=str(file),
+                key=f.key or f"entities.{entity.value}.fields",
+                expected=f"one entry per Outlook target ({target.removeprefix('user:')} is also in "
+                f"{_where(seen[target])})",
+                got=target.removeprefix("user:"),
+            )
+        seen[target] = f
     return spec
 
 
@@ -152,17 +191,37 @@ def add_field(
     entry["outlook"] = outlook
     if read_only:
         entry["read_only"] = True
+    if not user_defined:
+        problem = path_problem(spec.kind, str(outlook), writable=spec.direction is not Direction.OUTLOOK_TO_NAV)
+        if problem is not None:
+            raise ConfigError(file=None, key="--outlook", expected=problem, got=outlook)
     doc = tomlkit.parse(file.read_text(encoding="utf-8"))
     target = f"user:{outlook}" if user_defined else str(outlook)
-    existing = [f for f in spec.fields if f.target == target]
+    mapped = _mapped(spec, table)
+    existing = [f for t, f in mapped if t == target]
     if existing and existing[0].key != "(built-in)":
         raise ConfigError(
-            file=str(file),
-            key=f"entities.{entity.value}.fields",
-            expected=f"an Outlook target not yet mapped (remove it first: graphsync fields remove {entity.value} "
-            f"{outlook!r})",
-            got=target.removeprefix("user:"),
+            file=None,
+            key="--outlook" if outlook and not user_defined else "FIELD_NO",
+            expected=f"an Outlook target not yet mapped ({target.removeprefix('user:')} already is, in "
+            f"{_where(existing[0])}; remove it first: graphsync fields remove {entity.value} "
+            f"{shlex.quote(target.removeprefix('user:'))})",
+            got=outlook if outlook and not user_defined else field,
         )
+    if user_defined:
+        # A second user-defined field for the same NAV field would be a second property in every mailbox,
+        # kept apart by nothing but its name.
+        twin = [(t, f) for t, f in mapped if f.user_defined and t != target and nav_field.no in _numbers(table, f.nav)]
+        if twin:
+            name = twin[0][0].removeprefix("user:")
+            raise ConfigError(
+                file=None,
+                key="FIELD_NO",
+                expected=f"a NAV field not yet synced as a user-defined field ({nav_field.no} {nav_field.name} is: "
+                f"{name!r}, in {_where(twin[0][1])}; to rename it, first: graphsync fields remove {entity.value} "
+                f"{shlex.quote(name)})",
+                got=field,
+            )
     section = _entity_table(doc, entity)
     _unremove(section, target)
     if "fields" not in section:
@@ -199,7 +258,9 @@ def remove_field(config: Config, nav: NavConnector, *, entity: EntityName, field
     name, or its NAV field (number or name) when that maps to one target only."""
     file = _config_file(config)
     spec = config.entities.get(entity)
-    target = _target(spec, nav.table_def(spec.table), field)
+    table = nav.table_def(spec.table)
+    target = _target(spec, table, field)
+    removed = next(f for f in spec.fields if f.target == target)
     doc = tomlkit.parse(file.read_text(encoding="utf-8"))
     section = _entity_table(doc, entity)
     fields = section.get("fields")
@@ -215,9 +276,12 @@ def remove_field(config: Config, nav: NavConnector, *, entity: EntityName, field
         if "remove" not in section:
             section["remove"] = tomlkit.array()
         section["remove"].append(target.removeprefix("user:"))
-    _check(doc, file, entity, nav)
+    after = _check(doc, file, entity, nav)
     _write(file, doc)
-    return FieldRemoved(entity, target)
+    numbers = _numbers(table, removed.nav)
+    still = tuple(t for t, f in _mapped(after, table) if numbers & _numbers(table, f.nav))
+    nav_fields = tuple(table.field(n) for n in sorted(numbers))
+    return FieldRemoved(entity, resolved_target(removed, table), nav_fields, still)
 
 
 def _entry_target(entry: Any) -> str:
@@ -229,10 +293,15 @@ def _entry_target(entry: Any) -> str:
 
 
 def _target(spec: EntitySpec, table: TableDef, field: str) -> str:
+    """The configured target of the entry ``field`` names: its Outlook path, its user-defined name (also the
+    name a run gives an unnamed one, its NAV field's), or its NAV field when that maps to one target only."""
     targets = {f.target for f in spec.fields}
     for candidate in (field, f"user:{field}"):
         if candidate in targets:
             return candidate
+    for f in spec.fields:
+        if resolved_target(f, table) == f"user:{field}":
+            return f.target
     try:
         wanted = table.field(int(field) if field.strip().isdigit() else field.strip()).no
     except KeyError:
@@ -240,7 +309,8 @@ def _target(spec: EntitySpec, table: TableDef, field: str) -> str:
     matches = [f.target for f in spec.fields if wanted is not None and wanted in _numbers(table, f.nav)]
     if len(matches) == 1:
         return matches[0]
-    mapped = ", ".join(sorted(t.removeprefix("user:") for t in targets))
+    matches = [resolved_target(f, table) for f in spec.fields if f.target in matches]
+    mapped = ", ".join(sorted(resolved_target(f, table).removeprefix("user:") for f in spec.fields))
     expected = (
         f"one of the Outlook targets it maps to: {', '.join(matches)}"
         if matches

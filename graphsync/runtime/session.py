@@ -13,9 +13,10 @@ sandbox in-process and the token caches at a temporary folder.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from types import TracebackType
 
 import httpx
@@ -33,10 +34,13 @@ from graphsync.engine.plan import Side
 from graphsync.engine.report import Progress, RunReport, SyncOptions
 from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
-from graphsync.errors import ConfigError, GraphAuthError
+from graphsync.errors import ConfigError, ContainerChangedError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
-from graphsync.runtime.availability import runnable, say_once, unsyncable
+from graphsync.runtime.availability import runnable, say, say_once, unsyncable
+from graphsync.runtime.dryrun import LookOnlyMailbox
 from graphsync.runtime.nav import open_nav
+from graphsync.runtime.sandbox import AttachedSandbox, open_sandbox
+from graphsync.runtime.state import check_state_folder
 
 GRAPH_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 CONTAINERS_CURSOR = "runtime:containers"
@@ -74,7 +78,11 @@ class RunSettings:
 
 class Runtime:
     """NAV, the state store and Graph for one config. ``nav`` and ``store`` may be given (tests, the demo);
-    the runtime then does not close them."""
+    the runtime then does not close them. ``tokens`` are token sources to use instead of the config's, by
+    ``--user`` (None: the signed-in person): the demo acts as its user without reading a keyring.
+
+    With ``[graph] sandbox_data`` and no transport in ``connections``, the sandbox is found where ``base_url``
+    points or opened in-process for the runtime's life (`graphsync.runtime.sandbox`)."""
 
     def __init__(
         self,
@@ -83,6 +91,7 @@ class Runtime:
         connections: Connections | None = None,
         nav: NavConnector | None = None,
         store: StateStore | None = None,
+        tokens: Mapping[str | None, AccessTokenSource] | None = None,
     ) -> None:
         self.config = config
         self.connections = connections or Connections()
@@ -91,7 +100,8 @@ class Runtime:
         self._store = store
         self._owns_store = store is None
         self._http: httpx.AsyncClient | None = None
-        self._tokens: dict[str | None, AccessTokenSource] = {}
+        self._sandbox: AttachedSandbox | None = None
+        self._tokens: dict[str | None, AccessTokenSource] = dict(tokens or {})
 
     async def __aenter__(self) -> Runtime:
         return self
@@ -105,6 +115,9 @@ class Runtime:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
         if self._nav is not None and self._owns_nav:
             self._nav.close()
             self._nav = None
@@ -123,17 +136,26 @@ class Runtime:
     @property
     def store(self) -> StateStore:
         if self._store is None:
+            check_state_folder(self.config)
             self._store = StateStore(self.config.state.path)
         return self._store
+
+    @property
+    def sandbox_data(self) -> Path | None:
+        """The sandbox data file this runtime opened in-process once Graph was first reached (`http`); None:
+        Graph is reached as the connections say, over the network or through their transport."""
+        return self._sandbox.data if self._sandbox is not None else None
 
     @property
     def http(self) -> httpx.AsyncClient:
         """The client every Graph request of this runtime goes through (base URL: Graph's version root)."""
         if self._http is None:
+            transport = self.connections.graph_transport
+            if transport is None:
+                self._sandbox = open_sandbox(self.config, self.connections)
+                transport = self._sandbox.transport if self._sandbox is not None else None
             self._http = httpx.AsyncClient(
-                base_url=self.config.graph.base_url,
-                transport=self.connections.graph_transport,
-                timeout=GRAPH_TIMEOUT,
+                base_url=self.config.graph.base_url, transport=transport, timeout=GRAPH_TIMEOUT
             )
         return self._http
 
@@ -155,19 +177,36 @@ class Runtime:
             )
         return MailboxTarget(identity=identity, salesperson=salesperson_for(self.config, identity, self.nav), user=user)
 
-    def mailbox(self, target: MailboxTarget) -> GraphMailbox:
+    def mailbox(
+        self, target: MailboxTarget, *, store: StateStore | None = None, look_only: bool = False
+    ) -> GraphMailbox:
         """The Graph client for ``target``'s mailbox, addressed by its UPN (so its state is kept under the
-        mailbox's name even for a delegated run), with the containers remembered from earlier runs."""
+        mailbox's name even for a delegated run), with the containers remembered from earlier runs (in
+        ``store``, default the runtime's). ``look_only``: for a dry run, containers are never created."""
         cfg = self.config
         names = user_field_names(self.entities(), self.nav, time_zone=cfg.sync.time_zone)
-        options = GraphMailboxOptions.from_config(cfg.sync, graph=cfg.graph, user_fields=names)
+        options = GraphMailboxOptions.from_config(
+            cfg.sync, graph=cfg.graph, user_fields=names, create_containers=not look_only
+        )
         return GraphMailbox(
             upn=target.upn,
             client=self.http,
             tokens=self.tokens(target.user),
             options=options,
-            known=self._known_containers(target.upn, options),
+            known=self._known_containers(store or self.store, target.upn, options),
         )
+
+    def field_labels(self) -> dict[EntityName, dict[str, str]]:
+        """Per enabled entity, each field's id (its Outlook target, as plans and conflicts name it) -> the NAV
+        field(s) it maps (``businessPhones[0]`` -> ``Phone No.``): how a person reads a NAV-side change."""
+        from graphsync.engine.binding import bind_entity
+
+        labels: dict[EntityName, dict[str, str]] = {}
+        for spec in self.config.entities:
+            if spec.enabled:
+                bound = bind_entity(spec, self.nav.table_def(spec.table), time_zone=self.config.sync.time_zone)
+                labels[spec.name] = {f.id: " + ".join(f.nav_fields) for f in bound.map.fields}
+        return labels
 
     # ------------------------------------------------------------------ runs
 
@@ -190,11 +229,18 @@ class Runtime:
     async def sync(self, target: MailboxTarget, settings: RunSettings = RunSettings()) -> RunReport:
         """One sync run of ``target``'s mailbox. Raises what `run_sync` raises (LockHeldError, MassDeleteError,
         ConfigError, Graph and NAV errors that stop a run); item errors are in the report. An entity this NAV
-        cannot sync is left out, said once per mailbox in the log."""
+        cannot sync is left out, said once per mailbox in the log (a dry run says it every time: it records
+        nothing).
+
+        A dry run writes nothing anywhere: no folder or list is created in Outlook (`LookOnlyMailbox`), and
+        with no state store yet it plans against an empty one in memory instead of creating the file."""
+        if settings.dry_run:
+            say(unsyncable(self.nav, self.config.entities))
+            return await self._dry_run(target, settings)
         say_once(self.store, target.upn, unsyncable(self.nav, self.config.entities))
         mailbox = self.mailbox(target)
         try:
-            with self._app_token_blamed(target.user):
+            with self._app_token_blamed(target.user, target.upn):
                 report = await run_sync(
                     nav=self.nav,
                     mailbox=mailbox,
@@ -202,12 +248,32 @@ class Runtime:
                     entities=self.entities(),
                     options=self.sync_options(target, settings),
                 )
-            if not settings.dry_run:
-                # The engine provisioned at the start of the run; this answers from the client's memory.
-                self._remember_containers(target.upn, mailbox.options, await mailbox.provision())
+            # The engine provisioned at the start of the run; this answers from the client's memory.
+            self._remember_containers(target.upn, mailbox.options, await mailbox.provision())
             return report
         finally:
             await mailbox.aclose()
+
+    async def _dry_run(self, target: MailboxTarget, settings: RunSettings) -> RunReport:
+        path = self.config.state.path
+        fresh = self._store is None and not path.exists()
+        if fresh:
+            check_state_folder(self.config)
+        store = StateStore("sqlite://") if fresh else self.store  # "sqlite://": an empty store in memory
+        mailbox = LookOnlyMailbox(self.mailbox(target, store=store, look_only=True))
+        try:
+            with self._app_token_blamed(target.user, target.upn):
+                return await run_sync(
+                    nav=self.nav,
+                    mailbox=mailbox,
+                    store=store,
+                    entities=self.entities(),
+                    options=self.sync_options(target, settings),
+                )
+        finally:
+            await mailbox.aclose()
+            if fresh:
+                store.close()
 
     async def resolve_now(
         self, target: MailboxTarget, *, keep: Side, nav_keys: Sequence[str] | None = None
@@ -215,7 +281,7 @@ class Runtime:
         """Resolve conflicts keeping one side and apply the resolutions at once (a run reading no changes)."""
         mailbox = self.mailbox(target)
         try:
-            with self._app_token_blamed(target.user):
+            with self._app_token_blamed(target.user, target.upn):
                 return await resolve_now(
                     nav=self.nav,
                     mailbox=mailbox,
@@ -229,14 +295,18 @@ class Runtime:
             await mailbox.aclose()
 
     @contextmanager
-    def _app_token_blamed(self, user: str | None) -> Iterator[None]:
+    def _app_token_blamed(self, user: str | None, mailbox: str | None = None) -> Iterator[None]:
         """Marks Graph's 401 to an app's token as such, so that the advice names the app registration
-        rather than a sign-in an app-only run never uses."""
+        rather than a sign-in an app-only run never uses; and a lost container with its mailbox, so that the
+        advice names the command that starts over."""
         try:
             yield
         except GraphAuthError as exc:
             if exc.status == 401 and user is not None and self.tokens(user).app_only:
                 exc.app_only = True
+            raise
+        except ContainerChangedError as exc:
+            exc.mailbox = exc.mailbox or mailbox
             raise
 
     # ------------------------------------------------------------------ remembered containers
@@ -244,11 +314,11 @@ class Runtime:
     def _names(self, options: GraphMailboxOptions) -> list[str]:
         return [options.contact_folder, options.todo_list, options.calendar]
 
-    def _known_containers(self, upn: str, options: GraphMailboxOptions) -> Containers | None:
+    def _known_containers(self, store: StateStore, upn: str, options: GraphMailboxOptions) -> Containers | None:
         """The container ids of the last run, when they were found under the names configured now: then a
         folder deleted or renamed in Outlook is reported instead of silently made again (every item would
         sync again as new). A config naming other containers starts from a look-up by name."""
-        raw = self.store.cursor(upn, CONTAINERS_CURSOR)
+        raw = store.cursor(upn, CONTAINERS_CURSOR)
         if not raw:
             return None
         try:

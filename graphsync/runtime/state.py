@@ -1,15 +1,36 @@
-"""The state store for commands that only read or annotate it (status, conflicts), and which mailbox
-they mean."""
+"""The state store for commands that only read or annotate it (status, conflicts, state), and which mailbox
+they mean.
+
+    forget_mailbox(config, user)   ``graphsync state forget --user UPN``: start a mailbox over, on purpose
+    restore_items(config, keys)    ``graphsync state restore KEY``: the next run creates the Outlook item again
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graphsync.config import Config
+from graphsync.config.entities import EntityName
 from graphsync.errors import ConfigError
 
 if TYPE_CHECKING:  # SQLAlchemy is slow to import; commands that find no store never need it
     from graphsync.engine.state import StateStore
+
+
+def check_state_folder(config: Config) -> None:
+    """ConfigError naming ``state.path`` when the folder it is in does not exist: the first run would fail to
+    create the store there (SQLite's "unable to open database file"), and a folder is not made behind the
+    person's back (a typo would scatter state stores)."""
+    folder = config.state.path.parent
+    if not folder.is_dir():
+        raise ConfigError(
+            file=str(config.file) if config.file else None,
+            key="state.path",
+            expected=f"a file in an existing folder ({folder} does not exist: create it, or change state.path)",
+            got=str(config.state.path),
+        )
 
 
 def existing_store(config: Config) -> StateStore | None:
@@ -41,3 +62,64 @@ def chosen_mailboxes(store: StateStore, user: str | None, *, one: bool) -> list[
             file=None, key="--user", expected="one of the mailboxes synced here: " + ", ".join(known), got=None
         )
     return known
+
+
+def _required_store(config: Config) -> StateStore:
+    store = existing_store(config)
+    if store is None:
+        raise ConfigError(
+            file=None,
+            key="--user",
+            expected=f"a mailbox synced with this config; none is: no sync has run yet (no state store at "
+            f"{config.state.path})",
+        )
+    return store
+
+
+def forget_mailbox(config: Config, user: str) -> dict[str, int]:
+    """Forget what the next run of ``user``'s mailbox would build on: its links, delta links and watermarks, the
+    container ids remembered, conflicts, retries and journaled creates (its run history stays). The next run
+    starts as a first one: the folder and list are looked up by name (made when missing), and items already in
+    Outlook are paired with NAV by the key stamped on them, so nothing is duplicated. LockHeldError while a
+    run holds the mailbox. Returns the rows removed per kind."""
+    with _required_store(config) as store:
+        (mailbox,) = chosen_mailboxes(store, user, one=True)
+        with store.lock(mailbox):
+            return store.forget_mailbox(mailbox)
+
+
+@dataclass(frozen=True)
+class Restored:
+    mailbox: str
+    nav_key: str
+    entity: EntityName
+
+
+def restore_items(config: Config, keys: Sequence[str], *, user: str | None = None) -> list[Restored]:
+    """For NAV records whose Outlook item was deleted but which NAV keeps (it refused the deletion: a contact
+    with open to-dos): forget each one's link and ask the next run to read the record again, which then
+    creates its Outlook item anew (or pairs it with the item, should that still carry the key). ConfigError
+    for a key with no link; nothing is changed then."""
+    with _required_store(config) as store:
+        known = chosen_mailboxes(store, user, one=False)
+        found = []
+        for key in keys:
+            owners = [m for m in known if store.link_by_nav(m, key) is not None]
+            if len(owners) != 1:
+                expected = (
+                    "the NAV key of an item graphsync syncs (5050:CT100006; graphsync status lists item errors)"
+                    if not owners
+                    else f"one mailbox's item: {key} is linked in {', '.join(owners)} (name one with --user)"
+                )
+                raise ConfigError(file=None, key="KEY", expected=expected, got=key)
+            link = store.link_by_nav(owners[0], key)
+            assert link is not None
+            found.append(Restored(owners[0], key, EntityName(link.entity)))
+        for mailbox in sorted({r.mailbox for r in found}):
+            with store.lock(mailbox), store.transaction():
+                for r in found:
+                    if r.mailbox == mailbox:
+                        kind = config.entities.get(r.entity).kind
+                        store.drop_link(mailbox, r.nav_key)
+                        store.add_retry(mailbox, kind.value, f"nav:{r.nav_key}")
+        return found

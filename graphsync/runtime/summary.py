@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from graphsync import errors
@@ -32,6 +33,24 @@ class EntitySummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {"nav": self.nav.as_dict(), "outlook": self.outlook.as_dict(), "conflicts": self.conflicts}
+
+
+class Fix(Enum):
+    """A way out of an item error that a command offers."""
+
+    RESTORE = "restore"
+    """NAV refused to delete a record whose Outlook item was deleted (a contact with open to-dos): settle what
+    NAV names, or bring the item back to Outlook with ``graphsync state restore KEY``."""
+
+
+def fix_for(error: ItemError, report: RunReport) -> Fix | None:
+    """The way out the CLI offers for ``error``, from what the run planned for its item."""
+    if error.error != "NavRefusedError" or not error.nav_key:
+        return None
+    for item in report.items:
+        if (item.entity, item.nav_key) == (error.entity, error.nav_key) and item.plan.nav.op is Op.DELETE:
+            return Fix.RESTORE
+    return None
 
 
 def error_side(error: ItemError) -> str:
@@ -106,7 +125,14 @@ def report_json(
                 "outlook_id": e.outlook_id,
                 "error": e.error,
                 "message": e.message,
+                "fix": _fix_json(fix_for(e, report), e),
             }
             for e in report.errors
         ],
     }
+
+
+def _fix_json(fix: Fix | None, error: ItemError) -> dict[str, str] | None:
+    if fix is Fix.RESTORE:
+        return {"kind": fix.value, "command": f"graphsync state restore {error.nav_key}"}
+    return None

@@ -187,11 +187,25 @@ def test_whoami_app_only_in_the_sandbox(world: World, no_keyring: None) -> None:
 
 
 def test_no_keyring_names_the_remedies(world: World, no_keyring: None) -> None:
-    sandbox_world(world)
+    microsoft_world(world)
     result = world.run("login")
     assert result.exit_code == 3
     for remedy in ("gnome-keyring", "keyrings.alt", "PYTHON_KEYRING_BACKEND", "--insecure-plaintext-token-cache"):
         assert remedy in result.output
+
+
+def test_a_sandbox_sign_in_without_a_keyring_is_kept_in_a_file(world: World, no_keyring: None) -> None:
+    """A sandbox sign-in is a user name (its token is "sandbox:<upn>"): README's graphsync login must work in
+    the demo's folder on a machine without a keyring, where it failed with exit 3."""
+    sandbox_world(world)
+    result = world.run("login")
+    assert result.exit_code == 0, result.output
+    assert "no secret" in result.output and "Signed in as eh@contoso.com" in result.output
+    assert "salesperson:  EH" in world.run("whoami").output
+    assert world.run("logout").exit_code == 0
+    assert not list((world.root / "state").iterdir())
+    # Asking for the keyring by name is still refused with the remedies.
+    assert world.run("login", "--token-cache", "keyring").exit_code == 3
 
 
 def test_insecure_plaintext_cache_only_when_asked(world: World, no_keyring: None) -> None:

@@ -47,16 +47,19 @@ async def test_sandbox_sources(tmp_path: Path, memory_keyring: MemoryKeyring) ->
 
 
 async def test_sandbox_without_any_user_is_not_signed_in(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    no_user = '[graph]\nsandbox_user = ""\n'  # an empty config acts as eh@contoso.com, as documented
     with pytest.raises(GraphAuthError) as caught:
-        token_source(config("", tmp_path), user=None, connections=connections(tmp_path))
+        token_source(config(no_user, tmp_path), user=None, connections=connections(tmp_path))
     assert caught.value.code == "not_signed_in"
+    default = token_source(config("", tmp_path), user=None, connections=connections(tmp_path))
+    assert await default.token() == "sandbox:eh@contoso.com"
 
 
 async def test_sandbox_without_keyring_uses_the_configured_user(tmp_path: Path, no_keyring: None) -> None:
     cfg = config('[graph]\nsandbox_user = "eh@contoso.com"\n', tmp_path)
     assert await token_source(cfg, user=None, connections=connections(tmp_path)).token() == "sandbox:eh@contoso.com"
     with pytest.raises(KeyringUnavailableError):
-        token_source(config("", tmp_path), user=None, connections=connections(tmp_path))
+        token_source(config('[graph]\nsandbox_user = ""\n', tmp_path), user=None, connections=connections(tmp_path))
 
 
 def test_microsoft_delegated_source_is_msal(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:

@@ -61,17 +61,23 @@ def test_status_table_names_runs_links_and_conflicts(world: World) -> None:
     assert "eh@contoso.com" in out and "attention" in out and "CONT_COMP" in out and "1 open" in out
 
 
-def test_several_mailboxes_need_user_to_act_on_one(world: World) -> None:
+def test_several_mailboxes_need_user_only_where_a_person_must_choose(world: World) -> None:
     make_phone_conflict(world)
     world.run("sync", "--user", "of@contoso.com")  # Otis Falls, app-only
     mailboxes = [m["mailbox"] for m in world.run_json("status")["mailboxes"]]
     assert mailboxes == ["eh@contoso.com", "of@contoso.com"]
-    refused = world.run("conflicts", "show", "5050:CT100006", expect=2)
-    assert "of@contoso.com" in refused.output and "--user" in refused.output
+    # The key is an open conflict of one mailbox only: that one is meant.
+    assert world.run_json("conflicts", "show", "5050:CT100006")["mailbox"] == "eh@contoso.com"
     assert (
         world.run_json("conflicts", "show", "5050:CT100006", "--user", "eh@contoso.com")["nav_key"] == "5050:CT100006"
     )
+    # --all has no key to tell the mailboxes apart: a person chooses.
+    refused = world.run("conflicts", "resolve", "--all", "--keep", "nav", expect=2)
+    assert "of@contoso.com" in refused.output and "--user" in refused.output
+    assert "config error" not in refused.output  # an option, not the config file
     assert [c["mailbox"] for c in world.run_json("conflicts", "list")] == ["eh@contoso.com"]
+    # A key that is no mailbox's conflict names itself.
+    assert "5050:CT100001" in world.run("conflicts", "show", "5050:CT100001", expect=2).output
 
 
 def test_resolve_now_refuses_a_sign_in_that_does_not_own_the_mailbox(world: World) -> None:

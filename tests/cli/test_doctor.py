@@ -72,7 +72,7 @@ def test_app_only_check_for_a_named_mailbox(world: World) -> None:
 
 def test_no_sign_in_possible_exits_3_with_the_remedies(world: World) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())  # the fixture restores the previous backend
-    world.config.write_text(config_text().replace(f'sandbox_user = "{USER}"\n', ""), encoding="utf-8")
+    world.config.write_text(config_text().replace(f'sandbox_user = "{USER}"', 'sandbox_user = ""'), encoding="utf-8")
     checks = _by_name(world.run_json("doctor", expect=3))
     assert checks["sign-in"]["status"] == "failed" and "PYTHON_KEYRING_BACKEND" in checks["sign-in"]["fix"]
     assert checks["permissions"]["status"] == "skipped"

@@ -12,8 +12,9 @@ from graphsync.cli.main import cli
 from graphsync.config import load_config
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavTable
+from graphsync.graph.stamping import property_id
 from graphsync.runtime.fields import ChangeLogging, add_field
-from tests.cli.conftest import World
+from tests.cli.conftest import World, config_text, graph, outlook_contact
 from tests.fakes.nav import FakeNav
 
 
@@ -103,3 +104,77 @@ def test_a_nav_that_cannot_be_set_up_from_here_gets_admin_instructions(world: Wo
     assert tomllib.loads(world.config.read_text(encoding="utf-8"))["entities"]["CONT_COMP"]["fields"] == [
         {"nav": "Territory Code", "user_defined": True, "outlook": "Territory Code"}
     ]
+
+
+UNNAMED_TERRITORY = "\n[[entities.CONT_COMP.fields]]\nnav = 15  # Territory Code\nuser_defined = true\n"
+"""The demo's way of adding Territory Code: no name, so a run names it after the NAV field."""
+
+
+def test_entities_show_names_a_user_defined_field_as_the_run_does(world: World) -> None:
+    world.config.write_text(config_text(extra=UNNAMED_TERRITORY), encoding="utf-8")
+    shown = world.run_json("entities", "show", "CONT_COMP")
+    territory = next(f for f in shown["fields"] if f["nav"] == "15 Territory Code")
+    assert territory["outlook"] == "user:Territory Code" and territory["user_defined"]
+    table = world.run("entities", "show", "CONT_COMP").output
+    row = next(line for line in table.splitlines() if "15 Territory Code" in line)
+    assert "Territory Code" in row.split("│")[2] and "15" not in row.split("│")[2]
+    # The sync writes the property under that very name.
+    world.run("sync")
+    with world.nav() as nav:
+        nav.modify(NavTable.CONTACT, ("CT100006",), {"Territory Code": "LND"}, if_match="*")
+    world.run("sync")
+    contact = outlook_contact(world, "A. Gibson's Law Firm")
+    expanded = graph(
+        world,
+        "GET",
+        f"/me/contacts/{contact['id']}?$expand=singleValueExtendedProperties($filter=id eq "
+        f"'{property_id('Territory Code')}')",
+    )
+    assert [p["value"] for p in expanded["singleValueExtendedProperties"]] == ["LND"]
+
+
+def test_fields_add_refuses_a_nav_field_already_synced_as_user_defined(world: World) -> None:
+    world.config.write_text(config_text(extra=UNNAMED_TERRITORY), encoding="utf-8")
+    before = world.config.read_text(encoding="utf-8")
+    same = world.run("fields", "add", "CONT_COMP", "15", "--user-defined", expect=2).output
+    assert "Territory Code already is, in entities.CONT_COMP.fields[0]" in same
+    assert "graphsync fields remove CONT_COMP 'Territory Code'" in same and "config error" not in same
+    renamed = world.run("fields", "add", "CONT_COMP", "15", "--user-defined", "--outlook", "Territory", expect=2)
+    assert "15 Territory Code is: 'Territory Code'" in renamed.output
+    assert world.config.read_text(encoding="utf-8") == before
+    # Removing it by name (the name the run uses) takes the entry out, and says the field is no longer synced.
+    removed = world.run("fields", "remove", "CONT_COMP", "Territory Code").output
+    assert "user-defined field Territory Code is removed" in removed
+    assert "NAV field 15 Territory Code is no longer synced" in removed
+
+
+def test_fields_remove_says_when_the_nav_field_still_syncs_elsewhere(world: World) -> None:
+    # Phone No. (9) is businessPhones[0] by default; map it a second time, read-only, to the mobile phone.
+    world.run("fields", "remove", "CONT_COMP", "mobilePhone")
+    world.run("fields", "add", "CONT_COMP", "9", "--outlook", "mobilePhone", "--read-only")
+    removed = world.run("fields", "remove", "CONT_COMP", "mobilePhone").output
+    assert "Outlook property mobilePhone is removed" in removed
+    assert "NAV field 9 Phone No. still syncs with businessPhones[0]" in removed
+    assert "no longer synced" not in removed
+
+
+def test_a_hand_written_duplicate_is_refused_at_the_next_edit(world: World) -> None:
+    twice = UNNAMED_TERRITORY + '\n[[entities.CONT_COMP.fields]]\nnav = "Territory Code"\nuser_defined = true\n'
+    world.config.write_text(config_text(extra=twice), encoding="utf-8")
+    refused = world.run("fields", "add", "CONT_COMP", "103", "--outlook", "businessHomePage", expect=2).output
+    assert "one entry per Outlook target (Territory Code is also in entities.CONT_COMP.fields[0])" in refused
+
+
+def test_an_outlook_path_the_resource_lacks_is_refused_with_a_suggestion(world: World) -> None:
+    before = world.config.read_text(encoding="utf-8")
+    typo = world.run("fields", "add", "CONT_COMP", "9", "--outlook", "businessPhonez[0]", expect=2).output
+    assert "--outlook" in typo and "did you mean businessPhones[0]?" in typo and "config error" not in typo
+    event_only = world.run("fields", "add", "CONT_COMP", "2", "--outlook", "subject", expect=2).output
+    assert "a property of Outlook contacts" in event_only
+    whole = world.run("fields", "add", "CONT_COMP", "7", "--outlook", "homeAddress", expect=2).output
+    assert "homeAddress.city" in whole
+    assert world.config.read_text(encoding="utf-8") == before
+    # A path the resource has is taken, and syncs.
+    world.run("fields", "add", "CONT_COMP", "7", "--outlook", "homeAddress.city")
+    world.run("sync")
+    assert outlook_contact(world, "A. Gibson's Law Firm")["homeAddress"]["city"]

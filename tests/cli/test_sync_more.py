@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 from rich.progress import Progress
 
 from graphsync.cli.output import ProgressBars
 from graphsync.engine.report import ProgressEvent
+from graphsync.schedule import StopFlag
 from tests.cli.conftest import USER, World, config_text, graph
 
 
@@ -71,3 +73,16 @@ def test_a_renamed_contact_folder_is_reported_not_made_again(world: World) -> No
     assert "Dynamics NAV" not in names  # no second folder, which would sync every contact again as new
     graph(world, "PATCH", f"/me/contactFolders/{folder['id']}", {"displayName": "Dynamics NAV"})
     world.run("sync")
+
+
+def test_every_past_a_month_is_a_usage_error_not_a_traceback(world: World) -> None:
+    result = world.run("sync", "--every", "99999999999h", expect=2)
+    assert "--every: expected an interval of at most 31d" in result.output and "config error" not in result.output
+
+
+def test_every_prints_nothing_between_runs_when_nothing_changed(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(StopFlag, "wait", lambda self, seconds: self.is_set())  # no real 10 s between runs
+    world.run("sync")
+    result = world.run("sync", "--every", "10s", "--max-runs", "3")
+    assert result.stdout == ""
+    assert "next run in" not in result.stderr  # the wait is said only when it is a back-off

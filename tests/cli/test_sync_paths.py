@@ -12,8 +12,9 @@ import pytest
 
 from graphsync.auth.connections import Connections
 from graphsync.cli import auth as cli_auth
+from graphsync.connectors.nav import NavTable
 from graphsync.engine.state import StateStore
-from tests.cli.conftest import USER, World, config_text
+from tests.cli.conftest import USER, World, config_text, graph, outlook_contact
 
 # A port nothing listens on: the sandbox is "down".
 CLOSED = "http://127.0.0.1:9/v1.0"
@@ -24,9 +25,16 @@ def test_dry_run_plans_and_writes_nothing(world: World) -> None:
     assert planned["dry_run"] and planned["run_id"] is None
     assert planned["entities"]["CONT_COMP"]["outlook"]["created"] > 0
     assert any(i["outlook"] and i["outlook"]["op"] == "create" for i in planned["items"])
-    table = world.run("sync", "--dry-run").output
-    assert "Dry run" in table and "Planned changes" in table
-    # Nothing reached Outlook or the run history.
+    shown = world.run("sync", "--dry-run").output
+    # Each planned change with its value, as --json has it, and the counts labelled as planned.
+    assert 'CONT_COMP 5050:CT100006 "A. Gibson\'s Law Firm": Outlook create' in shown
+    assert '    Outlook displayName: "A. Gibson\'s Law Firm"' in shown
+    assert "nothing was written" in shown and "to create" in shown
+    # Nothing reached Outlook (not even the folder and list a first run makes), nor a state store.
+    assert not (world.root / "state.sqlite").exists()
+    folders = graph(world, "GET", "/me/contactFolders")["value"]
+    assert "Dynamics NAV" not in [f["displayName"] for f in folders]
+    assert "Dynamics NAV" not in [t["displayName"] for t in graph(world, "GET", "/me/todo/lists")["value"]]
     assert world.run_json("status")["mailboxes"] == []
     real = world.run_json("sync")
     assert real["entities"]["CONT_COMP"]["outlook"]["created"] == planned["entities"]["CONT_COMP"]["outlook"]["created"]
@@ -43,15 +51,34 @@ def test_unknown_entity_is_a_usage_error(world: World) -> None:
     assert "--entity" in result.output and "CONT_COMP" in result.output
 
 
-def test_summary_table_counts_per_entity_and_side(world: World) -> None:
-    out = world.run("sync").output
-    assert "mailbox eh@contoso.com, salesperson EH" in out
-    for column in ("side", "created", "updated", "deleted", "errors", "conflicts"):
-        assert column in out
-    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")]
-    companies = cells.index(["CONT_COMP", "NAV", "0", "0", "0", "0", "0"])
-    assert cells[companies + 1] == ["", "Outlook", "4", "0", "0", "0", ""]
-    assert "CONT_PERS" in out and "MEETING" in out
+def test_output_says_what_changed_and_nothing_when_nothing_did(world: World) -> None:
+    first = world.run("sync").stdout.splitlines()
+    # One line per changed item, then one summary line; no table of zeros.
+    assert 'CONT_COMP 5050:CT100006 "A. Gibson\'s Law Firm": Outlook created' in first
+    assert first[-1] == "Synced eh@contoso.com: Outlook 15 created."
+    assert len(first) == 16 and "│" not in "".join(first)
+    assert world.run("sync").stdout == ""  # nothing changed: nothing printed
+    with world.nav() as nav:
+        nav.modify(NavTable.CONTACT, ("CT100006",), {"Phone No.": "1234567"}, if_match="*")
+    assert world.run("sync").stdout.splitlines() == [
+        'CONT_COMP 5050:CT100006 "A. Gibson\'s Law Firm": Outlook updated businessPhones[0]',
+        "Synced eh@contoso.com: Outlook 1 updated.",
+    ]
+    contact = outlook_contact(world, "A. Gibson's Law Firm")
+    graph(world, "PATCH", f"/me/contacts/{contact['id']}", {"businessPhones": ["7654321"]})
+    # A NAV-side change is named by the NAV field.
+    assert "NAV updated Phone No." in world.run("sync").stdout
+
+
+def test_dry_run_shows_old_and_new_values(world: World) -> None:
+    world.run("sync")
+    with world.nav() as nav:
+        nav.modify(NavTable.CONTACT, ("CT100006",), {"Phone No.": "1234567"}, if_match="*")
+    shown = world.run("sync", "--dry-run").stdout.splitlines()
+    assert "    Outlook businessPhones[0]: '+44 1223 555 0106' -> '1234567'" in shown
+    assert shown[-1].endswith("nothing was written): Outlook 1 to update.")
+    world.run("sync")
+    assert world.run("sync", "--dry-run").stdout.strip().endswith("nothing would change.")
 
 
 def test_bad_config_exits_2_naming_the_key(world: World) -> None:
@@ -100,7 +127,7 @@ def test_no_keyring_uses_the_configured_sandbox_user(world: World) -> None:
 
 def test_no_keyring_and_no_sandbox_user_exits_3(world: World) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    world.config.write_text(config_text().replace(f'sandbox_user = "{USER}"\n', ""), encoding="utf-8")
+    world.config.write_text(config_text().replace(f'sandbox_user = "{USER}"', 'sandbox_user = ""'), encoding="utf-8")
     result = world.run("sync", expect=3)
     assert "keyring" in result.output
 

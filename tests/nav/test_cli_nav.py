@@ -44,8 +44,10 @@ def test_init_creates_the_demo_company_and_refuses_to_overwrite(tmp_path: Path) 
     assert "CRONUS" in result.output and "7 salespeople" in result.output
     before = db.read_bytes()
     again = _run("nav", "init", str(db))
-    assert again.exit_code == 1
-    assert "already exists" in again.stderr
+    assert again.exit_code == 2
+    # What is wrong and what to do, not "NAV could not be reached".
+    assert f"there is already a NAV company at {db}" in again.stderr and "delete it first" in again.stderr
+    assert "could not be reached" not in again.stderr
     assert db.read_bytes() == before
 
 

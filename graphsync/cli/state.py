@@ -1,0 +1,57 @@
+"""``graphsync state forget --user UPN`` and ``graphsync state restore KEY...``: act on the sync state on purpose.
+
+The work is `graphsync.runtime.state.forget_mailbox` and `restore_items`; both take the mailbox's lock, so
+they never cut into a run.
+"""
+
+from __future__ import annotations
+
+import click
+
+from graphsync.cli.context import cli_config
+
+
+@click.group()
+def state() -> None:
+    """Act on the sync state on purpose: start a mailbox over, or bring back an item NAV kept."""
+
+
+@state.command("forget")
+@click.option("--user", metavar="UPN", required=True, help="The mailbox whose sync state to forget.")
+@click.pass_context
+def forget_command(ctx: click.Context, user: str) -> None:
+    """Forget a mailbox's sync state, so that its next sync starts as a first one.
+
+    For when graphsync's Outlook folder or list was deleted or renamed and you want to start over in a new
+    one. Links, delta links, remembered folders, conflicts and pending retries of the mailbox are removed; its
+    run history stays. Nothing changes in NAV or Outlook: the next sync finds (or makes) the folder and list
+    by name and pairs the items it finds there with NAV by the key stamped on them, so none is duplicated.
+    """
+    from graphsync.runtime.state import forget_mailbox
+
+    config = cli_config(ctx)
+    removed = forget_mailbox(config, user)
+    mailbox = user.strip().lower()
+    click.echo(
+        f"Forgot the sync state of {mailbox}: {removed.get('links', 0)} link(s), "
+        f"{removed.get('conflicts', 0)} open conflict(s), {removed.get('retries', 0)} pending retr"
+        f"{'y' if removed.get('retries', 0) == 1 else 'ies'}. Its next sync starts over."
+    )
+
+
+@state.command("restore")
+@click.argument("keys", nargs=-1, required=True, metavar="KEY...")
+@click.option("--user", metavar="UPN", help="The mailbox (needed when several sync the same NAV key).")
+@click.pass_context
+def restore_command(ctx: click.Context, keys: tuple[str, ...], user: str | None) -> None:
+    """Create the Outlook item of NAV record KEY again at the next sync (5050:CT100006).
+
+    For an item deleted in Outlook that NAV keeps: NAV refuses to delete a contact with open to-dos, and the
+    sync reports that item error every run. Either settle what NAV names (complete or delete the to-dos; the
+    next sync then deletes the contact), or bring the item back to Outlook with this command.
+    """
+    from graphsync.runtime.state import restore_items
+
+    config = cli_config(ctx)
+    for r in restore_items(config, list(keys), user=user):
+        click.echo(f"{r.entity.value} {r.nav_key}: the next sync creates it again in {r.mailbox}'s Outlook.")
