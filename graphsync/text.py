@@ -21,3 +21,11 @@ def lone_surrogate(text: str) -> re.Match[str] | None:
 def escaped(text: str) -> str:
     """``text`` with any lone surrogate written as ``\\udxxx`` (everything else as it is)."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def one_line(text: str) -> str:
+    """``text`` as it can stand inside a one-line message: a line break or other control character (a config
+    key may be any string, ``"\\r"`` included) written as its escape, so a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in escaped(text))

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from graphsync.runtime.summary import Fix
 from graphsync.engine.guard import MassDeleteError
 from graphsync.runtime.sandbox import SandboxInUseError
+from graphsync.text import one_line
 
 COMPLETE_CONTROL = "GraphsyncCompleted"
 """The to-do page's completion control (graphsync.nav.odata.catalogue.COMPLETE_CONTROL), named in advice."""
@@ -80,11 +81,11 @@ def render(exc: errors.GraphsyncError) -> str:
             "PYTHON_KEYRING_BACKEND; or, knowing the risk, graphsync login --insecure-plaintext-token-cache"
         )
     if isinstance(exc, errors.ConfigError):
-        where = f"{exc.file}: " if exc.file else ""
+        where = f"{one_line(exc.file)}: " if exc.file else ""
         got = "" if exc.got is None else f", got {exc.got!r}"
         # A command-line option or argument (--user, KEY) is a usage problem, not a config file's.
         prefix = "" if exc.file is None and _command_line(exc.key) else "config error: "
-        return f"{prefix}{where}{exc.key}: expected {exc.expected}{got}"
+        return f"{prefix}{where}{one_line(exc.key)}: expected {one_line(exc.expected)}{got}"
     if isinstance(exc, DemoFolderInUseError) and not exc.demo:
         return (
             f"{exc.folder} holds a graphsync config the demo did not write ({', '.join(exc.found)}); the demo "

@@ -202,7 +202,7 @@ class Runtime:
         from graphsync.engine.binding import bind_entity
 
         labels: dict[EntityName, dict[str, str]] = {}
-        for spec in self.config.entities:
+        for spec in self.entities():
             if spec.enabled:
                 bound = bind_entity(spec, self.nav.table_def(spec.table), time_zone=self.config.sync.time_zone)
                 labels[spec.name] = {f.id: " + ".join(f.nav_fields) for f in bound.map.fields}
