@@ -121,13 +121,13 @@ def _setup(filters: list[AddinFilter], direction: str = "Bidirectional") -> Addi
     return AddinSetup(
         entities=(AddinEntity("PERS", "Persons", 5050, "ContactItem", "", "{E}"),),
         fields=(),
-        filters=(AddinFilter("{E}", "Condition", 10000, 5050, 5050, "CONST", "Person"), *filters),
+        filters=(AddinFilter("{E}", "Condition", 10000, 5050, "CONST", "Person"), *filters),
         user_setups=(
             AddinUserSetup("U1", "PERS", "", direction, "{U}"),
             AddinUserSetup("U2", "PERS", "", "Bidirectional", "{U2}"),
         ),
         links=(),
-        users=(NavUser("U1", "EH", ""), NavUser("U2", "OF", "")),
+        users=(NavUser("U1", "EH"), NavUser("U2", "OF")),
     )
 
 
@@ -136,9 +136,9 @@ def test_conditions_carry_one_or_several_values_own_code_as_owner_and_report_the
     proposal = propose(
         _setup(
             [
-                AddinFilter("{U}", "Condition", 10000, 5050, 29, "CONST", "eh"),
-                AddinFilter("{U}", "Condition", 20000, 5050, 15, "FILTER", "EANG|LND"),
-                AddinFilter("{U}", "Condition", 30000, 5050, 7, "FILTER", "Cam*"),
+                AddinFilter("{U}", "Condition", 10000, 29, "CONST", "eh"),
+                AddinFilter("{U}", "Condition", 20000, 15, "FILTER", "EANG|LND"),
+                AddinFilter("{U}", "Condition", 30000, 7, "FILTER", "Cam*"),
             ]
         ),
         tables,
