@@ -243,29 +243,3 @@ def test_matching_events_needs_agreeing_attendees_and_tasks_a_single_candidate()
     pairs = match(ItemKind.TASK, [todo], [todo_task("t1"), todo_task("t2")])
     assert [p.status for p in pairs] == [Status.AMBIGUOUS, Status.AMBIGUOUS]
     assert "the record also fits 1 other item(s)" in pairs[0].evidence
-
-
-def test_the_addin_tables_not_published_over_odata_are_a_setup_error_naming_the_pages(tmp_path: Any) -> None:
-    from graphsync.config import parse_config
-    from graphsync.engine.state import StateStore
-    from graphsync.errors import ConfigError
-    from graphsync.nav.embedded import EmbeddedNav
-    from graphsync.nav.odata.connector import ODataNav
-    from graphsync.navservice.app import create_app as create_nav_app
-    from graphsync.navservice.server import serve
-    from graphsync.runtime.migration import addin_setup
-    from graphsync.runtime.session import Runtime
-
-    EmbeddedNav.create(tmp_path / "nav.sqlite").close()
-    holder = EmbeddedNav(tmp_path / "nav.sqlite")
-    try:
-        with serve(create_nav_app(holder, max_page_size=1000)) as base:
-            nav = ODataNav(httpx.Client(timeout=10), base_url=f"{base}/NAV/ODataV4", company="CRONUS UK Ltd.")
-            with StateStore("sqlite://") as store:
-                rt = Runtime(parse_config("", file=None, base=tmp_path), nav=nav, store=store)
-                with pytest.raises(ConfigError, match=r"docs/migrate\.md") as caught:
-                    addin_setup(rt)
-            nav.close()
-    finally:
-        holder.close()
-    assert "Outlook Synch." in str(caught.value.got)
