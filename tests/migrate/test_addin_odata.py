@@ -11,7 +11,7 @@ import pytest
 from graphsync.connectors.nav import NavTable
 from graphsync.navservice.pages import PROFILES
 from tests.migrate.conftest import World, nav_key_of
-from tests.migrate.test_addin import EH_KEYS, created, use_addin_config
+from tests.migrate.test_addin import links_then_a_sync_create_nothing, use_addin_config
 
 Serve = Callable[..., World]
 
@@ -28,25 +28,7 @@ def test_links_over_odata_then_an_ordinary_run_creates_nothing_in_outlook_or_nav
     odata("nav2018-graphsync")
     use_addin_config(world)
     assert 'kind = "odata"' in world.config.read_text()  # the generated config keeps the OData connection
-    with world.nav() as nav:
-        records_before = {t: len(list(nav.keys(t))) for t in (NavTable.CONTACT, NavTable.TODO)}
-    dry = world.script_json("migrate_addin", "links")
-    assert dry["dry_run"] and dry["counts"]["planned"] == 4
-    done = world.script_json("migrate_addin", "links", "--apply")
-    assert {r["nav_key"] for r in done["rows"] if r["result"] == "done"} == EH_KEYS
-    again = world.script_json("migrate_addin", "links", "--apply")
-    assert {r["result"] for r in again["rows"]} == {"already done"}
-    contacts = [c for c in world.contacts() if nav_key_of(c)]
-    assert {c["folder"] for c in contacts} == {"Dynamics NAV"}
-    assert {nav_key_of(c) for c in contacts} == EH_KEYS - {"5080:TD000001"}
-    (meeting,) = [e for e in world.events() if nav_key_of(e)]
-    assert "Dynamics NAV" in meeting["categories"]
-    sync = world.sync_json()
-    assert created(sync) == {"nav": 0, "outlook": 0}, sync
-    assert len(world.contacts()) == 3 and len(world.events()) == 1
-    with world.nav() as nav:
-        assert {t: len(list(nav.keys(t))) for t in (NavTable.CONTACT, NavTable.TODO)} == records_before
-    assert created(world.sync_json()) == {"nav": 0, "outlook": 0}
+    links_then_a_sync_create_nothing(world)
 
 
 def test_a_page_not_published_is_a_setup_error_naming_it_and_what_to_publish(world: World, odata: Serve) -> None:
