@@ -38,7 +38,7 @@ from graphsync.errors import (
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.catalogue import ControlKind
 from graphsync.nav.odata.names import parse_option
-from graphsync.nav.odata.values import BadValue, decode, encode
+from graphsync.nav.odata.values import BadValue, decode, encode, guid_json, guid_text
 from graphsync.navservice.edmx import metadata_document
 from graphsync.navservice.pages import Page, PageControl, Publication
 from graphsync.navservice.query import Bare, Comparison, Literal, Op, parse_filter, parse_key
@@ -230,7 +230,8 @@ class NavODataService:
     def _entity(self, page: Page, record: NavRecord, select: list[PageControl] | None = None) -> dict[str, object]:
         out: dict[str, object] = {"@odata.etag": record.etag}
         for c in select or page.controls:
-            out[c.prop] = encode(c.field, self._value(page, record, c), options=self.publication.options)
+            value = self._value(page, record, c)
+            out[c.prop] = guid_json(str(value)) if c.guid else encode(c.field, value, options=self.publication.options)
         return out
 
     def _value(self, page: Page, record: NavRecord, c: PageControl) -> object:
@@ -238,6 +239,9 @@ class NavODataService:
             return record.fields[c.field.name]
         if c.kind is ControlKind.COMPLETE:
             return record.fields["Closed"]
+        if c.kind is ControlKind.ENTRY_ID:
+            # The page's OnAfterGetRecord: GetEntryID(EntryIdText), the BLOB read as text (table 5302).
+            return record.fields[c.field.name]
         if c.kind is ControlKind.SYSTEM:
             stamped = self.nav.system_modified_at(page.table, record.key)
             if stamped is not None:
@@ -294,7 +298,7 @@ class NavODataService:
                 # dynamics-error-codes.md, ODataInvalidOperationException.
                 name = c.field.name if c.kind is ControlKind.FIELD else prop
                 raise ODataFault(400, "BadRequest_InvalidOperation", f"Control '{name}' is read-only")
-            value = self._decoded(c.field, raw)
+            value = self._guid(c, raw) if c.guid else self._decoded(c.field, raw)
             if c.kind is ControlKind.COMPLETE:
                 if value:
                     values.update({"Closed": True, "Status": "Completed"})
@@ -304,6 +308,15 @@ class NavODataService:
             values[c.field.name] = value
             typed.add(c.field.name)
         return values, typed
+
+    def _guid(self, c: PageControl, raw: object) -> str:
+        """A GUID control's value from a request body (OData's form, or NAV's with braces)."""
+        try:
+            if isinstance(raw, str):
+                return guid_text(raw)
+        except BadValue:
+            pass
+        raise NavValidationError(f'The value "{raw}" can\'t be evaluated into type GUID.', field=c.field.name)
 
     def _decoded(self, f: FieldDef, raw: object) -> object:
         if isinstance(raw, Decimal):
@@ -363,13 +376,13 @@ class NavODataService:
                     "BadRequest_InvalidToken",
                     f"Could not find a property named '{c.prop}' on type 'NAV.{page.service}'.",
                 )
-            if control.kind in (ControlKind.COMPUTED, ControlKind.COMPLETE):
+            if control.kind in (ControlKind.COMPUTED, ControlKind.COMPLETE, ControlKind.ENTRY_ID):
                 # A control bound to an expression, not a field: NAV filters on fields. (Assumed; not checked
                 # on a server.)
                 raise ODataFault(
                     400, "BadRequest_InvalidToken", f"The property '{c.prop}' is not a field and cannot be filtered."
                 )
-            value = _typed(control.field, c, self.publication)
+            value = _guid_literal(c) if control.guid else _typed(control.field, c, self.publication)
             f = control.field
             if c.op is Op.EQ and control.kind is ControlKind.FIELD and f.name not in equal:
                 equal[f.name] = value
@@ -472,6 +485,16 @@ def _typed(f: FieldDef, c: Comparison, publication: Publication) -> object:
     except BadValue:
         raise bad from None
     raise bad
+
+
+def _guid_literal(c: Comparison) -> str:
+    """A GUID in ``$filter`` is a bare literal (OData's guid, no quotes, no braces)."""
+    try:
+        if isinstance(c.value, Bare):
+            return guid_text(c.value.text)
+    except BadValue:
+        pass
+    raise ODataFault(400, "BadRequest_InvalidToken", f"The value {c.value!r} cannot be compared with {c.prop}, a GUID.")
 
 
 def _comparable(f: FieldDef, value: object) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from graphsync.connectors.nav import FieldType
 from graphsync.navservice.pages import Publication
 
 
@@ -17,7 +16,7 @@ def metadata_document(publication: Publication) -> str:
         props = []
         for c in page.controls:
             f = c.field
-            length = f' MaxLength="{f.length}"' if f.type in (FieldType.CODE, FieldType.TEXT) and f.length else ""
+            length = f' MaxLength="{c.max_length}"' if c.max_length else ""
             nullable = ' Nullable="false"' if f.name in page.table_def.key and f.no else ""
             props.append(f"<Property Name={quoteattr(c.prop)} Type={quoteattr(c.edm_type)}{nullable}{length}/>")
         types.append(f"<EntityType Name={quoteattr(service)}><Key>{key}</Key>{''.join(props)}</EntityType>")

@@ -6,9 +6,12 @@ option values take on the wire, whether it is Business Central online (which ref
 names itself in errors. `PROFILES` are the four the tests and ``python -m graphsync.navservice --pages``
 serve:
 
-- ``nav2018-standard``: NAV 2018 with its shipped pages published unchanged.
-- ``nav2018-graphsync``: NAV 2018 set up as docs/odata.md describes.
-- ``bc-standard`` / ``bc-graphsync``: the same for Business Central online.
+- ``nav2018-standard``: NAV 2018 with its shipped pages published unchanged (among them the three the
+  migration from the Outlook add-in reads as shipped, `graphsync.nav.odata.addin_pages`).
+- ``nav2018-graphsync``: NAV 2018 set up as docs/odata.md describes, and for the migration from the add-in as
+  docs/migrate.md describes.
+- ``bc-standard`` / ``bc-graphsync``: the same for Business Central online, which has no add-in tables
+  (removed in Business Central 22).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from types import MappingProxyType
 from graphsync.connectors.nav import FieldDef, FieldType, NavTable, TableDef
 from graphsync.nav import schema
 from graphsync.nav.embedded import BC_SERVER, NAV_SERVER
+from graphsync.nav.odata.addin_pages import BLOB_FIELDS, GUID_FIELDS, addin_pages, standard_addin_pages
 from graphsync.nav.odata.catalogue import (
     ControlKind,
     PageSpec,
@@ -46,6 +50,8 @@ EDM_TYPES: Mapping[FieldType, str] = MappingProxyType(
 
 _DATETIME = FieldDef(no=0, name="", type=FieldType.DATETIME)
 _BOOLEAN = FieldDef(no=0, name="", type=FieldType.BOOLEAN)
+_TEXT = FieldDef(no=0, name="", type=FieldType.TEXT)
+_STAND_INS = {ControlKind.COMPLETE: _BOOLEAN, ControlKind.ENTRY_ID: _TEXT}
 
 READ_ONLY: frozenset[tuple[NavTable, str]] = frozenset(
     {
@@ -66,10 +72,17 @@ class PageControl:
     kind: ControlKind
     field: FieldDef
     """The table field (FIELD), or a stand-in carrying the Edm type of the other kinds."""
+    guid: bool = False
+    """A GUID field (held as NAV's text, `graphsync.nav.schema`): published as Edm.Guid."""
 
     @property
     def edm_type(self) -> str:
-        return EDM_TYPES[self.field.type]
+        return "Edm.Guid" if self.guid else EDM_TYPES[self.field.type]
+
+    @property
+    def max_length(self) -> int:
+        """The MaxLength ``$metadata`` gives (Code and Text fields; 0: none)."""
+        return self.field.length if self.field.type in (FieldType.CODE, FieldType.TEXT) and not self.guid else 0
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,7 @@ class Page:
         return next(c.prop for c in self.controls if c.kind is ControlKind.FIELD and c.field.name == name)
 
     def read_only(self, control: PageControl) -> bool:
-        if control.kind in (ControlKind.SYSTEM, ControlKind.COMPUTED):
+        if control.kind in (ControlKind.SYSTEM, ControlKind.COMPUTED, ControlKind.ENTRY_ID):
             return True
         if control.kind is ControlKind.COMPLETE:
             return False
@@ -108,19 +121,29 @@ def build_page(service: str, spec: PageSpec) -> Page:
     # edmx-document.md, see graphsync.nav.odata.catalogue).
     for name in t.key:
         if name not in shown:
-            controls.append(PageControl(property_name(name), ControlKind.FIELD, t.field(name)))
+            guid = (spec.table, name) in GUID_FIELDS
+            controls.append(PageControl(property_name(name), ControlKind.FIELD, t.field(name), guid))
     for c in spec.controls:
         if c.kind is ControlKind.FIELD:
-            controls.append(PageControl(c.prop, c.kind, t.field(c.field)))
+            if (spec.table, c.field) in BLOB_FIELDS:
+                # A page shows a BLOB only as a picture; its text reaches a page through code (ENTRY_ID).
+                raise ValueError(f"{spec.name}: the BLOB field {c.field!r} cannot be a field control of a page")
+            guid = (spec.table, c.field) in GUID_FIELDS
+            controls.append(PageControl(c.prop, c.kind, t.field(c.field), guid))
         else:
-            stand_in = _BOOLEAN if c.kind is ControlKind.COMPLETE else _DATETIME
+            stand_in = _STAND_INS.get(c.kind, _DATETIME)
             controls.append(PageControl(c.prop, c.kind, replace(stand_in, name=c.field)))
     return Page(service, spec, tuple(controls))
 
 
+def nav2018_graphsync_pages() -> Mapping[str, PageSpec]:
+    """NAV 2018 set up as docs/odata.md and docs/migrate.md describe."""
+    return MappingProxyType({**graphsync_pages(Product.NAV2018), **addin_pages()})
+
+
 @dataclass(frozen=True)
 class Publication:
-    pages: Mapping[str, PageSpec] = field(default_factory=lambda: graphsync_pages(Product.NAV2018))
+    pages: Mapping[str, PageSpec] = field(default_factory=nav2018_graphsync_pages)
     options: OptionForm = OptionForm.NAMES
     saas: bool = False
     """Business Central online: To-do Type Meeting is refused (MeetingSaaSNotSupportedErr)."""
@@ -151,8 +174,10 @@ class Publication:
 
 PROFILES: Mapping[str, Publication] = MappingProxyType(
     {
-        "nav2018-standard": Publication(pages=standard_pages(Product.NAV2018)),
-        "nav2018-graphsync": Publication(pages=graphsync_pages(Product.NAV2018)),
+        "nav2018-standard": Publication(
+            pages=MappingProxyType({**standard_pages(Product.NAV2018), **standard_addin_pages()})
+        ),
+        "nav2018-graphsync": Publication(pages=nav2018_graphsync_pages()),
         "bc-standard": Publication(
             pages=standard_pages(Product.BC), options=OptionForm.NAMES_SPACE, saas=True, server=BC_SERVER
         ),

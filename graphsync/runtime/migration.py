@@ -37,6 +37,7 @@ from graphsync.migrate.outcome import MigrationReport, Result, Row, merge
 from graphsync.migrate.report import MailboxLine, tenant_report
 from graphsync.migrate.rollback import RollbackMode, rollback
 from graphsync.nav.schema import ADDIN_TABLES
+from graphsync.nav.schema import table_def as nav_tables
 from graphsync.runtime.mailboxes import mailbox_of, salesperson_mailboxes
 from graphsync.runtime.session import MailboxTarget, Runtime
 
@@ -133,14 +134,20 @@ async def _each(
 
 
 def addin_setup(rt: Runtime) -> AddinSetup:
-    """The add-in's tables. A NAV over OData without their pages published is a setup error naming them."""
+    """The add-in's tables. Over OData, a table whose page is not published (or, on Business Central, which has
+    no such table) is a setup error naming the page to publish (`graphsync.nav.odata.addin_pages`)."""
+    file = str(rt.config.file) if rt.config.file else None
     try:
         return read_setup(rt.nav)
+    except ConfigError as exc:
+        if exc.file is not None or not exc.key.startswith("nav.odata"):
+            raise
+        raise ConfigError(file=file, key=exc.key, expected=exc.expected, got=exc.got) from None
     except NavRefusedError as exc:
         if exc.table is None or exc.table not in {*ADDIN_TABLES, NavTable.USER_SETUP}:
             raise
         raise ConfigError(
-            file=str(rt.config.file) if rt.config.file else None,
+            file=file,
             key="nav.odata",
             expected="the add-in's tables published as web services (docs/migrate.md, 'Reading the add-in's tables "
             "over OData', lists the pages)",
@@ -149,8 +156,11 @@ def addin_setup(rt: Runtime) -> AddinSetup:
 
 
 def addin_config(rt: Runtime) -> SetupProposal:
-    """The add-in's setup as graphsync config (reads NAV only)."""
-    return propose(addin_setup(rt), rt.nav.table_def)
+    """The add-in's setup as graphsync config (reads NAV only). Its field numbers are named by NAV's own table
+    definitions, not by the connection's: a connection over OData reads only the fields the current config
+    maps, and the add-in's setup may map others (the config proposed then maps them; ``graphsync doctor`` says
+    which a published page still lacks)."""
+    return propose(addin_setup(rt), nav_tables)
 
 
 def addin_config_files(rt: Runtime, proposal: SetupProposal) -> dict[str, str]:
@@ -179,7 +189,7 @@ async def addin_links(rt: Runtime, scope: Scope, running: Running, *, nav_users:
             file=None, key="--nav-user", expected="one mailbox (--user or signed in), not --all-mailboxes"
         )
     setup = addin_setup(rt)
-    groups = {user: group for group in propose(setup, rt.nav.table_def).groups for user in group.users}
+    groups = {user: group for group in propose(setup, nav_tables).groups for user in group.users}
     unplaced: list[Row] = []
     mailboxes: dict[str, list[str]] = {}
     if scope.all_mailboxes:

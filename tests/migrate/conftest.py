@@ -1,7 +1,9 @@
 """The migration scripts against the embedded CRONUS company (with the add-in's tables as the add-in left them)
 and an in-process sandbox holding the add-in's items: a folder with a config, a runner for scripts/*.py (loaded
 as modules and invoked in-process, as the CLI tests invoke `graphsync`), and the `graphsync` CLI for ordinary
-runs. No test touches the real keyring or home directory."""
+runs. ``odata`` serves the same company as NAV 2018 (or Business Central) over OData (`graphsync.navservice`,
+on a real local socket) and points the world's config at it. No test touches the real keyring or home
+directory."""
 
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ from graphsync.demo.addin import stage_addin_items
 from graphsync.engine.state import StateStore
 from graphsync.graph.stamping import NAV_KEY_PROPERTY, TASK_APPLICATION, property_id
 from graphsync.nav.embedded import EmbeddedNav
+from graphsync.navservice.app import NavODataService
+from graphsync.navservice.app import create_app as create_nav_app
+from graphsync.navservice.pages import PROFILES, Publication
+from graphsync.navservice.server import serve
 from graphsync.sandbox import SandboxState, create_app
 from tests.auth.conftest import MemoryKeyring
 from tests.cli.conftest import memory_keyring  # noqa: F401 (the fixture, shared)
@@ -42,6 +48,16 @@ def config_text(*, user: str = EH, extra: str = "") -> str:
         '[nav]\nkind = "embedded"\npath = "nav.sqlite"\n\n'
         f'[graph]\nkind = "sandbox"\nbase_url = "{BASE_URL}"\nsandbox_user = "{user}"\n\n'
         '[state]\npath = "state.sqlite"\n' + extra
+    )
+
+
+def odata_config_text(url: str, *, user: str = EH, flavour: str = "nav") -> str:
+    """The config of a NAV reached over OData at ``url`` (navservice: any Basic credentials do)."""
+    return (
+        f'[nav]\nkind = "odata"\n\n[nav.odata]\nbase_url = "{url}"\ncompany = "CRONUS UK Ltd."\n'
+        f'flavour = "{flavour}"\nauth = "basic"\nusername = "SYNC"\npassword = "env:GS_TEST_NAV_KEY"\n\n'
+        f'[graph]\nkind = "sandbox"\nbase_url = "{BASE_URL}"\nsandbox_user = "{user}"\n\n'
+        '[state]\npath = "state.sqlite"\n'
     )
 
 
@@ -183,3 +199,44 @@ def world(
     yield w
     everything = "\n".join([*w.outputs, *(r.getMessage() for r in caplog.records)])
     assert "sandbox:eh@contoso.com" not in everything
+
+
+@dataclass
+class NavService:
+    url: str
+    """The OData V4 root: http://127.0.0.1:PORT/NAV/ODataV4"""
+    service: NavODataService
+
+
+@pytest.fixture(scope="session")
+def navservice(company: Path) -> Iterator[NavService]:
+    """One NAV OData service for the session, pointed at each test's company by `odata`."""
+    idle = EmbeddedNav(company, user_id="IDLE")
+    app = create_nav_app(idle, max_page_size=1000)
+    with serve(app) as base:
+        yield NavService(f"{base}/NAV/ODataV4", app.state.service)
+    idle.close()
+
+
+@pytest.fixture
+def odata(world: World, navservice: NavService, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``odata(publication)``: the world's company served as ``publication`` (a profile name of
+    `graphsync.navservice.pages.PROFILES`, or a `Publication`), and the world's config pointed at it."""
+    served: list[EmbeddedNav] = []
+    idle = navservice.service.nav
+    monkeypatch.setenv("GS_TEST_NAV_KEY", "web-service-access-key")
+
+    def make(publication: str | Publication = "nav2018-graphsync") -> World:
+        chosen = PROFILES[publication] if isinstance(publication, str) else publication
+        nav = EmbeddedNav(world.nav_path, user_id="ODATA")
+        served.append(nav)
+        navservice.service.nav = nav
+        navservice.service.publication = chosen
+        flavour = "bc" if isinstance(publication, str) and publication.startswith("bc") else "nav"
+        world.config.write_text(odata_config_text(navservice.url, flavour=flavour), encoding="utf-8")
+        return world
+
+    yield make
+    navservice.service.nav = idle
+    for nav in served:
+        nav.close()

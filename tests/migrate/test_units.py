@@ -121,13 +121,13 @@ def _setup(filters: list[AddinFilter], direction: str = "Bidirectional") -> Addi
     return AddinSetup(
         entities=(AddinEntity("PERS", "Persons", 5050, "ContactItem", "", "{E}"),),
         fields=(),
-        filters=(AddinFilter("{E}", "Condition", 10000, 5050, 5050, "CONST", "Person"), *filters),
+        filters=(AddinFilter("{E}", "Condition", 10000, 5050, "CONST", "Person"), *filters),
         user_setups=(
             AddinUserSetup("U1", "PERS", "", direction, "{U}"),
             AddinUserSetup("U2", "PERS", "", "Bidirectional", "{U2}"),
         ),
         links=(),
-        users=(NavUser("U1", "EH", ""), NavUser("U2", "OF", "")),
+        users=(NavUser("U1", "EH"), NavUser("U2", "OF")),
     )
 
 
@@ -136,9 +136,9 @@ def test_conditions_carry_one_or_several_values_own_code_as_owner_and_report_the
     proposal = propose(
         _setup(
             [
-                AddinFilter("{U}", "Condition", 10000, 5050, 29, "CONST", "eh"),
-                AddinFilter("{U}", "Condition", 20000, 5050, 15, "FILTER", "EANG|LND"),
-                AddinFilter("{U}", "Condition", 30000, 5050, 7, "FILTER", "Cam*"),
+                AddinFilter("{U}", "Condition", 10000, 29, "CONST", "eh"),
+                AddinFilter("{U}", "Condition", 20000, 15, "FILTER", "EANG|LND"),
+                AddinFilter("{U}", "Condition", 30000, 7, "FILTER", "Cam*"),
             ]
         ),
         tables,
@@ -243,29 +243,3 @@ def test_matching_events_needs_agreeing_attendees_and_tasks_a_single_candidate()
     pairs = match(ItemKind.TASK, [todo], [todo_task("t1"), todo_task("t2")])
     assert [p.status for p in pairs] == [Status.AMBIGUOUS, Status.AMBIGUOUS]
     assert "the record also fits 1 other item(s)" in pairs[0].evidence
-
-
-def test_the_addin_tables_not_published_over_odata_are_a_setup_error_naming_the_pages(tmp_path: Any) -> None:
-    from graphsync.config import parse_config
-    from graphsync.engine.state import StateStore
-    from graphsync.errors import ConfigError
-    from graphsync.nav.embedded import EmbeddedNav
-    from graphsync.nav.odata.connector import ODataNav
-    from graphsync.navservice.app import create_app as create_nav_app
-    from graphsync.navservice.server import serve
-    from graphsync.runtime.migration import addin_setup
-    from graphsync.runtime.session import Runtime
-
-    EmbeddedNav.create(tmp_path / "nav.sqlite").close()
-    holder = EmbeddedNav(tmp_path / "nav.sqlite")
-    try:
-        with serve(create_nav_app(holder, max_page_size=1000)) as base:
-            nav = ODataNav(httpx.Client(timeout=10), base_url=f"{base}/NAV/ODataV4", company="CRONUS UK Ltd.")
-            with StateStore("sqlite://") as store:
-                rt = Runtime(parse_config("", file=None, base=tmp_path), nav=nav, store=store)
-                with pytest.raises(ConfigError, match=r"docs/migrate\.md") as caught:
-                    addin_setup(rt)
-            nav.close()
-    finally:
-        holder.close()
-    assert "Outlook Synch." in str(caught.value.got)

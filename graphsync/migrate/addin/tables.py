@@ -32,8 +32,8 @@ class AddinFilter:
     filter_type: str
     """``Condition`` or ``Table Relation``."""
     line_no: int
-    table_no: int
     field_no: int
+    """A field of the entity's table (a Condition line; Table Relation lines are not read)."""
     case: str
     """``CONST``, ``FILTER`` or ``FIELD``."""
     value: str
@@ -75,11 +75,11 @@ class AddinLink:
 
 @dataclass(frozen=True)
 class NavUser:
-    """A NAV user's row of User Setup (table 91): which salesperson the user is."""
+    """A NAV user's row of User Setup (table 91): which salesperson the user is (all the migration reads of it;
+    page 119 User Setup shows it on every version)."""
 
     user_id: str
     salesperson: str
-    email: str
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,16 @@ class AddinSetup:
 
 
 def _rows(nav: NavConnector, table: NavTable) -> Iterator[Mapping[str, object]]:
-    record: NavRecord
-    for record in nav.changes(table, None).records:
+    """The table's records in key order, as NAV's pages return them, whatever order a connector reads them
+    in: which of two add-in entities for the same graphsync entity is carried, and the order of the notes,
+    must not depend on the connection."""
+    records: list[NavRecord] = list(nav.changes(table, None).records)
+    for record in sorted(records, key=lambda r: tuple(_key_order(part) for part in r.key)):
         yield record.fields
+
+
+def _key_order(part: str) -> tuple[int, int, str]:
+    return (0, int(part), "") if part.isdigit() else (1, 0, part)
 
 
 def _text(row: Mapping[str, object], name: str) -> str:
@@ -172,7 +179,6 @@ def read_setup(nav: NavConnector) -> AddinSetup:
             _text(r, "Record GUID"),
             _text(r, "Filter Type"),
             _int(r, "Line No."),
-            _int(r, "Table No."),
             _int(r, "Field No."),
             _text(r, "Type"),
             _text(r, "Value"),
@@ -201,7 +207,6 @@ def read_setup(nav: NavConnector) -> AddinSetup:
         for r in _rows(nav, NavTable.OUTLOOK_SYNCH_LINK)
     )
     users = tuple(
-        NavUser(_text(r, "User ID"), _text(r, "Salespers./Purch. Code"), _text(r, "E-Mail"))
-        for r in _rows(nav, NavTable.USER_SETUP)
+        NavUser(_text(r, "User ID"), _text(r, "Salespers./Purch. Code")) for r in _rows(nav, NavTable.USER_SETUP)
     )
     return AddinSetup(entities, fields, filters, setups, links, users)

@@ -105,6 +105,10 @@ class TableBinding:
     missing: tuple[MissingField, ...] = ()
     complete_property: str = ""
     """The to-do page's completion control (`graphsync.nav.odata.catalogue.COMPLETE_CONTROL`), when published."""
+    guid_properties: frozenset[str] = frozenset()
+    """Properties of type Edm.Guid: read into NAV's text form of a GUID (`graphsync.nav.odata.values.guid_text`)."""
+    guide: str = "docs/odata.md"
+    """Where the page to publish is described (named when the page is refused)."""
 
     @property
     def key_properties(self) -> tuple[str, ...]:
@@ -125,8 +129,8 @@ class TableBinding:
                     expected=(
                         f"the page published as {self.service!r} to show {m.field.name!r} (field {m.field.no} of "
                         f"table {self.table_def.no} {self.table_def.name}, OData property {m.prop}): graphsync "
-                        "cannot sync this table without it; add the field to the page, or publish the page "
-                        "docs/odata.md describes"
+                        "cannot use this table without it; add the field to the page, or publish the page "
+                        f"{self.guide} describes"
                     ),
                     got=f"{self.service} without {m.prop}",
                 )
@@ -152,11 +156,13 @@ def bind_table(
     flavour: ODataFlavour,
     required: Iterable[str | int] = (),
     essential: Iterable[str | int] = (),
+    guide: str = "docs/odata.md",
 ) -> TableBinding:
     """The binding of ``table`` to the published page ``entity_set``. ``required`` names the NAV fields to
     read (names or numbers); with none, every field of the table the page shows is read, otherwise only the
     required ones, the key and the modified stamps (``$select`` asks for no more). ``essential`` names fields
-    the engine cannot do without (besides `ESSENTIAL_FIELDS` and the key): missing, they refuse the table."""
+    the engine cannot do without (besides `ESSENTIAL_FIELDS` and the key): missing, they refuse the table;
+    ``guide`` is the document the refusal points to."""
     nav_def = schema.table_def(table)
     props = entity_set.properties
     present: list[FieldDef] = []
@@ -198,6 +204,8 @@ def bind_table(
         stamp=stamp,
         missing=missing,
         complete_property=COMPLETE_CONTROL if table is NavTable.TODO and COMPLETE_CONTROL in props else "",
+        guid_properties=frozenset(p for p in mapping.values() if props[p].edm_type == "Edm.Guid"),
+        guide=guide,
     )
 
 

@@ -57,6 +57,10 @@ class ControlKind(Enum):
     """Business Central's SystemModifiedAt."""
     COMPLETE = "complete"
     """graphsync's completion control (`COMPLETE_CONTROL`)."""
+    ENTRY_ID = "entry id"
+    """A Text variable the page fills in OnAfterGetRecord with the table's ``GetEntryID``: the text the Outlook
+    add-in wrote into the BLOB "Outlook Entry ID" of table 5302, which no page can show as a field
+    (`graphsync.nav.odata.addin_pages`)."""
 
 
 @dataclass(frozen=True)

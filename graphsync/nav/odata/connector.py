@@ -11,6 +11,11 @@ The connector binds what the server publishes: a mapped field a page lacks is le
 a to-do or attendee page that is not published leaves those tables out (`unpublished`); only the contact
 and salesperson pages must be there, and a page lacking a field the engine cannot do without is refused
 when used. Option values are written in the form the server sends them (`option_form`).
+
+The tables of NAV's Outlook add-in (and User Setup), which only the migration from the add-in reads, are
+bound when their pages are published under the names docs/migrate.md gives
+(`graphsync.nav.odata.addin_pages`); reading one whose page is not is a ConfigError naming the page to
+publish (on Business Central: that version 22 removed the table). Neither sync nor doctor needs them.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import httpx
 from graphsync.config.odata import ODataFlavour, ODataServices
 from graphsync.connectors.nav import (
     ChangeSet,
+    FieldDef,
     FieldType,
     NavDeletion,
     NavKey,
@@ -36,12 +42,13 @@ from graphsync.connectors.nav import (
 )
 from graphsync.errors import ConfigError, NavConnectionError, NavNotFoundError, NavRefusedError, NavValidationError
 from graphsync.nav import schema
+from graphsync.nav.odata.addin_pages import ADDIN_PAGES, REMOVED_IN_BC
 from graphsync.nav.odata.binding import MissingField, StampKind, StampZone, TableBinding, bind_table
 from graphsync.nav.odata.errors import error_for, nav_error_body
 from graphsync.nav.odata.http import Entity, ODataHttp, server_time
 from graphsync.nav.odata.metadata import ServiceMetadata, parse_metadata
 from graphsync.nav.odata.names import BLANK_OPTION, SPACE_NAME, OptionForm, form_of
-from graphsync.nav.odata.values import BadValue, decode, encode, filter_literal, key_literal
+from graphsync.nav.odata.values import BadValue, decode, encode, filter_literal, guid_text, key_literal
 from graphsync.nav.odata.watermark import OVERLAP, ODataMark, digest, key_text, seen_entry
 from graphsync.nav.odata.watermark import decode as decode_mark
 from graphsync.nav.values import check_value, field_of
@@ -171,6 +178,13 @@ class ODataNav:
                 required=(*wanted, *CONNECTOR_FIELDS.get(table, ())) if wanted else (),
                 essential=tuple((essential or {}).get(table, ())),
             )
+        self._addin: dict[NavTable, TableBinding] = {}
+        for table, page in ADDIN_PAGES.items():
+            entity_set = self.metadata.entity_sets.get(page.service)
+            if entity_set is not None:
+                self._addin[table] = bind_table(
+                    table, entity_set, flavour=flavour, essential=page.essential, guide="docs/migrate.md"
+                )
         log_set = self.metadata.entity_sets.get(names.change_log)
         self._change_log: TableBinding | None = None
         if log_set is not None:
@@ -272,7 +286,9 @@ class ODataNav:
 
     def _binding(self, table: NavTable) -> TableBinding:
         table = NavTable(table)
-        b = self._bindings.get(table)
+        b = self._bindings.get(table) or self._addin.get(table)
+        if b is None and table in ADDIN_PAGES:
+            raise self._addin_unpublished(table)
         if b is None:
             raise NavRefusedError(
                 f"The {schema.table_def(table).name} table is not published as a web service in this NAV "
@@ -283,6 +299,33 @@ class ODataNav:
         if refusal is not None:
             raise refusal
         return b
+
+    def _addin_unpublished(self, table: NavTable) -> ConfigError:
+        """Why an add-in table cannot be read: its page is not published (or, on Business Central 22 and later,
+        the table does not exist)."""
+        page = ADDIN_PAGES[table]
+        name = f"table {int(table)} {schema.table_def(table).name}"
+        if self.flavour is ODataFlavour.BC and table is not NavTable.USER_SETUP:
+            return ConfigError(
+                file=None,
+                key="nav.odata",
+                expected=(
+                    "the NAV 2009-2018 database the Outlook add-in used (or a Business Central before version "
+                    f"{REMOVED_IN_BC.split('.')[0]}, which still has the tables, with pages on them published as "
+                    f"docs/migrate.md describes): Business Central {REMOVED_IN_BC} removed the add-in's tables "
+                    "(ObsoleteState = Removed); migrate from the NAV database before it is upgraded"
+                ),
+                got=f"Business Central without {name}",
+            )
+        return ConfigError(
+            file=None,
+            key="nav.odata",
+            expected=(
+                f"{name} published as web service {page.service!r}: {page.what} (docs/migrate.md, 'Reading the "
+                f"add-in's tables over OData'; published now: {', '.join(self.metadata.published())})"
+            ),
+            got=f"no web service {page.service!r}",
+        )
 
     def _key_url(self, b: TableBinding, key: NavKey) -> str:
         t = b.table_def
@@ -314,7 +357,7 @@ class ODataNav:
             if f.type is FieldType.OPTION:
                 self._observe_option(entity[prop])
             try:
-                fields[f.name] = decode(f, entity[prop])
+                fields[f.name] = _decoded(b, f, prop, entity[prop])
             except BadValue:
                 raise NavConnectionError(
                     f"NAV's answer from {b.service} has {entity[prop]!r} in {prop}, which is not a {f.type.value}"
@@ -658,9 +701,17 @@ def _completes(named: Mapping[str, object]) -> bool:
     return named.get("Status") == "Completed" or named.get("Closed") is True
 
 
+def _decoded(b: TableBinding, f: FieldDef, prop: str, raw: object) -> object:
+    value = decode(f, raw)
+    return guid_text(value) if prop in b.guid_properties and isinstance(value, str) else value
+
+
 def _key_of(b: TableBinding, entity: Entity) -> NavKey:
     try:
-        return tuple(_key_part(decode(b.table_def.field(n), entity[b.properties[n]])) for n in b.table_def.key)
+        return tuple(
+            _key_part(_decoded(b, b.table_def.field(n), b.properties[n], entity[b.properties[n]]))
+            for n in b.table_def.key
+        )
     except (KeyError, BadValue):
         raise NavConnectionError(f"NAV's answer from {b.service} lacks a usable key ({entity!r:.200})") from None
 

@@ -149,3 +149,30 @@ def key_literal(f: FieldDef, part: str) -> str:
         int(part)  # a number or ValueError
         return part
     return "'" + part.replace("'", "''") + "'"
+
+
+_GUID = re.compile(r"^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?$")
+
+
+def guid_text(raw: str) -> str:
+    """An Edm.Guid value (``5d0b...-...``, OData's form, without braces) as NAV formats a GUID: in capitals,
+    between braces, as graphsync holds GUIDs (`graphsync.nav.schema`); the null GUID stays blank. BadValue
+    when it is not a GUID."""
+    m = _GUID.match(raw.strip())
+    if m is None:
+        if raw.strip() == "":
+            return ""
+        raise BadValue(raw)
+    text = m.group(1).upper()
+    return "" if text == "00000000-0000-0000-0000-000000000000" else "{" + text + "}"
+
+
+def guid_json(text: str) -> str:
+    """A GUID as graphsync holds it (NAV's ``{XXXXXXXX-...}``, or blank) as OData's JSON writes an Edm.Guid:
+    without braces, in small letters; blank is the null GUID. BadValue when it is not a GUID."""
+    if text.strip() == "":
+        return "00000000-0000-0000-0000-000000000000"
+    m = _GUID.match(text.strip())
+    if m is None:
+        raise BadValue(text)
+    return m.group(1).lower()
