@@ -77,6 +77,7 @@ class GraphMailbox:
             policy=self._options.retry,
             max_in_flight=self._options.max_in_flight,
             budget=self._options.request_budget,
+            batches=self._options.batches,
             sleep=sleep,
             clock=clock,
             rng=rng,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from enum import Enum
 
 from graphsync.config.model import GraphConfig, SyncConfig
 from graphsync.errors import ConfigError
@@ -59,6 +60,23 @@ class RetryPolicy:
         return wait * (1 - self.jitter) + wait * self.jitter * rng.random()
 
 
+class BatchConcurrency(Enum):
+    """How a mailbox's ``$batch`` requests share Outlook's 4 concurrent requests per app and mailbox, the two
+    ways concepts/throttling-limits.md ("Outlook service limits for JSON batching") allows:
+
+    - ``ONE_AT_A_TIME``: a batch's items are independent, Outlook runs up to 4 of them at once, so a batch
+      takes up to all 4 of the mailbox's slots and one full batch is in flight at a time;
+    - ``CHAINED``: each batch's items are chained with ``dependsOn`` and run one after another, so a batch
+      takes one slot and up to 4 batches are in flight; an item that fails makes the rest of its chain
+      fail with 424, and those are sent again.
+
+    graphsync uses ``ONE_AT_A_TIME``: measured under the sandbox's model of the limit it is as fast or faster,
+    and a failure costs only itself (docs/graph-client.md, "Batches and Outlook's concurrency limit")."""
+
+    ONE_AT_A_TIME = "one-at-a-time"
+    CHAINED = "chained"
+
+
 @dataclass(frozen=True)
 class RequestBudget:
     """At most ``requests`` Graph requests per mailbox in any ``seconds`` long stretch, paced by graphsync
@@ -90,7 +108,8 @@ class GraphMailboxOptions:
     ``user_fields`` are the user-defined field names stored as extended properties (contacts, events) or
     in the open extension (tasks); each becomes one named property per mailbox, never one per record.
     ``request_budget`` paces the mailbox's requests to Graph's window; None sends as fast as
-    ``max_in_flight`` allows and leaves the pacing to 429 answers.
+    ``max_in_flight`` allows and leaves the pacing to 429 answers. ``max_in_flight`` is Outlook's concurrent
+    requests per app and mailbox (4): a $batch counts the items it runs at once (`BatchConcurrency`).
     """
 
     contact_folder: str = "Dynamics NAV"
@@ -105,6 +124,7 @@ class GraphMailboxOptions:
     batch_size: int = 20
     user_fields: tuple[str, ...] = ()
     request_budget: RequestBudget | None = field(default_factory=RequestBudget)
+    batches: BatchConcurrency = BatchConcurrency.ONE_AT_A_TIME
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 20:

@@ -161,9 +161,7 @@ async def test_four_chained_batches_fit_the_slots(me: httpx.AsyncClient, state: 
     assert {a["status"] for result in results for a in result.values()} == {200}
 
 
-async def test_a_running_item_holds_a_slot_against_plain_requests(
-    me: httpx.AsyncClient, state: SandboxState
-) -> None:
+async def test_a_running_item_holds_a_slot_against_plain_requests(me: httpx.AsyncClient, state: SandboxState) -> None:
     """throttling-limits.md, "Limits per app ID": "Outlook can execute up to 4 concurrent requests": a batch's
     running items and plain requests share them."""
     state.set_faults(Faults(latency=LATENCY))
