@@ -106,6 +106,12 @@ def tasks_of(todo_list: Item) -> str:
     return f"tasks/{todo_list.key}"
 
 
+CONTAINER_KINDS = frozenset({"contactFolder", "calendar", "todoTaskList"})
+"""Containers have one id: "Container types (mailFolder, calendar, etc.) do not support immutable ID, but their
+regular IDs were already constant" (concepts/outlook-immutable-id.md, "Items that support immutable IDs"), so
+``Prefer: IdType="ImmutableId"`` leaves their ids as they are."""
+
+
 def new_item(kind: str, collection: str, props: dict[str, Any], *, with_change_key: bool) -> Item:
     now = iso_z(now_utc())
     change_key = new_change_key()
@@ -115,7 +121,9 @@ def new_item(kind: str, collection: str, props: dict[str, Any], *, with_change_k
     if with_change_key:
         base["changeKey"] = change_key
     base.update(props)
-    return Item(kind, new_id(IMMUTABLE_PREFIX), new_id(REST_PREFIX), collection, base, change_key)
+    rest_id = new_id(REST_PREFIX)
+    key = rest_id if kind in CONTAINER_KINDS else new_id(IMMUTABLE_PREFIX)
+    return Item(kind, key, rest_id, collection, base, change_key)
 
 
 def create_default_containers(mailbox: Mailbox) -> None:

@@ -151,7 +151,9 @@ class Collection:
     # -- extended property index (find by value without scanning)
 
     def index_add(self, item: Item) -> None:
-        pairs = [(pid, value) for pid, (_, value) in item.ext_props.items()]
+        # Values in lower case: a $filter on an extended property's value is case-insensitive
+        # (singlevaluelegacyextendedproperty-get.md); the filter itself then checks the property's name.
+        pairs = [(pid, value.lower()) for pid, (_, value) in item.ext_props.items()]
         if pairs:
             self._indexed[item.key] = pairs
         for pair in pairs:
@@ -167,7 +169,8 @@ class Collection:
                     del self._index[pair]
 
     def find(self, prop_id: str, value: str) -> list[Item]:
-        keys = self._index.get((prop_id.lower(), value), ())
+        """Items holding the property with this value in any case (a candidate list for the filter)."""
+        keys = self._index.get((prop_id.lower(), value.lower()), ())
         return [self.items[k] for k in keys if k in self.items]
 
 

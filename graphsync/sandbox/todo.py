@@ -168,24 +168,30 @@ def linked_resources(ctx: Ctx, item: Item, resource_id: str | None) -> Reply:
             item.linked[resource["id"]] = resource
             touch(ctx, item)
             ctx.mailbox.put(item)
-            return ok(resource, 201)
+            return ok(_typed(resource), 201)
         raise method_not_allowed()
     found = item.linked.get(resource_id)
     if found is None:
         raise not_found("The requested linked resource was not found.")
     if method == "GET":
-        return ok(found)
+        return ok(_typed(found))
     if method == "PATCH":
         found.update(check_body(LINKED_RESOURCE, ctx.call.body))
         touch(ctx, item)
         ctx.mailbox.put(item)
-        return ok(found)
+        return ok(_typed(found))
     if method == "DELETE":
         del item.linked[resource_id]
         touch(ctx, item)
         ctx.mailbox.put(item)
         return no_content()
     raise method_not_allowed()
+
+
+def _typed(resource: dict[str, Any]) -> dict[str, Any]:
+    """One linked resource as an answer of its own names its type, as the examples in
+    todotask-post-linkedresources.md and linkedresource-get.md ("Response") show; a listing does not."""
+    return {"@odata.type": "#microsoft.graph.linkedResource", **resource}
 
 
 def _linked_resource(body: Any) -> dict[str, Any]:
