@@ -200,6 +200,10 @@ class Mailbox:
         self.journal: Journal | None = None
         self.default_contacts = ""
         self.default_calendar = ""
+        self.time_zone = "UTC"
+        """mailboxSettings.timeZone, as it was set (a Windows or an IANA name)."""
+        self.settings: dict[str, Any] = {}
+        """The other mailboxSettings a PATCH set (date and time formats, language)."""
         # Limiter state (see graphsync.sandbox.limits).
         self.in_flight = 0
         self.window: deque[float] = deque()
