@@ -180,3 +180,10 @@ def test_bad_graph_request_budget_names_the_key(text: str, key: str) -> None:
 def test_example_config_documents_the_request_budget_at_its_defaults() -> None:
     cfg = load_config(ROOT / "config.example.toml")
     assert (cfg.graph.request_budget, cfg.graph.request_budget_seconds) == (10_000, 600.0)
+
+
+def test_time_zone_given_or_not() -> None:
+    """A To Do date is a day in the mailbox's own zone unless the config names time_zone (docs/graph-client.md)."""
+    assert parse("[sync]\n").sync.time_zone_configured is False
+    given = parse('[sync]\ntime_zone = "Europe/Berlin"\n').sync
+    assert (given.time_zone, given.time_zone_configured) == ("Europe/Berlin", True)

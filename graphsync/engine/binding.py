@@ -26,7 +26,7 @@ from graphsync.config.entities import (
 from graphsync.connectors.nav import FieldType, NavConnector, NavTable, TableDef
 from graphsync.connectors.outlook import ItemKind
 from graphsync.errors import ConfigError
-from graphsync.mapping.convert import Conversion, make_converter
+from graphsync.mapping.convert import Conversion, DateConverter, make_converter
 from graphsync.mapping.fieldmap import EntityMap, FieldMap
 from graphsync.mapping.paths import parse_path
 
@@ -101,7 +101,7 @@ def _conversion(spec: FieldSpec, types: tuple[FieldType, ...]) -> Conversion:
     }.get(kind, Conversion.TEXT)
 
 
-def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
+def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str, date_zone: str) -> FieldMap:
     names: list[str] = []
     types: list[FieldType] = []
     options: tuple[str, ...] = ()
@@ -144,7 +144,7 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
                 expected="NAV option captions: " + ", ".join(map(repr, options)),
                 got=unknown[0],
             )
-    converter = make_converter(conversion, time_zone=time_zone, values=spec.values)
+    converter = make_converter(conversion, time_zone=time_zone, values=spec.values, date_zone=date_zone)
     virtual = any(n in VIRTUAL_FIELDS for n in names)
     if spec.user_defined:
         return FieldMap(
@@ -173,8 +173,10 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
     )
 
 
-def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str) -> BoundEntity:
-    fields = tuple(_bind_field(f, table, time_zone) for f in spec.fields)
+def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str, date_zone: str = "UTC") -> BoundEntity:
+    """``time_zone``: the zone of NAV's times; ``date_zone``: the one a date-only Outlook value is a day in (the
+    mailbox's own, `OutlookMailbox.time_zone`)."""
+    fields = tuple(_bind_field(f, table, time_zone, date_zone) for f in spec.fields)
     selection = []
     for cond in (*BUILT_IN_SELECTION[spec.name], *spec.condition):
         try:
@@ -213,3 +215,9 @@ def user_field_names(entities: Iterable[EntitySpec], nav: NavConnector, *, time_
             bound = bind_entity(spec, nav.table_def(spec.table), time_zone=time_zone)
             names.extend(n for n in bound.map.user_fields if n not in names)
     return tuple(names)
+
+
+def needs_date_zone(bound: Iterable[BoundEntity]) -> bool:
+    """Whether any bound field is a date-only value (a To Do due date), which is a day in the mailbox's time
+    zone: only then must a run ask the mailbox for it."""
+    return any(isinstance(f.converter, DateConverter) for entity in bound for f in entity.map.fields)

@@ -20,7 +20,7 @@ from graphsync.connectors.outlook import (
     WriteOp,
     WriteResult,
 )
-from graphsync.errors import ConfigError, GraphError, NotFoundError
+from graphsync.errors import ConfigError, GraphError, MailboxTimeZoneError, NotFoundError, PermissionDeniedError
 from graphsync.graph.batch import BatchRequest, run_batched
 from graphsync.graph.budget import Clock
 from graphsync.graph.delta import GraphDeltaRound, RoundNotFinishedError
@@ -33,6 +33,7 @@ from graphsync.graph.provision import Provisioner
 from graphsync.graph.session import GraphSession, RequestStats, Sleep
 from graphsync.graph.stamping import expand_value, query, read_item
 from graphsync.graph.writes import Writer
+from graphsync.timezones import iana_name
 
 # Graph answers 400 with these for an id that is not an id of this mailbox's items at all.
 MALFORMED_ID_CODES = frozenset({"ErrorInvalidIdMalformed", "ErrorInvalidId"})
@@ -85,6 +86,8 @@ class GraphMailbox:
         self._known = known
         self._containers: Containers | None = None
         self._provision_lock = asyncio.Lock()
+        self._zone: str | None = None
+        self._zone_lock = asyncio.Lock()
         self._now = now
         self._lookup = NavKeyLookup(
             session=self._session,
@@ -121,6 +124,40 @@ class GraphMailbox:
                 provisioner = Provisioner(session=self._session, paths=self._paths, options=self._options)
                 self._containers = await provisioner.containers(self._known)
             return self._containers
+
+    async def time_zone(self) -> str:
+        """The IANA zone the mailbox's user sees dates in: `GraphMailboxOptions.time_zone` when set, else the
+        mailbox's own (GET mailboxSettings/timeZone, user-get-mailboxsettings.md), read once per mailbox object
+        (a run makes one) and kept. Raises `MailboxTimeZoneError` when it cannot be read or names no zone."""
+        async with self._zone_lock:
+            if self._zone is None:
+                self._zone = await self._read_time_zone()
+            return self._zone
+
+    async def _read_time_zone(self) -> str:
+        configured = self._options.time_zone
+        if configured is not None:
+            found = iana_name(configured)
+            assert found is not None  # checked when the options were built
+            return found
+        url = f"{self._paths.root}/mailboxSettings/timeZone"
+        try:
+            answer = await self._session.call("GET", url)
+        except PermissionDeniedError as exc:
+            # App-only access needs the MailboxSettings.Read application permission for this one request.
+            raise MailboxTimeZoneError(
+                exc.message, found=None, status=exc.status, code=exc.code, request_id=exc.request_id, url=url
+            ) from exc
+        value = answer.get("value") if isinstance(answer, Mapping) else None
+        name = iana_name(value) if isinstance(value, str) else None
+        if name is None:
+            raise MailboxTimeZoneError(
+                f"mailboxSettings.timeZone is {value!r}, which names no Windows or IANA time zone",
+                found=str(value),
+                code="unknownTimeZone",
+                url=url,
+            )
+        return name
 
     def _window(self) -> Window:
         o = self._options

@@ -9,6 +9,7 @@ from enum import Enum
 
 from graphsync.config.model import GraphConfig, SyncConfig
 from graphsync.errors import ConfigError
+from graphsync.timezones import iana_name
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ class GraphMailboxOptions:
     ``request_budget`` paces the mailbox's requests to Graph's window; None sends as fast as
     ``max_in_flight`` allows and leaves the pacing to 429 answers. ``max_in_flight`` is Outlook's concurrent
     requests per app and mailbox (4): a $batch counts the items it runs at once (`BatchConcurrency`).
+    ``time_zone`` is the zone the mailbox's user sees dates in (Windows or IANA name); None reads the mailbox's
+    own (mailboxSettings.timeZone) once, which needs MailboxSettings.Read.
     """
 
     contact_folder: str = "Dynamics NAV"
@@ -125,6 +128,7 @@ class GraphMailboxOptions:
     user_fields: tuple[str, ...] = ()
     request_budget: RequestBudget | None = field(default_factory=RequestBudget)
     batches: BatchConcurrency = BatchConcurrency.ONE_AT_A_TIME
+    time_zone: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 20:
@@ -145,6 +149,10 @@ class GraphMailboxOptions:
         for name in ("contact_folder", "todo_list", "category"):
             if not getattr(self, name).strip():
                 raise ConfigError(file=None, key=f"sync.{name}", expected="a non-empty name", got=getattr(self, name))
+        if self.time_zone is not None and iana_name(self.time_zone) is None:
+            raise ConfigError(
+                file=None, key="sync.time_zone", expected="an IANA or Windows time zone name", got=self.time_zone
+            )
         if self.window_past_days < 0 or self.window_future_days < 1:
             raise ConfigError(
                 file=None,
@@ -164,7 +172,7 @@ class GraphMailboxOptions:
     ) -> GraphMailboxOptions:
         """The options a config's ``[sync]`` table asks for, and its ``[graph]`` request budget when ``graph``
         is given (otherwise Graph's default); ``overrides`` for what the config does not hold (retry policy,
-        page size)."""
+        page size). ``[sync] time_zone``, when the config sets it, is the mailbox's zone too."""
         if graph is not None and "request_budget" not in overrides:
             overrides["request_budget"] = (
                 RequestBudget(graph.request_budget, graph.request_budget_seconds) if graph.request_budget else None
@@ -177,5 +185,6 @@ class GraphMailboxOptions:
             window_past_days=sync.window_past_days,
             window_future_days=sync.window_future_days,
             user_fields=user_fields,
+            time_zone=sync.time_zone if sync.time_zone_configured else None,
             **overrides,  # type: ignore[arg-type]
         )
