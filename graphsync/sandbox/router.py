@@ -48,6 +48,7 @@ _ROUTES: list[tuple[tuple[str, ...], Handler]] = [
     (("calendars", _, "events", _), lambda c, a: calendar.one_event(c, a[1], calendar.find_calendar(c, a[0]))),
     (("calendar", "events", _), lambda c, a: calendar.one_event(c, a[0], calendar.primary(c))),
     (("events", _), lambda c, a: calendar.one_event(c, a[0])),
+    (("events", _, "instances"), lambda c, a: calendar.instances(c, a[0])),
     (("events", _, "extensions"), lambda c, a: calendar.event_extensions(c, a[0], None)),
     (("events", _, "extensions", _), lambda c, a: calendar.event_extensions(c, a[0], a[1])),
     (("calendarview",), lambda c, a: calendar.calendar_view(c, calendar.primary(c))),

@@ -62,6 +62,9 @@ class Item:
     linked: dict[str, dict[str, Any]] = field(default_factory=dict)
     span: tuple[str, str, float, float] | None = None
     """Events: (start text, end text, start seconds, end seconds), cached by `graphsync.sandbox.calendar`."""
+    occurrences: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    """A series master's exceptions (changed properties) and cancellations (None), by the day the occurrence
+    was first due (`graphsync.sandbox.series`)."""
 
     @property
     def etag(self) -> str:
@@ -78,6 +81,7 @@ class Item:
             "ext_props": [list(v) for v in self.ext_props.values()],
             "extensions": self.extensions,
             "linked": self.linked,
+            **({"occurrences": self.occurrences} if self.occurrences else {}),
         }
 
     @classmethod
@@ -93,6 +97,7 @@ class Item:
             ext_props={pid.lower(): (pid, value) for pid, value in data["ext_props"]},
             extensions=data["extensions"],
             linked=data["linked"],
+            occurrences=data.get("occurrences", {}),
         )
 
 
