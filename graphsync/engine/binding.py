@@ -101,7 +101,10 @@ def _conversion(spec: FieldSpec, types: tuple[FieldType, ...]) -> Conversion:
     }.get(kind, Conversion.TEXT)
 
 
-def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str, date_zone: str) -> FieldMap:
+def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str, date_zone: str) -> FieldMap | None:
+    """The bound field; None for an optional built-in field whose NAV fields the connected NAV lacks."""
+    if spec.optional and any(not _has_field(table, ref) for ref in spec.nav):
+        return None
     names: list[str] = []
     types: list[FieldType] = []
     options: tuple[str, ...] = ()
@@ -154,6 +157,7 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str, date_zone: str
             user_field=spec.outlook or names[0],
             to_nav=not (spec.read_only or virtual),
             upper=types[0] is FieldType.CODE,
+            to_outlook=not spec.outlook_owned,
         )
     try:
         path = parse_path(spec.outlook)
@@ -170,13 +174,23 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str, date_zone: str
         converter=converter,
         path=path,
         to_nav=not (spec.read_only or virtual),
+        to_outlook=not spec.outlook_owned,
     )
+
+
+def _has_field(table: TableDef, ref: str | int) -> bool:
+    try:
+        table.field(ref)
+    except KeyError:
+        return False
+    return True
 
 
 def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str, date_zone: str = "UTC") -> BoundEntity:
     """``time_zone``: the zone of NAV's times; ``date_zone``: the one a date-only Outlook value is a day in (the
     mailbox's own, `OutlookMailbox.time_zone`)."""
-    fields = tuple(_bind_field(f, table, time_zone, date_zone) for f in spec.fields)
+    bound = (_bind_field(f, table, time_zone, date_zone) for f in spec.fields)
+    fields = tuple(f for f in bound if f is not None)
     selection = []
     for cond in (*BUILT_IN_SELECTION[spec.name], *spec.condition):
         try:
@@ -190,7 +204,12 @@ def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str, date_zone:
             ) from None
         selection.append(BoundCondition(name, cond.values))
     fingerprint = hashlib.sha256(
-        json.dumps([[f.id, f.nav_fields, type(f.converter).__name__, f.to_nav] for f in fields]).encode()
+        json.dumps(
+            [
+                [f.id, f.nav_fields, type(f.converter).__name__, f.to_nav] + ([] if f.to_outlook else [False])
+                for f in fields
+            ]
+        ).encode()
     ).hexdigest()[:16]
     return BoundEntity(
         name=spec.name,

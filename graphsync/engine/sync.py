@@ -60,7 +60,7 @@ def _title(cand: Candidate) -> str:
 
 def _rules(entity: BoundEntity) -> Rules:
     return Rules(
-        fields=tuple(FieldRule(f.id, f.to_nav) for f in entity.map.fields),
+        fields=tuple(FieldRule(f.id, f.to_nav, f.to_outlook) for f in entity.map.fields),
         direction=entity.direction,
         conflict_policy=entity.conflict_policy,
         delete_policy=entity.delete_policy,

@@ -24,7 +24,7 @@ from graphsync.errors import ConfigError, GraphError, MailboxTimeZoneError, NotF
 from graphsync.graph.batch import BatchRequest, run_batched
 from graphsync.graph.budget import Clock
 from graphsync.graph.delta import GraphDeltaRound, RoundNotFinishedError
-from graphsync.graph.events import CalendarListingRound, EventScope, Window
+from graphsync.graph.events import CalendarListingRound, CalendarViewLink, CalendarViewRound, EventScope, Window
 from graphsync.graph.lookup import NavKeyLookup
 from graphsync.graph.options import GraphMailboxOptions
 from graphsync.graph.paths import IMMUTABLE_IDS, MailboxPaths, item_headers, seg
@@ -161,29 +161,47 @@ class GraphMailbox:
 
     def _window(self) -> Window:
         o = self._options
-        return Window.around(self._now(), past_days=o.window_past_days, future_days=o.window_future_days)
+        return Window.around(
+            self._now(),
+            past_days=o.window_past_days,
+            future_days=o.window_future_days,
+            ahead_days=o.window_renewal_days,
+        )
+
+    def _calendar_view_round(self, link: str | None) -> CalendarViewRound:
+        """A primary-calendar round: on from the kept link, or a new full round over today's window when there is
+        none, or the kept window's start is more than ``window_renewal_days`` behind the configured back-window
+        (or it was kept without its window)."""
+        kept = CalendarViewLink.decode(link) if link else None
+        today = self._window()
+        lag = dt.timedelta(days=self._options.window_renewal_days)
+        renew = kept is None or kept.window.start < today.start - lag
+        window = today if renew or kept is None else kept.window
+        scope = EventScope(
+            session=self._session,
+            paths=self._paths,
+            category=self._options.category,
+            window=window,
+            batch_size=self._options.batch_size,
+            series=kept.series if kept is not None else (),
+        )
+        page = f"odata.maxpagesize={self._options.page_size}"
+        inner = GraphDeltaRound(
+            session=self._session,
+            kind=ItemKind.EVENT,
+            link=None if renew or kept is None else kept.link,
+            start_url=f"{self._paths.root}/calendarView/delta?{window.query()}",
+            headers={"Prefer": f'{page}, {IMMUTABLE_IDS}, outlook.timezone="UTC"'},
+            page_filter=scope,
+        )
+        return CalendarViewRound(inner, scope, window)
 
     def delta(self, kind: ItemKind, link: str | None) -> DeltaRound:
         page = f"odata.maxpagesize={self._options.page_size}"
         if kind is ItemKind.EVENT and self._options.calendar:
             return _LazyListingRound(self, link)
         if kind is ItemKind.EVENT:
-            window = self._window()
-            scope = EventScope(
-                session=self._session,
-                paths=self._paths,
-                category=self._options.category,
-                window=self._window,
-                batch_size=self._options.batch_size,
-            )
-            return GraphDeltaRound(
-                session=self._session,
-                kind=kind,
-                link=link,
-                start_url=f"{self._paths.root}/calendarView/delta?{window.query()}",
-                headers={"Prefer": f'{page}, {IMMUTABLE_IDS}, outlook.timezone="UTC"'},
-                page_filter=scope,
-            )
+            return self._calendar_view_round(link)
 
         async def start_url() -> str:
             containers = await self.provision()

@@ -111,6 +111,8 @@ class GraphMailboxOptions:
     ``request_budget`` paces the mailbox's requests to Graph's window; None sends as fast as
     ``max_in_flight`` allows and leaves the pacing to 429 answers. ``max_in_flight`` is Outlook's concurrent
     requests per app and mailbox (4): a $batch counts the items it runs at once (`BatchConcurrency`).
+    ``window_renewal_days``: how far the primary calendar's window may fall behind the configured back-window
+    before a new round over today's window starts (and how much further ahead it reaches meanwhile).
     ``time_zone`` is the zone the mailbox's user sees dates in (Windows or IANA name); None reads the mailbox's
     own (mailboxSettings.timeZone) once, which needs MailboxSettings.Read.
     """
@@ -121,6 +123,7 @@ class GraphMailboxOptions:
     category: str = "Dynamics NAV"
     window_past_days: int = 30
     window_future_days: int = 365
+    window_renewal_days: int = 7
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_in_flight: int = 4
     page_size: int = 200
@@ -152,6 +155,10 @@ class GraphMailboxOptions:
         if self.time_zone is not None and iana_name(self.time_zone) is None:
             raise ConfigError(
                 file=None, key="sync.time_zone", expected="an IANA or Windows time zone name", got=self.time_zone
+            )
+        if self.window_renewal_days < 0:
+            raise ConfigError(
+                file=None, key="graph.window_renewal_days", expected="days, 0 or more", got=self.window_renewal_days
             )
         if self.window_past_days < 0 or self.window_future_days < 1:
             raise ConfigError(

@@ -43,6 +43,8 @@ class Conversion(Enum):
     """NAV text <-> a Graph itemBody; HTML bodies are compared by their text."""
     ATTENDEES = "attendees"
     """The invited attendees (computed from NAV's Attendee table) <-> Graph event attendees."""
+    RECURRENCE = "recurrence"
+    """NAV's Recurring, Recurring Date Interval and Calc. Due Date From <- a series' Graph recurrence."""
 
 
 class Converter(Protocol):
@@ -397,6 +399,100 @@ class AttendeesConverter(OneField):
         return result
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_INDEX_WORDS = {"first": "first", "second": "second", "third": "third", "fourth": "fourth", "last": "last"}
+
+
+@dataclass(frozen=True)
+class RecurrenceConverter:
+    """A series' recurrence as NAV's To-do can hold it: Recurring, Recurring Date Interval (a date formula) and
+    Calc. Due Date From (Table 5080 fields 24 to 26). Normalised form: the date formula (``1W``), "" when the
+    to-do does not recur.
+
+    NAV repeats a recurring to-do by a date formula from one date: when one is closed, NAV makes the next with
+    Date = CALCDATE(Recurring Date Interval, Date) ("Due Date") or from the closing day (Table 5080,
+    CreateRecurringTask). So a series NAV can represent repeats every n days (``nD``), every n weeks on the
+    start's weekday (``nW``), every n months on a day of the month up to the 28th (``nM``: 1M from 28 February
+    is 28 March, and a series on the 31st would drift away) or every n years on the start's day (``nY``, not 29
+    February), without end. A series of any other shape cannot become a NAV recurrence: reading it raises a
+    `ConversionError` saying why, which is an item error of that meeting."""
+
+    def from_nav(self, values: Sequence[object]) -> str:
+        recurring = values[0] if values else False
+        interval = _text(values[1] if len(values) > 1 else "").strip("<>").upper()
+        return interval if recurring and interval else ""
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (True, norm, "Due Date") if norm else (False, "", "")
+
+    def from_outlook(self, raw: Any) -> str:
+        if not isinstance(raw, dict) or not raw:
+            return ""
+        pattern, rng = raw.get("pattern") or {}, raw.get("range") or {}
+        kind, interval = str(pattern.get("type") or ""), pattern.get("interval") or 1
+        try:
+            start = dt.date.fromisoformat(str(rng.get("startDate"))[:10])
+        except ValueError:
+            raise ConversionError(f"the series has no readable start date ({rng.get('startDate')!r})") from None
+        if rng.get("type") == "endDate":
+            raise ConversionError(
+                f"the series ends on {rng.get('endDate')}, and NAV's recurring to-do cannot end: it repeats until "
+                "Recurring is cleared (make the series end-less in Outlook, or end it in NAV)"
+            )
+        if rng.get("type") == "numbered":
+            raise ConversionError(
+                f"the series ends after {rng.get('numberOfOccurrences')} occurrences, and NAV's recurring to-do "
+                "cannot end: it repeats until Recurring is cleared (make the series end-less in Outlook)"
+            )
+        days = [str(d).lower() for d in pattern.get("daysOfWeek") or []]
+        if kind == "daily":
+            return f"{interval}D"
+        if kind == "weekly":
+            weekday = _WEEKDAYS[start.weekday()]
+            if days == [weekday]:
+                return f"{interval}W"
+            raise ConversionError(
+                f"the series repeats on {', '.join(days)} every {interval} week(s) from a {weekday}; "
+                "NAV's Recurring Date Interval repeats one date formula from one date, so only a series on its "
+                "start's weekday alone becomes one"
+            )
+        if kind == "absoluteMonthly":
+            day = pattern.get("dayOfMonth")
+            if day == start.day and start.day <= 28:
+                return f"{interval}M"
+            raise ConversionError(
+                f"the series repeats on day {day} of every {interval} month(s) from {start}; NAV computes each next "
+                "to-do from the one before (1M from 28 February is 28 March), so only a day from 1 to 28 that is "
+                "the series' start day stays on the series' dates"
+            )
+        if kind == "absoluteYearly":
+            if (
+                pattern.get("month") == start.month
+                and pattern.get("dayOfMonth") == start.day
+                and (
+                    start.month,
+                    start.day,
+                )
+                != (2, 29)
+            ):
+                return f"{interval}Y"
+            raise ConversionError(
+                f"the series repeats on {pattern.get('dayOfMonth')}/{pattern.get('month')} every {interval} year(s) "
+                f"from {start}; NAV repeats a to-do yearly only on its own date (and not from 29 February)"
+            )
+        if kind in ("relativeMonthly", "relativeYearly"):
+            index = _INDEX_WORDS.get(str(pattern.get("index") or "first"), "first")
+            raise ConversionError(
+                f"the series repeats on the {index} {'/'.join(days)} of the month; NAV's Recurring Date Interval "
+                "is a date formula from one to-do's date to the next, which cannot name 'the second Tuesday'"
+            )
+        raise ConversionError(f"the series' pattern {kind!r} is not one Graph defines")
+
+    def to_outlook(self, norm: str) -> Any:
+        # Outlook owns a series' recurrence (FieldSpec.outlook_owned): graphsync never writes one.
+        raise ConversionError("a NAV recurrence is not written to Outlook: NAV makes each next to-do itself")
+
+
 def make_converter(
     conversion: Conversion,
     *,
@@ -426,4 +522,6 @@ def make_converter(
         return NumberConverter(integer=False)
     if conversion is Conversion.BODY:
         return BodyConverter()
+    if conversion is Conversion.RECURRENCE:
+        return RecurrenceConverter()
     return AttendeesConverter()

@@ -30,6 +30,8 @@ class FieldMap:
     """The user-defined field's name (extended property / open extension); None for a path."""
     to_nav: bool = True
     """Whether Outlook's value may be written to NAV (False: read-only in NAV, or a computed field)."""
+    to_outlook: bool = True
+    """Whether NAV's value may be written to Outlook (False: Outlook owns it, a series' recurrence)."""
     upper: bool = False
     """User-defined fields only: the value is a NAV Code (compared upper-case)."""
 
