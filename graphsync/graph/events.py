@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import zlib
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -327,22 +328,29 @@ class CalendarListingRound:
         return self._next
 
     async def _listing(self) -> dict[str, str]:
+        """The window's events by id with their changeKeys; a series (calendarView lists its occurrences,
+        user-list-calendarview.md) by its master's id, with a version made of its occurrences' changeKeys."""
         url = (
             f"{self._paths.root}/calendars/{seg(self._calendar)}/calendarView?{self._window.query()}"
-            "&$select=id,changeKey"
+            "&$select=id,changeKey,seriesMasterId"
         )
         headers = {"Prefer": f"{UTC_PREFER}, odata.maxpagesize={self._page_size}"}
         current: dict[str, str] = {}
+        series: dict[str, list[str]] = {}
         seen: set[str] = set()
         while True:
             page = await self._session.call("GET", url, headers=headers)
             if not isinstance(page, Mapping) or not isinstance(page.get("value"), list):
                 raise malformed_response(200, "a calendarView page without a 'value' list", method="GET", url=url)
             for ev in page["value"]:
-                if isinstance(ev, Mapping) and "id" in ev:
+                if isinstance(ev, Mapping) and ev.get("seriesMasterId"):
+                    series.setdefault(str(ev["seriesMasterId"]), []).append(str(ev.get("changeKey") or ""))
+                elif isinstance(ev, Mapping) and "id" in ev:
                     current[str(ev["id"])] = str(ev.get("changeKey") or "")
             next_link = page.get("@odata.nextLink")
             if not isinstance(next_link, str) or not next_link:
+                for master, keys in series.items():
+                    current[master] = "series:" + hashlib.sha256("|".join(sorted(keys)).encode()).hexdigest()[:16]
                 return current
             if next_link in seen:
                 raise GraphError("Graph sent the same @odata.nextLink twice (a paging loop)", code="deltaLoop")

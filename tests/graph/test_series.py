@@ -219,3 +219,20 @@ async def test_a_recurring_to_do_made_in_nav_stays_one_meeting(world: World) -> 
     assert writes(await world.sync()) == 0
     stored = world.nav.get(NavTable.TODO, todo.key)
     assert stored is not None and stored.fields["Recurring"] is True
+
+
+async def test_a_series_in_a_dedicated_calendar_is_one_meeting(world: World) -> None:
+    """user-list-calendarview.md: a calendar's view lists a series' occurrences; a dedicated calendar's round
+    (which lists the window, docs/graph-client.md) reports the series once, by its master."""
+    box = GraphMailbox(upn=None, client=world.client, tokens=Tokens(), options=GraphMailboxOptions(calendar="NAV"))
+    containers = await box.provision()
+    assert containers.calendar_id is not None
+    master = await world.graph("POST", f"/me/calendars/{containers.calendar_id}/events", series(WEEKLY))
+    rnd = box.delta(ItemKind.EVENT, None)
+    entries = [e async for page in rnd.pages() for e in page]
+    assert [e.id for e in entries] == [master["id"]]
+    week = f"startDateTime={MONDAY}T00:00:00Z&endDateTime={MONDAY + dt.timedelta(days=8)}T00:00:00Z"
+    occurrences = (await world.graph("GET", f"/me/events/{master['id']}/instances?{week}"))["value"]
+    await world.graph("PATCH", f"/me/events/{occurrences[1]['id']}", {"subject": "moved"})
+    changed = [e async for page in box.delta(ItemKind.EVENT, rnd.delta_link).pages() for e in page]
+    assert [e.id for e in changed] == [master["id"]]
