@@ -25,6 +25,7 @@
         ├── ThrottledError              429 (or 503/504) after the retry policy gave up
         ├── NotFoundError               404
         ├── ContainerChangedError       graphsync's contact folder, list or calendar was renamed or deleted
+        ├── MailboxTimeZoneError        the mailbox's time zone could not be read or is not a zone graphsync knows
         ├── PreconditionFailedError     412, If-Match did not match
         ├── ResyncNeededError           410 / syncStateNotFound / resyncRequired: the delta link is dead
         ├── GraphAuthError              401, or a token could not be obtained (exit 3)
@@ -239,6 +240,15 @@ class GraphAuthError(GraphError):
     """
 
     app_only: bool = False
+
+
+class MailboxTimeZoneError(GraphError):
+    """The mailbox's time zone (mailboxSettings.timeZone), which To Do's dates are days in, could not be read
+    (``found`` None: the app may not read mailbox settings) or names no zone graphsync knows (``found`` is it)."""
+
+    def __init__(self, message: str, *, found: str | None, **kw: object) -> None:
+        self.found = found
+        super().__init__(message, **kw)  # type: ignore[arg-type]
 
 
 class PermissionDeniedError(GraphError):

@@ -222,7 +222,7 @@ def test_sandbox_data_is_a_path_next_to_the_config_and_only_for_the_sandbox() ->
         ("CONT_COMP", "businessAddress", "businessAddress.city"),
         ("CONT_COMP", "emailAddresses[0].adress", "did you mean emailAddresses[0].address?"),
         ("CONT_COMP", "lastModifiedDateTime", "Graph sets lastModifiedDateTime itself"),
-        ("MEETING", "recurrence", "no NAV field can hold"),
+        ("TASK", "recurrence", "no NAV field can hold"),
         ("MEETING", "businessPhones[0]", "a property of Outlook events"),
         ("TASK", "dueDateTime.dateTime.x", "a path that ends at dueDateTime.dateTime"),
         ("TASK", "not a path", "a Graph property path"),
@@ -261,3 +261,10 @@ def test_every_default_path_and_every_property_the_sandbox_takes_is_in_the_catal
     ):
         missing = set(resource.writable) - set(RESOURCES[kind])
         assert not missing, (kind, missing)
+
+
+def test_time_zone_given_or_not() -> None:
+    """A To Do date is a day in the mailbox's own zone unless the config names time_zone (docs/graph-client.md)."""
+    assert parse("[sync]\n").sync.time_zone_configured is False
+    given = parse('[sync]\ntime_zone = "Europe/Berlin"\n').sync
+    assert (given.time_zone, given.time_zone_configured) == ("Europe/Berlin", True)

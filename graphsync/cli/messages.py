@@ -153,6 +153,16 @@ def render(exc: errors.GraphsyncError) -> str:
             else "check the network and proxy"
         )
         return f"{exc.message} ({exc.method or 'request'} {exc.url}; {fix})"
+    if isinstance(exc, errors.MailboxTimeZoneError):
+        what = (
+            f"graphsync could not read the mailbox's time zone ({exc.message})"
+            if exc.found is None
+            else f"the mailbox's time zone {exc.found!r} (mailboxSettings.timeZone) is no zone graphsync knows"
+        )
+        return (
+            f"{what}; To Do dates are days in the user's own zone. Set [sync] time_zone to the user's IANA zone "
+            "(such as 'Europe/Berlin')" + (", or give the app MailboxSettings.Read" if exc.found is None else "")
+        )
     if isinstance(exc, errors.ContainerChangedError):
         what = "was deleted" if exc.found is None else f"was renamed to {exc.found!r}"
         return (

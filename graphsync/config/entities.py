@@ -72,6 +72,12 @@ class FieldSpec:
     user_defined: bool = False
     read_only: bool = False
     """Read-only in NAV: the value flows NAV -> Outlook only; Outlook edits of it are not taken."""
+    outlook_owned: bool = False
+    """Outlook's to set: the value flows Outlook -> NAV only, and only when Outlook's changes (a NAV value
+    Outlook does not hold is left as it is). A recurring series' pattern (built-in only)."""
+    optional: bool = False
+    """Built-in only: left out of the map when the connected NAV lacks its fields (an OData page that does not
+    publish them), instead of refusing the entity."""
     conversion: Conversion | None = None
     """None: chosen from the NAV field type (and the path) when the map is bound."""
     values: tuple[tuple[str, str], ...] = ()
@@ -198,6 +204,14 @@ DEFAULT_FIELDS: Mapping[EntityName, tuple[FieldSpec, ...]] = {
         _f("Priority", "importance", conversion=Conversion.OPTION, values=PRIORITY_TO_IMPORTANCE),
         _f(ATTENDEES_FIELD, "attendees", conversion=Conversion.ATTENDEES, read_only=True),
         _f(ATTENDEE_NOTE_FIELD, "body", conversion=Conversion.BODY, read_only=True),
+        # A series made in Outlook is one recurring to-do (docs/engine.md, "Recurring series").
+        _f(
+            ("Recurring", "Recurring Date Interval", "Calc. Due Date From"),
+            "recurrence",
+            conversion=Conversion.RECURRENCE,
+            outlook_owned=True,
+            optional=True,
+        ),
     ),
     EntityName.TASK: (
         _f("Description", "title"),

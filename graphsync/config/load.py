@@ -139,6 +139,7 @@ def _sync(t: Table) -> SyncConfig:
         raise t.error("time_zone", "an IANA time zone name such as 'Europe/London'", tz) from None
     cfg = SyncConfig(
         time_zone=tz,
+        time_zone_configured=t.has("time_zone"),
         contact_folder=t.text("contact_folder", "Dynamics NAV", allow_empty=False),
         todo_list=t.text("todo_list", "Dynamics NAV", allow_empty=False),
         calendar=t.text("calendar", ""),

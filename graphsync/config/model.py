@@ -66,6 +66,9 @@ class StateConfig:
 class SyncConfig:
     time_zone: str = "UTC"
     """IANA name (``Europe/London``) NAV's dates and times are read in and written to Graph with."""
+    time_zone_configured: bool = False
+    """Whether the config sets ``time_zone``. A To Do date is a day in the zone the mailbox's user sees it in: the
+    mailbox's own (mailboxSettings.timeZone), unless the config sets ``time_zone``, which then wins."""
     contact_folder: str = "Dynamics NAV"
     todo_list: str = "Dynamics NAV"
     calendar: str = ""

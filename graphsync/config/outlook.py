@@ -49,6 +49,10 @@ COMPLEX: Mapping[str, Mapping[str, Prop]] = {
 WHOLE_VALUES = frozenset({"dateTimeTimeZone", "itemBody"})
 """Complex types a conversion reads and writes whole: ``start`` (datetime), ``dueDateTime`` (date), ``body``."""
 
+WHOLE_VALUES_OF: Mapping[ItemKind, frozenset[str]] = {ItemKind.EVENT: frozenset({"patternedRecurrence"})}
+"""Complex types a conversion reads whole for one kind only: an event series' ``recurrence`` (the ``recurrence``
+conversion, docs/engine.md "Recurring series"); a To Do task's recurrence has no conversion."""
+
 SCALARS = frozenset(
     ("String", "Boolean", "Int32", "DateTimeOffset", "bodyType", "importance", "sensitivity", "freeBusyStatus")
 ) | {"taskStatus"}
@@ -156,7 +160,7 @@ def path_problem(kind: ItemKind, path: str, *, writable: bool = True) -> str | N
         if not prop.collection and step.index is not None:
             return f"{step.name} without an index: it holds one value, not a collection"
         if last:
-            if prop.type in SCALARS or prop.type in WHOLE_VALUES:
+            if prop.type in SCALARS or prop.type in WHOLE_VALUES or prop.type in WHOLE_VALUES_OF.get(kind, ()):
                 return None
             if prop.type in COMPLEX:
                 inner = ", ".join(f"{step.name}.{p}" for p in COMPLEX[prop.type])

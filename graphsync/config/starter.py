@@ -129,7 +129,9 @@ path = "nav.sqlite"
 path = "graphsync-state.sqlite"
 
 [sync]
-time_zone = "UTC"
+# NAV's times are in time_zone (default UTC); To Do dates are days in the mailbox's own time zone, unless
+# time_zone is set here, which then wins (set it when the app may not read mailbox settings).
+# time_zone = "Europe/London"
 contact_folder = "Dynamics NAV"
 todo_list = "Dynamics NAV"
 category = "Dynamics NAV"

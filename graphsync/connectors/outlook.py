@@ -142,6 +142,11 @@ class OutlookMailbox(Protocol):
         """Find (or, the first time, create) the contact folder, To Do list and calendar graphsync uses."""
         ...
 
+    async def time_zone(self) -> str:
+        """The IANA time zone the mailbox's user sees dates in (a To Do due date is a day there): the one
+        configured, else the mailbox's own setting, read once and kept."""
+        ...
+
     def delta(self, kind: ItemKind, link: str | None) -> DeltaRound:
         """A delta round from ``link`` (None: a full round)."""
         ...

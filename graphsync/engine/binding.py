@@ -28,7 +28,7 @@ from graphsync.config.entities import (
 from graphsync.connectors.nav import FieldType, NavConnector, NavTable, TableDef
 from graphsync.connectors.outlook import ItemKind
 from graphsync.errors import ConfigError
-from graphsync.mapping.convert import Conversion, make_converter
+from graphsync.mapping.convert import Conversion, DateConverter, make_converter
 from graphsync.mapping.fieldmap import EntityMap, FieldMap
 from graphsync.mapping.paths import parse_path
 
@@ -109,7 +109,10 @@ def _unavailable(spec: FieldSpec, table: TableDef) -> bool:
     return any(table.unavailable_field(r) is not None for r in refs)
 
 
-def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
+def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str, date_zone: str) -> FieldMap | None:
+    """The bound field; None for an optional built-in field whose NAV fields the connected NAV lacks."""
+    if spec.optional and any(not _has_field(table, ref) for ref in spec.nav):
+        return None
     names: list[str] = []
     types: list[FieldType] = []
     options: tuple[str, ...] = ()
@@ -152,7 +155,7 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
                 expected="NAV option captions: " + ", ".join(map(repr, options)),
                 got=unknown[0],
             )
-    converter = make_converter(conversion, time_zone=time_zone, values=spec.values)
+    converter = make_converter(conversion, time_zone=time_zone, values=spec.values, date_zone=date_zone)
     virtual = any(n in VIRTUAL_FIELDS for n in names)
     if spec.user_defined:
         return FieldMap(
@@ -162,6 +165,7 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
             user_field=spec.outlook or names[0],
             to_nav=not (spec.read_only or virtual),
             upper=types[0] is FieldType.CODE,
+            to_outlook=not spec.outlook_owned,
         )
     try:
         path = parse_path(spec.outlook)
@@ -178,11 +182,23 @@ def _bind_field(spec: FieldSpec, table: TableDef, time_zone: str) -> FieldMap:
         converter=converter,
         path=path,
         to_nav=not (spec.read_only or virtual),
+        to_outlook=not spec.outlook_owned,
     )
 
 
-def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str) -> BoundEntity:
-    fields = tuple(_bind_field(f, table, time_zone) for f in spec.fields if not _unavailable(f, table))
+def _has_field(table: TableDef, ref: str | int) -> bool:
+    try:
+        table.field(ref)
+    except KeyError:
+        return False
+    return True
+
+
+def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str, date_zone: str = "UTC") -> BoundEntity:
+    """``time_zone``: the zone of NAV's times; ``date_zone``: the one a date-only Outlook value is a day in (the
+    mailbox's own, `OutlookMailbox.time_zone`)."""
+    bound = (_bind_field(f, table, time_zone, date_zone) for f in spec.fields if not _unavailable(f, table))
+    fields = tuple(f for f in bound if f is not None)
     selection = []
     for cond in (*BUILT_IN_SELECTION[spec.name], *spec.condition):
         try:
@@ -196,7 +212,12 @@ def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str) -> BoundEn
             ) from None
         selection.append(BoundCondition(name, cond.values))
     fingerprint = hashlib.sha256(
-        json.dumps([[f.id, f.nav_fields, type(f.converter).__name__, f.to_nav] for f in fields]).encode()
+        json.dumps(
+            [
+                [f.id, f.nav_fields, type(f.converter).__name__, f.to_nav] + ([] if f.to_outlook else [False])
+                for f in fields
+            ]
+        ).encode()
     ).hexdigest()[:16]
     return BoundEntity(
         name=spec.name,
@@ -221,3 +242,9 @@ def user_field_names(entities: Iterable[EntitySpec], nav: NavConnector, *, time_
             bound = bind_entity(spec, nav.table_def(spec.table), time_zone=time_zone)
             names.extend(n for n in bound.map.user_fields if n not in names)
     return tuple(names)
+
+
+def needs_date_zone(bound: Iterable[BoundEntity]) -> bool:
+    """Whether any bound field is a date-only value (a To Do due date), which is a day in the mailbox's time
+    zone: only then must a run ask the mailbox for it."""
+    return any(isinstance(f.converter, DateConverter) for entity in bound for f in entity.map.fields)

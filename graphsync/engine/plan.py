@@ -126,6 +126,9 @@ class FieldRule:
     id: str
     to_nav: bool = True
     """False for fields read-only in NAV and computed fields: Outlook's value is never written to NAV."""
+    to_outlook: bool = True
+    """False for fields Outlook owns (a series' recurrence): NAV's value is never written to Outlook, and a NAV
+    value Outlook does not hold is no change (`_outlook_owned`)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,15 @@ class Rules:
     def nav_writable(self) -> frozenset[str]:
         """The fields Outlook's values may be written to NAV for (computed and read-only ones excluded)."""
         return frozenset(f.id for f in self.fields if f.to_nav)
+
+    @cached_property
+    def outlook_writable(self) -> frozenset[str]:
+        """The fields NAV's values may be written to Outlook for (Outlook-owned ones excluded)."""
+        return frozenset(f.id for f in self.fields if f.to_outlook)
+
+    @cached_property
+    def outlook_owned(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.fields if not f.to_outlook)
 
     @property
     def to_outlook(self) -> bool:
@@ -198,7 +210,27 @@ def created_changes(values: Values, fields: frozenset[str] | None = None) -> Cre
 
 
 def _create(values: Values, rules: Rules, *, for_nav: bool) -> SidePlan:
-    return SidePlan(Op.CREATE, created_changes(values, rules.nav_writable if for_nav else rules.ids))
+    return SidePlan(Op.CREATE, created_changes(values, rules.nav_writable if for_nav else rules.outlook_writable))
+
+
+def _created_in_outlook(nav: Values, rules: Rules) -> dict[str, str | None]:
+    """The base after NAV's record was created in Outlook: NAV's values, but "" (what the new item holds) for
+    the fields Outlook owns, which the create does not write."""
+    base: dict[str, str | None] = dict(nav)
+    for field_id in rules.outlook_owned:
+        base[field_id] = ""
+    return base
+
+
+def _outlook_owned(rule: FieldRule, n: str, o: str, base: Base, can_nav: bool) -> tuple[FieldChange | None, str]:
+    """A field Outlook owns, whose two sides differ: Outlook's value goes to NAV when it changed (with no known
+    base, when Outlook holds one at all), else nothing happens; the base becomes Outlook's value. So NAV's own
+    value that Outlook does not hold (a to-do NAV itself made recurring, on a single meeting) is left alone."""
+    b = base.get(rule.id)
+    outlook_changed = o != b if b is not None else o != ""
+    if outlook_changed and can_nav:
+        return FieldChange(rule.id, n, o), o
+    return None, o
 
 
 def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
@@ -212,7 +244,7 @@ def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
         if nav is not None:
             if not rules.to_outlook:
                 return ItemPlan()
-            return ItemPlan(outlook=_create(nav, rules, for_nav=False), base=dict(nav), link=True)
+            return ItemPlan(outlook=_create(nav, rules, for_nav=False), base=_created_in_outlook(nav, rules), link=True)
         if outlook is not None:
             if not rules.to_nav:
                 return ItemPlan()
@@ -238,7 +270,7 @@ def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
         if rules.delete_policy is DeletePolicy.DELETE and rules.to_nav:
             return ItemPlan(nav=SidePlan(Op.DELETE))
         if rules.delete_policy is DeletePolicy.NEVER and rules.to_outlook:
-            return ItemPlan(outlook=_create(nav, rules, for_nav=False), base=dict(nav), link=True)
+            return ItemPlan(outlook=_create(nav, rules, for_nav=False), base=_created_in_outlook(nav, rules), link=True)
         return ItemPlan()
     return _merge(rules, state, nav, outlook, state.base or {})
 
@@ -262,6 +294,11 @@ def _merge(rules: Rules, state: ItemState, nav: Values, outlook: Values, base: B
         can_nav = rules.to_nav and rule.to_nav
         if n == o:
             new_base[rule.id] = n
+            continue
+        if not rule.to_outlook:
+            change, new_base[rule.id] = _outlook_owned(rule, n, o, base, can_nav)
+            if change is not None:
+                to_nav.append(change)
             continue
         if rule.id not in base:
             # A field added to the map since the item was linked: the entity's source side gives the value.

@@ -31,7 +31,7 @@ from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.nav import NavConnector
 from graphsync.connectors.outlook import ItemKind, OutlookMailbox
 from graphsync.engine.apply import Applier, KindWork, StreamedWork, WorkItem, WorkQueue, settled
-from graphsync.engine.binding import BoundEntity, bind_entity
+from graphsync.engine.binding import BoundEntity, bind_entity, needs_date_zone
 from graphsync.engine.collect import Candidate, GroupReader, map_cursor
 from graphsync.engine.collector import relaxed_collector
 from graphsync.engine.guard import check_mass_delete
@@ -60,7 +60,7 @@ def _title(cand: Candidate) -> str:
 
 def _rules(entity: BoundEntity) -> Rules:
     return Rules(
-        fields=tuple(FieldRule(f.id, f.to_nav) for f in entity.map.fields),
+        fields=tuple(FieldRule(f.id, f.to_nav, f.to_outlook) for f in entity.map.fields),
         direction=entity.direction,
         conflict_policy=entity.conflict_policy,
         delete_policy=entity.delete_policy,
@@ -137,6 +137,8 @@ class SyncRun:
         stopped = False
         bound = self._bind()
         await self._mailbox.provision()
+        if needs_date_zone(bound):
+            bound = self._bind(date_zone=await self._mailbox.time_zone())
         if not opts.dry_run:
             self._run_id = self._store.begin_run(self._box, dry_run=False)
         with Spool(buffer=opts.spool_buffer) as spool:
@@ -205,13 +207,16 @@ class SyncRun:
             self._finish("stopped" if stopped else "ok" if report.ok else "attention")
         return report
 
-    def _bind(self) -> list[BoundEntity]:
+    def _bind(self, *, date_zone: str = "UTC") -> list[BoundEntity]:
+        """The run's entities bound to NAV's tables; ``date_zone`` is the zone a date-only Outlook value (a To Do
+        due date) is a day in, the mailbox's (asked for only when a bound field needs it)."""
         chosen = self._options.entities
         bound = []
         for spec in self._config:
             if not spec.enabled or (chosen is not None and spec.name not in chosen):
                 continue
-            bound.append(bind_entity(spec, self._nav.table_def(spec.table), time_zone=self._options.time_zone))
+            table = self._nav.table_def(spec.table)
+            bound.append(bind_entity(spec, table, time_zone=self._options.time_zone, date_zone=date_zone))
         return bound
 
     def _window(self) -> tuple[dt.date | None, dt.date | None]:

@@ -5,8 +5,16 @@ writes, idempotent creates, delta rounds and throttling.
 """
 
 from graphsync.graph.mailbox import GraphMailbox
-from graphsync.graph.options import GraphMailboxOptions, RequestBudget, RetryPolicy
+from graphsync.graph.options import BatchConcurrency, GraphMailboxOptions, RequestBudget, RetryPolicy
 from graphsync.graph.session import RequestStats
 from graphsync.graph.stamping import PROPERTY_SET
 
-__all__ = ["PROPERTY_SET", "GraphMailbox", "GraphMailboxOptions", "RequestBudget", "RequestStats", "RetryPolicy"]
+__all__ = [
+    "PROPERTY_SET",
+    "BatchConcurrency",
+    "GraphMailbox",
+    "GraphMailboxOptions",
+    "RequestBudget",
+    "RequestStats",
+    "RetryPolicy",
+]

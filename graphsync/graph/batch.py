@@ -6,6 +6,11 @@ re-sends the items that failed transiently after the longest ``Retry-After`` amo
 backoff), and never lets one item's failure touch another's answer. Before re-sending requests whose
 first outcome is unknown (no answer, or a 5xx that may have come after the work was done), it asks the
 caller's ``settle`` hook, which is how a create is looked up by NAV key instead of being sent twice.
+
+Each batch item is an Outlook request, and the session's `graphsync.graph.slots.MailboxSlots` keeps the
+items running at once within Outlook's 4 per mailbox: a batch takes a slot for each item Outlook runs at
+once (`BatchConcurrency`: up to 4 of independent items, 1 for a ``dependsOn`` chain). A chained batch's item
+answered 424 never ran (an item before it failed) and is sent again without counting as an attempt.
 """
 
 from __future__ import annotations
@@ -19,9 +24,14 @@ from typing import Any
 
 from graphsync.errors import GraphAuthError, GraphError, ThrottledError
 from graphsync.graph.errormap import error_from_response, malformed_response
+from graphsync.graph.options import BatchConcurrency
 from graphsync.graph.session import GraphSession, is_transient
 
 MAX_BATCH = 20
+OUTLOOK_PARALLEL_ITEMS = 4
+"""Items of one batch without dependsOn that Outlook runs at once (throttling-limits.md, "Outlook service
+limits for JSON batching")."""
+FAILED_DEPENDENCY = 424
 
 
 @dataclass(frozen=True)
@@ -34,8 +44,10 @@ class BatchRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: Any = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, depends_on: str | None = None) -> dict[str, Any]:
         item: dict[str, Any] = {"id": self.id, "method": self.method, "url": self.url}
+        if depends_on is not None:
+            item["dependsOn"] = [depends_on]
         headers = dict(self.headers)
         if self.body is not None:
             headers.setdefault("Content-Type", "application/json")
@@ -112,16 +124,26 @@ def _answers_from(payload: Any, sent: Sequence[BatchRequest], method: str, url: 
     return answers
 
 
+def batch_body(requests: Sequence[BatchRequest], *, chained: bool) -> dict[str, Any]:
+    """The $batch JSON; ``chained``: each item ``dependsOn`` the one before it."""
+    if not chained:
+        return {"requests": [r.as_json() for r in requests]}
+    return {"requests": [r.as_json(requests[n - 1].id if n else None) for n, r in enumerate(requests)]}
+
+
 async def send_batch(session: GraphSession, requests: Sequence[BatchRequest]) -> dict[str, BatchAnswer]:
     """One $batch POST, one attempt. A failure of the batch as a whole becomes every item's answer."""
     if not 0 < len(requests) <= MAX_BATCH:
         raise GraphError(f"a $batch holds 1 to {MAX_BATCH} requests, not {len(requests)}", code="badBatch")
     session.note_batch(len(requests))
     url = "/$batch"
+    chained = session.batches is BatchConcurrency.CHAINED
+    # The Outlook requests it runs at once: one along a dependsOn chain, else up to four of its items.
+    slots = 1 if chained else min(len(requests), OUTLOOK_PARALLEL_ITEMS)
     try:
         # Graph counts each request inside the batch against the mailbox's window, so the budget does too.
         status, headers, payload = await session.send(
-            "POST", url, body={"requests": [r.as_json() for r in requests]}, cost=len(requests)
+            "POST", url, body=batch_body(requests, chained=chained), cost=len(requests), slots=slots
         )
         if status < 400:
             return _answers_from(payload, requests, "POST", url)
@@ -150,32 +172,63 @@ async def run_batched(
     final: dict[str, BatchAnswer] = {}
     pending = list(requests)
     attempt = 0
+    chained = session.batches is BatchConcurrency.CHAINED
     while pending:
-        attempt += 1
-        chunks = [pending[i : i + batch_size] for i in range(0, len(pending), batch_size)]
-        results = await asyncio.gather(*(send_batch(session, chunk) for chunk in chunks))
-        answers = {rid: a for result in results for rid, a in result.items()}
+        if chained:
+            answers = await _send_in_lanes(session, pending, batch_size)
+        else:
+            chunks = [pending[i : i + batch_size] for i in range(0, len(pending), batch_size)]
+            results = await asyncio.gather(*(send_batch(session, chunk) for chunk in chunks))
+            answers = {rid: a for result in results for rid, a in result.items()}
         again: list[BatchRequest] = []
+        unrun: list[BatchRequest] = []
         for req in pending:
             answer = answers[req.id]
             if answer.status == 429:
                 session.note_throttled()
-            if answer.ok or answer.error is None or not is_transient(answer.error):
+            if chained and answer.status == FAILED_DEPENDENCY:
+                unrun.append(req)  # an item before it in the chain failed: it never ran
+            elif answer.ok or answer.error is None or not is_transient(answer.error):
                 final[req.id] = answer
             else:
                 again.append(req)
-        if not again:
-            break
-        if not await session.wait_before_retry(attempt, _round_signal([answers[r.id] for r in again])):
-            final.update({r.id: answers[r.id] for r in again})
-            break
-        unknown = [r for r in again if answers[r.id].outcome_unknown]
-        if settle is not None and unknown:
-            settled = await settle(unknown)
-            final.update(settled)
-            again = [r for r in again if r.id not in settled]
-        pending = again
+        if again:
+            attempt += 1
+            if not await session.wait_before_retry(attempt, _round_signal([answers[r.id] for r in again])):
+                final.update({r.id: answers[r.id] for r in again})
+                again = []
+            unknown = [r for r in again if answers[r.id].outcome_unknown]
+            if settle is not None and unknown:
+                settled = await settle(unknown)
+                final.update(settled)
+                again = [r for r in again if r.id not in settled]
+        # Each chain's failed item got its own answer, so every round settles at least one request.
+        order = {r.id: n for n, r in enumerate(requests)}
+        pending = sorted(again + unrun, key=lambda r: order[r.id])
     return final
+
+
+LANE_MINIMUM = 5
+"""Requests below which another chained lane is not worth its own batch."""
+
+
+async def _send_in_lanes(
+    session: GraphSession, requests: Sequence[BatchRequest], batch_size: int
+) -> dict[str, BatchAnswer]:
+    """Chained batches: the requests shared out over as many lanes as the mailbox has slots (at most one
+    per `LANE_MINIMUM` requests), each lane sending its share as chained batches of at most ``batch_size``, one
+    after another, so that the lanes finish together instead of the last batch running alone."""
+    lanes = max(1, min(session.slot_capacity, len(requests) // LANE_MINIMUM))
+    share = -(-len(requests) // lanes)
+    answers: dict[str, BatchAnswer] = {}
+
+    async def lane(part: Sequence[BatchRequest]) -> None:
+        size = -(-len(part) // -(-len(part) // batch_size))  # equal batches, none over batch_size
+        for start in range(0, len(part), size):
+            answers.update(await send_batch(session, part[start : start + size]))
+
+    await asyncio.gather(*(lane(requests[n : n + share]) for n in range(0, len(requests), share)))
+    return answers
 
 
 def _round_signal(failed: Sequence[BatchAnswer]) -> GraphError:

@@ -20,11 +20,11 @@ from graphsync.connectors.outlook import (
     WriteOp,
     WriteResult,
 )
-from graphsync.errors import ConfigError, GraphError, NotFoundError
+from graphsync.errors import ConfigError, GraphError, MailboxTimeZoneError, NotFoundError, PermissionDeniedError
 from graphsync.graph.batch import BatchRequest, run_batched
 from graphsync.graph.budget import Clock
 from graphsync.graph.delta import GraphDeltaRound, RoundNotFinishedError
-from graphsync.graph.events import CalendarListingRound, EventScope, Window
+from graphsync.graph.events import CalendarListingRound, CalendarViewLink, CalendarViewRound, EventScope, Window
 from graphsync.graph.lookup import NavKeyLookup
 from graphsync.graph.options import GraphMailboxOptions
 from graphsync.graph.paths import IMMUTABLE_IDS, MailboxPaths, item_headers, seg
@@ -33,6 +33,7 @@ from graphsync.graph.provision import Provisioner
 from graphsync.graph.session import GraphSession, RequestStats, Sleep
 from graphsync.graph.stamping import expand_value, query, read_item
 from graphsync.graph.writes import Writer
+from graphsync.timezones import iana_name
 
 # Graph answers 400 with these for an id that is not an id of this mailbox's items at all.
 MALFORMED_ID_CODES = frozenset({"ErrorInvalidIdMalformed", "ErrorInvalidId"})
@@ -77,6 +78,7 @@ class GraphMailbox:
             policy=self._options.retry,
             max_in_flight=self._options.max_in_flight,
             budget=self._options.request_budget,
+            batches=self._options.batches,
             sleep=sleep,
             clock=clock,
             rng=rng,
@@ -84,6 +86,8 @@ class GraphMailbox:
         self._known = known
         self._containers: Containers | None = None
         self._provision_lock = asyncio.Lock()
+        self._zone: str | None = None
+        self._zone_lock = asyncio.Lock()
         self._now = now
         self._lookup = NavKeyLookup(
             session=self._session,
@@ -121,31 +125,83 @@ class GraphMailbox:
                 self._containers = await provisioner.containers(self._known)
             return self._containers
 
+    async def time_zone(self) -> str:
+        """The IANA zone the mailbox's user sees dates in: `GraphMailboxOptions.time_zone` when set, else the
+        mailbox's own (GET mailboxSettings/timeZone, user-get-mailboxsettings.md), read once per mailbox object
+        (a run makes one) and kept. Raises `MailboxTimeZoneError` when it cannot be read or names no zone."""
+        async with self._zone_lock:
+            if self._zone is None:
+                self._zone = await self._read_time_zone()
+            return self._zone
+
+    async def _read_time_zone(self) -> str:
+        configured = self._options.time_zone
+        if configured is not None:
+            found = iana_name(configured)
+            assert found is not None  # checked when the options were built
+            return found
+        url = f"{self._paths.root}/mailboxSettings/timeZone"
+        try:
+            answer = await self._session.call("GET", url)
+        except PermissionDeniedError as exc:
+            # App-only access needs the MailboxSettings.Read application permission for this one request.
+            raise MailboxTimeZoneError(
+                exc.message, found=None, status=exc.status, code=exc.code, request_id=exc.request_id, url=url
+            ) from exc
+        value = answer.get("value") if isinstance(answer, Mapping) else None
+        name = iana_name(value) if isinstance(value, str) else None
+        if name is None:
+            raise MailboxTimeZoneError(
+                f"mailboxSettings.timeZone is {value!r}, which names no Windows or IANA time zone",
+                found=str(value),
+                code="unknownTimeZone",
+                url=url,
+            )
+        return name
+
     def _window(self) -> Window:
         o = self._options
-        return Window.around(self._now(), past_days=o.window_past_days, future_days=o.window_future_days)
+        return Window.around(
+            self._now(),
+            past_days=o.window_past_days,
+            future_days=o.window_future_days,
+            ahead_days=o.window_renewal_days,
+        )
+
+    def _calendar_view_round(self, link: str | None) -> CalendarViewRound:
+        """A primary-calendar round: on from the kept link, or a new full round over today's window when there is
+        none, or the kept window's start is more than ``window_renewal_days`` behind the configured back-window
+        (or it was kept without its window)."""
+        kept = CalendarViewLink.decode(link) if link else None
+        today = self._window()
+        lag = dt.timedelta(days=self._options.window_renewal_days)
+        renew = kept is None or kept.window.start < today.start - lag
+        window = today if renew or kept is None else kept.window
+        scope = EventScope(
+            session=self._session,
+            paths=self._paths,
+            category=self._options.category,
+            window=window,
+            batch_size=self._options.batch_size,
+            series=kept.series if kept is not None else (),
+        )
+        page = f"odata.maxpagesize={self._options.page_size}"
+        inner = GraphDeltaRound(
+            session=self._session,
+            kind=ItemKind.EVENT,
+            link=None if renew or kept is None else kept.link,
+            start_url=f"{self._paths.root}/calendarView/delta?{window.query()}",
+            headers={"Prefer": f'{page}, {IMMUTABLE_IDS}, outlook.timezone="UTC"'},
+            page_filter=scope,
+        )
+        return CalendarViewRound(inner, scope, window)
 
     def delta(self, kind: ItemKind, link: str | None) -> DeltaRound:
         page = f"odata.maxpagesize={self._options.page_size}"
         if kind is ItemKind.EVENT and self._options.calendar:
             return _LazyListingRound(self, link)
         if kind is ItemKind.EVENT:
-            window = self._window()
-            scope = EventScope(
-                session=self._session,
-                paths=self._paths,
-                category=self._options.category,
-                window=self._window,
-                batch_size=self._options.batch_size,
-            )
-            return GraphDeltaRound(
-                session=self._session,
-                kind=kind,
-                link=link,
-                start_url=f"{self._paths.root}/calendarView/delta?{window.query()}",
-                headers={"Prefer": f'{page}, {IMMUTABLE_IDS}, outlook.timezone="UTC"'},
-                page_filter=scope,
-            )
+            return self._calendar_view_round(link)
 
         async def start_url() -> str:
             containers = await self.provision()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from enum import Enum
 
 from graphsync.config.model import GraphConfig, SyncConfig
 from graphsync.errors import ConfigError
+from graphsync.timezones import iana_name
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,23 @@ class RetryPolicy:
         return wait * (1 - self.jitter) + wait * self.jitter * rng.random()
 
 
+class BatchConcurrency(Enum):
+    """How a mailbox's ``$batch`` requests share Outlook's 4 concurrent requests per app and mailbox, the two
+    ways concepts/throttling-limits.md ("Outlook service limits for JSON batching") allows:
+
+    - ``ONE_AT_A_TIME``: a batch's items are independent, Outlook runs up to 4 of them at once, so a batch
+      takes up to all 4 of the mailbox's slots and one full batch is in flight at a time;
+    - ``CHAINED``: each batch's items are chained with ``dependsOn`` and run one after another, so a batch
+      takes one slot and up to 4 batches are in flight; an item that fails makes the rest of its chain
+      fail with 424, and those are sent again.
+
+    graphsync uses ``ONE_AT_A_TIME``: measured under the sandbox's model of the limit it is as fast or faster,
+    and a failure costs only itself (docs/graph-client.md, "Batches and Outlook's concurrency limit")."""
+
+    ONE_AT_A_TIME = "one-at-a-time"
+    CHAINED = "chained"
+
+
 @dataclass(frozen=True)
 class RequestBudget:
     """At most ``requests`` Graph requests per mailbox in any ``seconds`` long stretch, paced by graphsync
@@ -90,7 +109,12 @@ class GraphMailboxOptions:
     ``user_fields`` are the user-defined field names stored as extended properties (contacts, events) or
     in the open extension (tasks); each becomes one named property per mailbox, never one per record.
     ``request_budget`` paces the mailbox's requests to Graph's window; None sends as fast as
-    ``max_in_flight`` allows and leaves the pacing to 429 answers.
+    ``max_in_flight`` allows and leaves the pacing to 429 answers. ``max_in_flight`` is Outlook's concurrent
+    requests per app and mailbox (4): a $batch counts the items it runs at once (`BatchConcurrency`).
+    ``window_renewal_days``: how far the primary calendar's window may fall behind the configured back-window
+    before a new round over today's window starts (and how much further ahead it reaches meanwhile).
+    ``time_zone`` is the zone the mailbox's user sees dates in (Windows or IANA name); None reads the mailbox's
+    own (mailboxSettings.timeZone) once, which needs MailboxSettings.Read.
     """
 
     contact_folder: str = "Dynamics NAV"
@@ -99,6 +123,7 @@ class GraphMailboxOptions:
     category: str = "Dynamics NAV"
     window_past_days: int = 30
     window_future_days: int = 365
+    window_renewal_days: int = 7
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_in_flight: int = 4
     page_size: int = 200
@@ -108,6 +133,8 @@ class GraphMailboxOptions:
     create_containers: bool = True
     """False for a dry run: the folder, list and calendar are looked up by name, never created; one not there
     yet is `graphsync.graph.provision.ABSENT`, which the caller reads as an empty container."""
+    batches: BatchConcurrency = BatchConcurrency.ONE_AT_A_TIME
+    time_zone: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 20:
@@ -128,6 +155,14 @@ class GraphMailboxOptions:
         for name in ("contact_folder", "todo_list", "category"):
             if not getattr(self, name).strip():
                 raise ConfigError(file=None, key=f"sync.{name}", expected="a non-empty name", got=getattr(self, name))
+        if self.time_zone is not None and iana_name(self.time_zone) is None:
+            raise ConfigError(
+                file=None, key="sync.time_zone", expected="an IANA or Windows time zone name", got=self.time_zone
+            )
+        if self.window_renewal_days < 0:
+            raise ConfigError(
+                file=None, key="graph.window_renewal_days", expected="days, 0 or more", got=self.window_renewal_days
+            )
         if self.window_past_days < 0 or self.window_future_days < 1:
             raise ConfigError(
                 file=None,
@@ -147,7 +182,7 @@ class GraphMailboxOptions:
     ) -> GraphMailboxOptions:
         """The options a config's ``[sync]`` table asks for, and its ``[graph]`` request budget when ``graph``
         is given (otherwise Graph's default); ``overrides`` for what the config does not hold (retry policy,
-        page size)."""
+        page size). ``[sync] time_zone``, when the config sets it, is the mailbox's zone too."""
         if graph is not None and "request_budget" not in overrides:
             overrides["request_budget"] = (
                 RequestBudget(graph.request_budget, graph.request_budget_seconds) if graph.request_budget else None
@@ -160,5 +195,6 @@ class GraphMailboxOptions:
             window_past_days=sync.window_past_days,
             window_future_days=sync.window_future_days,
             user_fields=user_fields,
+            time_zone=sync.time_zone if sync.time_zone_configured else None,
             **overrides,  # type: ignore[arg-type]
         )

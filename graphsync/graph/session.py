@@ -1,6 +1,6 @@
-"""One mailbox's connection to Graph: a bound on requests in flight, pacing to the mailbox's request budget,
-request counting, JSON bodies, and retries by graphsync's `RetryPolicy` for requests that are safe to
-repeat."""
+"""One mailbox's connection to Graph: Outlook's concurrent requests per mailbox (`graphsync.graph.slots`),
+pacing to the mailbox's request budget, request counting, JSON bodies, and retries by graphsync's
+`RetryPolicy` for requests that are safe to repeat."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from graphsync import fastjson
 from graphsync.errors import GraphError, ThrottledError
 from graphsync.graph.budget import Clock, SlidingBudget
 from graphsync.graph.errormap import error_from_response, malformed_response, transport_failure
-from graphsync.graph.options import RequestBudget, RetryPolicy
+from graphsync.graph.options import BatchConcurrency, RequestBudget, RetryPolicy
 from graphsync.graph.pipeline import GraphPipeline
+from graphsync.graph.slots import MailboxSlots
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -58,8 +59,10 @@ def is_transient(error: GraphError) -> bool:
 
 
 class GraphSession:
-    """Requests for one mailbox, at most ``max_in_flight`` at a time (Outlook allows 4 per app and mailbox)
-    and, with a ``budget``, at most its requests in any stretch of its seconds (`graphsync.graph.budget`)."""
+    """Requests for one mailbox, running at most ``max_in_flight`` Outlook requests at a time (Outlook allows 4
+    per app and mailbox; a batch counts the items it runs at once, `graphsync.graph.slots`) and, with a
+    ``budget``, at most its requests in any stretch of its seconds (`graphsync.graph.budget`). ``batches``
+    is how its $batch requests use the slots (`BatchConcurrency`)."""
 
     def __init__(
         self,
@@ -68,13 +71,15 @@ class GraphSession:
         policy: RetryPolicy,
         max_in_flight: int,
         budget: RequestBudget | None = None,
+        batches: BatchConcurrency = BatchConcurrency.ONE_AT_A_TIME,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.policy = policy
-        self._gate = asyncio.Semaphore(max_in_flight)
+        self.batches = batches
+        self._slots = MailboxSlots(max_in_flight)
         self._budget = (
             None
             if budget is None
@@ -90,6 +95,11 @@ class GraphSession:
     @property
     def stats(self) -> RequestStats:
         return self._count.snapshot()
+
+    @property
+    def slot_capacity(self) -> int:
+        """The Outlook requests this mailbox may run at once."""
+        return self._slots.capacity
 
     def note_batch(self, size: int) -> None:
         self._count.batches += 1
@@ -126,22 +136,25 @@ class GraphSession:
         headers: Mapping[str, str] | None = None,
         body: Any = None,
         cost: int = 1,
+        slots: int = 1,
     ) -> tuple[int, httpx.Headers, Any]:
         """One attempt: (status, headers, parsed JSON body or None). Error statuses are returned, not raised;
         a missing response raises a status-0 `GraphError`, an unparseable success body a malformed one.
-        ``cost`` is what Graph counts against the mailbox's window: a $batch's number of requests."""
+        ``cost`` is what Graph counts against the mailbox's window: a $batch's number of requests; ``slots``
+        the Outlook requests it runs at once (a $batch of independent items up to 4)."""
         content = None
         all_headers = dict(headers or {})
         if body is not None:
             content = fastjson.dumps(body)
             all_headers["Content-Type"] = "application/json"
-        # Room in the budget first, a slot second: a request waiting for the window to move must not hold a
+        # Room in the budget first, slots second: a request waiting for the window to move must not hold a
         # slot. The requests that already have room need the slots to be sent, and the window moves only as
         # their answers come back (with one slot, the waiter would wait for itself forever).
         taken = await self._budget.reserve(cost) if self._budget is not None else 0
         sent = False
         try:
-            async with self._gate:
+            held = await self._slots.acquire(slots)
+            try:
                 await self._open.wait()
                 self._count.requests += 1
                 sent = True
@@ -149,6 +162,8 @@ class GraphSession:
                     response = await self.pipeline.send(method, url, headers=all_headers, content=content)
                 except httpx.TransportError as exc:
                     raise transport_failure(exc, method=method, url=url) from exc
+            finally:
+                self._slots.release(held)
         finally:
             if self._budget is not None:
                 # Sent: counted from now on, whether answered or not (it may have arrived); never sent: given back.

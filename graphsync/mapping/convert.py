@@ -16,11 +16,11 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphsync.errors import NavValidationError
 from graphsync.mapping.countries import country_code, country_name
 from graphsync.nav.values import code_upper
+from graphsync.timezones import zone_of
 
 
 class Conversion(Enum):
@@ -34,7 +34,8 @@ class Conversion(Enum):
     DATETIME = "datetime"
     """A NAV date and time (in the configured time zone) <-> Graph dateTimeTimeZone."""
     DATE = "date"
-    """A NAV date <-> the date part of a Graph dateTimeTimeZone (To Do due dates)."""
+    """A NAV date <-> a Graph dateTimeTimeZone at that day's midnight in the mailbox's time zone (To Do due
+    dates)."""
     BOOLEAN = "boolean"
     INTEGER = "integer"
     DECIMAL = "decimal"
@@ -42,6 +43,8 @@ class Conversion(Enum):
     """NAV text <-> a Graph itemBody; HTML bodies are compared by their text."""
     ATTENDEES = "attendees"
     """The invited attendees (computed from NAV's Attendee table) <-> Graph event attendees."""
+    RECURRENCE = "recurrence"
+    """NAV's Recurring, Recurring Date Interval and Calc. Due Date From <- a series' Graph recurrence."""
 
 
 class Converter(Protocol):
@@ -167,13 +170,12 @@ class OptionConverter(OneField):
 
 @lru_cache(maxsize=64)
 def _zone(name: str) -> dt.tzinfo:
-    # Called per date and time of every item, with few distinct names: cached (errors are not).
-    if name.upper() in ("UTC", "GMT", "COORDINATED UNIVERSAL TIME", "GMT STANDARD TIME", "Z"):
-        return dt.UTC if name.upper() != "GMT STANDARD TIME" else ZoneInfo("Europe/London")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConversionError(f"unknown time zone {name!r}") from None
+    """A Windows or IANA zone name, as Graph answers them (`graphsync.timezones`). Called per date and time of
+    every item, with few distinct names: cached (errors are not)."""
+    found = zone_of(name)
+    if found is None:
+        raise ConversionError(f"unknown time zone {name!r}")
+    return found
 
 
 _EXTRA_FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -257,7 +259,15 @@ class DateTimeConverter:
 
 @dataclass(frozen=True)
 class DateConverter(OneField):
-    """Normalised form ``YYYY-MM-DD``. A date has no zone: it is written as that day's midnight, UTC."""
+    """Normalised form ``YYYY-MM-DD``: a day in ``time_zone``, the zone the mailbox's user sees it in.
+
+    To Do keeps a date as that day's midnight in the user's zone and answers it in UTC (resources/todotask.md:
+    "in the specified time zone"; todotask-get.md's example: ``2020-08-25T04:00:00`` UTC for the 25th in the
+    Eastern zone). So a date is written as local midnight in ``time_zone`` and read as the day its instant
+    falls on there; taking the UTC date would put a Berlin user's 24 December on the 23rd."""
+
+    time_zone: str = "UTC"
+    """An IANA name (a Windows name is read too)."""
 
     def from_nav_value(self, value: object) -> str:
         return value.isoformat() if isinstance(value, dt.date) else ""
@@ -266,12 +276,13 @@ class DateConverter(OneField):
         return (dt.date.fromisoformat(norm) if norm else None,)
 
     def from_outlook(self, raw: Any) -> str:
-        if not isinstance(raw, dict) or not raw.get("dateTime"):
+        moment = _parse_graph_datetime(raw)
+        if moment is None:
             return ""
-        return str(raw["dateTime"])[:10]
+        return moment.astimezone(_zone(self.time_zone)).date().isoformat()
 
     def to_outlook(self, norm: str) -> Any:
-        return {"dateTime": f"{norm}T00:00:00.0000000", "timeZone": "UTC"} if norm else None
+        return {"dateTime": f"{norm}T00:00:00.0000000", "timeZone": self.time_zone} if norm else None
 
 
 @dataclass(frozen=True)
@@ -388,9 +399,109 @@ class AttendeesConverter(OneField):
         return result
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_INDEX_WORDS = {"first": "first", "second": "second", "third": "third", "fourth": "fourth", "last": "last"}
+
+
+@dataclass(frozen=True)
+class RecurrenceConverter:
+    """A series' recurrence as NAV's To-do can hold it: Recurring, Recurring Date Interval (a date formula) and
+    Calc. Due Date From (Table 5080 fields 24 to 26). Normalised form: the date formula (``1W``), "" when the
+    to-do does not recur.
+
+    NAV repeats a recurring to-do by a date formula from one date: when one is closed, NAV makes the next with
+    Date = CALCDATE(Recurring Date Interval, Date) ("Due Date") or from the closing day (Table 5080,
+    CreateRecurringTask). So a series NAV can represent repeats every n days (``nD``), every n weeks on the
+    start's weekday (``nW``), every n months on a day of the month up to the 28th (``nM``: 1M from 28 February
+    is 28 March, and a series on the 31st would drift away) or every n years on the start's day (``nY``, not 29
+    February), without end. A series of any other shape cannot become a NAV recurrence: reading it raises a
+    `ConversionError` saying why, which is an item error of that meeting."""
+
+    def from_nav(self, values: Sequence[object]) -> str:
+        recurring = values[0] if values else False
+        interval = _text(values[1] if len(values) > 1 else "").strip("<>").upper()
+        return interval if recurring and interval else ""
+
+    def to_nav(self, norm: str) -> tuple[object, ...]:
+        return (True, norm, "Due Date") if norm else (False, "", "")
+
+    def from_outlook(self, raw: Any) -> str:
+        if not isinstance(raw, dict) or not raw:
+            return ""
+        pattern, rng = raw.get("pattern") or {}, raw.get("range") or {}
+        kind, interval = str(pattern.get("type") or ""), pattern.get("interval") or 1
+        try:
+            start = dt.date.fromisoformat(str(rng.get("startDate"))[:10])
+        except ValueError:
+            raise ConversionError(f"the series has no readable start date ({rng.get('startDate')!r})") from None
+        if rng.get("type") == "endDate":
+            raise ConversionError(
+                f"the series ends on {rng.get('endDate')}, and NAV's recurring to-do cannot end: it repeats until "
+                "Recurring is cleared (make the series end-less in Outlook, or end it in NAV)"
+            )
+        if rng.get("type") == "numbered":
+            raise ConversionError(
+                f"the series ends after {rng.get('numberOfOccurrences')} occurrences, and NAV's recurring to-do "
+                "cannot end: it repeats until Recurring is cleared (make the series end-less in Outlook)"
+            )
+        days = [str(d).lower() for d in pattern.get("daysOfWeek") or []]
+        if kind == "daily":
+            return f"{interval}D"
+        if kind == "weekly":
+            weekday = _WEEKDAYS[start.weekday()]
+            if days == [weekday]:
+                return f"{interval}W"
+            raise ConversionError(
+                f"the series repeats on {', '.join(days)} every {interval} week(s) from a {weekday}; "
+                "NAV's Recurring Date Interval repeats one date formula from one date, so only a series on its "
+                "start's weekday alone becomes one"
+            )
+        if kind == "absoluteMonthly":
+            day = pattern.get("dayOfMonth")
+            if day == start.day and start.day <= 28:
+                return f"{interval}M"
+            raise ConversionError(
+                f"the series repeats on day {day} of every {interval} month(s) from {start}; NAV computes each next "
+                "to-do from the one before (1M from 28 February is 28 March), so only a day from 1 to 28 that is "
+                "the series' start day stays on the series' dates"
+            )
+        if kind == "absoluteYearly":
+            if (
+                pattern.get("month") == start.month
+                and pattern.get("dayOfMonth") == start.day
+                and (
+                    start.month,
+                    start.day,
+                )
+                != (2, 29)
+            ):
+                return f"{interval}Y"
+            raise ConversionError(
+                f"the series repeats on {pattern.get('dayOfMonth')}/{pattern.get('month')} every {interval} year(s) "
+                f"from {start}; NAV repeats a to-do yearly only on its own date (and not from 29 February)"
+            )
+        if kind in ("relativeMonthly", "relativeYearly"):
+            index = _INDEX_WORDS.get(str(pattern.get("index") or "first"), "first")
+            raise ConversionError(
+                f"the series repeats on the {index} {'/'.join(days)} of the month; NAV's Recurring Date Interval "
+                "is a date formula from one to-do's date to the next, which cannot name 'the second Tuesday'"
+            )
+        raise ConversionError(f"the series' pattern {kind!r} is not one Graph defines")
+
+    def to_outlook(self, norm: str) -> Any:
+        # Outlook owns a series' recurrence (FieldSpec.outlook_owned): graphsync never writes one.
+        raise ConversionError("a NAV recurrence is not written to Outlook: NAV makes each next to-do itself")
+
+
 def make_converter(
-    conversion: Conversion, *, time_zone: str = "UTC", values: tuple[tuple[str, str], ...] = ()
+    conversion: Conversion,
+    *,
+    time_zone: str = "UTC",
+    values: tuple[tuple[str, str], ...] = (),
+    date_zone: str = "UTC",
 ) -> Converter:
+    """``time_zone`` is the zone of NAV's times (DATETIME), ``date_zone`` the one a DATE is a day in (the
+    mailbox's)."""
     if conversion is Conversion.TEXT:
         return TextConverter()
     if conversion is Conversion.CODE:
@@ -402,7 +513,7 @@ def make_converter(
     if conversion is Conversion.DATETIME:
         return DateTimeConverter(time_zone)
     if conversion is Conversion.DATE:
-        return DateConverter()
+        return DateConverter(date_zone)
     if conversion is Conversion.BOOLEAN:
         return BooleanConverter()
     if conversion is Conversion.INTEGER:
@@ -411,4 +522,6 @@ def make_converter(
         return NumberConverter(integer=False)
     if conversion is Conversion.BODY:
         return BodyConverter()
+    if conversion is Conversion.RECURRENCE:
+        return RecurrenceConverter()
     return AttendeesConverter()

@@ -30,6 +30,8 @@ class FieldMap:
     """The user-defined field's name (extended property / open extension); None for a path."""
     to_nav: bool = True
     """Whether Outlook's value may be written to NAV (False: read-only in NAV, or a computed field)."""
+    to_outlook: bool = True
+    """Whether NAV's value may be written to Outlook (False: Outlook owns it, a series' recurrence)."""
     upper: bool = False
     """User-defined fields only: the value is a NAV Code (compared upper-case)."""
 
@@ -164,7 +166,12 @@ class EntityMap:
 
     @cached_property
     def _writers(self) -> dict[str, _Writer]:
-        return {f.id: _writer(f) for f in self.fields}
+        return {f.id: _writer(f) for f in self.fields if f.to_outlook}
+
+    @cached_property
+    def _outlook_owned(self) -> frozenset[str]:
+        """Fields Outlook owns (a series' recurrence): a body never carries them, whoever asks for one."""
+        return frozenset(f.id for f in self.fields if not f.to_outlook)
 
     @cached_property
     def _all_day_ids(self) -> tuple[str, ...]:
@@ -246,6 +253,8 @@ class EntityMap:
         for field_id, norm in self._with_all_day_fields(changes, full).items():
             w = writers.get(field_id)
             if w is None:
+                if field_id in self._outlook_owned:
+                    continue
                 if field_id.startswith("user:"):
                     # A user-defined field removed from the map: its value is removed from the item.
                     user[field_id.removeprefix("user:")] = None

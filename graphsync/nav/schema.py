@@ -89,6 +89,8 @@ TERRITORY = TableDef(
 TODO_TYPES = ("", "Meeting", "Phone Call")
 TODO_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting", "Postponed")
 SYSTEM_TODO_TYPES = ("Organizer", "Salesperson Attendee", "Contact Attendee", "Team")
+CALC_DUE_DATE_FROM = ("", "Due Date", "Closing Date")
+"""Table 5080 field 26 (NAV 2018: OptionString=[ ,Due Date,Closing Date])."""
 
 TODO = TableDef(
     no=NavTable.TODO,
@@ -108,6 +110,9 @@ TODO = TableDef(
         _f(17, "Canceled", _B),
         _f(22, "Contact Company No.", _C, 20),
         _f(24, "Recurring", _B),
+        # A DateFormula in NAV ("1W"), kept as its text; the option's first value is NAV's blank " ".
+        _f(25, "Recurring Date Interval", _C, 32),
+        _f(26, "Calc. Due Date From", _O, options=CALC_DUE_DATE_FROM),
         _f(28, "Start Time", _TM),
         _f(29, "Duration", _DU),
         _f(32, "Last Date Modified", _D),

@@ -150,8 +150,9 @@ class Store:
             )
         store = cls(conn, path)
         try:
-            store._add_missing_indexes()
             store._add_missing_columns()
+            store._add_missing_indexes()
+            store._add_system_modified_column()
         except BaseException:
             conn.close()
             raise
@@ -200,6 +201,20 @@ class Store:
             for table, name, columns in INDEXES:
                 conn.execute(_create_index_sql(table, name, columns))
 
+    def _add_missing_columns(self) -> None:
+        """Add the fields a company made by an earlier version lacks (To-do's Recurring Date Interval and Calc.
+        Due Date From came later), each with its blank value, as NAV's own schema synchronisation adds a field.
+        Only a missing field costs a write."""
+        missing: list[tuple[TableDef, FieldDef]] = []
+        for t in schema.TABLES.values():
+            have = {row[1] for row in self.conn.execute(f"PRAGMA table_info({q(t.name)})")}
+            missing += [(t, f) for f in stored_fields(t) if f.name not in have]
+        if not missing:
+            return
+        with self.transaction():
+            for t, f in missing:
+                self.conn.execute(f"ALTER TABLE {q(t.name)} ADD COLUMN {q(f.name)} {_SQL_TYPES[f.type]}")
+
     def _add_missing_indexes(self) -> None:
         """Add the secondary indexes a company made by an earlier version lacks. Indexes change no data and
         older versions ignore them, so the schema version stays; only a missing index costs a write, so that
@@ -220,7 +235,7 @@ class Store:
             if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_BUSY):
                 raise
 
-    def _add_missing_columns(self) -> None:
+    def _add_system_modified_column(self) -> None:
         """Add the system modified column to the tables of a company made before it existed (NULL until the
         record is next written; readers fall back to the record's own stamps)."""
         missing = []

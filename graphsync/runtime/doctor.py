@@ -55,12 +55,16 @@ class _Probe:
     path: str
 
 
-def _probes(app_only: bool) -> tuple[_Probe, ...]:
+def _probes(app_only: bool, *, mailbox_zone: bool) -> tuple[_Probe, ...]:
+    """``mailbox_zone``: To Do's dates are days in the mailbox's time zone, read from its settings (unless the
+    config sets ``[sync] time_zone``), which needs MailboxSettings.Read."""
     tasks = "Tasks.ReadWrite.All" if app_only else "Tasks.ReadWrite"
+    zone = (_Probe("mailbox time zone", "MailboxSettings.Read", "mailboxSettings/timeZone"),) if mailbox_zone else ()
     return (
         _Probe("contacts", "Contacts.ReadWrite", "contactFolders?$top=1"),
         _Probe("calendar", "Calendars.ReadWrite", "calendar"),
         _Probe("To Do", tasks, "todo/lists?$top=1"),
+        *zone,
     )
 
 
@@ -112,7 +116,8 @@ async def diagnose(config: Config, *, user: str | None = None, connections: Conn
         if identity is not None:
             graph = _Graph(rt.http, config.graph.base_url, rt.tokens(user), identity.upn)
             app_only = rt.tokens(user).app_only
-            permitted = await _permission_checks(graph, app_only, checks)
+            mailbox_zone = not config.sync.time_zone_configured
+            permitted = await _permission_checks(graph, app_only, checks, mailbox_zone=mailbox_zone)
             if permitted:
                 await _container_checks(config, graph, checks)
             else:
@@ -257,9 +262,9 @@ def _salesperson_check(config: Config, identity: MailboxIdentity, nav: NavConnec
     return Check("salesperson", CheckStatus.OK, f"{identity.upn} is NAV salesperson {code}")
 
 
-async def _permission_checks(graph: _Graph, app_only: bool, checks: list[Check]) -> bool:
+async def _permission_checks(graph: _Graph, app_only: bool, checks: list[Check], *, mailbox_zone: bool) -> bool:
     ok = True
-    for probe in _probes(app_only):
+    for probe in _probes(app_only, mailbox_zone=mailbox_zone):
         try:
             await graph.get(probe.path)
         except GraphsyncError as exc:

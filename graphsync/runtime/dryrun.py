@@ -40,6 +40,10 @@ class LookOnlyMailbox:
     async def provision(self) -> Containers:
         return await self._inner.provision()
 
+    async def time_zone(self) -> str:
+        """The mailbox's zone: reading it writes nothing."""
+        return await self._inner.time_zone()
+
     async def absent(self, kind: ItemKind) -> bool:
         """Whether the container of ``kind``'s items does not exist yet."""
         containers = await self._inner.provision()

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from graphsync.errors import GraphError
-from graphsync.sandbox.batch import normalize_query, run_batch
+from graphsync.sandbox.batch import normalize_query, run_batch, run_batch_timed
 from graphsync.sandbox.control import ControlEndpoint
 from graphsync.sandbox.limits import admit, draw_drop, draw_spike, release
 from graphsync.sandbox.router import handle, resolve_mailbox, split_path
@@ -153,7 +153,9 @@ class GraphEndpoint:
                 raise fail(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
             state.batch_requests += 1
             if state.faults.latency:
+                # The batch's own round trip, then each item's time as Outlook works on it.
                 await asyncio.sleep(state.faults.latency)
+                return await run_batch_timed(call, self._run_item)
             return run_batch(call, self._run_now)
         mailbox, segments = resolve_mailbox(state, call)
         admit(state, mailbox, method)
@@ -165,10 +167,21 @@ class GraphEndpoint:
             release(mailbox)
 
     def _run_now(self, call: Call) -> Reply:
-        """One batch item: the same path through limits and handlers, without the added latency."""
+        """One batch item that takes no time: the same path through limits and handlers."""
         mailbox, segments = resolve_mailbox(self.state, call)
         admit(self.state, mailbox, call.method)
         try:
+            return handle(self.state, call, mailbox, segments)
+        finally:
+            release(mailbox)
+
+    async def _run_item(self, call: Call) -> Reply:
+        """One batch item that takes the latency, like a request of its own: it holds one of the mailbox's
+        concurrent slots for that time (a 429 inside the batch when none is free)."""
+        mailbox, segments = resolve_mailbox(self.state, call)
+        admit(self.state, mailbox, call.method)
+        try:
+            await asyncio.sleep(self.state.faults.latency)
             return handle(self.state, call, mailbox, segments)
         finally:
             release(mailbox)

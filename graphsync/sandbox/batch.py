@@ -1,10 +1,25 @@
 """``POST /v1.0/$batch`` (concepts/json-batching.md): up to 20 requests with relative URLs, run through the
 same handlers and limits as plain requests, ``dependsOn`` honoured (a dependent of a failed request gets
-424), each with its own status, headers and body."""
+424), each with its own status, headers and body.
+
+Every item is an Outlook request of its own (concepts/throttling-limits.md, "Outlook service limits for
+JSON batching"): Outlook runs up to four items of one batch at a time when they do not depend on each
+other, and one after another along ``dependsOn``. Each item goes through the mailbox's limits as it starts
+(`graphsync.sandbox.limits.admit`): it holds one of the mailbox's concurrent slots while it runs, and an
+item that finds no free slot, or no room in the mailbox's window, is answered 429 with ``Retry-After``
+inside the batch (concepts/throttling.md, "Throttling and batching": "Requests in a batch are evaluated
+individually against throttling limits and if any request exceeds the limits, it fails with a status of
+429"; json-batching.md, "Batch size limitations", says the same).
+
+`run_batch_timed` runs items that take time (the sandbox's ``latency``) concurrently as Outlook does;
+`run_batch` runs them one after another when they take none, which is the same outcome (no item can
+overlap another that takes no time) without a task per item on the sandbox's default, fastest path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -13,8 +28,12 @@ from graphsync.sandbox.router import split_path
 from graphsync.sandbox.wire import Call, Reply, bad_request, error_reply, fail
 
 MAX_REQUESTS = 20
+PARALLEL_ITEMS = 4
+"""Items of one batch Outlook runs at the same time (throttling-limits.md, "Outlook service limits for JSON
+batching": "Outlook ... runs up to four requests of the batch in parallel")."""
 
 RunOne = Callable[[Call], Reply]
+RunOneTimed = Callable[[Call], Awaitable[Reply]]
 
 
 def run_batch(outer: Call, run_one: RunOne) -> Reply:
@@ -42,9 +61,42 @@ def run_batch(outer: Call, run_one: RunOne) -> Reply:
         results[key] = reply
         return reply
 
+    return _answer(requests, [run(request) for request in requests])
+
+
+async def run_batch_timed(outer: Call, run_one: RunOneTimed) -> Reply:
+    """Answer a batch whose items take time: up to `PARALLEL_ITEMS` of them at once, each after the items it
+    depends on; ``run_one`` handles one request as if it came alone (limits, latency, handler)."""
+    requests = _validate(outer.body)
+    done = {str(r["id"]).lower(): asyncio.Event() for r in requests}
+    results: dict[str, Reply] = {}
+    running = asyncio.Semaphore(PARALLEL_ITEMS)
+
+    async def run(request: dict[str, Any]) -> None:
+        key = str(request["id"]).lower()
+        failed = False
+        for parent in request.get("dependsOn") or []:
+            parent_key = str(parent).lower()
+            await done[parent_key].wait()
+            failed = failed or results[parent_key].status >= 400
+        if failed:
+            reply = error_reply(fail(424, "FailedDependency", "The request it depends on failed."))
+        else:
+            async with running:
+                try:
+                    reply = await run_one(_item_call(outer, request))
+                except GraphError as exc:
+                    reply = error_reply(exc)
+        results[key] = reply
+        done[key].set()
+
+    await asyncio.gather(*(run(request) for request in requests))
+    return _answer(requests, [results[str(r["id"]).lower()] for r in requests])
+
+
+def _answer(requests: list[dict[str, Any]], replies: list[Reply]) -> Reply:
     responses = []
-    for request in requests:
-        reply = run(request)
+    for request, reply in zip(requests, replies, strict=True):
         entry: dict[str, Any] = {"id": str(request["id"]), "status": reply.status, "headers": reply.headers}
         if reply.body is not None:
             entry["body"] = reply.body

@@ -3,8 +3,10 @@ user-post-events.md, calendar-post-events.md, event-get.md, event-update.md, eve
 user-list-calendarview.md, event-delta.md).
 
 Creating or changing an event with attendees records the meeting messages Graph would send
-(`graphsync.sandbox.state.MeetingRequest`). Recurring series are stored as given but not expanded into
-occurrences: calendarView returns the series master by its own start and end.
+(`graphsync.sandbox.state.MeetingRequest`). An event with a ``recurrence`` is a series master: calendarView and
+its delta answer its occurrences and exceptions in the window, never the master (`graphsync.sandbox.series`);
+/events/{id} of an occurrence reads, changes (an exception) or cancels it; /events/{id}/instances lists them
+(event-list-instances.md).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from datetime import UTC
 from typing import Any
 
+from graphsync.sandbox import recurrence
 from graphsync.sandbox.attached import (
     add_extensions_inline,
     check_extended_properties,
@@ -24,10 +27,17 @@ from graphsync.sandbox.attached import (
 from graphsync.sandbox.defaults import CALENDARS, calendar_props, events_of, new_item
 from graphsync.sandbox.delta import delta_page
 from graphsync.sandbox.handling import Ctx, check_if_match, find, method_not_allowed, no_content, ok, touch
-from graphsync.sandbox.reading import get_one, list_page, render
+from graphsync.sandbox.reading import Renderer, get_one, list_page, render
 from graphsync.sandbox.schema import CALENDAR, EVENT, check_body, normalize_body_type
+from graphsync.sandbox.series import (
+    find_occurrence,
+    is_series,
+    occurrence_id,
+    occurrences,
+    parse_occurrence_id,
+)
 from graphsync.sandbox.state import MeetingRequest, MeetingRequestReason
-from graphsync.sandbox.store import Item
+from graphsync.sandbox.store import Item, Tombstone
 from graphsync.sandbox.timezones import (
     graph_time,
     parse_local,
@@ -37,7 +47,7 @@ from graphsync.sandbox.timezones import (
     to_utc,
     zone,
 )
-from graphsync.sandbox.wire import Reply, bad_request, fail
+from graphsync.sandbox.wire import Reply, bad_request, fail, not_found
 
 _NO_TIME = "0001-01-01T00:00:00Z"
 _MEETING_FIELDS = ("subject", "body", "start", "end", "location", "locations", "isAllDay", "recurrence")
@@ -142,6 +152,8 @@ def events(ctx: Ctx, calendar: Item) -> Reply:
         # Inferred: Graph needs both to place an event.
         raise bad_request("An event needs 'start' and 'end'.", code="ErrorInvalidRequest")
     times = _event_times(props)
+    if props.get("recurrence") is not None:
+        props["recurrence"] = recurrence.check(props["recurrence"], times["originalStartTimeZone"])
     attendees = _attendees(props.get("attendees") or [])
     if "singleValueExtendedProperties" in body:
         check_extended_properties(body["singleValueExtendedProperties"])
@@ -170,6 +182,8 @@ def events(ctx: Ctx, calendar: Item) -> Reply:
 
 
 def one_event(ctx: Ctx, event_id: str, calendar: Item | None = None) -> Reply:
+    if parse_occurrence_id(event_id) is not None:
+        return _one_occurrence(ctx, event_id)
     item = find(ctx, event_id, "event", events_of(calendar) if calendar is not None else None)
     method = ctx.call.method
     if method == "GET":
@@ -190,6 +204,11 @@ def _update_event(ctx: Ctx, item: Item) -> Reply:
     body = ctx.call.body
     props = check_body(EVENT, body)
     normalize_body_type(props)
+    if props.get("recurrence") is not None:
+        zone_name = props.get("start", {}).get("timeZone") if isinstance(props.get("start"), dict) else None
+        props["recurrence"] = recurrence.check(
+            props["recurrence"], zone_name or item.props.get("originalStartTimeZone") or "UTC"
+        )
     merged = {**item.props, **props}
     times = _event_times(merged) if any(k in props for k in ("start", "end", "isAllDay")) else {}
     before = _addresses(item.props.get("attendees") or [])
@@ -207,6 +226,8 @@ def _update_event(ctx: Ctx, item: Item) -> Reply:
         item.props["bodyPreview"] = _preview(props["body"])
     if "recurrence" in props:
         item.props["type"] = _event_type(item.props)
+        if not props["recurrence"]:
+            item.occurrences.clear()  # no longer a series: its exceptions and cancellations go with it
     if "location" in props and "locations" not in props:
         # Graph keeps locations in step with a location set alone.
         item.props["locations"] = [props["location"]] if props["location"] else []
@@ -228,6 +249,73 @@ def _send_changes(ctx: Ctx, item: Item, before: list[str], *, meeting_change: bo
     _send(ctx, item, [a for a in before if a not in after], MeetingRequestReason.CANCELLATION)
     if meeting_change:
         _send(ctx, item, [a for a in after if a in before], MeetingRequestReason.UPDATE)
+
+
+def _one_occurrence(ctx: Ctx, event_id: str) -> Reply:
+    """GET, PATCH (an exception) or DELETE (a cancellation) of one occurrence of a series (event-get.md,
+    event-update.md, event-delete.md: each takes an occurrence's id as it takes any event's)."""
+    found = find_occurrence(ctx, event_id)
+    if found is None:
+        raise not_found()
+    master = found.master
+    method = ctx.call.method
+    if method == "GET":
+        return get_one(ctx, found.as_item(), EVENT, _occurrence_renderer(master))
+    check_if_match(ctx, master)
+    if method == "DELETE":
+        master.occurrences[found.day] = None
+        touch(ctx, master)
+        ctx.mailbox.put(master)
+        _send(ctx, master, _addresses(master.props.get("attendees") or []), MeetingRequestReason.CANCELLATION)
+        return no_content()
+    if method != "PATCH":
+        raise method_not_allowed()
+    props = check_body(EVENT, ctx.call.body)
+    normalize_body_type(props)
+    if "recurrence" in props or "attendees" in props:
+        raise bad_request(
+            "An occurrence of a series takes no recurrence or attendees of its own: change the series master.",
+            code="ErrorInvalidRequest",
+        )
+    changes = dict(found.changes or {})
+    if any(k in props for k in ("start", "end", "isAllDay")):
+        current = found.as_item().props
+        times = _event_times({**current, **changes, **props})
+        changes.update({"start": times["start"], "end": times["end"]})
+    changes.update({k: v for k, v in props.items() if k not in ("start", "end")})
+    master.occurrences[found.day] = changes
+    touch(ctx, master)
+    ctx.mailbox.put(master)
+    if any(k in props for k in _MEETING_FIELDS):
+        _send(ctx, master, _addresses(master.props.get("attendees") or []), MeetingRequestReason.UPDATE)
+    changed = find_occurrence(ctx, event_id)
+    assert changed is not None
+    return ok(_occurrence_renderer(master)(ctx, changed.as_item(), None))
+
+
+def _occurrence_renderer(master: Item) -> Renderer:
+    def render_one(ctx: Ctx, view: Item, select: list[str] | None) -> dict[str, Any]:
+        out = render_event(ctx, view, select)
+        if select is None or "seriesMasterId" in select:
+            out["seriesMasterId"] = ctx.item_id(master)
+        return out
+
+    return render_one
+
+
+def instances(ctx: Ctx, event_id: str) -> Reply:
+    """``/events/{id}/instances?startDateTime=...&endDateTime=...`` (event-list-instances.md): a series'
+    occurrences and exceptions in the window; a single event itself, when it lies in it."""
+    if ctx.call.method != "GET":
+        raise method_not_allowed()
+    master = find(ctx, event_id, "event")
+    window = _window(ctx)
+    coll = ctx.mailbox.collection(master.collection)
+    if not is_series(master):
+        inside = [master] if in_window(master, window) else []
+        return list_page(ctx, coll, EVENT, renderer=render_event, items=inside)
+    views = [o.as_item() for o in occurrences(master, window)]
+    return list_page(ctx, coll, EVENT, renderer=_occurrence_renderer(master), items=views)
 
 
 def event_extensions(ctx: Ctx, event_id: str, ext_id: str | None) -> Reply:
@@ -267,13 +355,28 @@ def in_window(item: Item, window: tuple[int, int]) -> bool:
 
 
 def calendar_view(ctx: Ctx, calendar: Item) -> Reply:
+    """Single events and the occurrences of series in the window, by start (user-list-calendarview.md)."""
     if ctx.call.method != "GET":
         raise method_not_allowed()
     window = _window(ctx)
     coll = ctx.mailbox.collection(events_of(calendar))
-    inside = [i for i in coll.items.values() if in_window(i, window)]
+    inside: list[Item] = []
+    masters: dict[str, Item] = {}
+    for item in coll.items.values():
+        if is_series(item):
+            for found in occurrences(item, window):
+                view = found.as_item()
+                masters[view.key] = item
+                inside.append(view)
+        elif in_window(item, window):
+            inside.append(item)
     inside.sort(key=lambda i: span(i)[0])
-    return list_page(ctx, coll, EVENT, renderer=render_event, items=inside)
+
+    def renderer(ctx: Ctx, item: Item, select: list[str] | None) -> dict[str, Any]:
+        master = masters.get(item.key)
+        return render_event(ctx, item, select) if master is None else _occurrence_renderer(master)(ctx, item, select)
+
+    return list_page(ctx, coll, EVENT, renderer=renderer, items=inside)
 
 
 def calendar_view_delta(ctx: Ctx) -> Reply:
@@ -292,8 +395,48 @@ def calendar_view_delta(ctx: Ctx) -> Reply:
     coll = ctx.mailbox.collection(events_of(primary(ctx)))
     # Delta pages name each entry's type, removals included (delta-query-events.md).
     return delta_page(
-        ctx, coll, EVENT, renderer=render_event, window=window, in_window=in_window, typed="#microsoft.graph.event"
+        ctx,
+        coll,
+        EVENT,
+        renderer=render_event,
+        window=window,
+        in_window=in_window,
+        typed="#microsoft.graph.event",
+        expand=_series_changes,
     )
+
+
+def _series_changes(
+    ctx: Ctx, item: Item | None, tomb: Tombstone | None, window: tuple[int, int] | None, incremental: bool
+) -> list[dict[str, Any]] | None:
+    """A series' entries in a calendarView delta round; None for anything else. event-delta.md: the round
+    answers occurrences and exceptions, not the master: a full round each occurrence in the window, a later
+    one each occurrence of a changed series again, the cancelled ones and the master's own id (an event it
+    may have answered as a single instance before it became a series) as ``@removed``, and every occurrence
+    of a deleted series as ``@removed``."""
+    master = item if item is not None else _deleted_series(tomb)
+    if master is None or not is_series(master) or window is None:
+        return None
+    removed = []
+    if incremental:
+        removed.append({"id": ctx.item_id(master), "@removed": {"reason": "deleted"}})
+    if item is None:
+        return removed + [_removed_occurrence(ctx, master, o.day) for o in occurrences(master, window)]
+    render_one = _occurrence_renderer(master)
+    entries = [render_one(ctx, o.as_item(), None) for o in occurrences(master, window)]
+    if incremental:
+        removed += [_removed_occurrence(ctx, master, day) for day, kept in master.occurrences.items() if kept is None]
+    return removed + entries
+
+
+def _deleted_series(tomb: Tombstone | None) -> Item | None:
+    if tomb is None or not tomb.data or not tomb.data.get("recurrence"):
+        return None
+    return Item("event", tomb.key, tomb.rest_id, "", tomb.data)
+
+
+def _removed_occurrence(ctx: Ctx, master: Item, day: str) -> dict[str, Any]:
+    return {"id": occurrence_id(ctx.item_id(master), day), "@removed": {"reason": "deleted"}}
 
 
 # --------------------------------------------------------------------------- event pieces

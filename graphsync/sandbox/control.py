@@ -2,7 +2,8 @@
 in another process. No token is needed: the sandbox binds to loopback unless told otherwise.
 
     GET    /_sandbox/state                             users, limits, faults, what they injected, counters
-    POST   /_sandbox/users                             {"userPrincipalName", "displayName"?}: seed a user
+    POST   /_sandbox/users                             {"userPrincipalName", "displayName"?, "timeZone"?}:
+                                                       seed a user (timeZone: its mailboxSettings.timeZone)
     PUT    /_sandbox/limits                            {"concurrent", "windowRequests", "windowSeconds"}
                                                        or {"outlook": true} for Graph's own values
     PUT    /_sandbox/faults                            {"latency", "errorRate", "errorStatuses", "retryAfter",
@@ -28,6 +29,7 @@ from urllib.parse import parse_qsl, unquote
 
 from graphsync.errors import GraphError
 from graphsync.sandbox.state import DropWhen, Faults, InjectedFaults, Limits, MeetingRequest, SandboxState
+from graphsync.sandbox.timezones import zone
 from graphsync.sandbox.wire import Reply, bad_request, dumps, error_reply, fail
 
 Scope = MutableMapping[str, Any]
@@ -79,9 +81,16 @@ class ControlEndpoint:
         if (method, segments) == ("POST", ["users"]):
             upn = body.get("userPrincipalName") if isinstance(body, dict) else None
             if not isinstance(upn, str) or "@" not in upn:
-                raise bad_request('Expected {"userPrincipalName": "name@domain", "displayName"?: "..."}.')
-            mailbox = state.seed_user(upn, display_name=body.get("displayName"))
-            return Reply(201, {"userPrincipalName": mailbox.upn, "id": mailbox.user_id})
+                raise bad_request(
+                    'Expected {"userPrincipalName": "name@domain", "displayName"?: "...", "timeZone"?: "..."}.'
+                )
+            time_zone = body.get("timeZone")
+            if time_zone is not None:
+                if not isinstance(time_zone, str):
+                    raise bad_request("timeZone must be a Windows or IANA time zone name.")
+                zone(time_zone)
+            mailbox = state.seed_user(upn, display_name=body.get("displayName"), time_zone=time_zone)
+            return Reply(201, {"userPrincipalName": mailbox.upn, "id": mailbox.user_id, "timeZone": mailbox.time_zone})
         if (method, segments) == ("PUT", ["limits"]):
             state.set_limits(limits_from_json(body))
             return Reply(200, _limits_json(state.limits))

@@ -111,6 +111,11 @@ NEXT_KEY: ContextVar[str | None] = ContextVar("NEXT_KEY", default=None)
 """The immutable id the next new item gets instead of a random one: how `graphsync.sandbox.legacy` puts in an
 item whose MAPI entry id an earlier Outlook client recorded (the entry id carries the id)."""
 
+CONTAINER_KINDS = frozenset({"contactFolder", "calendar", "todoTaskList"})
+"""Containers have one id: "Container types (mailFolder, calendar, etc.) do not support immutable ID, but their
+regular IDs were already constant" (concepts/outlook-immutable-id.md, "Items that support immutable IDs"), so
+``Prefer: IdType="ImmutableId"`` leaves their ids as they are."""
+
 
 def new_item(kind: str, collection: str, props: dict[str, Any], *, with_change_key: bool) -> Item:
     now = iso_z(now_utc())
@@ -121,8 +126,9 @@ def new_item(kind: str, collection: str, props: dict[str, Any], *, with_change_k
     if with_change_key:
         base["changeKey"] = change_key
     base.update(props)
-    key = NEXT_KEY.get() or new_id(IMMUTABLE_PREFIX)
-    return Item(kind, key, new_id(REST_PREFIX), collection, base, change_key)
+    rest_id = new_id(REST_PREFIX)
+    key = rest_id if kind in CONTAINER_KINDS else (NEXT_KEY.get() or new_id(IMMUTABLE_PREFIX))
+    return Item(kind, key, rest_id, collection, base, change_key)
 
 
 def create_default_containers(mailbox: Mailbox) -> None:

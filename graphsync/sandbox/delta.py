@@ -19,10 +19,14 @@ from graphsync.sandbox.handling import DEFAULT_PAGE, Ctx, ok
 from graphsync.sandbox.query import DeltaToken, page_size, parse_select, scope_of
 from graphsync.sandbox.reading import Renderer, render
 from graphsync.sandbox.schema import Resource
-from graphsync.sandbox.store import Collection, Item
+from graphsync.sandbox.store import Collection, Item, Tombstone
 from graphsync.sandbox.wire import Reply, fail
 
 InScope = Callable[[Item, tuple[int, int]], bool]
+Expand = Callable[
+    [Ctx, "Item | None", "Tombstone | None", "tuple[int, int] | None", bool], "list[dict[str, Any]] | None"
+]
+"""A change that stands for several entries (a series: its occurrences), or None to report it as it is."""
 
 
 def delta_page(
@@ -35,6 +39,7 @@ def delta_page(
     in_window: InScope | None = None,
     default_page: int = DEFAULT_PAGE,
     typed: str | None = None,
+    expand: Expand | None = None,
 ) -> Reply:
     """One page of a delta round over ``coll`` (see `graphsync.sandbox.store` for how positions work).
 
@@ -79,6 +84,11 @@ def delta_page(
             break
         cursor = seq
         item = coll.items.get(key)
+        if expand is not None:
+            expanded = expand(ctx, item, coll.tombstones.get(key) if item is None else None, window, incremental)
+            if expanded is not None:
+                values.extend({"@odata.type": typed, **e} if typed else e for e in expanded)
+                continue
         entry: dict[str, Any] = {"@odata.type": typed} if typed else {}
         if item is not None and (window is None or in_window is None or in_window(item, window)):
             entry.update(renderer(ctx, item, select))

@@ -25,7 +25,10 @@ CREATE TABLE IF NOT EXISTS items (
     deleted INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (upn, collection, key)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (upn TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
+# settings (a mailbox's time zone and the other mailboxSettings set) came after format 2: a file without the
+# table gets it, empty, and its mailboxes keep the defaults.
 _FORMAT = "graphsync-sandbox/2"
 
 
@@ -63,6 +66,12 @@ class SqlitePersistence:
                 "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?)",
                 (mailbox.upn, mailbox.user_id, mailbox.display_name, mailbox.epoch),
             )
+
+    def save_settings(self, mailbox: Mailbox) -> None:
+        data = json.dumps({"timeZone": mailbox.time_zone, **mailbox.settings})
+        with self._lock:
+            self._begin()
+            self.db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (mailbox.upn, data))
 
     def changed(self, mailbox: Mailbox, collection: str, entry: Item | Tombstone) -> None:
         if isinstance(entry, Item):
@@ -122,6 +131,11 @@ class SqlitePersistence:
                 mailbox.default_calendar = item.key
             if item.kind == "event" and item.props.get("transactionId"):
                 mailbox.transactions[item.props["transactionId"]] = item.key
+        for upn, data in self.db.execute("SELECT upn, data FROM settings"):
+            if upn in mailboxes:
+                values = json.loads(data)
+                mailboxes[upn].time_zone = values.pop("timeZone", "UTC")
+                mailboxes[upn].settings = values
         for mailbox in mailboxes.values():
             mailbox.journal = self
         return list(mailboxes.values())

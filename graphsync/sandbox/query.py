@@ -22,6 +22,8 @@ _ANY = re.compile(
     re.IGNORECASE,
 )
 _EQ = re.compile(r"^(\w+)\s+eq\s+(?:" + _QUOTED + r"|(true|false|null|-?\d+))$")
+_ADDRESS = re.compile(r"^emailAddresses/any\(\s*(\w+)\s*:\s*\1/(\w+)\s+eq\s+" + _QUOTED + r"\s*\)$", re.IGNORECASE)
+_EXTENSION = re.compile(r"^extensions/any\(\s*(\w+)\s*:\s*\1/id\s+eq\s+" + _QUOTED + r"\s*\)$", re.IGNORECASE)
 _ID_EQ = re.compile(r"^id\s+eq\s+" + _QUOTED + r"$", re.IGNORECASE)
 
 
@@ -56,10 +58,21 @@ def split_top(text: str, separator: str) -> list[str]:
 def invalid_filter(text: str) -> Exception:
     return bad_request(
         f"The query filter contains one or more invalid nodes: {text!r}. The sandbox evaluates "
-        "'property eq value' and singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...'), "
-        "joined by 'and'.",
+        "'property eq value', singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...'), "
+        "emailAddresses/any(a:a/address eq '...') and Extensions/any(f:f/id eq '...'), joined by 'and'.",
         code="ErrorInvalidUrlQueryFilter",
     )
+
+
+def same_property(stored: str, wanted: str) -> bool:
+    """Whether a filter's extended property id names a stored one: "Filtering the string name (Name) in the id
+    of an extended property is case-sensitive" (singlevaluelegacyextendedproperty-get.md); the type and the
+    property set are matched in any case, as Graph reads GUIDs and type names."""
+    head_s, sep_s, name_s = stored.partition(" Name ")
+    head_w, sep_w, name_w = wanted.partition(" Name ")
+    if sep_s and sep_w:
+        return head_s.lower() == head_w.lower() and name_s == name_w
+    return stored.lower() == wanted.lower()
 
 
 @dataclass(frozen=True)
@@ -69,14 +82,41 @@ class Filter:
     extended: tuple[tuple[str, str | None], ...] = ()
     """(property id, value or None for 'has the property')."""
     equals: tuple[tuple[str, object], ...] = ()
+    addresses: tuple[str, ...] = ()
+    """emailAddresses/any(a:a/address eq '...') (user-list-contacts.md, "Optional query parameters")."""
+    extensions: tuple[str, ...] = ()
+    """Extensions/any(f:f/id eq '...'): the extension's id or name (opentypeextension-get.md, "Filter for
+    resource instances expanded with a matching extension")."""
 
     def matches(
-        self, props: Mapping[str, object], ext_props: Mapping[str, tuple[str, str]], unset: Mapping[str, object]
+        self,
+        props: Mapping[str, object],
+        ext_props: Mapping[str, tuple[str, str]],
+        unset: Mapping[str, object],
+        extensions: Mapping[str, Mapping[str, object]] | None = None,
     ) -> bool:
-        """Whether an item matches; ``unset`` gives the values of properties the item does not hold."""
+        """Whether an item matches; ``unset`` gives the values of properties the item does not hold,
+        ``extensions`` its open extensions by lower-case name."""
         for pid, value in self.extended:
             found = ext_props.get(pid.lower())
-            if found is None or (value is not None and found[1] != value):
+            if found is None or not same_property(found[0], pid):
+                return False
+            # "Filtering the value property of an extended property is case-insensitive"
+            # (singlevaluelegacyextendedproperty-get.md).
+            if value is not None and found[1].lower() != value.lower():
+                return False
+        for address in self.addresses:
+            # Inferred, not documented: an SMTP address is matched in any case, as Exchange compares strings
+            # in filters (the page above says so of extended property values).
+            held = props.get("emailAddresses")
+            entries = held if isinstance(held, list) else []
+            if not any(
+                isinstance(e, Mapping) and str(e.get("address") or "").lower() == address.lower() for e in entries
+            ):
+                return False
+        for wanted in self.extensions:
+            exts = extensions or {}
+            if not any(wanted.lower() in (name, str(ext.get("id", "")).lower()) for name, ext in exts.items()):
                 return False
         return all(props.get(name, unset.get(name)) == value for name, value in self.equals)
 
@@ -84,6 +124,8 @@ class Filter:
 def parse_filter(text: str) -> Filter:
     extended: list[tuple[str, str | None]] = []
     equals: list[tuple[str, object]] = []
+    addresses: list[str] = []
+    extensions: list[str] = []
     value: object
     for clause in split_top(text.strip(), " and "):
         while clause.startswith("(") and clause.endswith(")"):
@@ -92,6 +134,21 @@ def parse_filter(text: str) -> Filter:
         if any_match:
             value = any_match.group(3)
             extended.append((_unquote(any_match.group(2)), None if value is None else _unquote(value)))
+            continue
+        address = _ADDRESS.match(clause)
+        if address:
+            if address.group(2).lower() != "address":
+                # "you can use $filter, any, and the eq operator on only the address sub-property of instances
+                # in an emailAddresses collection" (user-list-contacts.md).
+                raise bad_request(
+                    f"emailAddresses can be filtered on its address only, not on {address.group(2)!r}.",
+                    code="ErrorInvalidUrlQueryFilter",
+                )
+            addresses.append(_unquote(address.group(3)))
+            continue
+        extension = _EXTENSION.match(clause)
+        if extension:
+            extensions.append(_unquote(extension.group(2)))
             continue
         eq = _EQ.match(clause)
         if eq is None:
@@ -104,7 +161,7 @@ def parse_filter(text: str) -> Filter:
             if literal not in ("true", "false", "null"):
                 value = int(literal)
         equals.append((name, value))
-    return Filter(tuple(extended), tuple(equals))
+    return Filter(tuple(extended), tuple(equals), tuple(addresses), tuple(extensions))
 
 
 def parse_select(text: str | None, allowed: frozenset[str], type_name: str) -> list[str] | None:

@@ -115,7 +115,9 @@ def list_page(
         source = coll.items.values()
     flt = options.filter
     matched = [
-        i for i in source if flt is None or flt.matches(i.props, i.ext_props, UNSET_DEFAULTS.get(i.kind, _NOTHING))
+        i
+        for i in source
+        if flt is None or flt.matches(i.props, i.ext_props, UNSET_DEFAULTS.get(i.kind, _NOTHING), i.extensions)
     ]
     order = q.get("$orderby")
     if order:

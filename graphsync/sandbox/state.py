@@ -165,20 +165,36 @@ class SandboxState:
             found = self.seed_user(key)
         return found
 
-    def seed_user(self, upn: str, *, display_name: str | None = None) -> Mailbox:
-        """Create a user with the default Contacts folder, Calendar and To Do list (idempotent)."""
+    def seed_user(self, upn: str, *, display_name: str | None = None, time_zone: str | None = None) -> Mailbox:
+        """Create a user with the default Contacts folder, Calendar and To Do list (idempotent; an existing
+        user's time zone is set when one is given); ``time_zone`` is its mailboxSettings.timeZone (default
+        "UTC"), a Windows or IANA name."""
         key = upn.lower()
         if key in self.mailboxes:
-            return self.mailboxes[key]
+            found = self.mailboxes[key]
+            if time_zone is not None and time_zone != found.time_zone:
+                found.time_zone = time_zone
+                self.save_settings(found)
+            return found
         mailbox = Mailbox(key, display_name=display_name)
+        if time_zone is not None:
+            mailbox.time_zone = time_zone
         if self.persistence is not None:
             mailbox.journal = self.persistence
             self.persistence.save_user(mailbox)
         create_default_containers(mailbox)
         self.mailboxes[key] = mailbox
         if self.persistence is not None:
+            if time_zone is not None:
+                self.persistence.save_settings(mailbox)
             self.persistence.commit()
         return mailbox
+
+    def save_settings(self, mailbox: Mailbox) -> None:
+        """Keep a mailbox's settings (time zone) in the data file, when there is one."""
+        if self.persistence is not None:
+            self.persistence.save_settings(mailbox)
+            self.persistence.commit()
 
     def find_user(self, id_or_upn: str) -> Mailbox | None:
         """An existing user by object id or user principal name (either case)."""

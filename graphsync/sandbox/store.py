@@ -62,6 +62,9 @@ class Item:
     linked: dict[str, dict[str, Any]] = field(default_factory=dict)
     span: tuple[str, str, float, float] | None = None
     """Events: (start text, end text, start seconds, end seconds), cached by `graphsync.sandbox.calendar`."""
+    occurrences: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    """A series master's exceptions (changed properties) and cancellations (None), by the day the occurrence
+    was first due (`graphsync.sandbox.series`)."""
 
     @property
     def etag(self) -> str:
@@ -78,6 +81,7 @@ class Item:
             "ext_props": [list(v) for v in self.ext_props.values()],
             "extensions": self.extensions,
             "linked": self.linked,
+            **({"occurrences": self.occurrences} if self.occurrences else {}),
         }
 
     @classmethod
@@ -93,6 +97,7 @@ class Item:
             ext_props={pid.lower(): (pid, value) for pid, value in data["ext_props"]},
             extensions=data["extensions"],
             linked=data["linked"],
+            occurrences=data.get("occurrences", {}),
         )
 
 
@@ -151,7 +156,9 @@ class Collection:
     # -- extended property index (find by value without scanning)
 
     def index_add(self, item: Item) -> None:
-        pairs = [(pid, value) for pid, (_, value) in item.ext_props.items()]
+        # Values in lower case: a $filter on an extended property's value is case-insensitive
+        # (singlevaluelegacyextendedproperty-get.md); the filter itself then checks the property's name.
+        pairs = [(pid, value.lower()) for pid, (_, value) in item.ext_props.items()]
         if pairs:
             self._indexed[item.key] = pairs
         for pair in pairs:
@@ -167,7 +174,8 @@ class Collection:
                     del self._index[pair]
 
     def find(self, prop_id: str, value: str) -> list[Item]:
-        keys = self._index.get((prop_id.lower(), value), ())
+        """Items holding the property with this value in any case (a candidate list for the filter)."""
+        keys = self._index.get((prop_id.lower(), value.lower()), ())
         return [self.items[k] for k in keys if k in self.items]
 
 
@@ -197,6 +205,10 @@ class Mailbox:
         self.journal: Journal | None = None
         self.default_contacts = ""
         self.default_calendar = ""
+        self.time_zone = "UTC"
+        """mailboxSettings.timeZone, as it was set (a Windows or an IANA name)."""
+        self.settings: dict[str, Any] = {}
+        """The other mailboxSettings a PATCH set (date and time formats, language)."""
         # Limiter state (see graphsync.sandbox.limits).
         self.in_flight = 0
         self.window: deque[float] = deque()

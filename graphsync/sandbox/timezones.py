@@ -1,8 +1,9 @@
 """Event times: Graph's ``dateTimeTimeZone`` values in and out.
 
-Graph accepts Windows time zone names ("Pacific Standard Time") and IANA names; the sandbox knows the
-IANA database (zoneinfo) and the Windows names of the zones listed below. Events are stored in UTC (all-day
-events as their floating dates) and returned in UTC unless ``Prefer: outlook.timezone`` names a zone.
+Graph accepts Windows time zone names ("Pacific Standard Time") and IANA names (resources/datetimetimezone.md);
+the sandbox knows both (`graphsync.timezones`). Events and To Do tasks are stored as the instant they name, in
+UTC (all-day events as their floating dates), and answered in UTC; events in another zone when ``Prefer:
+outlook.timezone`` names one.
 """
 
 from __future__ import annotations
@@ -10,44 +11,20 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphsync.sandbox.wire import bad_request
-
-WINDOWS_ZONES = {
-    "utc": "UTC",
-    "coordinated universal time": "UTC",
-    "pacific standard time": "America/Los_Angeles",
-    "mountain standard time": "America/Denver",
-    "central standard time": "America/Chicago",
-    "eastern standard time": "America/New_York",
-    "gmt standard time": "Europe/London",
-    "greenwich standard time": "Atlantic/Reykjavik",
-    "w. europe standard time": "Europe/Berlin",
-    "romance standard time": "Europe/Paris",
-    "central europe standard time": "Europe/Budapest",
-    "central european standard time": "Europe/Warsaw",
-    "e. europe standard time": "Europe/Chisinau",
-    "fle standard time": "Europe/Kiev",
-    "russian standard time": "Europe/Moscow",
-    "india standard time": "Asia/Kolkata",
-    "china standard time": "Asia/Shanghai",
-    "tokyo standard time": "Asia/Tokyo",
-    "aus eastern standard time": "Australia/Sydney",
-}
+from graphsync.timezones import zone_of
 
 
 def zone(name: str) -> tzinfo:
-    iana = WINDOWS_ZONES.get(name.strip().lower(), name.strip())
-    if iana == "UTC":
-        return UTC
-    try:
-        return ZoneInfo(iana)
-    except (ZoneInfoNotFoundError, ValueError):
+    """The zone of a Windows or IANA name, as Graph accepts them (`graphsync.timezones`), or Graph's 400."""
+    found = zone_of(name)
+    if found is None:
         raise bad_request(
             f"A valid TimeZone value must be specified. The following TimeZone value is not supported: '{name}'.",
             code="TimeZoneNotSupportedException",
-        ) from None
+        )
+    return found
 
 
 def parse_local(text: str) -> datetime:

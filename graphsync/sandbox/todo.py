@@ -1,7 +1,14 @@
 """Microsoft To Do lists, tasks and linked resources (api-reference/v1.0/api/todo-post-lists.md,
 todotasklist-delta.md, todotasklist-post-tasks.md, todotask-get.md, todotask-update.md, todotask-delete.md,
 todotask-delta.md, todotask-post-linkedresources.md). To Do ids do not change, so ``Prefer: IdType`` does
-not apply."""
+not apply.
+
+A task's dates (dueDateTime, startDateTime, reminderDateTime, completedDateTime) are dateTimeTimeZone values
+"in the specified time zone" (resources/todotask.md): the sandbox keeps the instant a value names and answers
+it in UTC, as To Do does (the example in todotask-get.md answers a due date set in the Eastern zone as
+``2020-08-25T04:00:00.0000000`` UTC, that day's local midnight). ``Prefer: outlook.timezone`` does not apply:
+To Do's pages list no such header, and To Do ignores it (microsoft-graph-docs-contrib issue #5927).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from graphsync.sandbox.handling import Ctx, check_if_match, find, method_not_all
 from graphsync.sandbox.reading import get_one, list_page, render
 from graphsync.sandbox.schema import LINKED_RESOURCE, TODO_LIST, TODO_TASK, check_body, normalize_body_type
 from graphsync.sandbox.store import Item
+from graphsync.sandbox.timezones import graph_time, read_time, to_utc
 from graphsync.sandbox.wire import Reply, bad_request, fail, not_found
 
 
@@ -89,6 +97,7 @@ def tasks(ctx: Ctx, todo_list: Item) -> Reply:
     linked = [_linked_resource(v) for v in _array(body.get("linkedResources"), "linkedResources")]
     for ext in _array(body.get("extensions"), "extensions"):
         make_extension("todoTask", ext)
+    _as_instants(props)
     now = ctx.now()
     values: dict[str, Any] = {
         "importance": "normal",
@@ -137,6 +146,7 @@ def one_task(ctx: Ctx, item: Item) -> Reply:
         normalize_body_type(props)
         for ext in _array(body.get("extensions"), "extensions"):
             make_extension("todoTask", ext)
+        _as_instants(props)
         now = ctx.now()
         if "body" in props and props["body"] != item.props.get("body"):
             item.props["bodyLastModifiedDateTime"] = now
@@ -168,24 +178,30 @@ def linked_resources(ctx: Ctx, item: Item, resource_id: str | None) -> Reply:
             item.linked[resource["id"]] = resource
             touch(ctx, item)
             ctx.mailbox.put(item)
-            return ok(resource, 201)
+            return ok(_typed(resource), 201)
         raise method_not_allowed()
     found = item.linked.get(resource_id)
     if found is None:
         raise not_found("The requested linked resource was not found.")
     if method == "GET":
-        return ok(found)
+        return ok(_typed(found))
     if method == "PATCH":
         found.update(check_body(LINKED_RESOURCE, ctx.call.body))
         touch(ctx, item)
         ctx.mailbox.put(item)
-        return ok(found)
+        return ok(_typed(found))
     if method == "DELETE":
         del item.linked[resource_id]
         touch(ctx, item)
         ctx.mailbox.put(item)
         return no_content()
     raise method_not_allowed()
+
+
+def _typed(resource: dict[str, Any]) -> dict[str, Any]:
+    """One linked resource as an answer of its own names its type, as the examples in
+    todotask-post-linkedresources.md and linkedresource-get.md ("Response") show; a listing does not."""
+    return {"@odata.type": "#microsoft.graph.linkedResource", **resource}
 
 
 def _linked_resource(body: Any) -> dict[str, Any]:
@@ -208,6 +224,18 @@ def _array(value: Any, name: str) -> list[Any]:
     if not isinstance(value, list):
         raise bad_request(f"'{name}' must be a JSON array.", code="RequestBodyRead")
     return value
+
+
+_DATES = ("dueDateTime", "startDateTime", "reminderDateTime", "completedDateTime")
+
+
+def _as_instants(props: dict[str, Any]) -> None:
+    """A request's task dates as the instants they name, in UTC (validated before anything is stored)."""
+    for name in _DATES:
+        value = props.get(name)
+        if value is not None:
+            local, tz_name = read_time(value, name)
+            props[name] = {"dateTime": graph_time(to_utc(local, tz_name)), "timeZone": "UTC"}
 
 
 def _completion(props: dict[str, Any], now: str) -> None:

@@ -170,3 +170,32 @@ def test_record_out_of_scope_is_removed_from_outlook_but_never_recreated() -> No
 def test_both_gone_drops_the_link() -> None:
     plan = plan_item(RULES, linked(None, None))
     assert plan.is_noop and not plan.link and plan.base is None
+
+
+OWNED = Rules(fields=(FieldRule("subject"), FieldRule("recurrence", to_outlook=False)))
+
+
+def test_an_outlook_owned_field_goes_to_nav_only_when_outlook_changes_it() -> None:
+    """A series' recurrence: Outlook's to set; NAV's own value Outlook does not hold is no change."""
+    base = {"subject": "s", "recurrence": ""}
+    nav_own = plan_item(
+        OWNED, ItemState(True, base, {"subject": "s", "recurrence": "1M"}, {"subject": "s", "recurrence": ""})
+    )
+    assert nav_own.is_noop and nav_own.base == {"subject": "s", "recurrence": ""}
+    made_series = plan_item(
+        OWNED, ItemState(True, base, {"subject": "s", "recurrence": "1M"}, {"subject": "s", "recurrence": "1W"})
+    )
+    assert made_series.nav.changes == (FieldChange("recurrence", "1M", "1W"),) and made_series.outlook.op is Op.NONE
+    unknown = plan_item(
+        OWNED,
+        ItemState(True, {"subject": "s"}, {"subject": "s", "recurrence": "1M"}, {"subject": "s", "recurrence": ""}),
+    )
+    assert unknown.is_noop and unknown.base == {"subject": "s", "recurrence": ""}
+
+
+def test_an_outlook_owned_field_is_not_created_in_outlook() -> None:
+    created = plan_item(OWNED, ItemState(False, None, {"subject": "s", "recurrence": "1M"}, None))
+    assert created.outlook.op is Op.CREATE and dict(created.outlook.values) == {"subject": "s"}
+    assert created.base == {"subject": "s", "recurrence": ""}
+    from_outlook = plan_item(OWNED, ItemState(False, None, None, {"subject": "s", "recurrence": "1W"}))
+    assert from_outlook.nav.values == {"subject": "s", "recurrence": "1W"}

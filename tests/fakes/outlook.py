@@ -99,6 +99,8 @@ class FakeMailbox:
         self.ops_done = 0
         self.crash_after_ops: int | None = None
         self.category = "Dynamics NAV"
+        self.zone = "UTC"
+        """The mailbox's time zone (`OutlookMailbox.time_zone`), IANA."""
 
     # ------------------------------------------------------------------ helpers
 
@@ -132,6 +134,10 @@ class FakeMailbox:
     async def provision(self) -> Containers:
         self.requests["provision"] += 1
         return Containers(contact_folder_id="folder-1", todo_list_id="list-1")
+
+    async def time_zone(self) -> str:
+        self.requests["time_zone"] += 1
+        return self.zone
 
     def delta(self, kind: ItemKind, link: str | None) -> FakeRound:
         return FakeRound(self, kind, link)

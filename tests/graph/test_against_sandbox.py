@@ -12,7 +12,7 @@ import pytest
 
 from graphsync.connectors.outlook import ItemKind, OutlookItem, Removed, WriteAction, WriteOp
 from graphsync.errors import ResyncNeededError
-from graphsync.graph import GraphMailbox, GraphMailboxOptions, RetryPolicy
+from graphsync.graph import BatchConcurrency, GraphMailbox, GraphMailboxOptions, RetryPolicy
 from graphsync.sandbox import DropWhen, Faults, Limits, SandboxState, create_app
 from tests.graph.conftest import Sleeps
 
@@ -204,3 +204,57 @@ async def test_many_mailboxes_share_one_client_in_parallel(client: httpx.AsyncCl
         assert len(await everything(box, ItemKind.CONTACT)) == 45
         # Each mailbox got exactly its own writes: 45 creates (batch items) plus its folder and its list.
         assert state.request_counts(user).get("POST") == 45 + 2
+
+
+@pytest.mark.parametrize("batches", list(BatchConcurrency))
+@pytest.mark.parametrize("kind", list(ItemKind))
+async def test_batches_stay_within_the_mailboxs_four_concurrent_requests(
+    client: httpx.AsyncClient, state: SandboxState, sleeps: Sleeps, kind: ItemKind, batches: BatchConcurrency
+) -> None:
+    """concepts/throttling-limits.md, "Outlook service limits for JSON batching": each batch item is an
+    Outlook request, four of one batch run at once, and past four concurrent requests per app and mailbox
+    Outlook answers 429. A load of many batches must never knock on a full mailbox, in either of the two
+    ways the page allows."""
+    box = mailbox(client, sleeps, batches=batches)
+    await box.provision()
+    state.set_limits(Limits(concurrent=4))
+    state.set_faults(Faults(latency=0.005))
+    results = await box.write(ops_for(kind, 100))
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    ids = [r.item.id for r in results if r.item]
+    assert len([i for i in await box.get_many(kind, ids) if i]) == 100
+    assert box.stats.throttled == 0 and box.stats.retries == 0
+
+
+async def test_a_failed_item_of_a_chained_batch_costs_only_itself(
+    client: httpx.AsyncClient, state: SandboxState, sleeps: Sleeps
+) -> None:
+    """concepts/json-batching.md, "Sequencing requests with the dependsOn property": the items after a failed
+    one in a dependsOn chain fail with 424 without running; the client sends them again, and only the failed
+    item keeps its error."""
+    box = mailbox(client, sleeps, batches=BatchConcurrency.CHAINED)
+    created = await box.write(ops_for(ItemKind.CONTACT, 6))
+    items = [r.item for r in created if r.item]
+    ops = [
+        WriteOp(str(n), WriteAction.UPDATE, ItemKind.CONTACT, f"K{n:04}", {"displayName": f"new {n}"}, item_id=i.id)
+        for n, i in enumerate(items)
+    ]
+    ops[2] = WriteOp(
+        "2",
+        WriteAction.UPDATE,
+        ItemKind.CONTACT,
+        "K0002",
+        {"displayName": "x"},
+        item_id=items[2].id,
+        if_match='W/"stale"',
+    )
+    state.reset_counters()
+    results = await box.write(ops)
+    assert [r.ok for r in results] == [True, True, False, True, True, True]
+    assert results[2].error is not None and results[2].error.status == 412
+    # Every update ran once: the three after the failed one never ran in the first batch (424), and went
+    # in a second one.
+    assert state.request_counts(USER)["PATCH"] == 6 and state.batch_requests == 2
+    got = await box.get_many(ItemKind.CONTACT, [i.id for i in items])
+    names = [g.data["displayName"] for g in got if g]
+    assert names == ["new 0", "new 1", items[2].data["displayName"], "new 3", "new 4", "new 5"]

@@ -20,7 +20,7 @@ from graphsync.errors import (
     ResyncNeededError,
     ThrottledError,
 )
-from graphsync.graph import GraphMailbox, GraphMailboxOptions, RetryPolicy
+from graphsync.graph import BatchConcurrency, GraphMailbox, GraphMailboxOptions, RetryPolicy
 from graphsync.graph.errormap import error_from_response, retry_after_seconds
 from tests.graph.fake_graph import BASE, StaticTokens
 
@@ -86,29 +86,37 @@ def test_error_mapping_reads_raw_and_broken_bodies_and_the_header_request_id() -
     assert retry_after_seconds({"Retry-After": "soon"}) is None
 
 
-async def test_at_most_max_in_flight_requests_per_mailbox() -> None:
-    in_flight = 0
-    peak = 0
+@pytest.mark.parametrize("batches", list(BatchConcurrency))
+async def test_at_most_four_outlook_requests_in_flight_per_mailbox(batches: BatchConcurrency) -> None:
+    """concepts/throttling-limits.md, "Outlook service limits for JSON batching": Outlook runs up to 4 items of
+    a batch without dependsOn at once, one of a dependsOn chain; with several batches in flight for one
+    mailbox, either one batch's 4 items run or up to 4 chained batches. Counted here as Outlook counts them."""
+    outlook = http = peak_outlook = peak_http = 0
 
     async def handler(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
+        nonlocal outlook, http, peak_outlook, peak_http
+        items = json.loads(request.content)["requests"] if request.url.path.endswith("$batch") else []
+        chained = all(i.get("dependsOn") == [items[n - 1]["id"]] for n, i in enumerate(items) if n)
+        running = 1 if not items or chained else min(4, len(items))
+        outlook += running
+        http += 1
+        peak_outlook, peak_http = max(peak_outlook, outlook), max(peak_http, http)
         await asyncio.sleep(0.005)
-        in_flight -= 1
+        outlook -= running
+        http -= 1
         if request.url.path.endswith("/contactFolders"):
             return httpx.Response(200, json={"value": [{"id": "F", "displayName": "Dynamics NAV"}]})
         if request.url.path.endswith("/todo/lists"):
             return httpx.Response(200, json={"value": [{"id": "L", "displayName": "Dynamics NAV"}]})
-        items = json.loads(request.content)["requests"]
         return httpx.Response(200, json={"responses": [{"id": i["id"], "status": 404, "body": {}} for i in items]})
 
     box = GraphMailbox(
         upn=None,
         client=httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url=BASE),
         tokens=StaticTokens(),
-        options=GraphMailboxOptions(max_in_flight=4),
+        options=GraphMailboxOptions(max_in_flight=4, batches=batches),
     )
     got = await box.get_many(ItemKind.CONTACT, [f"id{n}" for n in range(400)])
     assert got == [None] * 400
-    assert box.stats.batches == 20 and peak == 4
+    assert box.stats.batches == 20 and peak_outlook == 4
+    assert peak_http == (1 if batches is BatchConcurrency.ONE_AT_A_TIME else 4)

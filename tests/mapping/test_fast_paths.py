@@ -396,7 +396,7 @@ def test_a_path_of_one_step_reads_only_objects() -> None:
     assert path.get(["displayName"]) is None and path.get("displayName") is None  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("conversion", [c for c in Conversion if c is not Conversion.DATETIME])
+@pytest.mark.parametrize("conversion", [c for c in Conversion if c not in (Conversion.DATETIME, Conversion.RECURRENCE)])
 @pytest.mark.parametrize("value", [None, "", " Ab ", 3, 1.5, True, Decimal("2.50"), dt.date(2026, 1, 2), "x1", [1]])
 def test_one_field_converters_read_the_first_value(conversion: Conversion, value: object) -> None:
     converter = make_converter(conversion, values=(("High", "high"),))

@@ -240,6 +240,24 @@ async def test_a_recurring_event_is_a_series_master(me: httpx.AsyncClient) -> No
         "range": {"type": "endDate", "startDate": "2017-09-04", "endDate": "2017-12-31"},
     }
     made = await created(me, "/me/events", {**LUNCH, "transactionId": None, "recurrence": weekly})
-    assert made["type"] == "seriesMaster" and made["recurrence"] == weekly
+    # Graph answers every property of the pattern and the range (event-get.md's series example).
+    assert made["type"] == "seriesMaster" and made["recurrence"] == {
+        "pattern": {
+            "type": "weekly",
+            "interval": 1,
+            "month": 0,
+            "dayOfMonth": 0,
+            "daysOfWeek": ["monday"],
+            "firstDayOfWeek": "sunday",
+            "index": "first",
+        },
+        "range": {
+            "type": "endDate",
+            "startDate": "2017-09-04",
+            "endDate": "2017-12-31",
+            "recurrenceTimeZone": LUNCH["start"]["timeZone"],
+            "numberOfOccurrences": 0,
+        },
+    }
     single = (await me.patch(f"/me/events/{made['id']}", json={"recurrence": None})).json()
     assert single["type"] == "singleInstance"

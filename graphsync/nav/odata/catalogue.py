@@ -331,6 +331,10 @@ TODO_FIELDS = (
     "Date Closed",
     "Canceled",
     "Recurring",
+    # A series made in Outlook is a recurring to-do (docs/engine.md, "Recurring series"): fields 25 and 26,
+    # BaseApp/Source/Base Application/CRM/Task/Todo.Table.al.
+    "Recurring Date Interval",
+    "Calc. Due Date From",
     "Last Date Modified",
     "Last Time Modified",
 )
