@@ -1,4 +1,4 @@
-"""``graphsync login``, ``logout`` and ``whoami``: parse options, call `graphsync.auth.session`, print.
+"""``graphsync login``, ``logout`` and ``whoami``: parse options, call `graphsync.runtime.signin`, print.
 
 The sign-in libraries (msal, azure-identity) are imported inside the commands: they take a few hundred
 milliseconds to load, which every other command (and ``--help``) should not pay.
@@ -20,7 +20,7 @@ from graphsync.errors import ConfigError
 
 if TYPE_CHECKING:
     from graphsync.auth.delegated import DeviceCodePrompt
-    from graphsync.auth.mailbox import MailboxIdentity
+    from graphsync.runtime import MailboxIdentity
 
 
 def connections() -> Connections:
@@ -86,7 +86,7 @@ def login(
         )
     if sandbox_user is not None and not sandbox:
         raise ConfigError(file=None, key="--sandbox-user", expected="graph.kind 'sandbox'", got=sandbox_user)
-    from graphsync.auth.session import SignInMethod, sign_in
+    from graphsync.runtime.signin import SignInMethod, sign_in
 
     method = SignInMethod.BROWSER if browser else SignInMethod.DEVICE_CODE
     if browser:
@@ -109,7 +109,7 @@ def login(
 @click.pass_context
 def logout(ctx: click.Context) -> None:
     """Forget the stored sign-in (every token cache graphsync keeps for this config)."""
-    from graphsync.auth.session import sign_out
+    from graphsync.runtime.signin import sign_out
 
     config = cli_config(ctx)
     removed = sign_out(config, connections=connections())
@@ -126,7 +126,7 @@ def logout(ctx: click.Context) -> None:
 def whoami(ctx: click.Context, user: str | None) -> None:
     """Show who graphsync acts as: the account, the token kind, the mailbox and its NAV salesperson."""
     from graphsync.auth.factory import TokenKind
-    from graphsync.auth.session import who_am_i
+    from graphsync.runtime.signin import who_am_i
 
     config = cli_config(ctx)
     identity = asyncio.run(who_am_i(config, user=user, connections=connections()))
@@ -145,8 +145,8 @@ def whoami(ctx: click.Context, user: str | None) -> None:
 
 def _salesperson(config: Config, mailbox: MailboxIdentity) -> str:
     """The mailbox's salesperson, read from the configured NAV: the embedded company or NAV over OData."""
-    from graphsync.auth.session import salesperson_for
     from graphsync.runtime.nav import open_nav
+    from graphsync.runtime.signin import salesperson_for
 
     nav = open_nav(config)
     try:

@@ -15,14 +15,12 @@ from graphsync.cli import auth as cli_auth
 from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
 from graphsync.config import Config
-from graphsync.engine.plan import Side
 from graphsync.errors import ConfigError
+from graphsync.runtime import Side
 from graphsync.runtime.state import chosen_mailboxes, existing_store
 
 if TYPE_CHECKING:  # the engine's runner and the state store load SQLAlchemy and the Graph SDK
-    from graphsync.engine.conflicts import Conflict
-    from graphsync.engine.report import RunReport
-    from graphsync.engine.state import StateStore
+    from graphsync.runtime import Conflict, RunReport, StateStore
 
 
 def _store(config: Config) -> StateStore:
@@ -60,7 +58,7 @@ def conflicts() -> None:
 @click.pass_context
 def list_command(ctx: click.Context, user: str | None, as_json: bool) -> None:
     """List open conflicts: the item, the fields in conflict, and any decision waiting for the next sync."""
-    from graphsync.engine.conflicts import list_conflicts
+    from graphsync.runtime import list_conflicts
 
     config = cli_config(ctx)
     store = existing_store(config)
@@ -101,7 +99,7 @@ def list_command(ctx: click.Context, user: str | None, as_json: bool) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, key: str, user: str | None, as_json: bool) -> None:
     """Show every mapped field of one item, NAV's value beside Outlook's; conflicting fields in red."""
-    from graphsync.engine.conflicts import show_conflict
+    from graphsync.runtime import show_conflict
 
     config = cli_config(ctx)
     with _store(config) as store:
@@ -156,7 +154,7 @@ def resolve_command(
     field is copied to the other side at the next sync (or now, with --now)."""
     if bool(keys) == resolve_all:
         raise ConfigError(file=None, key="KEY", expected="conflict keys, or --all (one of the two)", got=list(keys))
-    from graphsync.engine.conflicts import resolve
+    from graphsync.runtime import resolve
 
     config = cli_config(ctx)
     side = Side(keep)

@@ -12,13 +12,8 @@ sentence a person reads and the exit code a script tests:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from graphsync import errors
-
-if TYPE_CHECKING:
-    from graphsync.nav.odata.connector import DeletionDetection
-from graphsync.engine.guard import MassDeleteError
+from graphsync.runtime import MassDeleteError
 
 EXIT_OK = 0
 EXIT_ITEMS = 1
@@ -136,24 +131,6 @@ def _salesperson_match(exc: errors.SalespersonMatchError) -> str:
         f"{mailbox} matches no NAV salesperson's E-Mail or E-Mail 2 (tried: {tried}); set the salesperson's "
         f'E-Mail in NAV to the mailbox address, or map it in {where}[mailboxes]: "{exc.mailbox}" = "CODE"'
     )
-
-
-def odata_deletions(detection: DeletionDetection, *, change_log_service: str) -> str:
-    """How the OData connector finds records deleted in NAV, and why (for ``graphsync doctor``)."""
-    return {
-        "change log": (
-            f"from the Change Log Entries page {change_log_service!r} (Type of Change = Deletion after the last "
-            "entry seen); make sure Change Log Setup logs deletions of this table"
-        ),
-        "key list": (
-            f"by comparing NAV's keys with graphsync's links on every run, because no page is published as "
-            f"{change_log_service!r}; publish Change Log Entries (page 595) under that name to read deletions instead"
-        ),
-        "hash comparison": (
-            "by comparing every record with the previous run (NAV keeps no modified stamp for this table), "
-            "which finds changes and deletions alike"
-        ),
-    }[detection.value]
 
 
 def items_omitted(count: int) -> str:

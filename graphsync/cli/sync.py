@@ -22,8 +22,7 @@ from graphsync.errors import ConfigError, GraphsyncError
 from graphsync.schedule import StopFlag, Tick, TickOutcome, parse_interval, run_every, stop_on_signals
 
 if TYPE_CHECKING:  # the runtime loads the Graph SDK and SQLAlchemy: only a run pays for them
-    from graphsync.engine.report import Progress, RunReport
-    from graphsync.runtime import MailboxTarget, RunSettings
+    from graphsync.runtime import MailboxTarget, Progress, RunReport, RunSettings
 
 log = logging.getLogger("graphsync.cli.sync")
 
@@ -76,7 +75,7 @@ def _entities_in_run(config: Config, settings: RunSettings) -> list[EntityName]:
 
 
 def _print_report(report: RunReport, target: MailboxTarget, entities: Sequence[EntityName]) -> None:
-    from graphsync.engine.plan import Op
+    from graphsync.runtime import Op
     from graphsync.runtime.summary import error_side, summarize
 
     what = "Dry run (nothing written)" if report.dry_run else "Sync"

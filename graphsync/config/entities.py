@@ -19,10 +19,6 @@ from enum import Enum
 from typing import Any
 
 from graphsync.config.reader import Table
-from graphsync.connectors.nav import NavTable
-from graphsync.connectors.outlook import ItemKind
-from graphsync.mapping.convert import Conversion
-from graphsync.mapping.paths import is_valid_path
 
 NavFieldRef = str | int
 OWNER = "@owner"
@@ -40,6 +36,37 @@ class EntityName(Enum):
     CONT_SP = "CONT_SP"
     MEETING = "MEETING"
     TASK = "TASK"
+
+
+class Conversion(Enum):
+    TEXT = "text"
+    CODE = "code"
+    """Upper-case, like NAV's Code fields."""
+    COUNTRY = "country"
+    """NAV Country/Region code <-> the country name Outlook shows."""
+    OPTION = "option"
+    """NAV option caption <-> a Graph enum value (``High`` <-> ``high``), through a value table."""
+    DATETIME = "datetime"
+    """A NAV date and time (in the configured time zone) <-> Graph dateTimeTimeZone."""
+    DATE = "date"
+    """A NAV date <-> the date part of a Graph dateTimeTimeZone (To Do due dates)."""
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BODY = "body"
+    """NAV text <-> a Graph itemBody; HTML bodies are compared by their text."""
+    ATTENDEES = "attendees"
+    """The invited attendees (computed from NAV's Attendee table) <-> Graph event attendees."""
+
+
+_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\[\d+\])?(\.[A-Za-z][A-Za-z0-9]*(\[\d+\])?)*$")
+
+
+def is_valid_path(text: str) -> bool:
+    """Whether ``text`` is a Graph property path as a field map writes it: dot-separated property names, each
+    optionally indexed once (``businessPhones[0]``, ``emailAddresses[1].address``); `graphsync.mapping.paths`
+    reads and writes items by it."""
+    return bool(_PATH.match(text))
 
 
 class Direction(Enum):
@@ -98,8 +125,7 @@ class Condition:
 @dataclass(frozen=True)
 class EntitySpec:
     name: EntityName
-    table: NavTable
-    kind: ItemKind
+    """Which entity; its NAV table and Outlook item kind follow from it (`graphsync.engine.entities`)."""
     fields: tuple[FieldSpec, ...]
     enabled: bool = True
     direction: Direction = Direction.BIDIRECTIONAL
@@ -209,23 +235,18 @@ DEFAULT_FIELDS: Mapping[EntityName, tuple[FieldSpec, ...]] = {
 }
 
 _OWN_TODOS = (Condition("Salesperson Code", (OWNER,)),)
-_TABLE_KIND: Mapping[EntityName, tuple[NavTable, ItemKind, tuple[Condition, ...]]] = {
-    EntityName.CONT_COMP: (NavTable.CONTACT, ItemKind.CONTACT, ()),
-    EntityName.CONT_PERS: (NavTable.CONTACT, ItemKind.CONTACT, ()),
-    EntityName.CONT_SP: (NavTable.SALESPERSON, ItemKind.CONTACT, ()),
-    EntityName.MEETING: (NavTable.TODO, ItemKind.EVENT, _OWN_TODOS),
-    EntityName.TASK: (NavTable.TODO, ItemKind.TASK, _OWN_TODOS),
+_DEFAULT_CONDITION: Mapping[EntityName, tuple[Condition, ...]] = {
+    EntityName.MEETING: _OWN_TODOS,
+    EntityName.TASK: _OWN_TODOS,
 }
 
 
 def default_entity(name: EntityName) -> EntitySpec:
-    table, kind, condition = _TABLE_KIND[name]
+    condition = _DEFAULT_CONDITION.get(name, ())
     # A salesperson is NAV master data that a contact deleted in someone's Outlook must never delete (nor
     # may NAV re-create one from Outlook): deletions of CONT_SP only unlink by default.
     delete = DeletePolicy.UNLINK if name is EntityName.CONT_SP else DeletePolicy.DELETE
-    return EntitySpec(
-        name=name, table=table, kind=kind, fields=DEFAULT_FIELDS[name], condition=condition, delete_policy=delete
-    )
+    return EntitySpec(name=name, fields=DEFAULT_FIELDS[name], condition=condition, delete_policy=delete)
 
 
 def default_entities() -> EntitiesConfig:

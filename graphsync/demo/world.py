@@ -22,8 +22,9 @@ from graphsync.engine.report import RunReport, SyncOptions
 from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
 from graphsync.errors import GraphError
-from graphsync.graph import GraphMailbox, GraphMailboxOptions
+from graphsync.graph import GraphMailbox
 from graphsync.nav.embedded import EmbeddedNav
+from graphsync.runtime.graph import mailbox_options
 from graphsync.sandbox import SandboxState, serve
 
 DEMO_USER = "eh@contoso.com"
@@ -68,7 +69,7 @@ class DemoWorld:
             upn=None,
             client=self.client,
             tokens=SandboxTokenSource(self.user),
-            options=GraphMailboxOptions.from_config(self.config.sync, graph=self.config.graph, user_fields=names),
+            options=mailbox_options(self.config.sync, graph=self.config.graph, user_fields=names),
         )
 
     def append_config(self, text: str) -> None:

@@ -25,6 +25,7 @@ from graphsync.config.entities import (
 )
 from graphsync.connectors.nav import FieldType, NavConnector, NavTable, TableDef
 from graphsync.connectors.outlook import ItemKind
+from graphsync.engine.entities import item_kind, nav_table
 from graphsync.errors import ConfigError
 from graphsync.mapping.convert import Conversion, make_converter
 from graphsync.mapping.fieldmap import EntityMap, FieldMap
@@ -192,8 +193,8 @@ def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str) -> BoundEn
     ).hexdigest()[:16]
     return BoundEntity(
         name=spec.name,
-        table=spec.table,
-        kind=spec.kind,
+        table=nav_table(spec.name),
+        kind=item_kind(spec.name),
         map=EntityMap(fields),
         selection=tuple(selection),
         direction=spec.direction,
@@ -210,6 +211,6 @@ def user_field_names(entities: Iterable[EntitySpec], nav: NavConnector, *, time_
     names: list[str] = []
     for spec in entities:
         if spec.enabled:
-            bound = bind_entity(spec, nav.table_def(spec.table), time_zone=time_zone)
+            bound = bind_entity(spec, nav.table_def(nav_table(spec.name)), time_zone=time_zone)
             names.extend(n for n in bound.map.user_fields if n not in names)
     return tuple(names)

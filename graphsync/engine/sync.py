@@ -34,6 +34,7 @@ from graphsync.engine.apply import Applier, KindWork, StreamedWork, WorkItem, Wo
 from graphsync.engine.binding import BoundEntity, bind_entity
 from graphsync.engine.collect import Candidate, GroupReader, map_cursor
 from graphsync.engine.collector import relaxed_collector
+from graphsync.engine.entities import item_kind, nav_table
 from graphsync.engine.guard import check_mass_delete
 from graphsync.engine.journal import JournalRecovery
 from graphsync.engine.navside import NavSide
@@ -211,7 +212,8 @@ class SyncRun:
         for spec in self._config:
             if not spec.enabled or (chosen is not None and spec.name not in chosen):
                 continue
-            bound.append(bind_entity(spec, self._nav.table_def(spec.table), time_zone=self._options.time_zone))
+            table = self._nav.table_def(nav_table(spec.name))
+            bound.append(bind_entity(spec, table, time_zone=self._options.time_zone))
         return bound
 
     def _window(self) -> tuple[dt.date | None, dt.date | None]:
@@ -252,7 +254,7 @@ class SyncRun:
         entities = [e for e in bound if e.kind is kind]
         if not entities:
             return None
-        enabled = {s.name for s in self._config if s.enabled and s.kind is kind}
+        enabled = {s.name for s in self._config if s.enabled and item_kind(s.name) is kind}
         # The window is part of a meeting map's fingerprint: widening it must bring in what it skipped.
         window = f"|{self._options.window_past_days}|{self._options.window_future_days}"
         fingerprints: dict[CursorName, str] = {

@@ -9,13 +9,21 @@ Change logging for the synced tables is switched on afterwards, as an administra
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
-from graphsync.connectors.nav import NavTable, nav_today_utc
+from graphsync.connectors.nav import NavRecord, NavTable, nav_today_utc
 from graphsync.nav import schema
 
-if TYPE_CHECKING:
-    from graphsync.nav.embedded import EmbeddedNav
+
+class DemoTarget(Protocol):
+    """What the demo data is written through: `EmbeddedNav` (named by its methods, not imported, because
+    `EmbeddedNav.create` loads the demo: the company module depends on this one, not the other way)."""
+
+    def insert(self, table: NavTable, values: Mapping[str, object]) -> NavRecord: ...
+
+    def set_change_logging(self, table: NavTable) -> None: ...
+
 
 TERRITORIES = (
     ("N", "North"),
@@ -162,7 +170,7 @@ def _todos(today: dt.date) -> tuple[dict[str, object], ...]:
     )
 
 
-def load_demo(nav: EmbeddedNav) -> None:
+def load_demo(nav: DemoTarget) -> None:
     for code, name in TERRITORIES:
         nav.insert(NavTable.TERRITORY, {"Code": code, "Name": name})
     for code, name, title in SALESPEOPLE:

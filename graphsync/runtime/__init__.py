@@ -1,11 +1,15 @@
-"""Wiring: from a `Config` to the connected parts a run needs, for the CLI, the demo and scripts.
+"""Wiring: from a `Config` to the connected parts a run needs; the one composition root, for the CLI, the
+demo, the benchmarks and scripts.
 
-    open_nav(config)                      the NAV connector the config names (embedded company today)
+    open_nav(config)                      the NAV connector the config names (embedded company, or OData)
     Runtime(config, connections=...)      async context: NAV, the state store, one httpx client for Graph,
                                           token sources, a GraphMailbox per mailbox, and `Runtime.sync`
     EntitySummary, summarize(report)      a run's counts per entity and side (what `graphsync sync` prints)
     diagnose(config, ...)                 the checks `graphsync doctor` prints (graphsync.runtime.doctor)
     add_field / remove_field              edit an entity's field map in the config file (graphsync.runtime.fields)
+
+It also hands on the engine's values and read-only views its callers work with (a run's report, conflicts,
+a mailbox's status), so that nothing above it reaches around it into the engine.
 
 The engine never imports `graphsync.graph` or `graphsync.nav`; this package is where they meet it. Names are
 loaded on first use: the Graph SDK and SQLAlchemy take most of a second to import, which ``graphsync --help``
@@ -18,24 +22,72 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from graphsync.engine.conflicts import Conflict, list_conflicts, resolve, show_conflict
+    from graphsync.engine.entities import item_kind, nav_table
+    from graphsync.engine.guard import MassDeleteError
+    from graphsync.engine.plan import Op, Side
+    from graphsync.engine.report import Progress, ProgressEvent, RunReport
+    from graphsync.engine.state import StateStore
+    from graphsync.engine.status import MailboxStatus, mailbox_status
+    from graphsync.graph.identity import MailboxIdentity
     from graphsync.runtime.nav import open_nav
     from graphsync.runtime.session import MailboxTarget, RunSettings, Runtime
     from graphsync.runtime.summary import EntitySummary, summarize
 
 _WHERE = {
-    "open_nav": "nav",
-    "MailboxTarget": "session",
-    "RunSettings": "session",
-    "Runtime": "session",
-    "EntitySummary": "summary",
-    "summarize": "summary",
+    "open_nav": "graphsync.runtime.nav",
+    "MailboxTarget": "graphsync.runtime.session",
+    "RunSettings": "graphsync.runtime.session",
+    "Runtime": "graphsync.runtime.session",
+    "EntitySummary": "graphsync.runtime.summary",
+    "summarize": "graphsync.runtime.summary",
+    "MailboxIdentity": "graphsync.graph.identity",
+    # The engine's values and views, for the CLI and the demo.
+    "Conflict": "graphsync.engine.conflicts",
+    "list_conflicts": "graphsync.engine.conflicts",
+    "resolve": "graphsync.engine.conflicts",
+    "show_conflict": "graphsync.engine.conflicts",
+    "item_kind": "graphsync.engine.entities",
+    "nav_table": "graphsync.engine.entities",
+    "MassDeleteError": "graphsync.engine.guard",
+    "Op": "graphsync.engine.plan",
+    "Side": "graphsync.engine.plan",
+    "Progress": "graphsync.engine.report",
+    "ProgressEvent": "graphsync.engine.report",
+    "RunReport": "graphsync.engine.report",
+    "StateStore": "graphsync.engine.state",
+    "MailboxStatus": "graphsync.engine.status",
+    "mailbox_status": "graphsync.engine.status",
 }
 
-__all__ = ["EntitySummary", "MailboxTarget", "RunSettings", "Runtime", "open_nav", "summarize"]
+__all__ = [
+    "Conflict",
+    "EntitySummary",
+    "MailboxIdentity",
+    "MailboxStatus",
+    "MailboxTarget",
+    "MassDeleteError",
+    "Op",
+    "Progress",
+    "ProgressEvent",
+    "RunReport",
+    "RunSettings",
+    "Runtime",
+    "Side",
+    "StateStore",
+    "item_kind",
+    "list_conflicts",
+    "mailbox_status",
+    "nav_table",
+    "open_nav",
+    "resolve",
+    "show_conflict",
+    "summarize",
+]
 
 
 def __getattr__(name: str) -> object:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'graphsync.runtime' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"graphsync.runtime.{module}"), name)
+    return getattr(importlib.import_module(module), name)

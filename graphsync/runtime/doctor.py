@@ -13,18 +13,21 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from graphsync.auth.connections import Connections
-from graphsync.auth.mailbox import MailboxIdentity, fetch_mailbox_identity
 from graphsync.config import Config
 from graphsync.connectors.auth import AccessTokenSource
 from graphsync.connectors.nav import NavConnector, NavTable
 from graphsync.errors import GraphError, GraphsyncError, StateError
 from graphsync.graph.errormap import error_from_response
+from graphsync.graph.identity import MailboxIdentity, fetch_mailbox_identity
 from graphsync.runtime.session import Runtime
+
+if TYPE_CHECKING:
+    from graphsync.nav.odata.connector import DeletionDetection
 
 
 class CheckStatus(Enum):
@@ -45,6 +48,24 @@ class Check:
     @property
     def ok(self) -> bool:
         return self.status in (CheckStatus.OK, CheckStatus.NOTE)
+
+
+def odata_deletions(detection: DeletionDetection, *, change_log_service: str) -> str:
+    """How the OData connector finds records deleted in NAV, and why (for ``graphsync doctor``)."""
+    return {
+        "change log": (
+            f"from the Change Log Entries page {change_log_service!r} (Type of Change = Deletion after the last "
+            "entry seen); make sure Change Log Setup logs deletions of this table"
+        ),
+        "key list": (
+            f"by comparing NAV's keys with graphsync's links on every run, because no page is published as "
+            f"{change_log_service!r}; publish Change Log Entries (page 595) under that name to read deletions instead"
+        ),
+        "hash comparison": (
+            "by comparing every record with the previous run (NAV keeps no modified stamp for this table), "
+            "which finds changes and deletions alike"
+        ),
+    }[detection.value]
 
 
 @dataclass(frozen=True)
@@ -152,8 +173,6 @@ def _nav_checks(rt: Runtime, checks: list[Check]) -> NavConnector | None:
     if callable(status) and odata is not None:
         # NAV over OData: say per page how changes and deletions are read, and why (issue: NAV's own setup
         # decides it, so the person must be able to see it).
-        from graphsync.cli.messages import odata_deletions
-
         for t in status():
             checks.append(
                 Check(
@@ -204,7 +223,7 @@ async def _graph_checks(rt: Runtime, user: str | None, checks: list[Check]) -> M
 
 
 def _salesperson_check(config: Config, identity: MailboxIdentity, nav: NavConnector) -> Check:
-    from graphsync.auth.session import salesperson_for
+    from graphsync.runtime.signin import salesperson_for
 
     try:
         code = salesperson_for(config, identity, nav)

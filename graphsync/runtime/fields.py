@@ -28,6 +28,7 @@ from graphsync.config import Config, parse_config
 from graphsync.config.entities import DEFAULT_FIELDS, EntityName, EntitySpec, FieldSpec, NavFieldRef
 from graphsync.connectors.nav import FieldDef, NavConnector, TableDef
 from graphsync.engine.binding import bind_entity
+from graphsync.engine.entities import nav_table
 from graphsync.errors import ConfigError
 
 DEFAULTS_NOTE = (
@@ -108,7 +109,7 @@ def _check(doc: tomlkit.TOMLDocument, file: Path, entity: EntityName, nav: NavCo
     """The edited document as the loader reads it, bound to NAV: what the next run would use."""
     config = parse_config(tomlkit.dumps(doc), file=str(file), base=file.resolve().parent)
     spec = config.entities.get(entity)
-    bind_entity(spec, nav.table_def(spec.table), time_zone=config.sync.time_zone)
+    bind_entity(spec, nav.table_def(nav_table(spec.name)), time_zone=config.sync.time_zone)
     return spec
 
 
@@ -134,7 +135,7 @@ def add_field(
     and switch change logging on for it in NAV."""
     file = _config_file(config)
     spec = config.entities.get(entity)
-    table = nav.table_def(spec.table)
+    table = nav.table_def(nav_table(spec.name))
     ref, nav_field = _nav_field(table, field)
     if not user_defined and not outlook:
         raise ConfigError(
@@ -189,7 +190,7 @@ def _enable_change_logging(nav: NavConnector, spec: EntitySpec, field: FieldDef)
     from graphsync.nav.embedded import EmbeddedNav
 
     if isinstance(nav, EmbeddedNav):
-        nav.set_change_logging(spec.table, fields=[field.no], enabled=True)
+        nav.set_change_logging(nav_table(spec.name), fields=[field.no], enabled=True)
         return ChangeLogging.ENABLED
     return ChangeLogging.ADMIN_NEEDED
 
@@ -199,7 +200,7 @@ def remove_field(config: Config, nav: NavConnector, *, entity: EntityName, field
     name, or its NAV field (number or name) when that maps to one target only."""
     file = _config_file(config)
     spec = config.entities.get(entity)
-    target = _target(spec, nav.table_def(spec.table), field)
+    target = _target(spec, nav.table_def(nav_table(spec.name)), field)
     doc = tomlkit.parse(file.read_text(encoding="utf-8"))
     section = _entity_table(doc, entity)
     fields = section.get("fields")

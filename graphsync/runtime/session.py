@@ -21,7 +21,6 @@ from types import TracebackType
 import httpx
 
 from graphsync.auth.connections import Connections
-from graphsync.auth.mailbox import MailboxIdentity, fetch_mailbox_identity
 from graphsync.config import Config
 from graphsync.config.entities import EntityName
 from graphsync.connectors.auth import AccessTokenSource
@@ -35,6 +34,8 @@ from graphsync.engine.state import ContainersCursor, StateStore
 from graphsync.engine.sync import run_sync
 from graphsync.errors import ConfigError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
+from graphsync.graph.identity import MailboxIdentity, fetch_mailbox_identity
+from graphsync.runtime.graph import mailbox_options
 from graphsync.runtime.nav import open_nav
 
 GRAPH_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -144,7 +145,7 @@ class Runtime:
 
     async def target(self, user: str | None) -> MailboxTarget:
         """Who a run acts for, asked of Graph with a real token, and the NAV salesperson of that mailbox."""
-        from graphsync.auth.session import salesperson_for
+        from graphsync.runtime.signin import salesperson_for
 
         with self._app_token_blamed(user):
             identity = await fetch_mailbox_identity(
@@ -157,7 +158,7 @@ class Runtime:
         mailbox's name even for a delegated run), with the containers remembered from earlier runs."""
         cfg = self.config
         names = user_field_names(cfg.entities, self.nav, time_zone=cfg.sync.time_zone)
-        options = GraphMailboxOptions.from_config(cfg.sync, graph=cfg.graph, user_fields=names)
+        options = mailbox_options(cfg.sync, graph=cfg.graph, user_fields=names)
         return GraphMailbox(
             upn=target.upn,
             client=self.http,
@@ -180,10 +181,15 @@ class Runtime:
             should_stop=settings.should_stop,
         )
 
-    async def sync(self, target: MailboxTarget, settings: RunSettings = RunSettings()) -> RunReport:
+    async def sync(
+        self, target: MailboxTarget, settings: RunSettings = RunSettings(), *, mailbox: GraphMailbox | None = None
+    ) -> RunReport:
         """One sync run of ``target``'s mailbox. Raises what `run_sync` raises (LockHeldError, MassDeleteError,
-        ConfigError, Graph and NAV errors that stop a run); item errors are in the report."""
-        mailbox = self.mailbox(target)
+        ConfigError, Graph and NAV errors that stop a run); item errors are in the report. ``mailbox``: a
+        client made by `mailbox` for this target, kept open after the run (whose requests the caller counts,
+        as the benchmarks do); by default one is made for the run and closed after it."""
+        owned = mailbox is None
+        mailbox = mailbox or self.mailbox(target)
         try:
             with self._app_token_blamed(target.user):
                 report = await run_sync(
@@ -198,7 +204,8 @@ class Runtime:
                 self._remember_containers(target.upn, mailbox.options, await mailbox.provision())
             return report
         finally:
-            await mailbox.aclose()
+            if owned:
+                await mailbox.aclose()
 
     async def resolve_now(
         self, target: MailboxTarget, *, keep: Side, nav_keys: Sequence[str] | None = None

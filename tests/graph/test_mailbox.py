@@ -17,8 +17,9 @@ from graphsync.connectors.outlook import (
     WriteOp,
 )
 from graphsync.errors import ConfigError, ContainerChangedError, GraphAuthError, GraphsyncError, ResyncNeededError
-from graphsync.graph import PROPERTY_SET, GraphMailbox, GraphMailboxOptions
+from graphsync.graph import PROPERTY_SET, GraphMailbox
 from graphsync.graph.stamping import TASK_EXTENSION
+from graphsync.runtime.graph import mailbox_options
 from tests.graph.conftest import MailboxFactory, Sleeps
 from tests.graph.fake_graph import FakeGraph
 
@@ -253,7 +254,7 @@ async def test_app_only_needs_a_user_and_addresses_it(fake: FakeGraph) -> None:
 
 def test_options_follow_the_config() -> None:
     sync = SyncConfig(contact_folder="NAV contacts", calendar="NAV", window_future_days=90)
-    options = GraphMailboxOptions.from_config(sync, user_fields=("Territory Code",), page_size=50)
+    options = mailbox_options(sync, user_fields=("Territory Code",), page_size=50)
     assert (options.contact_folder, options.calendar, options.window_future_days) == ("NAV contacts", "NAV", 90)
     assert options.user_fields == ("Territory Code",) and options.page_size == 50
 

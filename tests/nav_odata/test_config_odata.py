@@ -89,7 +89,7 @@ def test_ca_file_is_taken_relative_to_the_config_file(tmp_path: object) -> None:
 def test_an_unreadable_ca_file_is_a_config_error(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
     from pathlib import Path
 
-    from graphsync.nav.odata.factory import http_client
+    from graphsync.runtime.odata import http_client
 
     monkeypatch.setenv("NAV_PASSWORD", "x")
     cfg = parse_odata(
@@ -99,3 +99,16 @@ def test_an_unreadable_ca_file_is_a_config_error(tmp_path: object, monkeypatch: 
     with pytest.raises(ConfigError) as err:
         http_client(cfg)
     assert err.value.key == "nav.odata.ca_file"
+
+
+def test_the_config_names_every_page_the_connector_takes() -> None:
+    """The config's page names and the connector's are two types (the connector knows nothing of the config);
+    the runtime copies one into the other, so they must have the same fields."""
+    import dataclasses
+
+    from graphsync.config.odata import ODataFlavour, ODataServices
+    from graphsync.nav.odata.binding import Flavour
+    from graphsync.nav.odata.connector import ServiceNames
+
+    assert dataclasses.asdict(ODataServices()) == dataclasses.asdict(ServiceNames())
+    assert [f.value for f in ODataFlavour] == [f.value for f in Flavour]

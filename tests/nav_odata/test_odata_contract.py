@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from graphsync.config.odata import ODataFlavour
 from graphsync.connectors.nav import NavConnector, NavTable
-from graphsync.nav.odata.binding import StampKind
+from graphsync.nav.odata.binding import Flavour, StampKind
 from graphsync.nav.odata.connector import ODataNav
 from graphsync.navservice.pages import Publication
 from tests.nav.contract import NavContract
@@ -37,6 +36,6 @@ class TestODataContractBusinessCentral(NavContract):
     @pytest.fixture
     def nav(self, served: Served, connect: Callable[..., ODataNav]) -> Iterator[NavConnector]:
         served.service.publication = Publication(system_modified_at=True)
-        nav = connect(flavour=ODataFlavour.BC)
+        nav = connect(flavour=Flavour.BC)
         assert {s.stamp for s in nav.status() if s.table is NavTable.CONTACT} == {StampKind.DATETIME}
         yield nav

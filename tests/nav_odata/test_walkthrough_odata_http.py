@@ -11,7 +11,7 @@ import httpx
 
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.connector import ODataNav
-from graphsync.nav.odata.required import required_fields
+from graphsync.runtime.odata import required_fields
 from graphsync.sandbox import SandboxState, create_app
 from tests.engine.test_end_to_end_sandbox import Setup, walkthrough
 

@@ -9,10 +9,9 @@ import json
 import httpx
 import respx
 
-from graphsync.config.odata import ODataFlavour
 from graphsync.connectors.nav import NavTable
 from graphsync.nav import schema
-from graphsync.nav.odata.binding import StampKind, bind_table
+from graphsync.nav.odata.binding import Flavour, StampKind, bind_table
 from graphsync.nav.odata.connector import ODataNav
 from graphsync.nav.odata.metadata import EntitySetInfo, PropertyInfo, parse_metadata
 from graphsync.nav.odata.names import property_name
@@ -134,16 +133,16 @@ def test_business_central_stamp_is_system_modified_at() -> None:
         contacts.key,
         {**contacts.properties, "SystemModifiedAt": PropertyInfo("SystemModifiedAt", "Edm.DateTimeOffset")},
     )
-    bc = bind_table(NavTable.CONTACT, with_stamp, option="contacts", flavour=ODataFlavour.BC)
+    bc = bind_table(NavTable.CONTACT, with_stamp, option="contacts", flavour=Flavour.BC)
     assert bc.stamp.kind is StampKind.DATETIME and bc.stamp.datetime_property == "SystemModifiedAt"
     assert "SystemModifiedAt" in bc.select().split(",")
-    nav = bind_table(NavTable.CONTACT, with_stamp, option="contacts", flavour=ODataFlavour.NAV)
+    nav = bind_table(NavTable.CONTACT, with_stamp, option="contacts", flavour=Flavour.NAV)
     assert nav.stamp.kind is StampKind.DATE_AND_TIME and nav.stamp.time_property == "Last_Time_Modified"
     salespeople = bind_table(
         NavTable.SALESPERSON,
         parse_metadata(metadata_document(Publication()).encode(), url="x").entity_sets["SalespersonPurchaserCard"],
         option="salespeople",
-        flavour=ODataFlavour.BC,
+        flavour=Flavour.BC,
     )
     assert salespeople.stamp.kind is StampKind.NONE
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from graphsync.config.entities import EntityName, default_entities
 from graphsync.connectors.nav import NavTable
 from graphsync.engine.binding import bind_entity
+from graphsync.engine.entities import nav_table
 from graphsync.engine.navside import NavSide
 from graphsync.engine.report import SyncOptions
 from graphsync.nav.embedded import EmbeddedNav
@@ -291,7 +292,7 @@ def synced_todos(world: SyncedSides) -> dict[str, EntityName]:
         entities = [
             bind_entity(spec, table, time_zone=options.time_zone)
             for spec in default_entities()
-            if spec.table is NavTable.TODO
+            if nav_table(spec.name) is NavTable.TODO
         ]
         side = NavSide(nav, options.salesperson_code, window=window)
         synced = {}

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from types import MappingProxyType
 
-from graphsync.config.odata import ODataFlavour
 from graphsync.connectors.nav import FieldDef, FieldType, NavTable, TableDef
 from graphsync.errors import ConfigError
 from graphsync.nav import schema
@@ -23,6 +22,14 @@ from graphsync.nav.odata.names import property_name
 STAMP_FIELDS = ("Last Date Modified", "Last Time Modified")
 BC_STAMPS = ("SystemModifiedAt", "lastModifiedDateTime")
 """Business Central's modified stamps (DateTimeOffset, UTC), in order of preference."""
+
+
+class Flavour(Enum):
+    """Which product answers: NAV 2017/2018 stamps records with Last Date/Time Modified, Business Central
+    also with SystemModifiedAt."""
+
+    NAV = "nav"
+    BC = "bc"
 
 
 class StampKind(Enum):
@@ -81,7 +88,7 @@ def bind_table(
     entity_set: EntitySetInfo,
     *,
     option: str,
-    flavour: ODataFlavour,
+    flavour: Flavour,
     required: Iterable[str | int] = (),
 ) -> TableBinding:
     """The binding of ``table`` to the published page ``entity_set``. ``option`` is the config key that
@@ -130,8 +137,8 @@ def bind_table(
     )
 
 
-def _stamp(table_def: TableDef, mapping: Mapping[str, str], entity_set: EntitySetInfo, flavour: ODataFlavour) -> Stamp:
-    if flavour is ODataFlavour.BC:
+def _stamp(table_def: TableDef, mapping: Mapping[str, str], entity_set: EntitySetInfo, flavour: Flavour) -> Stamp:
+    if flavour is Flavour.BC:
         for prop in BC_STAMPS:
             if prop in entity_set.properties:
                 return Stamp(StampKind.DATETIME, datetime_property=prop)

@@ -17,7 +17,6 @@ from enum import Enum
 
 import httpx
 
-from graphsync.config.odata import ODataFlavour, ODataServices
 from graphsync.connectors.nav import (
     ChangeSet,
     FieldType,
@@ -30,7 +29,7 @@ from graphsync.connectors.nav import (
 )
 from graphsync.errors import ConfigError, NavConnectionError, NavNotFoundError, NavRefusedError, NavValidationError
 from graphsync.nav import schema
-from graphsync.nav.odata.binding import StampKind, TableBinding, bind_table
+from graphsync.nav.odata.binding import Flavour, StampKind, TableBinding, bind_table
 from graphsync.nav.odata.errors import error_for, nav_error_body
 from graphsync.nav.odata.http import Entity, ODataHttp, server_time
 from graphsync.nav.odata.metadata import ServiceMetadata, parse_metadata
@@ -64,6 +63,18 @@ CONNECTOR_FIELDS: Mapping[NavTable, tuple[str, ...]] = {
 """What the connector reads itself: a new meeting's organizer and contact, to add them as attendees."""
 
 
+@dataclass(frozen=True)
+class ServiceNames:
+    """The names the pages are published under (NAV's Web Services page, column Service Name)."""
+
+    contacts: str = "ContactCard"
+    salespeople: str = "SalespersonPurchaserCard"
+    todos: str = "GraphsyncToDos"
+    attendees: str = "GraphsyncAttendees"
+    territories: str = "Territories"
+    change_log: str = "ChangeLogEntries"
+
+
 class DeletionDetection(Enum):
     """How deletions of a table are found (``graphsync doctor`` shows it)."""
 
@@ -95,8 +106,8 @@ class ODataNav:
         *,
         base_url: str,
         company: str,
-        flavour: ODataFlavour = ODataFlavour.NAV,
-        services: ODataServices | None = None,
+        flavour: Flavour = Flavour.NAV,
+        services: ServiceNames | None = None,
         page_size: int = 1000,
         required: Mapping[NavTable, Iterable[str | int]] | None = None,
         stamp_zone: dt.tzinfo = dt.UTC,
@@ -106,7 +117,7 @@ class ODataNav:
         self._client = client
         self.flavour = flavour
         self.company = company
-        names = services or ODataServices()
+        names = services or ServiceNames()
         self.metadata = self._read_metadata()
         self._check_company()
         self._bindings: dict[NavTable, TableBinding] = {}
