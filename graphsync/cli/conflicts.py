@@ -167,7 +167,7 @@ def resolve_command(
         if now:
             chosen = None if resolve_all else list(keys)
             report = asyncio.run(_resolve_now(config, store, mailbox, user, side, chosen))
-            resolved = [i.nav_key for i in report.items]
+            resolved = report.resolved
             click.echo(f"Applied: kept {side.value}'s values for {len(resolved)} item(s) of {mailbox}.")
             if not report.ok:
                 click.echo(

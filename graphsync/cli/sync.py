@@ -76,7 +76,7 @@ def _entities_in_run(config: Config, settings: RunSettings) -> list[EntityName]:
 
 def _print_report(report: RunReport, target: MailboxTarget, entities: Sequence[EntityName]) -> None:
     from graphsync.runtime import Op
-    from graphsync.runtime.summary import error_side, summarize
+    from graphsync.runtime.summary import summarize
 
     what = "Dry run (nothing written)" if report.dry_run else "Sync"
     header = f"{what}: mailbox {report.mailbox}, salesperson {target.salesperson}"
@@ -139,7 +139,7 @@ def _print_report(report: RunReport, target: MailboxTarget, entities: Sequence[E
             output.table(
                 "Item errors",
                 ("entity", "item", "side", "error"),
-                [(e.entity.value, e.nav_key or e.outlook_id, error_side(e), e.message) for e in report.errors],
+                [(e.entity.value, e.nav_key or e.outlook_id, e.side.value, e.message) for e in report.errors],
             )
         )
     output.show(*renderables)

@@ -86,7 +86,6 @@ class DemoWorld:
             store=self.store,
             entities=self.config.entities,
             options=SyncOptions(salesperson_code=self.salesperson, time_zone=self.config.sync.time_zone),
-            category=self.config.sync.category,
         )
 
     async def outlook(

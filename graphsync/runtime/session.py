@@ -26,12 +26,13 @@ from graphsync.config.entities import EntityName
 from graphsync.connectors.auth import AccessTokenSource
 from graphsync.connectors.nav import NavConnector
 from graphsync.connectors.outlook import Containers
-from graphsync.engine.binding import user_field_names
+from graphsync.engine.binding import BoundEntity
 from graphsync.engine.conflicts import resolve_now
+from graphsync.engine.context import RunContext, bind_entities, open_run, user_fields
 from graphsync.engine.plan import Side
 from graphsync.engine.report import Progress, RunReport, SyncOptions
 from graphsync.engine.state import ContainersCursor, StateStore
-from graphsync.engine.sync import run_sync
+from graphsync.engine.sync import run
 from graphsync.errors import ConfigError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.graph.identity import MailboxIdentity, fetch_mailbox_identity
@@ -89,6 +90,7 @@ class Runtime:
         self._store = store
         self._owns_store = store is None
         self._http: httpx.AsyncClient | None = None
+        self._entities: tuple[BoundEntity, ...] | None = None
         self._tokens: dict[str | None, AccessTokenSource] = {}
 
     async def __aenter__(self) -> Runtime:
@@ -157,8 +159,7 @@ class Runtime:
         """The Graph client for ``target``'s mailbox, addressed by its UPN (so its state is kept under the
         mailbox's name even for a delegated run), with the containers remembered from earlier runs."""
         cfg = self.config
-        names = user_field_names(cfg.entities, self.nav, time_zone=cfg.sync.time_zone)
-        options = mailbox_options(cfg.sync, graph=cfg.graph, user_fields=names)
+        options = mailbox_options(cfg.sync, graph=cfg.graph, user_fields=user_fields(self.entities))
         return GraphMailbox(
             upn=target.upn,
             client=self.http,
@@ -167,18 +168,41 @@ class Runtime:
             known=self._known_containers(target.upn, options),
         )
 
+    @property
+    def entities(self) -> tuple[BoundEntity, ...]:
+        """Every enabled entity of the config, bound to NAV's table definitions: once per runtime, for the
+        Graph client (the user-defined fields it reads) and every run alike. ConfigError when the entity
+        config does not fit NAV."""
+        if self._entities is None:
+            self._entities = bind_entities(self.config.entities, self.nav, time_zone=self.config.sync.time_zone)
+        return self._entities
+
     # ------------------------------------------------------------------ runs
 
     def sync_options(self, target: MailboxTarget, settings: RunSettings) -> SyncOptions:
-        return SyncOptions.from_config(
-            self.config,
+        """What a run of ``target`` is asked to do: the config's ``[sync]`` section and the person's choices."""
+        sync = self.config.sync
+        return SyncOptions(
             salesperson_code=target.salesperson,
+            time_zone=sync.time_zone,
+            mass_delete_share=sync.mass_delete_share,
+            mass_delete_min=sync.mass_delete_min,
             dry_run=settings.dry_run,
             full=settings.full,
             allow_mass_delete=settings.allow_mass_delete,
             entities=settings.entities,
             progress=settings.progress,
             should_stop=settings.should_stop,
+        )
+
+    def context(self, target: MailboxTarget, settings: RunSettings, mailbox: GraphMailbox) -> RunContext:
+        """The one context of a run of ``target`` through ``mailbox`` (made by `mailbox`)."""
+        return open_run(
+            nav=self.nav,
+            mailbox=mailbox,
+            state=self.store.mailbox(target.upn),
+            entities=self.entities,
+            options=self.sync_options(target, settings),
         )
 
     async def sync(
@@ -192,13 +216,7 @@ class Runtime:
         mailbox = mailbox or self.mailbox(target)
         try:
             with self._app_token_blamed(target.user):
-                report = await run_sync(
-                    nav=self.nav,
-                    mailbox=mailbox,
-                    store=self.store,
-                    entities=self.config.entities,
-                    options=self.sync_options(target, settings),
-                )
+                report = await run(self.context(target, settings, mailbox))
             if not settings.dry_run:
                 # The engine provisioned at the start of the run; this answers from the client's memory.
                 self._remember_containers(target.upn, mailbox.options, await mailbox.provision())
@@ -214,15 +232,7 @@ class Runtime:
         mailbox = self.mailbox(target)
         try:
             with self._app_token_blamed(target.user):
-                return await resolve_now(
-                    nav=self.nav,
-                    mailbox=mailbox,
-                    store=self.store,
-                    entities=self.config.entities,
-                    options=self.sync_options(target, RunSettings()),
-                    keep=keep,
-                    nav_keys=nav_keys,
-                )
+                return await resolve_now(self.context(target, RunSettings(), mailbox), keep=keep, nav_keys=nav_keys)
         finally:
             await mailbox.aclose()
 

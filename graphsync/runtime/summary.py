@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphsync import errors
 from graphsync.config.entities import EntityName
-from graphsync.engine.plan import ItemPlan, Op, SidePlan
-from graphsync.engine.report import ItemError, RunReport
+from graphsync.engine.plan import ItemPlan, Op, Side, SidePlan
+from graphsync.engine.report import RunReport
 
 
 @dataclass
@@ -34,28 +33,23 @@ class EntitySummary:
         return {"nav": self.nav.as_dict(), "outlook": self.outlook.as_dict(), "conflicts": self.conflicts}
 
 
-def error_side(error: ItemError) -> str:
-    """``nav`` or ``outlook``: which side refused the write, from the error's class."""
-    cls = getattr(errors, error.error, None)
-    return "nav" if isinstance(cls, type) and issubclass(cls, errors.NavError) else "outlook"
-
-
 def summarize(report: RunReport, entities: Iterable[EntityName] | None = None) -> list[EntitySummary]:
     """Counts per entity of ``entities`` (default: every entity), in entity order. An item whose write
-    failed is counted as an error of the side that refused it, not as done; its other write did not happen
-    either, except a NAV write that succeeded before Outlook refused, which is counted as done. Counted
+    failed is counted as an error of the side that refused it (`ItemError.side`), not as done; its other
+    write did not happen either, except a NAV write that succeeded before Outlook refused, which is counted
+    as done. Counted
     over every item of the run, also those the report does not list (`RunReport.omitted`)."""
     result = {name: EntitySummary(name) for name in EntityName}
     shown = set(EntityName if entities is None else entities)
     for err in report.errors:
         target = result[err.entity]
-        (target.nav if error_side(err) == "nav" else target.outlook).errors += 1
+        (target.nav if err.side is Side.NAV else target.outlook).errors += 1
     for name, done in report.done.items():
         summary = result[name]
-        for side, counts in (("nav", summary.nav), ("outlook", summary.outlook)):
-            counts.created += done.get(f"{side}_create", 0)
-            counts.updated += done.get(f"{side}_update", 0)
-            counts.deleted += done.get(f"{side}_delete", 0)
+        for side, counts in ((Side.NAV, summary.nav), (Side.OUTLOOK, summary.outlook)):
+            counts.created += done.get(f"{side.value}_create", 0)
+            counts.updated += done.get(f"{side.value}_update", 0)
+            counts.deleted += done.get(f"{side.value}_delete", 0)
         summary.conflicts += done.get("conflicts", 0)
     return [s for name, s in result.items() if name in shown]
 
@@ -101,7 +95,7 @@ def report_json(
         "errors": [
             {
                 "entity": e.entity.value,
-                "side": error_side(e),
+                "side": e.side.value,
                 "nav_key": e.nav_key,
                 "outlook_id": e.outlook_id,
                 "error": e.error,

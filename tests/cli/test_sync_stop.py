@@ -19,13 +19,13 @@ from tests.cli.conftest import World
 
 def _capture(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
-    real = session.run_sync
+    real = session.run
 
-    async def spy(**kwargs: Any) -> RunReport:
-        seen.append(kwargs["options"].should_stop)
-        return await real(**kwargs)
+    async def spy(ctx: Any) -> RunReport:
+        seen.append(ctx.options.should_stop)
+        return await real(ctx)
 
-    monkeypatch.setattr(session, "run_sync", spy)
+    monkeypatch.setattr(session, "run", spy)
     return seen
 
 

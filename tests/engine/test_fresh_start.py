@@ -4,7 +4,7 @@ must end exactly where the general path, which pairs every record with Outlook's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,9 +14,9 @@ import pytest
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import ChangeSet, NavRecord, NavTable
 from graphsync.connectors.outlook import ItemKind, WriteOp, WriteResult
-from graphsync.engine.apply import StreamedWork
-from graphsync.engine.collect import GroupReader
 from graphsync.engine.guard import MassDeleteError
+from graphsync.engine.pending import Stream
+from graphsync.engine.read import KindReader, Strategy
 from graphsync.engine.state import Links, NavCursor, StateStore
 from tests.engine.conftest import World
 
@@ -52,13 +52,15 @@ def _outcome(world: World) -> dict[str, Any]:
 def _spy_on_fresh_starts(monkeypatch: pytest.MonkeyPatch) -> list[ItemKind]:
     """The kinds planned as fresh starts from now on, in order."""
     kinds: list[ItemKind] = []
-    fresh = GroupReader._fresh
+    start = KindReader.start
 
-    def spy(self: GroupReader, kind: ItemKind, *args: Any, **kwargs: Any) -> Any:
-        kinds.append(kind)
-        return fresh(self, kind, *args, **kwargs)
+    async def spy(self: KindReader) -> Strategy:
+        strategy = await start(self)
+        if strategy is Strategy.FRESH:
+            kinds.append(self.kind)
+        return strategy
 
-    monkeypatch.setattr(GroupReader, "_fresh", spy)
+    monkeypatch.setattr(KindReader, "start", spy)
     return kinds
 
 
@@ -206,22 +208,23 @@ async def test_an_attendee_added_while_a_meeting_load_runs_reaches_outlook_next_
     assert "late@comer.example" in addresses()
 
 
-def test_releasing_streamed_work_part_way_closes_its_read_at_once() -> None:
-    """A run stopped after a fresh kind's first chunk closes that kind's NAV read when it releases the work,
+async def test_releasing_a_fresh_starts_decisions_part_way_closes_its_read_at_once() -> None:
+    """A run stopped after a fresh kind's first chunk closes that kind's NAV read when it releases the kind,
     even while the loop that took the chunk still holds its iterator."""
     closed: list[bool] = []
 
-    def read() -> Generator[Any, None, None]:
+    async def read() -> AsyncGenerator[Any, None]:
         try:
-            yield from range(10)
+            for n in range(10):
+                yield n
         finally:
             closed.append(True)
 
-    work = StreamedWork(read())  # type: ignore[arg-type]
-    chunks = work.chunks(3)
-    assert next(chunks) == [0, 1, 2]
-    work.release()
+    stream = Stream(read())
+    chunks = stream.chunks(3)
+    assert await anext(chunks) == [0, 1, 2]
+    await stream.release()
     assert closed == [True]
-    assert list(chunks) == []  # what was left is not read
+    assert [chunk async for chunk in chunks] == []  # what was left is not read
     with pytest.raises(RuntimeError):
-        next(iter(work))
+        await anext(aiter(stream))

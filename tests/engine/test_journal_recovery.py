@@ -9,7 +9,8 @@ import socket
 import pytest
 
 from graphsync.connectors.outlook import ItemKind, WriteAction, WriteOp
-from graphsync.engine.journal import CREATES, TARGET_OUTLOOK
+from graphsync.engine.creates import CREATES
+from graphsync.engine.plan import Side
 from graphsync.engine.state import JournalDraft
 from tests.engine.conftest import World
 from tests.fakes.nav import SimulatedCrash
@@ -30,7 +31,7 @@ async def test_a_chunks_creates_share_one_entry_per_entity_and_are_linked_after_
     pending = world.store.mailbox(world.box.mailbox).journal.pending()
     # One entry for the salesperson's create, one for the companies': not one per create.
     assert sorted(entry.entity for entry in pending) == ["CONT_COMP", "CONT_SP"]
-    assert all(entry.target == TARGET_OUTLOOK and entry.nav_key is None for entry in pending)
+    assert all(entry.target == Side.OUTLOOK.value and entry.nav_key is None for entry in pending)
     [company_entry] = [entry for entry in pending if entry.entity == "CONT_COMP"]
     assert [create["nav_key"] for create in company_entry.payload[CREATES]] == [f"5050:{n}" for n in companies]
     assert company_entry.payload[CREATES][0]["base"]["displayName"] == "Company 0"  # what recovery links with
@@ -54,7 +55,7 @@ async def test_an_entry_of_one_create_from_an_earlier_version_is_recovered(world
     world.store.mailbox(world.box.mailbox).journal.add(
         JournalDraft(
             entity="CONT_COMP",
-            target=TARGET_OUTLOOK,
+            target=Side.OUTLOOK.value,
             nav_key=nav_key,
             outlook_id=None,
             payload={"base": {"displayName": "Old Entry Ltd"}, "transaction_id": None},

@@ -26,6 +26,7 @@ from graphsync.connectors.outlook import (
     Containers,
     DeltaEntry,
     ItemKind,
+    MeetingScope,
     OutlookItem,
     Removed,
     WriteAction,
@@ -98,7 +99,8 @@ class FakeMailbox:
         self.invitations: Counter[str] = Counter()
         self.ops_done = 0
         self.crash_after_ops: int | None = None
-        self.category = "Dynamics NAV"
+        self.meetings = MeetingScope()
+        """Which events are graphsync's (a test narrows the window by replacing it)."""
 
     # ------------------------------------------------------------------ helpers
 
@@ -174,7 +176,7 @@ class FakeMailbox:
             item_id = f"{op.kind.value}-{next(self._ids)}"
             data = copy.deepcopy(dict(op.body))
             if op.kind is ItemKind.EVENT:
-                data.setdefault("categories", [self.category])
+                data.setdefault("categories", [self.meetings.category])
                 self._invite(data)
             user = {k: v for k, v in op.user_fields.items() if v is not None}
             stored = _Stored(data, self._touch(op.kind, item_id), op.nav_key, user, op.transaction_id)

@@ -19,7 +19,7 @@ from graphsync.config.entities import default_entities
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.binding import user_field_names
-from graphsync.engine.collect import delta_cursor
+from graphsync.engine.read import delta_cursor
 from graphsync.engine.report import RunReport, SyncOptions
 from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
