@@ -167,6 +167,6 @@ def test_the_checks_see_what_they_check() -> None:
     """The import reader finds the imports these checks rely on (a reader finding nothing passes everything)."""
     graph = _graph()
     assert "graphsync.connectors.nav" in graph["graphsync.engine.read"]
-    assert "graphsync.engine.state" in graph["graphsync.runtime.session"]  # a package's __init__
+    assert "graphsync.engine.state" in graph["graphsync.runtime.wiring"]  # a package's __init__
     assert "graphsync.nav.schema" in graph["graphsync.nav.demo"]  # ``from graphsync.nav import schema``
     assert "graphsync.errors" in graph["graphsync.config.reader"]

@@ -17,7 +17,7 @@ from graphsync.cli.context import cli_config
 from graphsync.config import Config
 from graphsync.errors import ConfigError
 from graphsync.runtime import Side
-from graphsync.runtime.state import chosen_mailboxes, existing_store
+from graphsync.runtime.stores import chosen_mailboxes, existing_store
 
 if TYPE_CHECKING:  # the engine's runner and the state store load SQLAlchemy and the Graph SDK
     from graphsync.runtime import Conflict, RunReport, StateStore

@@ -11,7 +11,7 @@ import click
 
 from graphsync.cli import output
 from graphsync.cli.context import cli_config
-from graphsync.runtime.state import chosen_mailboxes, existing_store
+from graphsync.runtime.stores import chosen_mailboxes, existing_store
 
 if TYPE_CHECKING:  # the state store loads SQLAlchemy: only a store that exists pays for it
     from graphsync.runtime import MailboxStatus

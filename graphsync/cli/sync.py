@@ -179,7 +179,7 @@ def sync(
     permission error; 4: another run holds the lock.
     """
     from graphsync.runtime import RunSettings
-    from graphsync.runtime.session import with_entities
+    from graphsync.runtime.wiring import with_entities
 
     config = cli_config(ctx)
     # Ctrl-C and SIGTERM set the flag; the run checks it between chunks and stops where the next run resumes.

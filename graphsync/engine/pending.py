@@ -83,7 +83,7 @@ class Stream:
     nothing can be deleted and the mass-delete guard has nothing to wait for. They come in NAV's order; the
     entity order does not matter, as nothing is created in NAV from them. Taken once."""
 
-    def __init__(self, decisions: AsyncGenerator[Decision, None]) -> None:
+    def __init__(self, decisions: AsyncGenerator[list[Decision], None]) -> None:
         self._decisions = decisions
         self._taken = False
 
@@ -91,16 +91,20 @@ class Stream:
         if self._taken:
             raise RuntimeError("a fresh start's decisions were taken already")
         self._taken = True
-        async for d in self._decisions:
-            yield d
+        async for decisions in self._decisions:
+            for d in decisions:
+                yield d
 
     async def chunks(self, size: int) -> AsyncIterator[list[Decision]]:
+        if self._taken:
+            raise RuntimeError("a fresh start's decisions were taken already")
+        self._taken = True
         chunk: list[Decision] = []
-        async for d in self:
-            chunk.append(d)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
+        async for decisions in self._decisions:
+            chunk.extend(decisions)
+            while len(chunk) >= size:
+                yield chunk[:size]
+                chunk = chunk[size:]
         if chunk:
             yield chunk
 

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from enum import Enum
-from typing import cast
+from typing import NamedTuple, cast
 
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import ChangeSet, NavRecord, NavTable, Watermark
@@ -34,8 +33,9 @@ from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, Remo
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.codec import DELTA_ENTRY, OPTIONAL_RECORD
 from graphsync.engine.context import RunContext
-from graphsync.engine.keys import key_text, parse_key
-from graphsync.engine.spool import Spool, SpoolList, SpoolMap
+from graphsync.engine.keys import key_text, parse_key, parse_retry_ref, retry_ref
+from graphsync.engine.plan import Side
+from graphsync.engine.spool import Spool, SpoolList, SpoolMap, chunked
 from graphsync.engine.state import CursorName, DeltaCursor, Link, MapCursor, NavCursor
 from graphsync.errors import NavError, ResyncNeededError
 
@@ -46,8 +46,8 @@ RESYNC_ROUNDS = 3
 """Full rounds tried, after a dead delta link, before ResyncNeededError stops the run."""
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+# A named tuple, not a frozen dataclass: a full round makes one per item (see `graphsync.engine.decide.Decision`).
+class Candidate(NamedTuple):
     """One item to decide: its entity, link, and both sides as they are now (None: absent)."""
 
     entity: BoundEntity
@@ -198,13 +198,14 @@ class KindReader:
             self.strategy = Strategy.STREAMED
         return self.strategy
 
-    async def candidates(self) -> AsyncIterator[Candidate]:
-        """Every item of the kind to decide, as soon as both of its sides are known (so that a large run never
-        holds them all); the kind's cursors are in `cursors` once the last one is taken."""
+    async def candidates(self, *, batch: int = LOOKUP_CHUNK) -> AsyncIterator[list[Candidate]]:
+        """Every item of the kind to decide, a batch at a time as soon as both sides of its items are known (so
+        that a large run never holds them all; a fresh start's batches hold ``batch`` records at most); the
+        kind's cursors are in `cursors` once the last batch is taken."""
         kind, entities, full = self.kind, self.entities, self._full
         if self.strategy is Strategy.FRESH:
-            for cand in self._fresh(kind, entities, full=full):
-                yield cand
+            for found in chunked(self._fresh(kind, entities, full=full), batch):
+                yield found
             return
         by_name = {e.name: e for e in entities}
         names = {e.name.value for e in entities}
@@ -222,10 +223,10 @@ class KindReader:
                 nav_seen[key] = record
         retry_ids: list[str] = []
         for ref in self.retries:
-            side, _, value = ref.partition(":")
-            if side == "nav" and value not in nav_seen and (parsed := parse_key(value)):
+            side, value = parse_retry_ref(ref) or (None, "")
+            if side is Side.NAV and value not in nav_seen and (parsed := parse_key(value)):
                 nav_seen[value] = self._nav.get(*parsed)
-            elif side == "outlook" and value not in entries:
+            elif side is Side.OUTLOOK and value not in entries:
                 retry_ids.append(value)
 
         # The links to plan, by their keys alone: a link is read whole (its base is the bulk of it) once,
@@ -300,21 +301,40 @@ class KindReader:
                 unlinked_by_key=unlinked_by_key,
                 user_fields=user_fields,
             ):
-                for cand in found:
-                    yield cand
+                yield found
         else:
             linked = self._linked(
                 kind, entities, list(link_outlook), link_outlook, nav_seen.get_many, outlook, user_fields
             )
             async for found in linked:
-                for cand in found:
-                    yield cand
+                yield found
             unpaired = [key for key in nav_seen if key not in link_outlook]
-            for cand in self._unpaired_nav(entities, unpaired, nav_seen.get_many, unlinked_by_key):
-                yield cand
+            for found in chunked(self._unpaired_nav(entities, unpaired, nav_seen.get_many, unlinked_by_key), batch):
+                yield found
         outlook.clear()
         nav_seen.clear()
+        for found in chunked(self._unpaired_outlook_candidates(entities, unlinked_by_key, link_outlook), batch):
+            yield found
+        unlinked_by_key.clear()
+        link_outlook.clear()
 
+        for found in chunked(self._made_in_outlook(kind, by_name, unstamped), batch):
+            yield found
+
+    def _made_in_outlook(
+        self, kind: ItemKind, by_name: Mapping[EntityName, BoundEntity], unstamped: SpoolList[OutlookItem]
+    ) -> Iterator[Candidate]:
+        """Items a person made in Outlook (no NAV key), as the entities they become in NAV."""
+        category = self._ctx.meetings.category
+        for item in unstamped:
+            name = new_from_outlook(kind, item, category)
+            if name is not None and name in by_name:
+                yield Candidate(by_name[name], None, None, None, True, item)
+
+    def _unpaired_outlook_candidates(
+        self, entities: Sequence[BoundEntity], unlinked_by_key: SpoolMap[OutlookItem], link_outlook: Mapping[str, str]
+    ) -> Iterator[Candidate]:
+        """Items graphsync stamped whose NAV key has no link: paired with their NAV record again."""
         for key, item in unlinked_by_key.items():
             # Stamped by graphsync but not linked: lost state, or a create interrupted before its link.
             parsed = parse_key(key)
@@ -323,14 +343,6 @@ class KindReader:
             if record is None or entity is None or key in link_outlook or self._navside.outside_window(entity, record):
                 continue  # its NAV record is gone or out of scope: nothing to pair it with
             yield self._candidate(entity, None, key, record, True, item)
-        unlinked_by_key.clear()
-        link_outlook.clear()
-
-        category = self._ctx.meetings.category
-        for item in unstamped:
-            name = new_from_outlook(kind, item, category)
-            if name is not None and name in by_name:
-                yield Candidate(by_name[name], None, None, None, True, item)
 
     async def _linked(
         self,
@@ -406,7 +418,7 @@ class KindReader:
             return None
         if self._navside.outside_window(entity, record):
             if self._navside.after_window(record):
-                self.deferred.append(f"nav:{key}")
+                self.deferred.append(retry_ref(Side.NAV, key))
             return None
         return entity
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.act import Outcome, link_after
-from graphsync.engine.plan import Op
+from graphsync.engine.keys import retry_ref
+from graphsync.engine.plan import Op, Side
 from graphsync.engine.state import CursorName, Link, MailboxState
 
 
@@ -44,9 +45,9 @@ def _record_one(
         if link is not None:
             state.links.mark_dirty([link.nav_key])
         elif o.nav_key and o.plan.nav.op is not Op.CREATE:
-            ref = f"nav:{o.nav_key}"
+            ref = retry_ref(Side.NAV, o.nav_key)
         elif o.outlook_id:
-            ref = f"outlook:{o.outlook_id}"
+            ref = retry_ref(Side.OUTLOOK, o.outlook_id)
         if ref is not None:
             readded.add(ref)
             state.retries.add(kind.value, [ref])

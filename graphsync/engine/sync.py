@@ -179,22 +179,26 @@ async def _read_and_decide(r: _Run, kind: ItemKind, spool: Spool) -> _Kind | Non
     if strategy is Strategy.FRESH:
         return _Kind(reader, Stream(_decided(r, kind, reader)), complete, fingerprints)
     queue = Queue(spool, {e.name: e for e in entities})
-    async for d in _decided(r, kind, reader):
-        queue.add(d)
+    async for decisions in _decided(r, kind, reader):
+        for d in decisions:
+            queue.add(d)
     return _Kind(reader, queue, complete, fingerprints)
 
 
-async def _decided(r: _Run, kind: ItemKind, reader: KindReader) -> AsyncGenerator[Decision, None]:
-    """The reader's candidates decided, those settled left out; progress counts the decisions kept."""
+async def _decided(r: _Run, kind: ItemKind, reader: KindReader) -> AsyncGenerator[list[Decision], None]:
+    """The reader's candidates decided, a batch at a time, those settled left out; progress counts the
+    decisions kept."""
     count = 0
-    rules_of, resolutions = r.rules, r.resolutions
-    async for cand in reader.candidates():
-        d = r.keep(decide(cand, rules_of[cand.entity.name], resolutions.get(cand.nav_key or "")))
-        if d is not None:
-            count += 1
-        r.progress(Phase.PLAN, kind, count)
-        if d is not None:
-            yield d
+    rules_of, resolutions, keep = r.rules, r.resolutions, r.keep
+    async for batch in reader.candidates(batch=max(1, r.ctx.options.batch_size)):
+        kept = []
+        for cand in batch:
+            d = keep(decide(cand, rules_of[cand.entity.name], resolutions.get(cand.nav_key or "")))
+            if d is not None:
+                kept.append(d)
+                count += 1
+            r.progress(Phase.PLAN, kind, count)
+        yield kept
 
 
 def _guard(r: _Run) -> None:

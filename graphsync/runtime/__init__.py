@@ -31,14 +31,14 @@ if TYPE_CHECKING:
     from graphsync.engine.status import MailboxStatus, mailbox_status
     from graphsync.graph.identity import MailboxIdentity
     from graphsync.runtime.nav import open_nav
-    from graphsync.runtime.session import MailboxTarget, RunSettings, Runtime
     from graphsync.runtime.summary import EntitySummary, summarize
+    from graphsync.runtime.wiring import MailboxTarget, RunSettings, Runtime
 
 _WHERE = {
     "open_nav": "graphsync.runtime.nav",
-    "MailboxTarget": "graphsync.runtime.session",
-    "RunSettings": "graphsync.runtime.session",
-    "Runtime": "graphsync.runtime.session",
+    "MailboxTarget": "graphsync.runtime.wiring",
+    "RunSettings": "graphsync.runtime.wiring",
+    "Runtime": "graphsync.runtime.wiring",
     "EntitySummary": "graphsync.runtime.summary",
     "summarize": "graphsync.runtime.summary",
     "MailboxIdentity": "graphsync.graph.identity",

@@ -24,7 +24,7 @@ from graphsync.connectors.nav import NavConnector, NavTable
 from graphsync.errors import GraphError, GraphsyncError, StateError
 from graphsync.graph.errormap import error_from_response
 from graphsync.graph.identity import MailboxIdentity, fetch_mailbox_identity
-from graphsync.runtime.session import Runtime
+from graphsync.runtime.wiring import Runtime
 
 if TYPE_CHECKING:
     from graphsync.nav.odata.connector import DeletionDetection
@@ -268,7 +268,7 @@ async def _container_checks(config: Config, graph: _Graph, checks: list[Check]) 
 
 
 def _state_check(config: Config) -> Check:
-    from graphsync.runtime.state import existing_store
+    from graphsync.runtime.stores import existing_store
 
     try:
         store = existing_store(config)

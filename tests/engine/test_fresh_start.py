@@ -216,7 +216,7 @@ async def test_releasing_a_fresh_starts_decisions_part_way_closes_its_read_at_on
     async def read() -> AsyncGenerator[Any, None]:
         try:
             for n in range(10):
-                yield n
+                yield [n]  # the decisions of one batch of NAV's records
         finally:
             closed.append(True)
 

@@ -1,4 +1,4 @@
-"""`Runtime`: the connected parts of a run, built from a `Config`, and the run itself.
+"""`Runtime`: the connected parts of a run, wired from a `Config`, and the run itself.
 
     async with Runtime(config) as rt:
         target = await rt.target(user=None)              # who: the mailbox and its NAV salesperson
