@@ -5,7 +5,8 @@
   items deleted since. An item appears once per round with its latest state, in pages of ``page_size``.
   Delta pages carry neither the NAV key nor user fields (like Graph); `get_many` and `find_by_nav_key` do.
 - `expire_delta` makes every existing link of a kind dead: using it raises ResyncNeededError.
-- Writes: one result per op; If-Match mismatch -> PreconditionFailedError; missing item -> NotFoundError;
+- Writes: one result per op; If-Match mismatch -> PreconditionFailedError; missing item -> NotFoundError
+  (a delete of it succeeds, as the Graph client's does: its goal is reached);
   an event create repeating a transactionId returns the event made the first time.
 - ``invitations`` counts the meeting requests Graph would e-mail: every attendee of a created event, and
   every attendee of an event whose PATCH carries ``attendees``.
@@ -184,6 +185,8 @@ class FakeMailbox:
             return WriteResult(op.op_id, self._item(op.kind, item_id, stored, stamps=True, names=names))
         assert op.item_id is not None
         found = store.get(op.item_id)
+        if found is None and op.action is WriteAction.DELETE:
+            return WriteResult(op.op_id)  # as the Graph client: a delete answered 404 has reached its goal
         if found is None:
             return WriteResult(op.op_id, error=NotFoundError("The specified object was not found.", status=404))
         if op.if_match is not None and op.if_match != f"ck{found.version}":
