@@ -23,7 +23,7 @@ from graphsync.graph.session import GraphSession
 from graphsync.runtime.graph import mailbox_options
 from graphsync.sandbox import Limits, SandboxState, create_app
 from graphsync.sandbox import limits as sandbox_limits
-from tests.graph.fake_graph import StaticTokens
+from tests.fakes.tokens import FakeTokens
 
 
 class FakeTime:
@@ -133,7 +133,7 @@ def batch_answers(request: httpx.Request) -> httpx.Response:
 def session(clock: FakeTime, handler: object, *, requests: int, seconds: float, max_in_flight: int = 4) -> GraphSession:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="https://graph.test/v1.0")  # type: ignore[arg-type]
     return GraphSession(
-        pipeline=GraphPipeline(client=client, tokens=StaticTokens()),
+        pipeline=GraphPipeline(client=client, tokens=FakeTokens()),
         policy=RetryPolicy(jitter=0),
         max_in_flight=max_in_flight,
         budget=RequestBudget(requests=requests, seconds=seconds),

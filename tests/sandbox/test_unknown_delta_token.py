@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
+from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.config.entities import default_entities
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
@@ -162,13 +163,6 @@ async def test_an_own_link_to_a_deleted_folder_still_answers_404(me: httpx.Async
 # --------------------------------------------------------------------------- graphsync's engine
 
 
-class _Tokens:
-    app_only = False
-
-    async def token(self) -> str:
-        return f"sandbox:{USER}"
-
-
 def _count(state: SandboxState, kind: str) -> int:
     mailbox = state.mailbox(USER)
     return sum(1 for coll in mailbox.collections.values() for item in coll.items.values() if item.kind == kind)
@@ -192,7 +186,7 @@ async def test_engine_run_with_foreign_delta_links_does_a_full_round_without_dup
         box = GraphMailbox(
             upn=None,
             client=client,
-            tokens=_Tokens(),
+            tokens=SandboxTokenSource(USER),
             options=GraphMailboxOptions(user_fields=user_field_names(entities, company)),
         )
 
