@@ -1,9 +1,13 @@
 """Wiring: from a `Config` to the connected parts a run needs; the one composition root, for the CLI, the
 demo, the benchmarks and scripts.
 
-    open_nav(config)                      the NAV connector the config names (embedded company, or OData)
+    open_nav(config)                      the NAV connector the config names (nav.py; OData's in odata.py)
     Runtime(config, connections=...)      async context: NAV, the state store, one httpx client for Graph,
-                                          token sources, a GraphMailbox per mailbox, and `Runtime.sync`
+                                          token sources, the entities bound once, a GraphMailbox per mailbox,
+                                          a RunContext per run, and `Runtime.sync` (wiring.py)
+    mailbox_options(sync, graph=...)      the Graph client's options from the config (graph.py)
+    sign_in / sign_out / who_am_i         what login, logout and whoami do (signin.py)
+    existing_store, chosen_mailboxes      the state store for commands that only read it (stores.py)
     EntitySummary, summarize(report)      a run's counts per entity and side (what `graphsync sync` prints)
     diagnose(config, ...)                 the checks `graphsync doctor` prints (graphsync.runtime.doctor)
     add_field / remove_field              edit an entity's field map in the config file (graphsync.runtime.fields)
