@@ -1,5 +1,6 @@
 """What the load, incremental and memory benchmarks share: a NAV company of a given size, the sandbox
-(in-process, or in its own process over real HTTP), a Graph client for one mailbox, and one engine run.
+(in-process, or in its own process over real HTTP), and graphsync wired by its runtime (`graphsync.runtime`,
+as the CLI is) for one mailbox of it: its Graph client and one sync run.
 
 The world of size N is N contacts (one company per five, the rest persons of those companies), N/10
 meetings and N/10 tasks, all of salesperson EH, dated inside the sync window, so that every record is one
@@ -29,21 +30,17 @@ if str(ROOT) not in sys.path:  # run as a script (`python bench/bench_load.py`) 
 
 import httpx  # noqa: E402
 
-from graphsync.auth.sandbox import SandboxTokenSource  # noqa: E402
-from graphsync.config.entities import default_entities  # noqa: E402
+from graphsync.auth.connections import Connections  # noqa: E402
+from graphsync.config import Config  # noqa: E402
+from graphsync.config.model import GraphConfig, GraphKind, NavConfig, NavKind, StateConfig  # noqa: E402
 from graphsync.connectors.nav import ChangeSet, NavTable, Watermark  # noqa: E402
-from graphsync.engine.report import RunReport, SyncOptions  # noqa: E402
-from graphsync.engine.state import StateStore  # noqa: E402
-from graphsync.engine.sync import run_sync  # noqa: E402
-from graphsync.graph import GraphMailbox, GraphMailboxOptions  # noqa: E402
+from graphsync.graph import BatchConcurrency, GraphMailbox  # noqa: E402
 from graphsync.nav import schema  # noqa: E402
 from graphsync.nav.embedded import EmbeddedNav  # noqa: E402
+from graphsync.runtime import MailboxTarget, RunReport, RunSettings, Runtime, StateStore  # noqa: E402
 from graphsync.sandbox import SandboxState, create_app, serve  # noqa: E402
 
 SALESPERSON = "EH"
-USER_FIELDS = ("Salesperson Code",)
-"""The user-defined fields of the default entity config (CONT_COMP and CONT_PERS carry the Salesperson
-Code as an extended property); `graphsync.engine.binding.user_field_names` gives the same for it."""
 
 
 @dataclass(frozen=True)
@@ -244,30 +241,57 @@ def writes(report: RunReport) -> int:
     return sum(v for k, v in report.counts.items() if k.startswith(("nav_", "outlook_")))
 
 
-def mailbox(client: httpx.AsyncClient, user: str, **options: Any) -> GraphMailbox:
-    """graphsync's Graph client for ``user``. Without a request budget unless one is given: these sandboxes
-    run without Outlook's request window (only `load` switches it on, and gives the matching budget), and
-    pacing to Graph's 10,000 requests per 600 s would make a run of 12,000 items wait ten minutes for a
-    window that is not there."""
-    options.setdefault("request_budget", None)
-    return GraphMailbox(
-        upn=None,
-        client=client,
-        tokens=SandboxTokenSource(user),
-        options=GraphMailboxOptions(user_fields=USER_FIELDS, **options),
-    )
+@dataclass
+class Wired:
+    """graphsync as its runtime wires it for one mailbox of the sandbox: the runtime (NAV and the state store
+    given), the mailbox it acts for and that mailbox's Graph client, kept open across runs so that its
+    requests can be counted. Close it with `close`."""
+
+    runtime: Runtime
+    target: MailboxTarget
+    box: GraphMailbox
+
+    async def close(self) -> None:
+        await self.box.aclose()
+        await self.runtime.aclose()
 
 
-async def sync(nav: EmbeddedNav | TimedNav, box: GraphMailbox, store: StateStore, *, full: bool = False) -> RunReport:
-    """One engine run with the default entities (what an empty config syncs) for salesperson EH; ``full``
-    reads everything on both sides and reconciles by NAV key (`graphsync sync --full`)."""
-    report = await run_sync(
-        nav=nav,
-        mailbox=box,
-        store=store,
-        entities=default_entities(),
-        options=SyncOptions(salesperson_code=SALESPERSON, full=full),
+async def wire(
+    nav: EmbeddedNav | TimedNav,
+    store: StateStore,
+    user: str,
+    *,
+    base_url: str = "http://sandbox/v1.0",
+    transport: httpx.AsyncBaseTransport | None = None,
+    request_budget: tuple[int, float] | None = None,
+    batches: BatchConcurrency = BatchConcurrency.ONE_AT_A_TIME,
+) -> Wired:
+    """The runtime for a config naming the sandbox at ``base_url`` (through ``transport``: in-process) and
+    ``user``'s mailbox as salesperson EH's, the default entities, and an app-only run for ``user`` (the
+    sandbox's app token: no sign-in to keep). Without a request budget unless one is given (requests,
+    seconds): these sandboxes run without Outlook's request window (only `load` switches it on, and gives
+    the matching budget), and pacing to Graph's 10,000 requests per 600 s would make a run of 12,000 items
+    wait ten minutes for a window that is not there. ``batches``: how the Graph client shares the mailbox's
+    concurrent requests among its batches (not a config key: `bench_load` compares the two)."""
+    requests, seconds = request_budget or (0, 600.0)
+    config = Config(
+        file=None,
+        nav=NavConfig(kind=NavKind.EMBEDDED),
+        graph=GraphConfig(
+            kind=GraphKind.SANDBOX, base_url=base_url, request_budget=requests, request_budget_seconds=seconds
+        ),
+        state=StateConfig(path=Path(store.location)),
+        mailboxes={user: SALESPERSON},
     )
+    runtime = Runtime(config, connections=Connections(graph_transport=transport), nav=nav, store=store)
+    target = await runtime.target(user)
+    return Wired(runtime, target, runtime.mailbox(target, batches=batches))
+
+
+async def sync(wired: Wired, *, full: bool = False) -> RunReport:
+    """One run as `graphsync sync` makes it (``full``: `--full`, everything read on both sides and reconciled by
+    NAV key); an error if it did not finish cleanly."""
+    report = await wired.runtime.sync(wired.target, RunSettings(full=full), mailbox=wired.box)
     if not report.ok:
         first = report.errors[0] if report.errors else report.conflicts[0]
         raise RuntimeError(f"the benchmark's sync run did not finish cleanly: {first}")

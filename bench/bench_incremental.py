@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import _common as c
+import httpx
 
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavTable
@@ -69,16 +70,29 @@ class Bench:
         self.nav = nav
         self.state = state
         self.client, self.app = c.sandbox_client(state)
-        self.box: GraphMailbox = c.mailbox(self.client, USER)
         self.store = StateStore(tmp / f"state-{nav.path.stem}.sqlite")
+        self.wired: c.Wired | None = None
+
+    async def wire(self) -> c.Wired:
+        if self.wired is None:
+            # graphsync's own client to the sandbox in this process, through the same timed app.
+            transport = httpx.ASGITransport(app=self.app)
+            self.wired = await c.wire(self.nav, self.store, USER, transport=transport)
+        return self.wired
+
+    @property
+    def box(self) -> GraphMailbox:
+        assert self.wired is not None, "wired by the first run"
+        return self.wired.box
 
     def graph_requests(self) -> int:
         return sum(self.state.request_counts(USER).values())
 
     async def run(self) -> tuple[RunCost, RunReport]:
+        wired = await self.wire()
         http, graph, inside = self.box.stats.requests, self.graph_requests(), self.app.cpu
         wall, cpu = time.perf_counter(), time.process_time()
-        report = await c.sync(self.nav, self.box, self.store)
+        report = await c.sync(wired)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         cost = RunCost(
             http_requests=self.box.stats.requests - http,
@@ -108,6 +122,8 @@ class Bench:
         return found
 
     async def close(self) -> None:
+        if self.wired is not None:
+            await self.wired.close()
         await self.client.aclose()
         self.store.close()
 
@@ -185,7 +201,7 @@ async def _check_arrived(b: Bench, changes: Changes) -> None:
     }
     missing: list[str] = []
     for nav_edit in changes.nav:
-        link = b.store.link_by_nav(b.box.mailbox, nav_edit.nav_key)
+        link = b.store.mailbox(b.box.mailbox).links.get(nav_edit.nav_key)
         if link is None:
             missing.append(f"{nav_edit.nav_key}: no link")
             continue
@@ -197,7 +213,7 @@ async def _check_arrived(b: Bench, changes: Changes) -> None:
         if value != nav_edit.value:
             missing.append(f"{nav_edit.nav_key} in Outlook: {value!r}, edited in NAV to {nav_edit.value!r}")
     for outlook_edit in changes.outlook:
-        link = b.store.link_by_outlook(b.box.mailbox, outlook_edit.outlook_id)
+        link = b.store.mailbox(b.box.mailbox).links.get_by_outlook(outlook_edit.outlook_id)
         parsed = parse_key(link.nav_key) if link else None
         record = b.nav.get(*parsed) if parsed else None
         if record is None or record[outlook_edit.nav_field] != outlook_edit.value:

@@ -41,7 +41,7 @@ import httpx
 
 from graphsync.connectors.nav import NavRecord, NavTable
 from graphsync.engine.state import StateStore
-from graphsync.graph import BatchConcurrency, RequestBudget
+from graphsync.graph import BatchConcurrency
 from graphsync.graph.stamping import NAV_KEY_PROPERTY, property_id
 from graphsync.nav.embedded import EmbeddedNav
 
@@ -119,13 +119,15 @@ async def _graphsync(
     store = StateStore(store_path)
     # The budget is the sandbox's window, as Graph's is the default; with the window off, no budget either,
     # so that those runs measure latency only.
-    budget = None if throttle is None else RequestBudget(throttle.window_requests, throttle.window_seconds)
-    async with httpx.AsyncClient(base_url=f"{base_url}/v1.0", timeout=120) as client:
-        box = c.mailbox(client, user, request_budget=budget, batches=batches)
+    budget = None if throttle is None else (throttle.window_requests, throttle.window_seconds)
+    wired = await c.wire(nav, store, user, base_url=f"{base_url}/v1.0", request_budget=budget, batches=batches)
+    try:
         started = time.perf_counter()
-        report = await c.sync(nav, box, store)
+        report = await c.sync(wired)
         elapsed = time.perf_counter() - started
-        stats = box.stats
+        stats = wired.box.stats
+    finally:
+        await wired.close()
     store.close()
     written = sum(v for k, v in report.counts.items() if k == "outlook_create")
     return Outcome(written, elapsed, stats.requests, await _graph_requests(base_url, user), stats.throttled)

@@ -32,7 +32,6 @@ import time
 from pathlib import Path
 
 import _common as c
-import httpx
 
 from graphsync.engine.state import StateStore
 from graphsync.nav.embedded import EmbeddedNav
@@ -92,15 +91,15 @@ async def _worker(nav_path: Path, state_path: Path, base_url: str) -> dict[str, 
     nav = c.TimedNav(EmbeddedNav(nav_path))
     store = StateStore(state_path)
     figures: dict[str, object] = {"reference_loop_seconds": reference_loop_seconds()}
-    async with httpx.AsyncClient(base_url=f"{base_url}/v1.0", timeout=600) as client:
-        box = c.mailbox(client, USER)
+    wired = await c.wire(nav, store, USER, base_url=f"{base_url}/v1.0")
+    try:
         for name, full in (("initial_load", False), ("full_reconciliation", True)):
             # Each run's own peak over the process's size when it starts: reset where Linux allows it,
             # else (the second run then only shows what it adds to the first's peak) the peak so far.
             own_peak = _reset_peak()
             before = (_status_mib("VmRSS") if own_peak else None) or _peak_mib()
             wall, cpu, nav_cpu = time.perf_counter(), time.process_time(), nav.cpu
-            report = await c.sync(nav, box, store, full=full)
+            report = await c.sync(wired, full=full)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             figures[name] = {
                 "cpu_seconds": round(cpu, 2),
@@ -111,8 +110,8 @@ async def _worker(nav_path: Path, state_path: Path, base_url: str) -> dict[str, 
                 "peak_rss_growth_mib": round(_peak_mib() - before, 1),
                 "peak_is_this_runs_own": own_peak,
             }
-    store.close()
-    nav.close()
+    finally:
+        await wired.close()
     return figures
 
 

@@ -1,7 +1,11 @@
-"""Half characters in text: a lone UTF-16 surrogate, which JSON can carry (``"\\ud83d"``) but UTF-8 cannot.
+"""Text as NAV and Graph see it, one definition each for every package that needs it.
 
-NAV refuses one in a field, the sandbox in a written property, and every message that quotes such a value
-escapes it, so that the message itself can be printed, logged and stored. One definition for all three.
+Half characters: a lone UTF-16 surrogate, which JSON can carry (``"\\ud83d"``) but UTF-8 cannot. NAV refuses
+one in a field, the sandbox in a written property, and every message that quotes such a value escapes it,
+so that the message itself can be printed, logged and stored.
+
+NAV's upper case (`code_upper`): what a Code field holds, needed both by NAV's value checks and by the field
+maps' normalisation (`graphsync.mapping`), which must not depend on NAV's packages.
 """
 
 from __future__ import annotations
@@ -29,3 +33,12 @@ def one_line(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in escaped(text))
+
+
+def code_upper(text: str) -> str:
+    """Upper case as NAV's Code fields (.NET's ToUpper) make it: character by character, never changing the
+    length. Python's ``str.upper`` applies Unicode's full mappings, which turn one character into several
+    (``ß`` -> ``SS``, ``ﬁ`` -> ``FI``), so a Code that fits could overflow; .NET keeps those characters."""
+    if text.isascii():  # nearly every Code: no character of ASCII has a longer upper case
+        return text.upper()
+    return "".join(u if len(u := c.upper()) == 1 else c for c in text)

@@ -67,8 +67,7 @@ def main(
     Exit code 0: done (or written for review); 1: rows that cannot be adopted; 2: bad input (a reviewed file
     edited wrongly, a mailbox that does not exist); 3: sign-in or permission error; 4: a sync is running.
     """
-    from graphsync.migrate.adopt.review import read_review, write_review
-    from graphsync.runtime.migration import adopt, adoption_proposal
+    from graphsync.runtime.migration import adopt, adoption_proposal, read_review, write_review
 
     cfg = load(ctx, config_path, verbose, as_json=as_json)
     where = scope(user, all_mailboxes)

@@ -30,8 +30,8 @@ from graphsync.cli.scripting import (
 )
 
 if TYPE_CHECKING:
-    from graphsync.migrate.addin.setup import SetupProposal
-    from graphsync.runtime.session import Runtime
+    from graphsync.runtime import Runtime
+    from graphsync.runtime.migration import SetupProposal
 
 
 @click.group(cls=ScriptGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -55,8 +55,7 @@ def main(
     Exit code 0: done (or planned); 1: items that could not be done (run again); 2: bad input; 3: sign-in or
     permission error; 4: a sync of the mailbox is running.
     """
-    from graphsync.migrate.rollback import RollbackMode
-    from graphsync.runtime.migration import remove
+    from graphsync.runtime.migration import RollbackMode, remove
 
     cfg = load(ctx, config_path, verbose, as_json=as_json)
     where = scope(user, all_mailboxes)

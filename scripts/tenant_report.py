@@ -19,8 +19,8 @@ from graphsync.cli import output
 from graphsync.cli.scripting import ScriptCommand, config_option, load, run, write_text
 
 if TYPE_CHECKING:
-    from graphsync.migrate.report import MailboxLine
-    from graphsync.runtime.session import Runtime
+    from graphsync.runtime import Runtime
+    from graphsync.runtime.migration import MailboxLine
 
 
 @click.command(cls=ScriptCommand, context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,8 +40,7 @@ def main(ctx: click.Context, config_path: Path, verbose: bool, out: Path, as_jso
 
     Exit code 0: written; 2: bad input.
     """
-    from graphsync.migrate.report import render_csv
-    from graphsync.runtime.migration import report
+    from graphsync.runtime.migration import render_csv, report
 
     cfg = load(ctx, config_path, verbose, as_json=as_json)
 

@@ -4,9 +4,10 @@ from pathlib import Path
 import pytest
 
 from graphsync.config import load_config, parse_config
-from graphsync.config.entities import DEFAULT_FIELDS, EntityName, default_entity
+from graphsync.config.entities import DEFAULT_FIELDS, EntityName
+from graphsync.config.entities import RESOURCES as RESOURCES_OF
 from graphsync.config.model import GraphKind, NavKind
-from graphsync.config.outlook import RESOURCES, path_problem
+from graphsync.config.outlook import RESOURCES, Resource, path_problem
 from graphsync.config.secrets import SecretRef, SecretSource
 from graphsync.connectors.outlook import ItemKind
 from graphsync.errors import ConfigError
@@ -250,17 +251,27 @@ def test_every_default_path_and_every_property_the_sandbox_takes_is_in_the_catal
     from graphsync.sandbox import schema
 
     for name, fields in DEFAULT_FIELDS.items():
-        kind = default_entity(name).kind
+        kind = RESOURCES_OF[name]
         for f in fields:
             if not f.user_defined and f.outlook != "attendees":  # the computed attendees field is built in
                 assert path_problem(kind, f.outlook) is None, (name, f.outlook)
     for kind, resource in (
-        (ItemKind.CONTACT, schema.CONTACT),
-        (ItemKind.EVENT, schema.EVENT),
-        (ItemKind.TASK, schema.TODO_TASK),
+        (Resource.CONTACT, schema.CONTACT),
+        (Resource.EVENT, schema.EVENT),
+        (Resource.TASK, schema.TODO_TASK),
     ):
         missing = set(resource.writable) - set(RESOURCES[kind])
         assert not missing, (kind, missing)
+
+
+def test_each_entity_is_checked_against_the_resource_the_engine_makes_of_it() -> None:
+    """The config knows no connector: its resource of an entity and the engine's item kind are two names, kept
+    alike by this test."""
+    from graphsync.engine.entities import item_kind
+
+    for name in EntityName:
+        assert RESOURCES_OF[name].value == item_kind(name).value, name
+    assert [r.value for r in Resource] == [k.value for k in ItemKind]
 
 
 def test_time_zone_given_or_not() -> None:

@@ -1,13 +1,12 @@
 """Signing in to Microsoft Graph (or the sandbox) and keeping the sign-in between runs.
 
     token_source(config, user=None | "upn")   the AccessTokenSource for a run (graphsync.auth.factory)
-    sign_in / sign_out / who_am_i             what login, logout and whoami do (graphsync.auth.session)
-    salesperson_for(config, mailbox, nav)     the salesperson a run's mailbox belongs to (same module)
     match_salesperson(upn, mail, nav, map)    a mailbox's NAV salesperson (graphsync.auth.salesperson)
     CacheChoice, open_store                   where the token cache is kept (graphsync.auth.cache_store)
 
-The names are loaded on first use: msal and azure-identity take a few hundred milliseconds to import, and
-commands that never sign in should not pay for them.
+What ``graphsync login``, ``logout`` and ``whoami`` do, which needs Graph as well, is wired in
+`graphsync.runtime.signin`. The names are loaded on first use: msal and azure-identity take a few hundred
+milliseconds to import, and commands that never sign in should not pay for them.
 """
 
 from __future__ import annotations
@@ -20,15 +19,6 @@ if TYPE_CHECKING:
     from graphsync.auth.connections import Connections
     from graphsync.auth.factory import TokenKind, token_source
     from graphsync.auth.salesperson import match_salesperson
-    from graphsync.auth.session import (
-        Identity,
-        SignInMethod,
-        SignInResult,
-        salesperson_for,
-        sign_in,
-        sign_out,
-        who_am_i,
-    )
 
 _WHERE = {
     "CacheChoice": "cache_store",
@@ -38,30 +28,16 @@ _WHERE = {
     "TokenKind": "factory",
     "token_source": "factory",
     "match_salesperson": "salesperson",
-    "Identity": "session",
-    "SignInMethod": "session",
-    "SignInResult": "session",
-    "sign_in": "session",
-    "sign_out": "session",
-    "who_am_i": "session",
-    "salesperson_for": "session",
 }
 
 __all__ = [
     "CacheChoice",
     "Connections",
-    "Identity",
-    "SignInMethod",
-    "SignInResult",
     "TokenCacheStore",
     "TokenKind",
     "match_salesperson",
     "open_store",
-    "salesperson_for",
-    "sign_in",
-    "sign_out",
     "token_source",
-    "who_am_i",
 ]
 
 

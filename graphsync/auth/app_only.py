@@ -14,7 +14,7 @@ from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 from azure.identity import CertificateCredential, ClientSecretCredential
 
 from graphsync.auth import keyring_access
-from graphsync.auth.cache_store import KEYRING_SERVICE
+from graphsync.auth.cache_location import KEYRING_SERVICE
 from graphsync.auth.scopes import APP_ONLY_SCOPE
 from graphsync.auth.token_memo import IssuedToken, TokenMemo
 from graphsync.config.model import GraphConfig

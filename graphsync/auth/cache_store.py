@@ -7,24 +7,20 @@ Three stores implement `TokenCacheStore`:
 - `EncryptedFileStore`: a file encrypted with a key that lives in the OS keyring;
 - `PlaintextFileStore`: a plain file, only when the person asked for it by a flag that says it is insecure.
 
-`open_store` picks one. With `CacheChoice.AUTO` (what every command but ``login`` uses) the choice made at the
+Where a cache is (`CacheLocation`) is `graphsync.auth.cache_location`, which the stores import; `open_store`
+picks one. With `CacheChoice.AUTO` (what every command but ``login`` uses) the choice made at the
 last ``login`` is found again: a file store leaves its file behind, the keyring store leaves none.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import sys
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from graphsync.auth.cache_location import CacheLocation, default_directory
 from graphsync.config import Config
 from graphsync.config.model import GraphKind
-
-KEYRING_SERVICE = "graphsync"
 
 
 class CacheChoice(Enum):
@@ -55,31 +51,6 @@ class TokenCacheStore(Protocol):
     def clear(self) -> bool:
         """Remove the stored cache; True when there was one."""
         ...
-
-
-@dataclass(frozen=True)
-class CacheLocation:
-    """Names one token cache: ``name`` keys it in the keyring, ``directory`` holds its files."""
-
-    name: str
-    directory: Path
-
-    @property
-    def file_stem(self) -> str:
-        # The name holds a URL or a tenant; a hash keeps the file name portable and short.
-        return "token-cache-" + hashlib.sha256(self.name.encode()).hexdigest()[:16]
-
-
-def default_directory() -> Path:
-    """``$GRAPHSYNC_STATE_DIR``, else the platform's per-user state folder."""
-    explicit = os.environ.get("GRAPHSYNC_STATE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "graphsync"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "graphsync"
-    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "graphsync"
 
 
 def location_for(config: Config, *, directory: Path | None = None) -> CacheLocation:

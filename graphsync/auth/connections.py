@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from graphsync.auth.cache_store import CacheLocation, default_directory, location_for
+from graphsync.auth.cache_location import CacheLocation, default_directory
+from graphsync.auth.cache_store import location_for
 from graphsync.config import Config
 
 if TYPE_CHECKING:  # azure-identity is slow to import and only app-only runs need it

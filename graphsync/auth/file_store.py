@@ -16,7 +16,7 @@ import keyring.errors
 from cryptography.fernet import Fernet, InvalidToken
 
 from graphsync.auth import keyring_access
-from graphsync.auth.cache_store import KEYRING_SERVICE, CacheLocation
+from graphsync.auth.cache_location import KEYRING_SERVICE, CacheLocation
 from graphsync.errors import GraphAuthError, KeyringUnavailableError
 
 

@@ -17,7 +17,7 @@ import secrets
 import keyring.errors
 
 from graphsync.auth import keyring_access
-from graphsync.auth.cache_store import KEYRING_SERVICE, CacheLocation
+from graphsync.auth.cache_location import KEYRING_SERVICE, CacheLocation
 from graphsync.errors import GraphAuthError, KeyringUnavailableError
 
 ENTRY_LIMIT_BYTES = 2560

@@ -1,4 +1,4 @@
-"""``graphsync login``, ``logout`` and ``whoami``: parse options, call `graphsync.auth.session`, print.
+"""``graphsync login``, ``logout`` and ``whoami``: parse options, call `graphsync.runtime.signin`, print.
 
 The sign-in libraries (msal, azure-identity) are imported inside the commands: they take a few hundred
 milliseconds to load, which every other command (and ``--help``) should not pay.
@@ -20,8 +20,8 @@ from graphsync.errors import ConfigError, KeyringUnavailableError
 
 if TYPE_CHECKING:
     from graphsync.auth.delegated import DeviceCodePrompt
-    from graphsync.auth.mailbox import MailboxIdentity
-    from graphsync.auth.session import SignInResult
+    from graphsync.runtime import MailboxIdentity
+    from graphsync.runtime.signin import SignInResult
 
 
 def connections() -> Connections:
@@ -87,8 +87,8 @@ def login(
         )
     if sandbox_user is not None and not sandbox:
         raise ConfigError(file=None, key="--sandbox-user", expected="graph.kind 'sandbox'", got=sandbox_user)
-    from graphsync.auth.session import SignInMethod, sign_in
     from graphsync.runtime.sandbox import attached_sandbox
+    from graphsync.runtime.signin import SignInMethod, sign_in
 
     method = SignInMethod.BROWSER if browser else SignInMethod.DEVICE_CODE
     if browser:
@@ -125,7 +125,7 @@ def login(
 @click.pass_context
 def logout(ctx: click.Context) -> None:
     """Forget the stored sign-in (every token cache graphsync keeps for this config)."""
-    from graphsync.auth.session import sign_out
+    from graphsync.runtime.signin import sign_out
 
     config = cli_config(ctx)
     removed = sign_out(config, connections=connections())
@@ -142,8 +142,8 @@ def logout(ctx: click.Context) -> None:
 def whoami(ctx: click.Context, user: str | None) -> None:
     """Show who graphsync acts as: the account, the token kind, the mailbox and its NAV salesperson."""
     from graphsync.auth.factory import TokenKind
-    from graphsync.auth.session import who_am_i
     from graphsync.runtime.sandbox import attached_sandbox
+    from graphsync.runtime.signin import who_am_i
 
     config = cli_config(ctx)
     with attached_sandbox(config, connections()) as reach:
@@ -175,8 +175,8 @@ def _sandbox_login_kept(config: Config) -> bool:
 
 def _salesperson(config: Config, mailbox: MailboxIdentity) -> str:
     """The mailbox's salesperson, read from the configured NAV: the embedded company or NAV over OData."""
-    from graphsync.auth.session import salesperson_for
     from graphsync.runtime.nav import open_nav
+    from graphsync.runtime.signin import salesperson_for
 
     nav = open_nav(config)
     try:

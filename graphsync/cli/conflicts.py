@@ -16,14 +16,12 @@ from graphsync.cli import auth as cli_auth
 from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
 from graphsync.config import Config
-from graphsync.engine.plan import Side
 from graphsync.errors import ConfigError
-from graphsync.runtime.state import chosen_mailboxes, existing_store
+from graphsync.runtime import Side
+from graphsync.runtime.stores import chosen_mailboxes, existing_store
 
 if TYPE_CHECKING:  # the engine's runner and the state store load SQLAlchemy and the Graph SDK
-    from graphsync.engine.conflicts import Conflict
-    from graphsync.engine.report import RunReport
-    from graphsync.engine.state import StateStore
+    from graphsync.runtime import Conflict, RunReport, StateStore
 
 
 def _store(config: Config, keys: Sequence[str]) -> StateStore | None:
@@ -49,11 +47,11 @@ def _mailbox(store: StateStore, user: str | None, keys: Sequence[str]) -> str | 
     if len(known) <= 1:
         return known[0] if known else None
     if keys:
-        having = [m for m in known if all(store.conflicts(m, nav_key=k) for k in keys)]
+        having = [m for m in known if all(store.mailbox(m).conflicts.all(nav_key=k) for k in keys)]
         if len(having) == 1:
             return having[0]
         if not having:
-            unknown = next(k for k in keys if not any(store.conflicts(m, nav_key=k) for m in known))
+            unknown = next(k for k in keys if not any(store.mailbox(m).conflicts.all(nav_key=k) for m in known))
             raise ConfigError(
                 file=None, key="KEY", expected="the key of an open conflict (graphsync conflicts list)", got=unknown
             )
@@ -61,7 +59,7 @@ def _mailbox(store: StateStore, user: str | None, keys: Sequence[str]) -> str | 
 
 
 def _check_keys(store: StateStore, mailbox: str, keys: Sequence[str]) -> None:
-    open_keys = {c.nav_key for c in store.conflicts(mailbox)}
+    open_keys = {c.nav_key for c in store.mailbox(mailbox).conflicts.all()}
     for key in keys:
         if key not in open_keys:
             raise ConfigError(
@@ -95,7 +93,7 @@ def conflicts() -> None:
 @click.pass_context
 def list_command(ctx: click.Context, user: str | None, as_json: bool) -> None:
     """List open conflicts: the item, the fields in conflict, and any decision waiting for the next sync."""
-    from graphsync.engine.conflicts import list_conflicts
+    from graphsync.runtime import list_conflicts
 
     config = cli_config(ctx)
     store = existing_store(config)
@@ -136,7 +134,7 @@ def list_command(ctx: click.Context, user: str | None, as_json: bool) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, key: str, user: str | None, as_json: bool) -> None:
     """Show every mapped field of one item, NAV's value beside Outlook's; conflicting fields in red."""
-    from graphsync.engine.conflicts import show_conflict
+    from graphsync.runtime import show_conflict
 
     config = cli_config(ctx)
     store = _store(config, [key])
@@ -147,7 +145,7 @@ def show_command(ctx: click.Context, key: str, user: str | None, as_json: bool) 
             raise ConfigError(file=None, key="KEY", expected="the key of an open conflict (none yet)", got=key)
         _check_keys(store, mailbox, [key])
         conflict = show_conflict(store, mailbox, key)
-        link = store.link_by_nav(mailbox, key)
+        link = store.mailbox(mailbox).links.get(key)
     base = dict(link.base) if link else {}
     if as_json:
         output.print_json({**conflict_json(mailbox, conflict), "synced": base})
@@ -193,7 +191,7 @@ def resolve_command(
     field is copied to the other side at the next sync (or now, with --now)."""
     if bool(keys) == resolve_all:
         raise ConfigError(file=None, key="KEY", expected="conflict keys, or --all (one of the two)", got=list(keys))
-    from graphsync.engine.conflicts import resolve
+    from graphsync.runtime import resolve
 
     config = cli_config(ctx)
     side = Side(keep)
@@ -209,11 +207,11 @@ def resolve_command(
         _check_keys(store, mailbox, keys)
         if now:
             chosen = None if resolve_all else list(keys)
-            if resolve_all and not store.conflicts(mailbox):
+            if resolve_all and not store.mailbox(mailbox).conflicts.all():
                 click.echo("No open conflicts.")
                 return
             report = asyncio.run(_resolve_now(config, store, mailbox, user, side, chosen))
-            resolved = [i.nav_key for i in report.items]
+            resolved = report.resolved
             click.echo(f"Applied: kept {side.value}'s values for {len(resolved)} item(s) of {mailbox}.")
             if not report.ok:
                 click.echo(

@@ -15,6 +15,7 @@ from graphsync.cli.context import cli_config
 from graphsync.config.entities import BUILT_IN_SELECTION, EntitySpec, FieldSpec
 from graphsync.connectors.nav import NavConnector, TableDef
 from graphsync.errors import NavError
+from graphsync.runtime import item_kind, nav_table
 from graphsync.runtime.nav import open_nav
 
 
@@ -44,8 +45,8 @@ def entity_json(spec: EntitySpec, table: TableDef | None = None) -> dict[str, An
 
     return {
         "code": spec.name.value,
-        "nav_table": int(spec.table),
-        "outlook": spec.kind.value,
+        "nav_table": int(nav_table(spec.name)),
+        "outlook": item_kind(spec.name).value,
         "enabled": spec.enabled,
         "direction": spec.direction.value,
         "conflict_policy": spec.conflict_policy.value,
@@ -86,8 +87,8 @@ def list_entities(ctx: click.Context, as_json: bool) -> None:
             [
                 (
                     s.name.value,
-                    f"{int(s.table)} {s.table.name.title()}",
-                    s.kind.value,
+                    f"{int(nav_table(s.name))} {nav_table(s.name).name.title()}",
+                    item_kind(s.name).value,
                     "yes" if s.enabled else "no",
                     s.direction.value,
                     s.conflict_policy.value,
@@ -109,7 +110,7 @@ def _table_def(nav_factory: Any, spec: EntitySpec) -> TableDef | None:
     except NavError:
         return None
     try:
-        return nav.table_def(spec.table)
+        return nav.table_def(nav_table(spec.name))
     except NavError:
         return None
     finally:
@@ -132,7 +133,8 @@ def show_entity(ctx: click.Context, code: str, as_json: bool) -> None:
         return
     data = entity_json(spec, table)
     output.show(
-        f"{spec.name.value}: NAV table {int(spec.table)} -> Outlook {spec.kind.value}s, {spec.direction.value}, "
+        f"{spec.name.value}: NAV table {int(nav_table(spec.name))} -> Outlook {item_kind(spec.name).value}s, "
+        f"{spec.direction.value}, "
         f"conflicts {spec.conflict_policy.value}, deletes {spec.delete_policy.value}"
         + ("" if spec.enabled else " (disabled)"),
         f"Selection: {data['condition']}",

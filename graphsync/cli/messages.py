@@ -21,11 +21,9 @@ from typing import TYPE_CHECKING
 from graphsync import errors
 
 if TYPE_CHECKING:
-    from graphsync.engine.report import ItemError
-    from graphsync.nav.odata.binding import MissingField
-    from graphsync.nav.odata.connector import DeletionDetection
+    from graphsync.runtime import ItemError
     from graphsync.runtime.summary import Fix
-from graphsync.engine.guard import MassDeleteError
+from graphsync.runtime import MassDeleteError
 from graphsync.runtime.sandbox import SandboxInUseError
 from graphsync.text import one_line
 
@@ -213,70 +211,11 @@ def _salesperson_match(exc: errors.SalespersonMatchError) -> str:
     )
 
 
-def odata_deletions(detection: DeletionDetection, *, change_log_service: str) -> str:
-    """How the OData connector finds records deleted in NAV, and why (for ``graphsync doctor``)."""
-    return {
-        "change log": (
-            f"from the Change Log Entries page {change_log_service!r} (Type of Change = Deletion after the last "
-            "entry seen); make sure Change Log Setup logs deletions of this table"
-        ),
-        "key list": (
-            f"by comparing NAV's keys with graphsync's links on every run, because no page is published as "
-            f"{change_log_service!r}; publish Change Log Entries (page 595) under that name to read deletions instead"
-        ),
-        "hash comparison": (
-            "by comparing every record with the previous run (NAV keeps no modified stamp for this table), "
-            "which finds changes and deletions alike"
-        ),
-    }[detection.value]
-
-
 def items_omitted(count: int) -> str:
     """Below a dry run's list of planned changes when the report lists only the first ones."""
     return (
         f"... and {count:,} more items not listed (the counts above include them); "
         "use --json for the listed items as data, or narrow the run with --entity"
-    )
-
-
-def odata_missing_field(missing: MissingField, *, flavour: str) -> str:
-    """What to do about a field graphsync maps (or needs) that the page it reads does not show."""
-    f = missing.field
-    how = (
-        "with a page extension (a field() control in the page's layout; docs/odata.md, Business Central)"
-        if flavour == "bc"
-        else "in the page designer (docs/odata.md, NAV 2017/2018)"
-    )
-    effect = "graphsync cannot sync this table without it" if missing.essential else "it is not synced until then"
-    return (
-        f"{f.name} (field {f.no}, OData property {missing.prop}) is not on the page {missing.service!r}: {effect}; "
-        f"add the field to the page published as {missing.service!r} {how}, or remove it from the field map"
-    )
-
-
-def odata_unpublished(table_name: str, service: str, entities: str) -> str:
-    """A table whose page is not published under the configured service name."""
-    return (
-        f"no page is published as {service!r} for the {table_name} table, so {entities} cannot sync; publish "
-        f"the page docs/odata.md describes under that name (or name yours in [nav.odata.services])"
-    )
-
-
-def meetings_online() -> str:
-    """Business Central online refuses to-dos of type Meeting: said once instead of an error per event."""
-    return (
-        'Business Central online does not allow to-dos of type Meeting ("You cannot create a task of type '
-        "Meeting because you're not using an on-premises deployment.\"), so meetings cannot sync there; "
-        "disable the entity: [entities.MEETING] enabled = false"
-    )
-
-
-def todo_completion_asks(service: str) -> str:
-    """A to-do page without the completion control: completing a task in To Do fails in NAV."""
-    return (
-        f"the to-do page {service!r} has no {COMPLETE_CONTROL} control, so a task completed in To Do cannot be "
-        'completed in NAV (closing a to-do through a page asks "Do you want to register an Interaction Log '
-        'Entry?", which a web-service session refuses); add the control as docs/odata.md describes'
     )
 
 

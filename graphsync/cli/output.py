@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from graphsync.engine.report import ProgressEvent
+    from graphsync.runtime import ProgressEvent
 
 PIPE_WIDTH = 200
 """Columns used when the output is not a terminal: a pipe or a file has no width, and folding a table at

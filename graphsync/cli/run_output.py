@@ -16,9 +16,7 @@ from graphsync.cli import messages, output
 
 if TYPE_CHECKING:
     from graphsync.config.entities import EntityName
-    from graphsync.engine.plan import SidePlan
-    from graphsync.engine.report import PlannedItem, RunReport
-    from graphsync.runtime import MailboxTarget
+    from graphsync.runtime import MailboxTarget, PlannedItem, RunReport, SidePlan
     from graphsync.runtime.summary import EntitySummary
 
 MAX_ITEM_LINES = 50
@@ -66,18 +64,18 @@ def _fields(plan: SidePlan, labels: Mapping[str, str]) -> str:
 
 
 def _sides(item: PlannedItem) -> list[tuple[str, SidePlan]]:
-    from graphsync.engine.plan import Op
+    from graphsync.runtime import Op
 
     sides = (("NAV", item.plan.nav), ("Outlook", item.plan.outlook))
     return [(side, plan) for side, plan in sides if plan.op is not Op.NONE]
 
 
 def _done(report: RunReport, labels: Labels) -> list[str]:
-    from graphsync.engine.plan import Op
+    from graphsync.runtime import Op
 
-    failed = {(e.entity, e.nav_key, e.outlook_id) for e in report.errors}
     lines = []
-    done = [i for i in report.items if not i.plan.conflicts and (i.entity, i.nav_key, i.outlook_id) not in failed]
+    # The report lists what happened (an item whose write failed: the part that was done, if any).
+    done = [i for i in report.items if not i.plan.conflicts]
     for item in done[:MAX_ITEM_LINES]:
         names = labels.get(item.entity, {})
         parts = []
@@ -99,7 +97,7 @@ def _shown(value: str | None) -> str:
 
 
 def _planned(report: RunReport, labels: Labels) -> list[str]:
-    from graphsync.engine.plan import Op
+    from graphsync.runtime import Op
 
     lines = []
     for item in report.items:
@@ -133,19 +131,18 @@ def _conflicts(report: RunReport) -> list[str]:
 
 
 def _errors(report: RunReport) -> list[str]:
-    from graphsync.runtime.summary import error_side, fix_for
+    from graphsync.runtime import Side
+    from graphsync.runtime.summary import fix_for
 
-    titles = {(i.entity, i.nav_key, i.outlook_id): i.title for i in report.items if i.title}
     lines = []
     for e in report.errors:
-        side = "NAV" if error_side(e) == "nav" else "Outlook"
-        title = titles.get((e.entity, e.nav_key, e.outlook_id))
-        name = f"{e.entity.value} {e.nav_key or e.outlook_id or ''}" + (f" {title!r}" if title else "")
+        side = "NAV" if e.side is Side.NAV else "Outlook"
+        name = f"{e.entity.value} {e.nav_key or e.outlook_id or ''}" + (f" {e.title!r}" if e.title else "")
         lines.append(f"{escape(name)}: [red]{side} refused[/red]: {escape(e.message)}")
         note = messages.item_error_note(e.message)
         if note:
             lines.append(f"    {escape(note)}")
-        fix = fix_for(e, report)
+        fix = fix_for(e)
         if fix:
             lines.append(f"    {escape(messages.item_error_fix(fix, e))}")
     return lines

@@ -1,5 +1,5 @@
 """What the migration scripts in scripts/ share with the CLI: options, the config, errors as messages and exit
-codes, progress bars, and printing a `graphsync.migrate.outcome.MigrationReport` (table, summary, CSV, JSON).
+codes, progress bars, and printing a `graphsync.runtime.migration.MigrationReport` (table, summary, CSV, JSON).
 
 The scripts are thin: each parses its options, calls `graphsync.runtime.migration` and prints through here.
 """
@@ -28,9 +28,8 @@ from graphsync.logs import LogFormat, configure_logging
 from graphsync.schedule import StopFlag, stop_on_signals
 
 if TYPE_CHECKING:
-    from graphsync.migrate.outcome import MigrationReport
-    from graphsync.runtime.migration import Running, Scope
-    from graphsync.runtime.session import Runtime
+    from graphsync.runtime.migration import MigrationReport, Running, Scope
+    from graphsync.runtime.wiring import Runtime
 
 T = TypeVar("T")
 SHOWN_ROWS = 200
@@ -117,7 +116,7 @@ def scope(user: str | None, all_mailboxes: bool) -> Scope:
 
 def run(config: Config, work: Callable[[Runtime], Coroutine[Any, Any, T]]) -> T:
     """``work`` with a runtime over ``config`` (its connections as the CLI's: tests point them at fakes)."""
-    from graphsync.runtime.session import Runtime
+    from graphsync.runtime.wiring import Runtime
 
     async def main() -> T:
         async with Runtime(config, connections=cli_auth.connections()) as rt:
@@ -137,7 +136,7 @@ def running(*, apply: bool, as_json: bool) -> Iterator[tuple[Running, StopFlag]]
 
 
 def rows_csv(report: MigrationReport) -> str:
-    from graphsync.migrate.outcome import ROW_COLUMNS
+    from graphsync.runtime.migration import ROW_COLUMNS
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -1,6 +1,6 @@
 """``graphsync state forget --user UPN`` and ``graphsync state restore KEY...``: act on the sync state on purpose.
 
-The work is `graphsync.runtime.state.forget_mailbox` and `restore_items`; both take the mailbox's lock, so
+The work is `graphsync.runtime.stores.forget_mailbox` and `restore_items`; both take the mailbox's lock, so
 they never cut into a run.
 """
 
@@ -27,7 +27,7 @@ def forget_command(ctx: click.Context, user: str) -> None:
     run history stays. Nothing changes in NAV or Outlook: the next sync finds (or makes) the folder and list
     by name and pairs the items it finds there with NAV by the key stamped on them, so none is duplicated.
     """
-    from graphsync.runtime.state import forget_mailbox
+    from graphsync.runtime.stores import forget_mailbox
 
     config = cli_config(ctx)
     removed = forget_mailbox(config, user)
@@ -50,7 +50,7 @@ def restore_command(ctx: click.Context, keys: tuple[str, ...], user: str | None)
     sync reports that item error every run. Either settle what NAV names (complete or delete the to-dos; the
     next sync then deletes the contact), or bring the item back to Outlook with this command.
     """
-    from graphsync.runtime.state import restore_items
+    from graphsync.runtime.stores import restore_items
 
     config = cli_config(ctx)
     for r in restore_items(config, list(keys), user=user):

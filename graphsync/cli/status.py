@@ -13,10 +13,10 @@ from rich.markup import escape
 
 from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
-from graphsync.runtime.state import chosen_mailboxes, existing_store
+from graphsync.runtime.stores import chosen_mailboxes, existing_store
 
 if TYPE_CHECKING:  # the state store loads SQLAlchemy: only a store that exists pays for it
-    from graphsync.engine.status import MailboxStatus
+    from graphsync.runtime import MailboxStatus
 
 
 def status_json(s: MailboxStatus) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def _print(s: MailboxStatus, *, now: dt.datetime | None = None) -> None:
 @click.pass_context
 def status(ctx: click.Context, user: str | None, as_json: bool) -> None:
     """Show the last runs, link counts, open conflicts and item errors, per mailbox."""
-    from graphsync.engine.status import mailbox_status
+    from graphsync.runtime import mailbox_status
 
     config = cli_config(ctx)
     store = existing_store(config)

@@ -25,8 +25,7 @@ from graphsync.schedule import StopFlag, Tick, TickOutcome, parse_interval, run_
 
 if TYPE_CHECKING:  # the runtime loads the Graph SDK and SQLAlchemy: only a run pays for them
     from graphsync.config.entities import EntityName
-    from graphsync.engine.report import Progress, RunReport
-    from graphsync.runtime import MailboxTarget, RunSettings
+    from graphsync.runtime import MailboxTarget, Progress, RunReport, RunSettings
 
 log = logging.getLogger("graphsync.cli.sync")
 
@@ -139,7 +138,7 @@ def sync(
     permission error; 4: another run holds the lock.
     """
     from graphsync.runtime import RunSettings
-    from graphsync.runtime.session import with_entities
+    from graphsync.runtime.wiring import with_entities
 
     config = cli_config(ctx)
     # Ctrl-C and SIGTERM set the flag; the run checks it between chunks and stops where the next run resumes.

@@ -18,11 +18,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
-from graphsync.config.outlook import path_problem
+from graphsync.config.outlook import Resource, path_problem
 from graphsync.config.reader import Table
-from graphsync.connectors.nav import NavTable
-from graphsync.connectors.outlook import ItemKind
-from graphsync.mapping.convert import Conversion
 
 NavFieldRef = str | int
 OWNER = "@owner"
@@ -40,6 +37,30 @@ class EntityName(Enum):
     CONT_SP = "CONT_SP"
     MEETING = "MEETING"
     TASK = "TASK"
+
+
+class Conversion(Enum):
+    TEXT = "text"
+    CODE = "code"
+    """Upper-case, like NAV's Code fields."""
+    COUNTRY = "country"
+    """NAV Country/Region code <-> the country name Outlook shows."""
+    OPTION = "option"
+    """NAV option caption <-> a Graph enum value (``High`` <-> ``high``), through a value table."""
+    DATETIME = "datetime"
+    """A NAV date and time (in the configured time zone) <-> Graph dateTimeTimeZone."""
+    DATE = "date"
+    """A NAV date <-> a Graph dateTimeTimeZone at that day's midnight in the mailbox's time zone (To Do due
+    dates)."""
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BODY = "body"
+    """NAV text <-> a Graph itemBody; HTML bodies are compared by their text."""
+    ATTENDEES = "attendees"
+    """The invited attendees (computed from NAV's Attendee table) <-> Graph event attendees."""
+    RECURRENCE = "recurrence"
+    """NAV's Recurring, Recurring Date Interval and Calc. Due Date From <- a series' Graph recurrence."""
 
 
 class Direction(Enum):
@@ -104,8 +125,7 @@ class Condition:
 @dataclass(frozen=True)
 class EntitySpec:
     name: EntityName
-    table: NavTable
-    kind: ItemKind
+    """Which entity; its NAV table and Outlook item kind follow from it (`graphsync.engine.entities`)."""
     fields: tuple[FieldSpec, ...]
     enabled: bool = True
     direction: Direction = Direction.BIDIRECTIONAL
@@ -222,24 +242,29 @@ DEFAULT_FIELDS: Mapping[EntityName, tuple[FieldSpec, ...]] = {
     ),
 }
 
+RESOURCES: Mapping[EntityName, Resource] = {
+    EntityName.CONT_COMP: Resource.CONTACT,
+    EntityName.CONT_PERS: Resource.CONTACT,
+    EntityName.CONT_SP: Resource.CONTACT,
+    EntityName.MEETING: Resource.EVENT,
+    EntityName.TASK: Resource.TASK,
+}
+"""The Graph resource an entity's field map paths are checked against (`graphsync.config.outlook`): the same
+as the Outlook item kind the engine makes of it (`graphsync.engine.entities.item_kind`, tested)."""
+
 _OWN_TODOS = (Condition("Salesperson Code", (OWNER,)),)
-_TABLE_KIND: Mapping[EntityName, tuple[NavTable, ItemKind, tuple[Condition, ...]]] = {
-    EntityName.CONT_COMP: (NavTable.CONTACT, ItemKind.CONTACT, ()),
-    EntityName.CONT_PERS: (NavTable.CONTACT, ItemKind.CONTACT, ()),
-    EntityName.CONT_SP: (NavTable.SALESPERSON, ItemKind.CONTACT, ()),
-    EntityName.MEETING: (NavTable.TODO, ItemKind.EVENT, _OWN_TODOS),
-    EntityName.TASK: (NavTable.TODO, ItemKind.TASK, _OWN_TODOS),
+_DEFAULT_CONDITION: Mapping[EntityName, tuple[Condition, ...]] = {
+    EntityName.MEETING: _OWN_TODOS,
+    EntityName.TASK: _OWN_TODOS,
 }
 
 
 def default_entity(name: EntityName) -> EntitySpec:
-    table, kind, condition = _TABLE_KIND[name]
+    condition = _DEFAULT_CONDITION.get(name, ())
     # A salesperson is NAV master data that a contact deleted in someone's Outlook must never delete (nor
     # may NAV re-create one from Outlook): deletions of CONT_SP only unlink by default.
     delete = DeletePolicy.UNLINK if name is EntityName.CONT_SP else DeletePolicy.DELETE
-    return EntitySpec(
-        name=name, table=table, kind=kind, fields=DEFAULT_FIELDS[name], condition=condition, delete_policy=delete
-    )
+    return EntitySpec(name=name, fields=DEFAULT_FIELDS[name], condition=condition, delete_policy=delete)
 
 
 def default_entities() -> EntitiesConfig:
@@ -280,7 +305,7 @@ def _entity(t: Table, base: EntitySpec) -> EntitySpec:
             raise t.error(f"remove[{i}]", expected, target)
         fields = [f for f in fields if f.target not in (target, f"user:{target}")]
     for ft in t.array_of_tables("fields"):
-        spec = _field(ft, base.kind, direction)
+        spec = _field(ft, RESOURCES[base.name], direction)
         fields = [f for f in fields if f.target != spec.target] + [spec]
     t.done()
     return replace(
@@ -318,7 +343,7 @@ def _condition(t: Table) -> tuple[Condition, ...]:
     return tuple(result)
 
 
-def _field(t: Table, kind: ItemKind, direction: Direction) -> FieldSpec:
+def _field(t: Table, kind: Resource, direction: Direction) -> FieldSpec:
     raw = t.raw("nav")
     refs = (
         tuple(_nav_ref(t, f"nav[{i}]", v) for i, v in enumerate(raw))

@@ -13,11 +13,41 @@ writes whole (a dateTimeTimeZone for ``datetime`` and ``date``, an itemBody for 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import Enum
 
-from graphsync.connectors.outlook import ItemKind
-from graphsync.mapping.paths import parse_path
+
+class Resource(Enum):
+    """The Graph resource an entity's items are (the config's own names: it knows no connector). Each value is
+    the matching `graphsync.connectors.outlook.Resource`'s."""
+
+    CONTACT = "contact"
+    EVENT = "event"
+    TASK = "task"
+    """A Microsoft To Do task (todoTask)."""
+
+
+_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\[\d+\])?(\.[A-Za-z][A-Za-z0-9]*(\[\d+\])?)*$")
+_STEP = re.compile(r"^([A-Za-z][A-Za-z0-9]*)(?:\[(\d+)\])?$")
+
+
+def is_valid_path(text: str) -> bool:
+    """Whether ``text`` is a Graph property path as a field map writes it: dot-separated property names, each
+    optionally indexed once (``businessPhones[0]``, ``emailAddresses[1].address``); `graphsync.mapping.paths`
+    reads and writes items by it."""
+    return bool(_PATH.match(text))
+
+
+def _steps(path: str) -> list[tuple[str, int | None]]:
+    """A valid path's steps: each property name and its index (None: not indexed)."""
+    steps = []
+    for part in path.split("."):
+        m = _STEP.match(part)
+        assert m is not None  # guaranteed by is_valid_path
+        steps.append((m.group(1), int(m.group(2)) if m.group(2) is not None else None))
+    return steps
 
 
 @dataclass(frozen=True)
@@ -49,7 +79,7 @@ COMPLEX: Mapping[str, Mapping[str, Prop]] = {
 WHOLE_VALUES = frozenset({"dateTimeTimeZone", "itemBody"})
 """Complex types a conversion reads and writes whole: ``start`` (datetime), ``dueDateTime`` (date), ``body``."""
 
-WHOLE_VALUES_OF: Mapping[ItemKind, frozenset[str]] = {ItemKind.EVENT: frozenset({"patternedRecurrence"})}
+WHOLE_VALUES_OF: Mapping[Resource, frozenset[str]] = {Resource.EVENT: frozenset({"patternedRecurrence"})}
 """Complex types a conversion reads whole for one kind only: an event series' ``recurrence`` (the ``recurrence``
 conversion, docs/engine.md "Recurring series"); a To Do task's recurrence has no conversion."""
 
@@ -59,8 +89,8 @@ SCALARS = frozenset(
 """Types a path may end at: text, booleans, numbers and enums (an enum maps through the ``option`` conversion)."""
 
 
-RESOURCES: Mapping[ItemKind, Mapping[str, Prop]] = {
-    ItemKind.CONTACT: {
+RESOURCES: Mapping[Resource, Mapping[str, Prop]] = {
+    Resource.CONTACT: {
         **_props(
             "assistantName businessHomePage companyName department displayName fileAs generation givenName "
             "initials jobTitle manager middleName mobilePhone nickName officeLocation personalNotes profession "
@@ -73,7 +103,7 @@ RESOURCES: Mapping[ItemKind, Mapping[str, Prop]] = {
         **_props("id changeKey parentFolderId", writable=False),
         **_props("createdDateTime lastModifiedDateTime", "DateTimeOffset", writable=False),
     },
-    ItemKind.EVENT: {
+    Resource.EVENT: {
         **_props("subject onlineMeetingProvider transactionId"),
         **_props(
             "allowNewTimeProposals hideAttendees isAllDay isOnlineMeeting isReminderOn responseRequested", "Boolean"
@@ -100,7 +130,7 @@ RESOURCES: Mapping[ItemKind, Mapping[str, Prop]] = {
         "onlineMeeting": Prop("onlineMeetingInfo", writable=False),
         "responseStatus": Prop("responseStatus", writable=False),
     },
-    ItemKind.TASK: {
+    Resource.TASK: {
         "title": Prop("String"),
         "body": Prop("itemBody"),
         "importance": Prop("importance"),
@@ -115,10 +145,10 @@ RESOURCES: Mapping[ItemKind, Mapping[str, Prop]] = {
     },
 }
 
-_NOUN = {ItemKind.CONTACT: "contacts", ItemKind.EVENT: "events", ItemKind.TASK: "To Do tasks"}
+_NOUN = {Resource.CONTACT: "contacts", Resource.EVENT: "events", Resource.TASK: "To Do tasks"}
 
 
-def mappable_paths(kind: ItemKind, *, writable: bool = True) -> list[str]:
+def mappable_paths(kind: Resource, *, writable: bool = True) -> list[str]:
     """Every path of ``kind`` a field may map (a collection's first entry standing for all), for suggestions."""
     return sorted(_leaves(RESOURCES[kind], "", writable=writable))
 
@@ -134,38 +164,37 @@ def _leaves(props: Mapping[str, Prop], prefix: str, *, writable: bool) -> Iterat
             yield from _leaves(COMPLEX[prop.type], f"{path}.", writable=writable)
 
 
-def path_problem(kind: ItemKind, path: str, *, writable: bool = True) -> str | None:
+def path_problem(kind: Resource, path: str, *, writable: bool = True) -> str | None:
     """None when ``path`` names a value of an Outlook item of ``kind`` a field can map; otherwise what would
     have been accepted (for a `ConfigError`'s ``expected``). ``writable`` False (an outlook-to-nav entity)
     also accepts what Graph sets and never takes (``lastModifiedDateTime``)."""
     noun = _NOUN[kind]
-    try:
-        steps = parse_path(path).steps
-    except ValueError:
+    if not is_valid_path(path):
         return "a Graph property path such as 'businessPhones[0]' or 'businessAddress.city'"
+    steps = _steps(path)
     props: Mapping[str, Prop] = RESOURCES[kind]
     where = f"Outlook {noun}"
-    for n, step in enumerate(steps):
+    for n, (name, index) in enumerate(steps):
         last = n == len(steps) - 1
-        prop = props.get(step.name)
+        prop = props.get(name)
         if prop is None:
             return f"a property of {where}{_did_you_mean(kind, path, writable=writable)}"
         if writable and not prop.writable:
             return (
-                f"a property graphsync can write: Graph sets {step.name} itself (an entity with direction "
+                f"a property graphsync can write: Graph sets {name} itself (an entity with direction "
                 "'outlook-to-nav' may read it)"
             )
-        if prop.collection and step.index is None:
-            return f"one entry of the collection {step.name}, such as {step.name}[0]"
-        if not prop.collection and step.index is not None:
-            return f"{step.name} without an index: it holds one value, not a collection"
+        if prop.collection and index is None:
+            return f"one entry of the collection {name}, such as {name}[0]"
+        if not prop.collection and index is not None:
+            return f"{name} without an index: it holds one value, not a collection"
         if last:
             if prop.type in SCALARS or prop.type in WHOLE_VALUES or prop.type in WHOLE_VALUES_OF.get(kind, ()):
                 return None
             if prop.type in COMPLEX:
-                inner = ", ".join(f"{step.name}.{p}" for p in COMPLEX[prop.type])
-                return f"one property of {step.name} ({_a(prop.type)}): {inner}"
-            return f"a property graphsync can map: {step.name} is a {prop.type}, which no NAV field can hold"
+                inner = ", ".join(f"{name}.{p}" for p in COMPLEX[prop.type])
+                return f"one property of {name} ({_a(prop.type)}): {inner}"
+            return f"a property graphsync can map: {name} is a {prop.type}, which no NAV field can hold"
         here = path.split(".")[: n + 1]
         if prop.type not in COMPLEX:
             kind_of = "a single value" if prop.type in SCALARS or prop.type in WHOLE_VALUES else _a(prop.type)
@@ -179,6 +208,6 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
-def _did_you_mean(kind: ItemKind, path: str, *, writable: bool) -> str:
+def _did_you_mean(kind: Resource, path: str, *, writable: bool) -> str:
     close = difflib.get_close_matches(path, mappable_paths(kind, writable=writable), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else " (graphsync entities show CODE lists the ones mapped)"

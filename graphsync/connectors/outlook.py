@@ -129,6 +129,18 @@ class Containers:
     calendar_id: str | None = None
 
 
+@dataclass(frozen=True)
+class MeetingScope:
+    """Which events are graphsync's meetings: those carrying ``category``, dated from ``past_days`` before
+    today to ``future_days`` after it (None: no limit on that side). One value, held by the mailbox, which
+    reads its calendar by it, and asked of it by the engine, which leaves NAV's meetings outside it alone:
+    old meetings must not send invitations, and an aged meeting is not a deleted one."""
+
+    category: str = "Dynamics NAV"
+    past_days: int | None = 30
+    future_days: int | None = 365
+
+
 @runtime_checkable
 class OutlookMailbox(Protocol):
     """One mailbox. Every method raises only `graphsync.errors.GraphError` subclasses."""
@@ -136,6 +148,11 @@ class OutlookMailbox(Protocol):
     @property
     def mailbox(self) -> str:
         """The mailbox's user principal name (or ``me`` for a delegated sign-in not yet resolved)."""
+        ...
+
+    @property
+    def meetings(self) -> MeetingScope:
+        """Which events of the mailbox are graphsync's meetings."""
         ...
 
     async def provision(self) -> Containers:

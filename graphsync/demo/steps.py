@@ -13,11 +13,8 @@ from typing import Any
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.demo.world import DemoWorld
-from graphsync.engine.conflicts import Conflict, list_conflicts, resolve
-from graphsync.engine.plan import Side
-from graphsync.engine.report import RunReport
 from graphsync.errors import GraphsyncError
-from graphsync.graph.stamping import property_id
+from graphsync.runtime import Conflict, RunReport, Side, list_conflicts, property_id, resolve
 
 CONTACT_NO = "CT100006"
 USER_FIELDS = ("Salesperson Code", "Territory Code")

@@ -28,12 +28,10 @@ from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.config import Config, load_config
 from graphsync.config.load import SANDBOX_URL, SANDBOX_USER
 from graphsync.config.starter import SANDBOX_DATA
-from graphsync.engine.report import RunReport
-from graphsync.engine.state import StateStore
+from graphsync.connectors.outlook import OutlookMailbox
 from graphsync.errors import GraphError, GraphsyncError
-from graphsync.graph import GraphMailbox
 from graphsync.nav.embedded import EmbeddedNav
-from graphsync.runtime import MailboxTarget, RunSettings, Runtime
+from graphsync.runtime import MailboxTarget, RunReport, RunSettings, Runtime, StateStore
 from graphsync.runtime.sandbox import AttachedSandbox
 from graphsync.sandbox import SandboxState
 
@@ -127,7 +125,7 @@ class DemoWorld:
         return self.target.salesperson
 
     @property
-    def mailbox(self) -> GraphMailbox:
+    def mailbox(self) -> OutlookMailbox:
         """graphsync's Graph client for the mailbox, as a run builds it (addressed by the mailbox's address)."""
         return self.runtime.mailbox(self.target)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from graphsync.config.entities import (
     BUILT_IN_SELECTION,
@@ -27,6 +27,7 @@ from graphsync.config.entities import (
 )
 from graphsync.connectors.nav import FieldType, NavConnector, NavTable, TableDef
 from graphsync.connectors.outlook import ItemKind
+from graphsync.engine.entities import item_kind, nav_table
 from graphsync.errors import ConfigError
 from graphsync.mapping.convert import Conversion, DateConverter, make_converter
 from graphsync.mapping.fieldmap import EntityMap, FieldMap
@@ -221,8 +222,8 @@ def bind_entity(spec: EntitySpec, table: TableDef, *, time_zone: str, date_zone:
     ).hexdigest()[:16]
     return BoundEntity(
         name=spec.name,
-        table=spec.table,
-        kind=spec.kind,
+        table=nav_table(spec.name),
+        kind=item_kind(spec.name),
         map=EntityMap(fields),
         selection=tuple(selection),
         direction=spec.direction,
@@ -239,9 +240,23 @@ def user_field_names(entities: Iterable[EntitySpec], nav: NavConnector, *, time_
     names: list[str] = []
     for spec in entities:
         if spec.enabled:
-            bound = bind_entity(spec, nav.table_def(spec.table), time_zone=time_zone)
+            bound = bind_entity(spec, nav.table_def(nav_table(spec.name)), time_zone=time_zone)
             names.extend(n for n in bound.map.user_fields if n not in names)
     return tuple(names)
+
+
+def in_date_zone(bound: Iterable[BoundEntity], zone: str) -> tuple[BoundEntity, ...]:
+    """The entities with every date-only field a day in ``zone`` (the mailbox's, `OutlookMailbox.time_zone`):
+    bound once per runtime, they are given each mailbox's zone when its run starts. The fingerprint stays: the
+    zone is the mailbox's, not the map's."""
+    result = []
+    for entity in bound:
+        fields = tuple(
+            replace(f, converter=DateConverter(zone)) if isinstance(f.converter, DateConverter) else f
+            for f in entity.map.fields
+        )
+        result.append(replace(entity, map=EntityMap(fields)) if fields != entity.map.fields else entity)
+    return tuple(result)
 
 
 def needs_date_zone(bound: Iterable[BoundEntity]) -> bool:

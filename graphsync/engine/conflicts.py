@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from graphsync.config.entities import EntitiesConfig, EntityName
-from graphsync.connectors.nav import NavConnector
-from graphsync.connectors.outlook import OutlookMailbox
+from graphsync.config.entities import EntityName
+from graphsync.engine.context import RunContext
 from graphsync.engine.plan import Side
-from graphsync.engine.report import RunReport, SyncOptions
-from graphsync.engine.state import ConflictRecord, StateStore
-from graphsync.engine.sync import run_sync
+from graphsync.engine.report import RunReport
+from graphsync.engine.state import ConflictRecord, MailboxState, StateStore
+from graphsync.engine.sync import run
 from graphsync.errors import ConfigError
 
 
@@ -55,12 +54,13 @@ def _conflict(rec: ConflictRecord) -> Conflict:
 
 
 def list_conflicts(store: StateStore, mailbox: str) -> list[Conflict]:
-    return [_conflict(r) for r in store.conflicts(mailbox)]
+    """A mailbox's open conflicts, in NAV key order."""
+    return [_conflict(r) for r in store.mailbox(mailbox).conflicts.all()]
 
 
 def show_conflict(store: StateStore, mailbox: str, nav_key: str) -> Conflict:
     """One conflict; ConfigError naming the key when there is no open conflict for it."""
-    found = store.conflicts(mailbox, nav_key=nav_key)
+    found = store.mailbox(mailbox).conflicts.all(nav_key=nav_key)
     if not found:
         raise ConfigError(
             file=None, key="nav_key", expected="the NAV key of an open conflict (list them first)", got=nav_key
@@ -69,31 +69,28 @@ def show_conflict(store: StateStore, mailbox: str, nav_key: str) -> Conflict:
 
 
 def resolve(store: StateStore, mailbox: str, *, keep: Side, nav_keys: Sequence[str] | None = None) -> list[str]:
-    """Resolve the given conflicts (None: all open ones) keeping one side; returns the keys resolved.
-    Nothing is stored when one of the keys has no open conflict."""
-    open_keys = [c.nav_key for c in store.conflicts(mailbox)]
+    """Resolve the given conflicts (None: all open ones) of a mailbox keeping one side; returns the keys
+    resolved. Nothing is stored when one of the keys has no open conflict."""
+    return resolve_in(store.mailbox(mailbox), keep=keep, nav_keys=nav_keys)
+
+
+def resolve_in(state: MailboxState, *, keep: Side, nav_keys: Sequence[str] | None = None) -> list[str]:
+    """`resolve` on a mailbox's view of the store."""
+    open_keys = [c.nav_key for c in state.conflicts.all()]
     keys = list(open_keys if nav_keys is None else nav_keys)
     unknown = [k for k in keys if k not in open_keys]
     if unknown:
         raise ConfigError(
             file=None, key="nav_key", expected="the NAV key of an open conflict (list them first)", got=unknown[0]
         )
-    with store.transaction():
-        store.set_resolution(mailbox, keys, keep.value)
+    with state.transaction():
+        state.conflicts.resolve(keys, keep.value)
     return keys
 
 
-async def resolve_now(
-    *,
-    nav: NavConnector,
-    mailbox: OutlookMailbox,
-    store: StateStore,
-    entities: EntitiesConfig,
-    options: SyncOptions,
-    keep: Side,
-    nav_keys: Sequence[str] | None = None,
-) -> RunReport:
-    """Resolve and apply at once: a run that reads no changes, only the items waiting for it."""
-    resolve(store, mailbox.mailbox, keep=keep, nav_keys=nav_keys)
-    pending = replace(options, only_pending=True, dry_run=False)
-    return await run_sync(nav=nav, mailbox=mailbox, store=store, entities=entities, options=pending)
+async def resolve_now(ctx: RunContext, *, keep: Side, nav_keys: Sequence[str] | None = None) -> RunReport:
+    """Resolve and apply at once: a run of ``ctx`` that reads no changes, only the items waiting for it
+    (`RunReport.resolved` lists the conflicts it settled)."""
+    resolve_in(ctx.state, keep=keep, nav_keys=nav_keys)
+    pending = replace(ctx.options, only_pending=True, dry_run=False)
+    return await run(replace(ctx, options=pending))

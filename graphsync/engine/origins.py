@@ -1,4 +1,4 @@
-"""Who made a linked item's Outlook side, as the state store records it (`StateStore.set_origins`).
+"""Who made a linked item's Outlook side, as the state store records it (`MailboxState.origins`).
 
 A rollback deletes only the Outlook items graphsync created; an item a person made (and graphsync adopted, or
 created a NAV record from) is kept, with graphsync's stamps removed. A link without a recorded origin (made

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from graphsync.config.entities import EntityName
-from graphsync.config.model import Config
-from graphsync.engine.plan import ItemPlan
+from graphsync.engine.plan import ItemPlan, Op, Side
+from graphsync.errors import GraphsyncError, NavValidationError
 
 
 class Phase:
@@ -57,13 +57,6 @@ class SyncOptions:
     temporary file (`graphsync.engine.spool`): bounds a large run's memory; a small run never spools."""
     report_limit: int = 1_000
     """Items listed in the report at most (conflicts are always listed); ``counts`` cover every item."""
-    category: str = "Dynamics NAV"
-    """The Outlook category of graphsync's events: an event a person gives it becomes a NAV meeting."""
-    window_past_days: int | None = 30
-    window_future_days: int | None = 365
-    """Meetings dated outside this window (days before and after today) are neither created in Outlook nor,
-    once linked, changed or deleted there: old meetings must not send invitations, and an aged meeting is
-    not a deleted one. None: no limit on that side."""
     progress: Progress | None = None
     should_stop: Callable[[], bool] | None = None
     """Asked before each item kind is read and applied and before each chunk of items is applied (the schedule's
@@ -73,22 +66,6 @@ class SyncOptions:
     def stop_requested(self) -> bool:
         """Whether ``should_stop`` asks the run to stop now (False when there is none)."""
         return self.should_stop is not None and self.should_stop()
-
-    @classmethod
-    def from_config(cls, config: Config, *, salesperson_code: str, **overrides: Any) -> SyncOptions:
-        """Options from the ``[sync]`` config section, with run-specific overrides (``dry_run=True``...)."""
-        sync = config.sync
-        values: dict[str, Any] = {
-            "salesperson_code": salesperson_code,
-            "time_zone": sync.time_zone,
-            "mass_delete_share": sync.mass_delete_share,
-            "mass_delete_min": sync.mass_delete_min,
-            "category": sync.category,
-            "window_past_days": sync.window_past_days,
-            "window_future_days": sync.window_future_days,
-        }
-        values.update(overrides)
-        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -102,6 +79,28 @@ class PlannedItem:
 
 
 @dataclass(frozen=True)
+class ItemFailure:
+    """Why an item's writes did not happen: the side whose value or answer was at fault, and the error."""
+
+    side: Side
+    error: str
+    """The exception class name (``NavRefusedError``)."""
+    message: str
+    op: Op | None = None
+    """The write the side refused; None when no write was tried (a value that could not be converted)."""
+
+    @classmethod
+    def of(cls, exc: GraphsyncError, side: Side, op: Op | None = None) -> ItemFailure:
+        message = str(getattr(exc, "message", None) or str(exc))
+        field = getattr(exc, "field", None)
+        if isinstance(exc, NavValidationError) and field and field not in message:
+            # NAV's words for a bad value (a length, an option) do not name the field; the item error's entity
+            # and key name the record.
+            message = f"{field}: {message}"
+        return cls(side, type(exc).__name__, message, op)
+
+
+@dataclass(frozen=True)
 class ItemError:
     entity: EntityName
     nav_key: str | None
@@ -109,6 +108,14 @@ class ItemError:
     error: str
     """The exception class name (``NavRefusedError``)."""
     message: str
+    side: Side
+    """The side that refused the item's write, or whose value could not be converted."""
+    op: Op | None = None
+    """The write that side refused (``Op.DELETE``: NAV kept a record whose Outlook item was deleted); None when
+    no write was tried (a value that could not be converted)."""
+    title: str = ""
+    """Something a person recognises the item by (name, subject), as `PlannedItem.title`: a failed item is not
+    listed among what the run did."""
 
 
 @dataclass(frozen=True)
@@ -121,13 +128,18 @@ class RunReport:
     `SyncOptions.report_limit` of the former (``omitted`` counts the rest; ``counts`` and ``done`` cover all)."""
     errors: tuple[ItemError, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
+    """What the run did (in a dry run: would do), added up over every entity: writes by side and operation
+    (``nav_create``), ``conflicts`` and ``errors``."""
     omitted: int = 0
     """Items done (or planned) but not listed in ``items``, beyond `SyncOptions.report_limit`."""
     done: Mapping[EntityName, Mapping[str, int]] = field(default_factory=dict)
     """Per entity, the writes done (in a dry run: planned) by side and operation (``nav_create``,
-    ``outlook_update``...) and ``conflicts``, over every item, listed or not. A write not done because the
-    item failed first is not counted: a failed NAV write stops the item; a failed Outlook write comes after
-    the item's NAV write, which counts."""
+    ``outlook_update``...) and ``conflicts``, over every item, listed or not. A write that did not happen is
+    not counted: a refused one is an error, and a failed NAV write stops the item; a failed Outlook write
+    comes after the item's NAV write, which counts. ``counts`` adds these up over the entities, with
+    ``errors``."""
+    resolved: tuple[str, ...] = ()
+    """NAV keys of the conflicts whose resolution this run applied (`SyncOptions.only_pending` runs)."""
     stopped: bool = False
     """The run stopped early (`SyncOptions.should_stop`): ``items`` are what was done before it stopped; the
     next run does the rest."""

@@ -1,390 +1,251 @@
-"""Running a sync: read both sides, plan every touched item, check the guard, apply, remember.
+"""A sync run as a pipeline over one mailbox: read -> decide -> act -> record, and the report as a fold.
 
-    report = await run_sync(nav=nav, mailbox=mailbox, store=store, entities=config.entities,
-                            options=SyncOptions(salesperson_code="EH", time_zone="Europe/London"))
+    ctx = open_run(nav=nav, mailbox=mailbox, state=store.mailbox(upn), entities=bound, options=options)
+    report = await run(ctx)                     # what the runtime does (it binds the entities once)
+    report = await run_sync(nav=..., mailbox=..., store=..., entities=config.entities, options=...)
 
-Order of work per run: take the mailbox lock; bind the entity config to NAV's table definitions; settle
-the write journal left by an interrupted run; then, per Outlook item kind (contacts, events, tasks), read
-the NAV change sets and the delta round, planning each touched item as soon as both of its sides are known
-(the plans go to the run's spool, `graphsync.engine.spool`, so a large run's memory stays bounded; an item
-planned to stay exactly as its link says is not kept at all). Only when every kind is planned is the
-mass-delete guard checked and anything written, so a refused run writes nothing; the exception is a kind
-that starts fresh (nothing in Outlook, no link, nothing pending), whose items are planned as NAV gives
-them while the kind is applied (`StreamedWork`): unlinked, none of them is a delete the guard would
-count, and an initial load neither waits for its whole read nor holds it. Each kind is then applied
-chunk by chunk (`graphsync.engine.apply`): NAV writes, Outlook writes, and the chunk's links, conflicts and
-retries recorded; only after its last chunk are the kind's delta link and NAV watermarks advanced. A run
-asked to stop (`SyncOptions.should_stop`, checked before each kind is read and applied and before each
-chunk) records what it wrote and leaves the cursors of every kind not written in full where they were. A
-crash anywhere means the next run reads the same changes again, and the three-way compare turns what was
-already done into nothing.
+Per run: take the mailbox lock; settle the write journal an interrupted run left (`recovery`); then, per
+Outlook item kind (contacts, events, tasks), `read` yields the candidates (both sides of each item as they
+are now) and `decide` turns each into a decision, kept in the run's spool unless it is settled (nothing to
+write or record). Only when every kind is decided is the mass-delete guard checked and anything written,
+so a refused run writes nothing; the exception is a kind that starts fresh (nothing in Outlook, no link,
+nothing pending), whose decisions are made as NAV gives its records while the kind is acted on: unlinked,
+none of them is a delete the guard would count, and an initial load neither waits for its whole read nor
+holds it. Each kind is then acted on chunk by chunk (`act`: NAV writes, then Outlook writes), each chunk's
+outcomes recorded in one transaction (`record`) and added to the report (`tally`); only after its last
+chunk are the kind's cursors advanced. A run asked to stop (`SyncOptions.should_stop`, asked before each
+kind is read and acted on and before each chunk) records what it wrote and leaves the cursors of every
+kind not written in full where they were. A crash anywhere means the next run reads the same changes
+again, and the three-way compare turns what was already done into nothing.
+
+Reading yields and acting returns: no stage calls back into another. The progress a caller draws
+(`SyncOptions.progress`) is reported from here, between stages.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Generator, Iterator, Mapping, Sequence
-from dataclasses import replace
-from zoneinfo import ZoneInfo
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.nav import NavConnector
 from graphsync.connectors.outlook import ItemKind, OutlookMailbox
-from graphsync.engine.apply import Applier, KindWork, StreamedWork, WorkItem, WorkQueue, settled
-from graphsync.engine.binding import BoundEntity, bind_entity, needs_date_zone
-from graphsync.engine.collect import Candidate, GroupReader, map_cursor
-from graphsync.engine.collector import relaxed_collector
+from graphsync.engine.act import act
+from graphsync.engine.binding import BoundEntity, in_date_zone, needs_date_zone
+from graphsync.engine.context import RunContext, bind_entities, open_run
+from graphsync.engine.decide import Decision, decide, rules, settled
+from graphsync.engine.garbage import relaxed_collector
 from graphsync.engine.guard import check_mass_delete
-from graphsync.engine.journal import JournalRecovery
-from graphsync.engine.navside import NavSide
-from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Side, plan_item
-from graphsync.engine.report import ItemError, Phase, PlannedItem, ProgressEvent, RunReport, SyncOptions
+from graphsync.engine.pending import Queue, Stream
+from graphsync.engine.plan import Rules, Side
+from graphsync.engine.read import KindReader, Strategy, map_cursor
+from graphsync.engine.record import record_chunk, record_kind
+from graphsync.engine.recovery import recover
+from graphsync.engine.report import Phase, ProgressEvent, RunReport, SyncOptions
 from graphsync.engine.spool import Spool
-from graphsync.engine.state import StateStore
-from graphsync.errors import GraphError, GraphsyncError, NavError, NavValidationError
+from graphsync.engine.state import CursorName, ItemErrorRecord, StateStore
+from graphsync.engine.tally import Tally
+from graphsync.errors import GraphsyncError
 
 KIND_ORDER = (ItemKind.CONTACT, ItemKind.EVENT, ItemKind.TASK)
 
 
-def _title(cand: Candidate) -> str:
-    if cand.record is not None:
-        for name in ("Name", "Description"):
-            if cand.record.fields.get(name):
-                return str(cand.record.fields[name])
-    if cand.outlook is not None:
-        for name in ("displayName", "subject", "title"):
-            if cand.outlook.data.get(name):
-                return str(cand.outlook.data[name])
-    return cand.nav_key or (cand.outlook.id if cand.outlook else "")
+@dataclass
+class _Kind:
+    """One kind's read and its decisions, between deciding and acting."""
+
+    reader: KindReader
+    pending: Queue | Stream
+    complete: bool
+    """Whether every enabled entity of the kind is in this run (only then may shared cursors advance)."""
+    fingerprints: Mapping[CursorName, str] = field(default_factory=dict)
 
 
-def _rules(entity: BoundEntity) -> Rules:
-    return Rules(
-        fields=tuple(FieldRule(f.id, f.to_nav, f.to_outlook) for f in entity.map.fields),
-        direction=entity.direction,
-        conflict_policy=entity.conflict_policy,
-        delete_policy=entity.delete_policy,
-    )
+class _Run:
+    """What one run accumulates as it goes: the decider's inputs, the guard's count and the report."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.tally = Tally(limit=ctx.options.report_limit)
+        self.deletes: dict[EntityName, int] = {}
+        self.rules: dict[EntityName, Rules] = {e.name: rules(e) for e in ctx.entities}
+        self.resolutions: dict[str, Side] = {}
+        self.open_conflicts: set[str] = set()
+
+    def progress(self, phase: str, kind: ItemKind, done: int, total: int | None = None) -> None:
+        observe = self.ctx.options.progress
+        if observe is not None:
+            observe(ProgressEvent(phase, kind.value, done, total))
+
+    def keep(self, decision: Decision) -> Decision | None:
+        """Count a decision's deletes for the guard; None when it is settled (nothing to write or record)."""
+        if decision.plan.deletes and decision.link is not None:
+            name = decision.entity.name
+            self.deletes[name] = self.deletes.get(name, 0) + 1
+        return None if settled(decision, self.open_conflicts) else decision
 
 
-class Tally:
-    """What the report says: counts of every item's planned operations, and the items themselves up to
-    ``limit`` (conflicts always: a run's exit status depends on them). Items are added as they are recorded
-    (or, in a dry run, planned), so a run of any size keeps at most ``limit`` of them."""
-
-    def __init__(self, *, limit: int) -> None:
-        self.limit = limit
-        self.items: list[PlannedItem] = []
-        self.omitted = 0
-        self.counts: dict[str, int] = {}
-        self.done: dict[EntityName, dict[str, int]] = {}
-
-    def add(self, w: WorkItem) -> None:
-        plan = w.plan
-        for side, sp in (("nav", plan.nav), ("outlook", plan.outlook)):
-            if sp.op is not Op.NONE:
-                key = f"{side}_{sp.op.value}"
-                self.counts[key] = self.counts.get(key, 0) + 1
-        if plan.conflicts:
-            self.counts["conflicts"] = self.counts.get("conflicts", 0) + 1
-        if plan.is_noop:
-            return
-        done = self.done.setdefault(w.entity.name, {})
-        sides = () if w.failed_side == "nav" else ("nav",) if w.failed_side == "outlook" else ("nav", "outlook")
-        for side in sides:
-            op = plan.nav.op if side == "nav" else plan.outlook.op
-            if op is not Op.NONE:
-                done[f"{side}_{op.value}"] = done.get(f"{side}_{op.value}", 0) + 1
-        if plan.conflicts:
-            done["conflicts"] = done.get("conflicts", 0) + 1
-        if plan.conflicts or len(self.items) < self.limit:
-            self.items.append(PlannedItem(w.entity.name, w.nav_key, w.outlook_id, w.title, plan))
-        else:
-            self.omitted += 1
+async def run(ctx: RunContext) -> RunReport:
+    """One sync run (see the module docstring). Raises LockHeldError when another run holds the mailbox,
+    MassDeleteError when the guard refuses; item-level failures are in the report, not raised."""
+    with ctx.state.lock.held(), relaxed_collector():
+        return await _execute(ctx)
 
 
-class SyncRun:
-    """One run over one mailbox. Use `run_sync`; this class holds the run's working state."""
-
-    def __init__(
-        self,
-        *,
-        nav: NavConnector,
-        mailbox: OutlookMailbox,
-        store: StateStore,
-        entities: EntitiesConfig,
-        options: SyncOptions,
-    ) -> None:
-        self._nav = nav
-        self._mailbox = mailbox
-        self._store = store
-        self._config = entities
-        self._options = options
-        self._box = mailbox.mailbox
-        self._owner = options.salesperson_code.upper()
-        self._navside = NavSide(nav, self._owner, window=self._window())
-        self._errors: list[ItemError] = []
-        self._run_id: int | None = None
-        self._open_conflicts: set[str] = set()
-        self._deletes: dict[EntityName, int] = {}
-        self._rules: dict[EntityName, Rules] = {}
-        self._tally = Tally(limit=options.report_limit)
-
-    # ------------------------------------------------------------------ outline
-
-    async def execute(self) -> RunReport:
-        opts = self._options
-        stopped = False
-        bound = self._bind()
-        await self._mailbox.provision()
-        if needs_date_zone(bound):
-            bound = self._bind(date_zone=await self._mailbox.time_zone())
-        if not opts.dry_run:
-            self._run_id = self._store.begin_run(self._box, dry_run=False)
-        with Spool(buffer=opts.spool_buffer) as spool:
-            try:
-                if not opts.dry_run:
-                    recovery = JournalRecovery(
-                        nav=self._nav,
-                        mailbox=self._mailbox,
-                        store=self._store,
-                        navside=self._navside,
-                        entities={e.name: e for e in bound},
-                        owner=self._owner,
-                    )
-                    await recovery.recover()
-                groups: list[KindWork] = []
-                for kind in KIND_ORDER:
-                    if self._options.stop_requested():
-                        stopped = True
-                        break
-                    group = await self._read_and_plan(kind, bound, spool)
-                    if group is not None:
-                        groups.append(group)
-                self._guard()
-                if opts.dry_run:
-                    for group in groups:
-                        for w in group.work:
-                            self._tally.add(w)
-                else:
-                    applier = Applier(
-                        nav=self._nav,
-                        mailbox=self._mailbox,
-                        store=self._store,
-                        navside=self._navside,
-                        options=opts,
-                        owner=self._owner,
-                        open_conflicts=self._open_conflicts,
-                        today=self._today,
-                        progress=self._progress,
-                        error=self._error,
-                    )
-                    for group in groups:
-                        try:
-                            if stopped or self._options.stop_requested():
-                                # Stopped before this kind's writes: none of it is done, nothing of it recorded.
-                                stopped = True
-                            else:
-                                stopped = await applier.apply(group, self._tally.add)
-                        finally:
-                            group.work.release()  # also when a kind fails: its NAV read is closed at once
-            except GraphsyncError:
-                if self._run_id is not None:
-                    self._finish("failed")
-                raise
-        report = RunReport(
-            mailbox=self._box,
-            dry_run=opts.dry_run,
-            run_id=self._run_id,
-            items=tuple(self._tally.items),
-            errors=tuple(self._errors),
-            counts=self._counts(),
-            stopped=stopped,
-            omitted=self._tally.omitted,
-            done=self._tally.done,
-        )
-        if self._run_id is not None:
-            self._finish("stopped" if stopped else "ok" if report.ok else "attention")
-        return report
-
-    def _bind(self, *, date_zone: str = "UTC") -> list[BoundEntity]:
-        """The run's entities bound to NAV's tables; ``date_zone`` is the zone a date-only Outlook value (a To Do
-        due date) is a day in, the mailbox's (asked for only when a bound field needs it)."""
-        chosen = self._options.entities
-        bound = []
-        for spec in self._config:
-            if not spec.enabled or (chosen is not None and spec.name not in chosen):
-                continue
-            table = self._nav.table_def(spec.table)
-            bound.append(bind_entity(spec, table, time_zone=self._options.time_zone, date_zone=date_zone))
-        return bound
-
-    def _window(self) -> tuple[dt.date | None, dt.date | None]:
-        today = self._today()
-        past, future = self._options.window_past_days, self._options.window_future_days
-        return (
-            today - dt.timedelta(days=past) if past is not None else None,
-            today + dt.timedelta(days=future) if future is not None else None,
-        )
-
-    def _today(self) -> dt.date:
-        return dt.datetime.now(ZoneInfo(self._options.time_zone)).date()
-
-    def _progress(self, phase: str, kind: ItemKind, done: int, total: int | None = None) -> None:
-        if self._options.progress is not None:
-            self._options.progress(ProgressEvent(phase, kind.value, done, total))
-
-    def _counts(self) -> dict[str, int]:
-        return {**self._tally.counts, "errors": len(self._errors)}
-
-    def _finish(self, status: str) -> None:
-        assert self._run_id is not None
-        with self._store.transaction():
-            for err in self._errors:
-                self._store.add_item_error(
-                    self._run_id,
-                    entity=err.entity.value,
-                    nav_key=err.nav_key,
-                    outlook_id=err.outlook_id,
-                    error=err.error,
-                    message=err.message,
-                )
-            self._store.finish_run(self._run_id, status=status, counts=self._counts())
-
-    def _error(self, w: WorkItem, exc: GraphsyncError) -> None:
-        w.failed = True
-        w.failed_side = "nav" if isinstance(exc, NavError) else "outlook"
-        message = getattr(exc, "message", None) or str(exc)
-        field = getattr(exc, "field", None)
-        if isinstance(exc, NavValidationError) and field and field not in message:
-            # NAV's words for a bad value (a length, an option) do not name the field; the item error's entity
-            # and key name the record.
-            message = f"{field}: {message}"
-        self._errors.append(ItemError(w.entity.name, w.nav_key, w.outlook_id, type(exc).__name__, str(message)))
-
-    # ------------------------------------------------------------------ reading and planning
-
-    async def _read_and_plan(self, kind: ItemKind, bound: Sequence[BoundEntity], spool: Spool) -> KindWork | None:
-        entities = [e for e in bound if e.kind is kind]
-        if not entities:
-            return None
-        enabled = {s.name for s in self._config if s.enabled and s.kind is kind}
-        # The window is part of a meeting map's fingerprint: widening it must bring in what it skipped.
-        window = f"|{self._options.window_past_days}|{self._options.window_future_days}"
-        fingerprints = {
-            map_cursor(e.name): e.fingerprint + (window if e.name is EntityName.MEETING else "") for e in entities
-        }
-        map_changed = any(self._store.cursor(self._box, k) != v for k, v in fingerprints.items())
-        reader = GroupReader(
-            nav=self._nav,
-            mailbox=self._mailbox,
-            store=self._store,
-            navside=self._navside,
-            category=self._options.category,
-            spool=spool,
-        )
-        resolutions = {
-            c.nav_key: Side(c.resolution) for c in self._store.conflicts(self._box) if c.resolution is not None
-        }
-        self._open_conflicts = {c.nav_key for c in self._store.conflicts(self._box)}
-        work = WorkQueue(spool, {e.name: e for e in entities})
-
-        def planned(cand: Candidate) -> WorkItem | None:
-            """The item's plan, None when there is nothing to write or record (`settled`)."""
-            w = self._plan(cand, resolutions)
-            if w.plan.deletes and cand.link is not None:
-                self._deletes[w.entity.name] = self._deletes.get(w.entity.name, 0) + 1
-            return None if settled(self._box, w, self._open_conflicts) else w
-
-        def plan(cand: Candidate) -> None:
-            # Planned as soon as read: the item goes to the spool as a plan, never as a candidate too.
-            w = planned(cand)
-            if w is not None:
-                work.add(w)
-            self._progress(Phase.PLAN, kind, len(work))
-
-        def stream(unread: Iterator[Candidate]) -> Generator[WorkItem, None, None]:
-            count = 0
-            for cand in unread:
-                w = planned(cand)
-                count += w is not None
-                self._progress(Phase.PLAN, kind, count)
-                if w is not None:
-                    yield w
-
-        self._progress(Phase.READ, kind, 0)
-        read = await reader.read(
-            kind,
-            entities,
-            full=self._options.full or map_changed,
-            only_pending=self._options.only_pending,
-            sink=plan,
-        )
-        complete = {e.name for e in entities} == enabled
-        if read.unread is not None:
-            return KindWork(read, StreamedWork(stream(read.unread)), complete=complete, fingerprints=fingerprints)
-        return KindWork(read, work, complete=complete, fingerprints=fingerprints)
-
-    def _plan(self, cand: Candidate, resolutions: Mapping[str, Side]) -> WorkItem:
-        entity = cand.entity
-        link = cand.link
-        w = WorkItem(
-            cand=cand,
-            plan=ItemPlan(),
-            nav_norm=None,
-            nav_key=cand.nav_key,
-            nav_etag=cand.record.etag if cand.record else (link.nav_etag if link else None),
-            outlook_id=cand.outlook.id if cand.outlook else (link.outlook_id if link else None),
-            outlook_version=cand.outlook.version if cand.outlook else None,
-            stamped=link.stamped if link else True,
-            title=_title(cand),
-        )
-        if cand.outlook is not None and cand.outlook.partial:
-            # Read as they are, the properties left out would count as cleared in Outlook and clear NAV's
-            # fields; the item waits (its link stays, to be read again next run) instead.
-            missing = ", ".join(cand.outlook.missing)
-            self._error(
-                w,
-                GraphError(
-                    f"Graph answered this {cand.outlook.kind.value} without {missing}, which it sends with every "
-                    "whole item; nothing was written for it, and it is read again next run",
-                    code="malformedItem",
-                ),
-            )
-            return w
+async def _execute(ctx: RunContext) -> RunReport:
+    opts = ctx.options
+    stopped = False
+    run_id: int | None = None
+    await ctx.mailbox.provision()
+    if needs_date_zone(ctx.entities):
+        # A date-only Outlook value (a To Do due date) is a day in the mailbox's own zone, asked of it (once
+        # provisioned) only when a bound field is one.
+        ctx = replace(ctx, entities=in_date_zone(ctx.entities, await ctx.mailbox.time_zone()))
+    r = _Run(ctx)
+    if not opts.dry_run:
+        run_id = ctx.state.runs.begin(dry_run=False)
+    with Spool(buffer=opts.spool_buffer) as spool:
         try:
-            nav_norm = entity.map.nav_norm(self._navside.values(entity, cand.record)) if cand.record else None
-            outlook_norm = (
-                entity.map.outlook_norm(cand.outlook.data, cand.outlook.user_fields) if cand.outlook else None
-            )
-        except NavError as exc:  # a value that cannot be normalised (ConversionError)
-            self._error(w, exc)
-            return w
-        w.nav_norm = nav_norm
-        state = ItemState(
-            linked=link is not None,
-            base=link.base if link else None,
-            nav=nav_norm,
-            outlook=outlook_norm,
-            nav_in_scope=cand.in_scope,
-            resolution=resolutions.get(cand.nav_key or ""),
-        )
-        rules = self._rules.get(entity.name)
-        if rules is None:
-            rules = self._rules[entity.name] = _rules(entity)
-        w.plan = plan_item(rules, state)
-        return w
+            if not opts.dry_run:
+                await recover(ctx)
+            # Conflicts are the mailbox's, not a kind's, and change only once writing starts.
+            conflicts = ctx.state.conflicts.all()
+            r.resolutions = {c.nav_key: Side(c.resolution) for c in conflicts if c.resolution is not None}
+            r.open_conflicts = {c.nav_key for c in conflicts}
+            kinds: list[_Kind] = []
+            for kind in KIND_ORDER:
+                if opts.stop_requested():
+                    stopped = True
+                    break
+                found = await _read_and_decide(r, kind, spool)
+                if found is not None:
+                    kinds.append(found)
+            _guard(r)
+            if opts.dry_run:
+                for k in kinds:
+                    async for chunk in k.pending.chunks(max(1, opts.batch_size)):
+                        for d in chunk:
+                            r.tally.planned(d)
+            else:
+                for k in kinds:
+                    try:
+                        if stopped or opts.stop_requested():
+                            # Stopped before this kind's writes: none of it is done, nothing of it recorded.
+                            stopped = True
+                        else:
+                            stopped = await _act_and_record(r, k)
+                    finally:
+                        await k.pending.release()  # also when a kind fails: its NAV read is closed at once
+        except GraphsyncError:
+            if run_id is not None:
+                _finish(r, run_id, "failed")
+            raise
+    report = RunReport(
+        mailbox=ctx.upn,
+        dry_run=opts.dry_run,
+        run_id=run_id,
+        items=tuple(r.tally.items),
+        errors=tuple(r.tally.errors),
+        counts=r.tally.counts,
+        stopped=stopped,
+        omitted=r.tally.omitted,
+        done=r.tally.done,
+        resolved=tuple(r.tally.resolved),
+    )
+    if run_id is not None:
+        _finish(r, run_id, "stopped" if stopped else "ok" if report.ok else "attention")
+    return report
 
-    def _guard(self) -> None:
-        """The mass-delete guard, on the deletes of linked items counted while planning (before any write)."""
-        if self._options.allow_mass_delete or not self._deletes:
-            return
-        linked = {EntityName(k): v for k, v in self._store.count_links(self._box).items()}
-        check_mass_delete(
-            self._deletes, linked, share=self._options.mass_delete_share, minimum=self._options.mass_delete_min
-        )
 
-    # ------------------------------------------------------------------ applying
+def _finish(r: _Run, run_id: int, status: str) -> None:
+    errors = [
+        ItemErrorRecord(run_id, e.entity.value, e.nav_key, e.outlook_id, e.error, e.message) for e in r.tally.errors
+    ]
+    r.ctx.state.runs.finish(run_id, status=status, counts=r.tally.counts, errors=errors)
+
+
+async def _read_and_decide(r: _Run, kind: ItemKind, spool: Spool) -> _Kind | None:
+    ctx = r.ctx
+    entities = ctx.of_kind(kind)
+    if not entities:
+        return None
+    opts = ctx.options
+    # The window is part of a meeting map's fingerprint: widening it must bring in what it skipped.
+    window = f"|{ctx.meetings.past_days}|{ctx.meetings.future_days}"
+    fingerprints: dict[CursorName, str] = {
+        map_cursor(e.name): e.fingerprint + (window if e.name is EntityName.MEETING else "") for e in entities
+    }
+    map_changed = any(ctx.state.cursors.get(k) != v for k, v in fingerprints.items())
+    complete = {e.name for e in entities} == {e.name for e in ctx.of_kind(kind, chosen=False)}
+    reader = KindReader(ctx, kind, entities, spool=spool, full=opts.full or map_changed, only_pending=opts.only_pending)
+    r.progress(Phase.READ, kind, 0)
+    strategy = await reader.start()
+    if strategy is Strategy.FRESH:
+        return _Kind(reader, Stream(_decided(r, kind, reader)), complete, fingerprints)
+    queue = Queue(spool, {e.name: e for e in entities})
+    async for decisions in _decided(r, kind, reader):
+        for d in decisions:
+            queue.add(d)
+    return _Kind(reader, queue, complete, fingerprints)
+
+
+async def _decided(r: _Run, kind: ItemKind, reader: KindReader) -> AsyncGenerator[list[Decision], None]:
+    """The reader's candidates decided, a batch at a time, those settled left out; progress counts the
+    decisions kept."""
+    count = 0
+    rules_of, resolutions, keep = r.rules, r.resolutions, r.keep
+    async for batch in reader.candidates(batch=max(1, r.ctx.options.batch_size)):
+        kept = []
+        for cand in batch:
+            d = keep(decide(cand, rules_of[cand.entity.name], resolutions.get(cand.nav_key or "")))
+            if d is not None:
+                kept.append(d)
+                count += 1
+            r.progress(Phase.PLAN, kind, count)
+        yield kept
+
+
+def _guard(r: _Run) -> None:
+    """The mass-delete guard, on the deletes of linked items counted while deciding (before any write)."""
+    opts = r.ctx.options
+    if opts.allow_mass_delete or not r.deletes:
+        return
+    linked = {EntityName(k): v for k, v in r.ctx.state.links.count().items()}
+    check_mass_delete(r.deletes, linked, share=opts.mass_delete_share, minimum=opts.mass_delete_min)
+
+
+async def _act_and_record(r: _Run, k: _Kind) -> bool:
+    """Act on one kind's decisions and record them, chunk by chunk; True when the run was asked to stop
+    part-way (what was written is recorded, the kind's cursors are not advanced)."""
+    ctx, reader = r.ctx, k.reader
+    opts = ctx.options
+    kind = reader.kind
+    total = k.pending.total
+    done = 0
+    stopped = False
+    readded: set[str] = set()
+    async for chunk in k.pending.chunks(max(1, opts.batch_size)):
+        if opts.stop_requested():
+            # Stopping between chunks: the rest is left to the next run (the kind's cursors stay).
+            stopped = True
+            break
+        outcomes = await act(ctx, kind, chunk)
+        readded |= record_chunk(ctx.state, kind, outcomes, r.open_conflicts)
+        for o in outcomes:
+            r.tally.add(o)
+        done += len(chunk)
+        r.progress(Phase.APPLY, kind, done, total)
+    record_kind(
+        ctx.state,
+        kind,
+        retries_read=reader.retries,
+        retries_readded=readded,
+        deferred=reader.deferred,
+        cursors={**reader.cursors, **k.fingerprints},
+        stopped=stopped,
+        advance=k.complete and not opts.only_pending,
+    )
+    return stopped
 
 
 async def run_sync(
@@ -392,16 +253,16 @@ async def run_sync(
     nav: NavConnector,
     mailbox: OutlookMailbox,
     store: StateStore,
-    entities: EntitiesConfig,
+    entities: EntitiesConfig | Sequence[BoundEntity],
     options: SyncOptions,
-    category: str | None = None,
 ) -> RunReport:
-    """One sync run of one mailbox (see the module docstring). Raises LockHeldError when another run holds
-    the mailbox, MassDeleteError when the guard refuses, ConfigError when the entity config does not fit
-    NAV; item-level failures are in the report, not raised. ``category``, when given, overrides
-    ``options.category`` (kept for callers written before the option existed)."""
-    if category is not None:
-        options = replace(options, category=category)
-    with store.lock(mailbox.mailbox), relaxed_collector():
-        run = SyncRun(nav=nav, mailbox=mailbox, store=store, entities=entities, options=options)
-        return await run.execute()
+    """One run over parts the caller holds (tests, scripts): the entities bound here (or given bound), the
+    context opened, then `run`. Raises what `run` raises, and ConfigError when the entity config does not
+    fit NAV."""
+    bound = (
+        bind_entities(entities, nav, time_zone=options.time_zone)
+        if isinstance(entities, EntitiesConfig)
+        else tuple(entities)
+    )
+    ctx = open_run(nav=nav, mailbox=mailbox, state=store.mailbox(mailbox.mailbox), entities=bound, options=options)
+    return await run(ctx)

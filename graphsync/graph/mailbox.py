@@ -16,6 +16,7 @@ from graphsync.connectors.outlook import (
     DeltaEntry,
     DeltaRound,
     ItemKind,
+    MeetingScope,
     OutlookItem,
     WriteOp,
     WriteResult,
@@ -108,6 +109,12 @@ class GraphMailbox:
     @property
     def mailbox(self) -> str:
         return self._upn or "me"
+
+    @property
+    def meetings(self) -> MeetingScope:
+        """Which events are graphsync's: the options' category and window (the calendar is read by them)."""
+        o = self._options
+        return MeetingScope(o.category, o.window_past_days, o.window_future_days)
 
     @property
     def stats(self) -> RequestStats:

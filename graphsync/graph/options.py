@@ -7,7 +7,6 @@ import random
 from dataclasses import dataclass, field
 from enum import Enum
 
-from graphsync.config.model import GraphConfig, SyncConfig
 from graphsync.errors import ConfigError
 from graphsync.timezones import iana_name
 
@@ -170,31 +169,3 @@ class GraphMailboxOptions:
                 expected="past >= 0 and future >= 1 days",
                 got=(self.window_past_days, self.window_future_days),
             )
-
-    @classmethod
-    def from_config(
-        cls,
-        sync: SyncConfig,
-        *,
-        graph: GraphConfig | None = None,
-        user_fields: tuple[str, ...] = (),
-        **overrides: object,
-    ) -> GraphMailboxOptions:
-        """The options a config's ``[sync]`` table asks for, and its ``[graph]`` request budget when ``graph``
-        is given (otherwise Graph's default); ``overrides`` for what the config does not hold (retry policy,
-        page size). ``[sync] time_zone``, when the config sets it, is the mailbox's zone too."""
-        if graph is not None and "request_budget" not in overrides:
-            overrides["request_budget"] = (
-                RequestBudget(graph.request_budget, graph.request_budget_seconds) if graph.request_budget else None
-            )
-        return cls(
-            contact_folder=sync.contact_folder,
-            todo_list=sync.todo_list,
-            calendar=sync.calendar,
-            category=sync.category,
-            window_past_days=sync.window_past_days,
-            window_future_days=sync.window_future_days,
-            user_fields=user_fields,
-            time_zone=sync.time_zone if sync.time_zone_configured else None,
-            **overrides,  # type: ignore[arg-type]
-        )

@@ -13,38 +13,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
+from graphsync.config.entities import Conversion
 from graphsync.errors import NavValidationError
 from graphsync.mapping.countries import country_code, country_name
-from graphsync.nav.values import code_upper
+from graphsync.text import code_upper
 from graphsync.timezones import zone_of
-
-
-class Conversion(Enum):
-    TEXT = "text"
-    CODE = "code"
-    """Upper-case, like NAV's Code fields."""
-    COUNTRY = "country"
-    """NAV Country/Region code <-> the country name Outlook shows."""
-    OPTION = "option"
-    """NAV option caption <-> a Graph enum value (``High`` <-> ``high``), through a value table."""
-    DATETIME = "datetime"
-    """A NAV date and time (in the configured time zone) <-> Graph dateTimeTimeZone."""
-    DATE = "date"
-    """A NAV date <-> a Graph dateTimeTimeZone at that day's midnight in the mailbox's time zone (To Do due
-    dates)."""
-    BOOLEAN = "boolean"
-    INTEGER = "integer"
-    DECIMAL = "decimal"
-    BODY = "body"
-    """NAV text <-> a Graph itemBody; HTML bodies are compared by their text."""
-    ATTENDEES = "attendees"
-    """The invited attendees (computed from NAV's Attendee table) <-> Graph event attendees."""
-    RECURRENCE = "recurrence"
-    """NAV's Recurring, Recurring Date Interval and Calc. Due Date From <- a series' Graph recurrence."""
 
 
 class Converter(Protocol):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from graphsync.mapping.convert import Converter, DateTimeConverter, one_field_from_nav
 from graphsync.mapping.paths import JsonPath, copy_json, trim_lists
-from graphsync.nav.values import code_upper
+from graphsync.text import code_upper
 
 
 @dataclass(frozen=True)

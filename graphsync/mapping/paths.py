@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from graphsync.config.outlook import is_valid_path
+
 _STEP = re.compile(r"^([A-Za-z@][A-Za-z0-9_.@]*?)(?:\[(\d+)\])?$")
-_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\[\d+\])?(\.[A-Za-z][A-Za-z0-9]*(\[\d+\])?)*$")
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,6 @@ def _copy_json(value: Any, seen: set[int]) -> Any:
     return result
 
 
-def is_valid_path(text: str) -> bool:
-    return bool(_PATH.match(text))
-
-
 def parse_path(text: str) -> JsonPath:
     """Parse a path; ValueError (naming the syntax) when it is not one."""
     if not is_valid_path(text):
@@ -182,6 +179,6 @@ def parse_path(text: str) -> JsonPath:
     steps = []
     for part in text.split("."):
         m = _STEP.match(part)
-        assert m is not None  # guaranteed by _PATH
+        assert m is not None  # guaranteed by is_valid_path
         steps.append(Step(m.group(1), int(m.group(2)) if m.group(2) is not None else None))
     return JsonPath(text, tuple(steps))

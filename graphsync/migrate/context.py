@@ -4,7 +4,7 @@ the NAV reading a sync does (which entity a record belongs to, a meeting's atten
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from graphsync.config import Config
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavConnector, NavKey, NavRecord, NavTable
 from graphsync.connectors.outlook import ItemKind
-from graphsync.engine.binding import BoundEntity, bind_entity
+from graphsync.engine.binding import BoundEntity
 from graphsync.engine.keys import key_text
 from graphsync.engine.navside import NavSide
 
@@ -30,13 +30,13 @@ class MailboxContext:
     _tables: dict[NavTable, list[NavRecord]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, config: Config, nav: NavConnector, *, mailbox: str, owner: str) -> MailboxContext:
+    def build(
+        cls, config: Config, nav: NavConnector, entities: Sequence[BoundEntity], *, mailbox: str, owner: str
+    ) -> MailboxContext:
+        """The context of a migration of ``mailbox`` over ``entities``, bound as a sync binds them
+        (`graphsync.runtime.Runtime.entities`)."""
         sync = config.sync
-        bound = tuple(
-            bind_entity(spec, nav.table_def(spec.table), time_zone=sync.time_zone)
-            for spec in config.entities
-            if spec.enabled
-        )
+        bound = tuple(entities)
         today = dt.datetime.now(ZoneInfo(sync.time_zone)).date()
         window = (today - dt.timedelta(days=sync.window_past_days), today + dt.timedelta(days=sync.window_future_days))
         return cls(mailbox.lower(), owner.upper(), config, nav, bound, NavSide(nav, owner.upper(), window=window))
@@ -65,7 +65,7 @@ class MailboxContext:
 
     def records(self, entity: BoundEntity) -> list[NavRecord]:
         """Every NAV record this mailbox's entity selects (read in full: a migration runs once)."""
-        table = NavTable(entity.table)
+        table = entity.table
         if table not in self._tables:
             self._tables[table] = list(self.nav.changes(table, None).records)
         return [r for r in self._tables[table] if self.route(r) is entity]

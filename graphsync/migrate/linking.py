@@ -172,7 +172,6 @@ def adopted_link(ctx: MailboxContext, a: Adoption, item: OutlookItem, user_prese
             continue
         base[f.id] = nav[f.id] if nav[f.id] == outlook[f.id] else None
     return Link(
-        ctx.mailbox,
         entity.name.value,
         a.nav_key,
         item.id,
@@ -292,7 +291,7 @@ async def _apply_chunk(
                 )
                 del final[n]
     links = [adopted_link(ctx, chunk[n], item, present) for n, (item, present) in final.items()]
-    state.record_adopted(store, links)
+    state.record_adopted(store, ctx.mailbox, links)
     for n, (item, _) in final.items():
         rows[n] = _row(ctx, chunk[n], Result.DONE, outlook_id=item.id)
     return [r for r in rows if r is not None]

@@ -1,8 +1,8 @@
-"""Everything the migrations ask of the state store, in one module: the state store is being reorganised, and
-these few functions are all a port has to follow.
+"""Everything the migrations ask of the state store, in one module (through its mailbox views,
+`StateStore.mailbox`), so that a change of the store's API is followed here alone.
 
     linked(store, mailbox)            the mailbox's links, by NAV key
-    record_adopted(store, links)      links for items that existed, with their origin, in one transaction
+    record_adopted(store, mailbox, links)  links for items that existed, with their origin, in one transaction
     created_keys(store, mailbox)      NAV keys whose Outlook item graphsync created (origins, pending creates)
     forget(store, mailbox)            everything the store holds for the mailbox
     mailbox_facts(store, mailbox)     what the tenant report shows of a mailbox
@@ -14,49 +14,46 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from graphsync.engine.journal import CREATES, TARGET_OUTLOOK
+from graphsync.engine.creates import CREATES
 from graphsync.engine.origins import Origin
+from graphsync.engine.plan import Side
 from graphsync.engine.state import Link, RunRecord, StateStore
 
 
 def linked(store: StateStore, mailbox: str) -> dict[str, Link]:
-    return {link.nav_key: link for link in store.iter_links(mailbox)}
+    return {link.nav_key: link for link in store.mailbox(mailbox).links.iter_all()}
 
 
 @contextmanager
 def locked(store: StateStore, mailbox: str) -> Iterator[None]:
     """The mailbox's lock (a sync of it must not run while a migration writes): LockHeldError when held."""
-    with store.lock(mailbox):
+    with store.mailbox(mailbox).lock.held():
         yield
 
 
-def record_adopted(store: StateStore, links: Sequence[Link]) -> None:
-    """Links to items that existed before graphsync linked them (never deleted by a rollback)."""
+def record_adopted(store: StateStore, mailbox: str, links: Sequence[Link]) -> None:
+    """Links to items that existed before graphsync linked them (never deleted by a rollback), with their
+    origin, in one transaction."""
     if not links:
         return
-    with store.transaction():
-        store.save_links(links)
-        for mailbox in {link.mailbox for link in links}:
-            keys = [link.nav_key for link in links if link.mailbox == mailbox]
-            store.set_origins(mailbox, dict.fromkeys(keys, Origin.ADOPTED.value))
+    box = store.mailbox(mailbox)
+    with box.transaction():
+        box.links.save(links)
+        box.origins.set(dict.fromkeys((link.nav_key for link in links), Origin.ADOPTED))
 
 
 def origins(store: StateStore, mailbox: str) -> dict[str, Origin]:
-    out: dict[str, Origin] = {}
-    for key, value in store.origins(mailbox).items():
-        try:
-            out[key] = Origin(value)
-        except ValueError:
-            continue  # written by a newer graphsync: not known to be created, so kept
-    return out
+    """Every recorded origin of the mailbox (one written by a newer graphsync is left out: not known to be
+    created, so kept)."""
+    return store.mailbox(mailbox).origins.all()
 
 
 def created_keys(store: StateStore, mailbox: str) -> set[str]:
     """NAV keys whose Outlook item graphsync created: recorded as created, or a create an interrupted run
     journaled (it may exist without a link)."""
     keys = {key for key, origin in origins(store, mailbox).items() if origin is Origin.CREATED}
-    for entry in store.journal_pending(mailbox):
-        if entry.target != TARGET_OUTLOOK:
+    for entry in store.mailbox(mailbox).journal.pending():
+        if entry.target != Side.OUTLOOK.value:
             continue
         creates = entry.payload.get(CREATES)
         if creates is None and entry.nav_key:
@@ -69,8 +66,7 @@ def created_keys(store: StateStore, mailbox: str) -> set[str]:
 
 
 def forget(store: StateStore, mailbox: str) -> None:
-    with store.transaction():
-        store.forget_mailbox(mailbox, history=True)
+    store.mailbox(mailbox).forget(history=True)
 
 
 def known_mailboxes(store: StateStore) -> list[str]:
@@ -90,8 +86,9 @@ class MailboxFacts:
 
 
 def mailbox_facts(store: StateStore, mailbox: str) -> MailboxFacts:
-    runs = store.runs(mailbox, limit=20)
+    box = store.mailbox(mailbox)
+    runs = box.runs.recent(limit=20)
     finished = next((r for r in runs if r.finished_at is not None and not r.dry_run), None)
-    conflicts = [c for c in store.conflicts(mailbox) if c.resolution is None]
-    errors = len(store.item_errors(finished.id)) if finished is not None else 0
-    return MailboxFacts(store.count_links(mailbox), len(conflicts), errors, finished)
+    conflicts = [c for c in box.conflicts.all() if c.resolution is None]
+    errors = len(box.runs.item_errors(finished.id)) if finished is not None else 0
+    return MailboxFacts(box.links.count(), len(conflicts), errors, finished)

@@ -12,15 +12,23 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from graphsync import mapi
-from graphsync.connectors.nav import FieldType, NavTable, nav_today_utc
+from graphsync.connectors.nav import NavRecord, NavTable, nav_today_utc
 from graphsync.nav import schema
-from graphsync.nav.values import check_value
 
-if TYPE_CHECKING:
-    from graphsync.nav.embedded import EmbeddedNav
+
+class DemoTarget(Protocol):
+    """What the demo data is written through: `EmbeddedNav` (named by its methods, not imported, because
+    `EmbeddedNav.create` loads the demo: the company module depends on this one, not the other way)."""
+
+    def insert(self, table: NavTable, values: Mapping[str, object]) -> NavRecord: ...
+
+    def set_change_logging(self, table: NavTable) -> None: ...
+
+    def put_rows(self, table: NavTable, rows: Iterable[Mapping[str, object]]) -> None: ...
+
 
 TERRITORIES = (
     ("N", "North"),
@@ -167,7 +175,7 @@ def _todos(today: dt.date) -> tuple[dict[str, object], ...]:
     )
 
 
-def load_demo(nav: EmbeddedNav) -> None:
+def load_demo(nav: DemoTarget) -> None:
     for code, name in TERRITORIES:
         nav.insert(NavTable.TERRITORY, {"Code": code, "Name": name})
     for code, name, title in SALESPEOPLE:
@@ -325,33 +333,10 @@ def addin_entry_id(mailbox: str, folder: str, record_id: str) -> bytes:
     return mapi.message_entry_id(mapi.store_uid(mailbox), folder_id, message_id)
 
 
-def _put_rows(nav: EmbeddedNav, table: NavTable, rows: Iterable[Mapping[str, object]]) -> None:
-    """Rows of a table only the add-in wrote, checked as NAV assigns values but outside NAV's triggers (the
-    add-in's own tables have none graphsync models; graphsync never writes them)."""
-    t = schema.table_def(table)
-    store = nav._store  # the add-in's writes, not a NAV user's: no business rule applies
-    with store.transaction():
-        for values in rows:
-            row: dict[str, object] = {f.name: None for f in t.fields}
-            for f in t.fields:
-                if f.type in (FieldType.CODE, FieldType.TEXT):
-                    row[f.name] = ""
-                elif f.type in (FieldType.INTEGER, FieldType.DURATION):
-                    row[f.name] = 0
-                elif f.type is FieldType.BOOLEAN:
-                    row[f.name] = False
-                elif f.type is FieldType.OPTION:
-                    row[f.name] = f.options[0]
-            for name, value in values.items():
-                row[name] = check_value(t, t.field(name), value)
-            store.insert(t, row)
-
-
-def load_addin_demo(nav: EmbeddedNav, *, meeting_no: str, task_no: str) -> None:
+def load_addin_demo(nav: DemoTarget, *, meeting_no: str, task_no: str) -> None:
     """The add-in's tables as CRONUS left them (see above): setup, filters, fields, user setups, links to EH's
     meeting ``meeting_no`` and her contacts, and to LT's task ``task_no``."""
-    _put_rows(
-        nav,
+    nav.put_rows(
         NavTable.USER_SETUP,
         [
             {"User ID": user, "Salespers./Purch. Code": code, "E-Mail": f"{code.lower()}@contoso.com"}
@@ -387,9 +372,8 @@ def load_addin_demo(nav: EmbeddedNav, *, meeting_no: str, task_no: str) -> None:
                     "Value": value,
                 }
             )
-    _put_rows(nav, NavTable.OUTLOOK_SYNCH_ENTITY, entities)
-    _put_rows(
-        nav,
+    nav.put_rows(NavTable.OUTLOOK_SYNCH_ENTITY, entities)
+    nav.put_rows(
         NavTable.OUTLOOK_SYNCH_ENTITY_ELEMENT,
         [
             {
@@ -423,7 +407,7 @@ def load_addin_demo(nav: EmbeddedNav, *, meeting_no: str, task_no: str) -> None:
                     "Record GUID": addin_guid("field", code, line),
                 }
             )
-    _put_rows(nav, NavTable.OUTLOOK_SYNCH_FIELD, fields)
+    nav.put_rows(NavTable.OUTLOOK_SYNCH_FIELD, fields)
     setups = []
     details = []
     for user, code in ADDIN_USERS:
@@ -456,9 +440,9 @@ def load_addin_demo(nav: EmbeddedNav, *, meeting_no: str, task_no: str) -> None:
                     details.append(
                         {"User ID": user, "Synch. Entity Code": entity, "Element No.": no, "Table No.": 5199}
                     )
-    _put_rows(nav, NavTable.OUTLOOK_SYNCH_USER_SETUP, setups)
-    _put_rows(nav, NavTable.OUTLOOK_SYNCH_SETUP_DETAIL, details)
-    _put_rows(nav, NavTable.OUTLOOK_SYNCH_FILTER, filters)
+    nav.put_rows(NavTable.OUTLOOK_SYNCH_USER_SETUP, setups)
+    nav.put_rows(NavTable.OUTLOOK_SYNCH_SETUP_DETAIL, details)
+    nav.put_rows(NavTable.OUTLOOK_SYNCH_FILTER, filters)
     links = [("EH", "Contact", "Contacts", no) for no in ("CT100006", "CT200116", "CT200118")]
     links += [("EH", "To-do", "Calendar", meeting_no), ("LT", "To-do", "Tasks", task_no)]
     users = {code: user for user, code in ADDIN_USERS}
@@ -476,4 +460,4 @@ def load_addin_demo(nav: EmbeddedNav, *, meeting_no: str, task_no: str) -> None:
                 "Synchronization Date": nav_today_utc() - dt.timedelta(days=1),
             }
         )
-    _put_rows(nav, NavTable.OUTLOOK_SYNCH_LINK, link_rows)
+    nav.put_rows(NavTable.OUTLOOK_SYNCH_LINK, link_rows)

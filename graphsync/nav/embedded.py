@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from graphsync.connectors.nav import (
     ChangeSet,
     FieldDef,
+    FieldType,
     NavDeletion,
     NavKey,
     NavRecord,
@@ -428,6 +429,27 @@ class EmbeddedNav:
                 raise NavValidationError(texts.FLOWFIELD.format(field=flow[0], table=t.name), table=t.no)
         with self._store.transaction():
             self._log.set_logging(table, defs, enabled=enabled)
+
+    def put_rows(self, table: NavTable, rows: Iterable[Mapping[str, object]]) -> None:
+        """Rows of a table only a program outside NAV's business logic wrote (NAV's Outlook add-in, in its own
+        tables), in one transaction: each value checked as NAV assigns it, the rest blank, and no trigger or
+        change log run (the add-in's tables have none graphsync models; graphsync never writes them)."""
+        t = schema.table_def(table)
+        with self._store.transaction():
+            for values in rows:
+                row: dict[str, object] = {f.name: None for f in t.fields}
+                for f in t.fields:
+                    if f.type in (FieldType.CODE, FieldType.TEXT):
+                        row[f.name] = ""
+                    elif f.type in (FieldType.INTEGER, FieldType.DURATION):
+                        row[f.name] = 0
+                    elif f.type is FieldType.BOOLEAN:
+                        row[f.name] = False
+                    elif f.type is FieldType.OPTION:
+                        row[f.name] = f.options[0]
+                for name, value in values.items():
+                    row[name] = check_value(t, t.field(name), value)
+                self._store.insert(t, row)
 
     def change_log(self, table: NavTable | None = None, *, newest: int | None = None) -> list[NavRecord]:
         """Change Log Entries, oldest first: all of them, or the ``newest`` N; optionally for one table."""

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from graphsync.connectors.nav import FieldDef, FieldType, TableDef
 from graphsync.errors import NavValidationError
-from graphsync.text import escaped, lone_surrogate
+from graphsync.text import code_upper, escaped, lone_surrogate
 
 _TRUE = frozenset({"yes", "true", "1", "y"})
 _FALSE = frozenset({"no", "false", "0", "n", ""})
@@ -76,15 +76,6 @@ def utf16_length(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def code_upper(text: str) -> str:
-    """Upper case as NAV's Code fields (.NET's ToUpper) make it: character by character, never changing the
-    length. Python's ``str.upper`` applies Unicode's full mappings, which turn one character into several
-    (``ß`` -> ``SS``, ``ﬁ`` -> ``FI``), so a Code that fits could overflow; .NET keeps those characters."""
-    if text.isascii():  # nearly every Code: no character of ASCII has a longer upper case
-        return text.upper()
-    return "".join(u if len(u := c.upper()) == 1 else c for c in text)
 
 
 def printable(text: str) -> str:

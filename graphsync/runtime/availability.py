@@ -15,13 +15,11 @@ from dataclasses import dataclass, replace
 
 from graphsync.config.entities import EntitiesConfig, EntityName
 from graphsync.connectors.nav import NavConnector, NavTable
-from graphsync.engine.state import StateStore
+from graphsync.engine.entities import nav_table
+from graphsync.engine.state import MailboxState, NoticesCursor
 from graphsync.nav import schema
 
 log = logging.getLogger("graphsync.runtime")
-
-NOTICE_CURSOR = "runtime:nav-notices"
-"""State store cursor holding a digest of the notices last said for a mailbox."""
 
 EXTRA_TABLES: Mapping[EntityName, tuple[NavTable, ...]] = {EntityName.MEETING: (NavTable.ATTENDEE,)}
 """Tables an entity needs besides its own: a meeting's attendees."""
@@ -35,8 +33,6 @@ class Unsyncable:
 
 def unsyncable(nav: NavConnector, entities: EntitiesConfig) -> list[Unsyncable]:
     """The enabled entities this NAV cannot sync, each with the reason and the fix (one per entity)."""
-    from graphsync.cli.messages import meetings_online, odata_unpublished
-
     unpublished: Mapping[NavTable, str] = {}
     listed = getattr(nav, "unpublished", None)
     if callable(listed):
@@ -49,9 +45,12 @@ def unsyncable(nav: NavConnector, entities: EntitiesConfig) -> list[Unsyncable]:
         if spec.name is EntityName.MEETING and not meetings:
             found.append(Unsyncable(spec.name, meetings_online()))
             continue
-        for table in (spec.table, *EXTRA_TABLES.get(spec.name, ())):
+        for table in (nav_table(spec.name), *EXTRA_TABLES.get(spec.name, ())):
             if table in unpublished:
-                users = ", ".join(s.name.value for s in entities if s.enabled and s.table is table) or spec.name.value
+                users = (
+                    ", ".join(s.name.value for s in entities if s.enabled and nav_table(s.name) is table)
+                    or spec.name.value
+                )
                 found.append(
                     Unsyncable(spec.name, odata_unpublished(schema.table_def(table).name, unpublished[table], users))
                 )
@@ -73,15 +72,35 @@ def say(skipped: Sequence[Unsyncable]) -> None:
         log.warning("%s", reason)
 
 
-def say_once(store: StateStore, mailbox: str, skipped: Sequence[Unsyncable]) -> bool:
-    """Log each reason as a warning when the set of reasons differs from what was last said for ``mailbox``;
-    True when it did."""
+def say_once(state: MailboxState, skipped: Sequence[Unsyncable]) -> bool:
+    """Log each reason as a warning when the set of reasons differs from what was last said for the mailbox
+    (``state``: its view of the state store); True when it did."""
     reasons = sorted(dict.fromkeys(u.reason for u in skipped))
     digest = hashlib.sha256("\n".join(reasons).encode()).hexdigest()[:16] if reasons else None
-    if store.cursor(mailbox, NOTICE_CURSOR) == digest:
+    if state.cursors.get(NoticesCursor()) == digest:
         return False
     for reason in reasons:
         log.warning("%s", reason)
-    with store.transaction():
-        store.set_cursor(mailbox, NOTICE_CURSOR, digest)
+    state.cursors.set(NoticesCursor(), digest)
     return bool(reasons)
+
+
+# The sentences said here (in the log, and by ``graphsync doctor``): the runtime cannot reach up into the CLI's
+# messages.
+
+
+def odata_unpublished(table_name: str, service: str, entities: str) -> str:
+    """A table whose page is not published under the configured service name."""
+    return (
+        f"no page is published as {service!r} for the {table_name} table, so {entities} cannot sync; publish "
+        f"the page docs/odata.md describes under that name (or name yours in [nav.odata.services])"
+    )
+
+
+def meetings_online() -> str:
+    """Business Central online refuses to-dos of type Meeting: said once instead of an error per event."""
+    return (
+        'Business Central online does not allow to-dos of type Meeting ("You cannot create a task of type '
+        "Meeting because you're not using an on-premises deployment.\"), so meetings cannot sync there; "
+        "disable the entity: [entities.MEETING] enabled = false"
+    )

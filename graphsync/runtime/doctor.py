@@ -3,7 +3,8 @@ signed-in identity, its salesperson, the permissions granted, the folder / calen
 
 `diagnose` never changes anything: containers that are missing are reported (the first sync makes them),
 not created. Each `Check` carries facts and, when it failed, the graphsync error; the CLI words the fix
-(`graphsync.cli.messages`). A check that needs an earlier one (a mailbox needs a sign-in) is skipped when
+(`graphsync.cli.messages`), except for what only doctor says (how NAV's pages are read, what they lack),
+worded here. A check that needs an earlier one (a mailbox needs a sign-in) is skipped when
 that one failed.
 """
 
@@ -13,19 +14,26 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from graphsync.auth.connections import Connections
-from graphsync.auth.mailbox import MailboxIdentity, fetch_mailbox_identity
 from graphsync.config import Config
 from graphsync.config.entities import Direction, EntityName
 from graphsync.connectors.auth import AccessTokenSource
 from graphsync.connectors.nav import NavConnector, NavTable
 from graphsync.errors import ConfigError, GraphError, GraphsyncError, StateError
 from graphsync.graph.errormap import error_from_response
-from graphsync.runtime.session import Runtime
+from graphsync.graph.identity import MailboxIdentity, fetch_mailbox_identity
+from graphsync.runtime.wiring import Runtime
+
+if TYPE_CHECKING:
+    from graphsync.nav.odata.binding import MissingField
+    from graphsync.nav.odata.connector import DeletionDetection
+
+COMPLETE_CONTROL = "GraphsyncCompleted"
+"""The to-do page's completion control (graphsync.nav.odata.catalogue.COMPLETE_CONTROL), named in advice."""
 
 
 class CheckStatus(Enum):
@@ -46,6 +54,48 @@ class Check:
     @property
     def ok(self) -> bool:
         return self.status in (CheckStatus.OK, CheckStatus.NOTE)
+
+
+def odata_deletions(detection: DeletionDetection, *, change_log_service: str) -> str:
+    """How the OData connector finds records deleted in NAV, and why (for ``graphsync doctor``)."""
+    return {
+        "change log": (
+            f"from the Change Log Entries page {change_log_service!r} (Type of Change = Deletion after the last "
+            "entry seen); make sure Change Log Setup logs deletions of this table"
+        ),
+        "key list": (
+            f"by comparing NAV's keys with graphsync's links on every run, because no page is published as "
+            f"{change_log_service!r}; publish Change Log Entries (page 595) under that name to read deletions instead"
+        ),
+        "hash comparison": (
+            "by comparing every record with the previous run (NAV keeps no modified stamp for this table), "
+            "which finds changes and deletions alike"
+        ),
+    }[detection.value]
+
+
+def odata_missing_field(missing: MissingField, *, flavour: str) -> str:
+    """What to do about a field graphsync maps (or needs) that the page it reads does not show."""
+    f = missing.field
+    how = (
+        "with a page extension (a field() control in the page's layout; docs/odata.md, Business Central)"
+        if flavour == "bc"
+        else "in the page designer (docs/odata.md, NAV 2017/2018)"
+    )
+    effect = "graphsync cannot sync this table without it" if missing.essential else "it is not synced until then"
+    return (
+        f"{f.name} (field {f.no}, OData property {missing.prop}) is not on the page {missing.service!r}: {effect}; "
+        f"add the field to the page published as {missing.service!r} {how}, or remove it from the field map"
+    )
+
+
+def todo_completion_asks(service: str) -> str:
+    """A to-do page without the completion control: completing a task in To Do fails in NAV."""
+    return (
+        f"the to-do page {service!r} has no {COMPLETE_CONTROL} control, so a task completed in To Do cannot be "
+        'completed in NAV (closing a to-do through a page asks "Do you want to register an Interaction Log '
+        'Entry?", which a web-service session refuses); add the control as docs/odata.md describes'
+    )
 
 
 @dataclass(frozen=True)
@@ -162,8 +212,6 @@ def _nav_checks(rt: Runtime, checks: list[Check]) -> NavConnector | None:
     if callable(status) and odata is not None:
         # NAV over OData: say per page how changes and deletions are read, and why (issue: NAV's own setup
         # decides it, so the person must be able to see it).
-        from graphsync.cli.messages import odata_deletions
-
         for t in status():
             zone = nav.stamp_zone(t.table) if hasattr(nav, "stamp_zone") else None
             stamp = _STAMPS.get(t.stamp.value, t.stamp.value) + (f" ({zone.value})" if zone is not None else "")
@@ -198,7 +246,6 @@ def _published_checks(rt: Runtime, nav: Any) -> list[Check]:
     """What the published pages lack for the enabled entities: per page, each mapped field it does not show
     and what to add; pages not published; meetings on Business Central online; a to-do page whose tasks
     cannot be completed from To Do. Each is a failed check naming the fix."""
-    from graphsync.cli.messages import odata_missing_field, todo_completion_asks
     from graphsync.runtime.availability import unsyncable
 
     odata = rt.config.nav.odata
@@ -253,7 +300,7 @@ async def _graph_checks(rt: Runtime, user: str | None, checks: list[Check]) -> M
 
 
 def _salesperson_check(config: Config, identity: MailboxIdentity, nav: NavConnector) -> Check:
-    from graphsync.auth.session import salesperson_for
+    from graphsync.runtime.signin import salesperson_for
 
     try:
         code = salesperson_for(config, identity, nav)
@@ -298,7 +345,7 @@ async def _container_checks(config: Config, graph: _Graph, checks: list[Check]) 
 
 
 def _state_check(config: Config) -> Check:
-    from graphsync.runtime.state import check_state_folder, existing_store
+    from graphsync.runtime.stores import check_state_folder, existing_store
 
     try:
         check_state_folder(config)

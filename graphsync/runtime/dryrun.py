@@ -16,6 +16,7 @@ from graphsync.connectors.outlook import (
     DeltaEntry,
     DeltaRound,
     ItemKind,
+    MeetingScope,
     OutlookItem,
     WriteOp,
     WriteResult,
@@ -36,6 +37,10 @@ class LookOnlyMailbox:
     @property
     def mailbox(self) -> str:
         return self._inner.mailbox
+
+    @property
+    def meetings(self) -> MeetingScope:
+        return self._inner.meetings
 
     async def provision(self) -> Containers:
         return await self._inner.provision()

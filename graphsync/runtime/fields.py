@@ -26,10 +26,19 @@ import tomlkit
 import tomlkit.items
 
 from graphsync.config import Config, parse_config
-from graphsync.config.entities import DEFAULT_FIELDS, Direction, EntityName, EntitySpec, FieldSpec, NavFieldRef
+from graphsync.config.entities import (
+    DEFAULT_FIELDS,
+    RESOURCES,
+    Direction,
+    EntityName,
+    EntitySpec,
+    FieldSpec,
+    NavFieldRef,
+)
 from graphsync.config.outlook import path_problem
 from graphsync.connectors.nav import FieldDef, NavConnector, TableDef
 from graphsync.engine.binding import bind_entity
+from graphsync.engine.entities import nav_table
 from graphsync.errors import ConfigError
 
 DEFAULTS_NOTE = (
@@ -135,7 +144,7 @@ def _check(doc: tomlkit.TOMLDocument, file: Path, entity: EntityName, nav: NavCo
     a run would name alike (``nav = 15`` and ``nav = "Territory Code"``, both user-defined) are refused."""
     config = parse_config(tomlkit.dumps(doc), file=str(file), base=file.resolve().parent)
     spec = config.entities.get(entity)
-    table = nav.table_def(spec.table)
+    table = nav.table_def(nav_table(spec.name))
     bind_entity(spec, table, time_zone=config.sync.time_zone)
     seen: dict[str, FieldSpec] = {}
     for target, f in _mapped(spec, table):
@@ -173,7 +182,7 @@ def add_field(
     and switch change logging on for it in NAV."""
     file = _config_file(config)
     spec = config.entities.get(entity)
-    table = nav.table_def(spec.table)
+    table = nav.table_def(nav_table(spec.name))
     ref, nav_field = _nav_field(table, field)
     if not user_defined and not outlook:
         raise ConfigError(
@@ -192,7 +201,9 @@ def add_field(
     if read_only:
         entry["read_only"] = True
     if not user_defined:
-        problem = path_problem(spec.kind, str(outlook), writable=spec.direction is not Direction.OUTLOOK_TO_NAV)
+        problem = path_problem(
+            RESOURCES[spec.name], str(outlook), writable=spec.direction is not Direction.OUTLOOK_TO_NAV
+        )
         if problem is not None:
             raise ConfigError(file=None, key="--outlook", expected=problem, got=outlook)
     doc = tomlkit.parse(file.read_text(encoding="utf-8"))
@@ -248,7 +259,7 @@ def _enable_change_logging(nav: NavConnector, spec: EntitySpec, field: FieldDef)
     from graphsync.nav.embedded import EmbeddedNav
 
     if isinstance(nav, EmbeddedNav):
-        nav.set_change_logging(spec.table, fields=[field.no], enabled=True)
+        nav.set_change_logging(nav_table(spec.name), fields=[field.no], enabled=True)
         return ChangeLogging.ENABLED
     return ChangeLogging.ADMIN_NEEDED
 
@@ -258,7 +269,7 @@ def remove_field(config: Config, nav: NavConnector, *, entity: EntityName, field
     name, or its NAV field (number or name) when that maps to one target only."""
     file = _config_file(config)
     spec = config.entities.get(entity)
-    table = nav.table_def(spec.table)
+    table = nav.table_def(nav_table(spec.name))
     target = _target(spec, table, field)
     removed = next(f for f in spec.fields if f.target == target)
     doc = tomlkit.parse(file.read_text(encoding="utf-8"))

@@ -19,27 +19,26 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphsync.auth.mailbox import fetch_mailbox_identity
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
-from graphsync.engine.binding import bind_entity
 from graphsync.engine.report import ProgressEvent
 from graphsync.errors import ConfigError, GraphsyncError, NavRefusedError, NotFoundError
+from graphsync.graph.identity import fetch_mailbox_identity
 from graphsync.graph.migration import GraphMigrationMailbox
 from graphsync.migrate import state
 from graphsync.migrate.addin import links as addin_links_module
 from graphsync.migrate.addin.setup import ConfigGroup, SetupProposal, config_text, propose
 from graphsync.migrate.addin.tables import AddinSetup, read_setup
 from graphsync.migrate.adopt import adopt_reviewed, propose_adoptions
-from graphsync.migrate.adopt.review import ReviewRow
+from graphsync.migrate.adopt.review import ReviewRow, read_review, write_review
 from graphsync.migrate.context import MailboxContext
-from graphsync.migrate.outcome import MigrationReport, Result, Row, merge
-from graphsync.migrate.report import MailboxLine, tenant_report
+from graphsync.migrate.outcome import ROW_COLUMNS, MigrationReport, Result, Row, merge
+from graphsync.migrate.report import MailboxLine, render_csv, tenant_report
 from graphsync.migrate.rollback import RollbackMode, rollback
 from graphsync.nav.schema import ADDIN_TABLES
 from graphsync.nav.schema import table_def as nav_tables
 from graphsync.runtime.mailboxes import mailbox_of, salesperson_mailboxes
-from graphsync.runtime.session import MailboxTarget, Runtime
+from graphsync.runtime.wiring import MailboxTarget, Runtime
 
 Progress = Callable[[ProgressEvent], None]
 
@@ -103,7 +102,7 @@ async def _outlook(rt: Runtime, target: MailboxTarget) -> AsyncIterator[GraphMig
 
 
 def _context(rt: Runtime, target: MailboxTarget) -> MailboxContext:
-    return MailboxContext.build(rt.config, rt.nav, mailbox=target.upn, owner=target.salesperson)
+    return MailboxContext.build(rt.config, rt.nav, rt.entities(), mailbox=target.upn, owner=target.salesperson)
 
 
 async def _each(
@@ -332,9 +331,8 @@ def _user_fields(rt: Runtime) -> dict[ItemKind, tuple[str, ...]]:
     """Every user-defined field name the config's entities use, by item kind (enabled or not: a field of an
     entity switched off since may still be on items)."""
     out: dict[ItemKind, list[str]] = {}
-    for spec in rt.config.entities:
-        bound = bind_entity(spec, rt.nav.table_def(spec.table), time_zone=rt.config.sync.time_zone)
-        names = out.setdefault(spec.kind, [])
+    for bound in rt.entities(disabled=True):
+        names = out.setdefault(bound.kind, [])
         names.extend(n for n in bound.map.user_fields if n not in names)
     return {kind: tuple(names) for kind, names in out.items()}
 
@@ -376,15 +374,25 @@ def report(rt: Runtime, *, now: dt.datetime | None = None) -> list[MailboxLine]:
     return tenant_report(rt.store, salespeople, now=moment)
 
 
+# The migrations' values and file formats are handed on to the scripts and the CLI, which reach the migrations
+# only through the runtime.
 __all__ = [
+    "ROW_COLUMNS",
+    "MailboxLine",
+    "MigrationReport",
+    "RollbackMode",
     "Running",
     "Scope",
+    "SetupProposal",
     "addin_config",
     "addin_config_files",
     "addin_links",
     "adopt",
     "adoption_proposal",
+    "read_review",
     "remove",
+    "render_csv",
     "report",
     "write_config_files",
+    "write_review",
 ]

@@ -16,8 +16,7 @@ def open_nav(config: Config) -> NavConnector:
 
         return EmbeddedNav(config.nav.embedded.path)
     if config.nav.kind is NavKind.ODATA and config.nav.odata is not None:
-        from graphsync.nav.odata.factory import connect
-        from graphsync.nav.odata.required import essential_fields, required_fields
+        from graphsync.runtime.odata import connect, essential_fields, required_fields
 
         return connect(
             config.nav.odata, required=required_fields(config.entities), essential=essential_fields(config.entities)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from graphsync import errors
 from graphsync.config.entities import EntityName
-from graphsync.engine.plan import ItemPlan, Op, SidePlan
+from graphsync.engine.plan import ItemPlan, Op, Side, SidePlan
 from graphsync.engine.report import ItemError, RunReport
+from graphsync.errors import NavRefusedError
 
 
 @dataclass
@@ -43,38 +43,32 @@ class Fix(Enum):
     NAV names, or bring the item back to Outlook with ``graphsync state restore KEY``."""
 
 
-def fix_for(error: ItemError, report: RunReport) -> Fix | None:
-    """The way out the CLI offers for ``error``, from what the run planned for its item."""
-    if error.error != "NavRefusedError" or not error.nav_key:
-        return None
-    for item in report.items:
-        if (item.entity, item.nav_key) == (error.entity, error.nav_key) and item.plan.nav.op is Op.DELETE:
-            return Fix.RESTORE
+def fix_for(error: ItemError) -> Fix | None:
+    """The way out the CLI offers for ``error``: from the side that refused and the write it refused. A NAV rule
+    refusing a delete (`NavRefusedError`, not a stale version or a lost connection, which the next run
+    settles by itself) keeps a record whose Outlook item is gone."""
+    if error.side is Side.NAV and error.op is Op.DELETE and error.nav_key and error.error == NavRefusedError.__name__:
+        return Fix.RESTORE
     return None
-
-
-def error_side(error: ItemError) -> str:
-    """``nav`` or ``outlook``: which side refused the write, from the error's class."""
-    cls = getattr(errors, error.error, None)
-    return "nav" if isinstance(cls, type) and issubclass(cls, errors.NavError) else "outlook"
 
 
 def summarize(report: RunReport, entities: Iterable[EntityName] | None = None) -> list[EntitySummary]:
     """Counts per entity of ``entities`` (default: every entity), in entity order. An item whose write
-    failed is counted as an error of the side that refused it, not as done; its other write did not happen
-    either, except a NAV write that succeeded before Outlook refused, which is counted as done. Counted
-    over every item of the run, also those the report does not list (`RunReport.omitted`)."""
+    failed is counted as an error of the side that refused it (`ItemError.side`), not as done; its other
+    write did not happen either, except a NAV write that succeeded before Outlook refused, which is counted
+    as done. Counted over every item of the run, also those the report does not list (`RunReport.omitted`):
+    the report's counts are a fold over the run's outcomes (`RunReport.done`)."""
     result = {name: EntitySummary(name) for name in EntityName}
     shown = set(EntityName if entities is None else entities)
     for err in report.errors:
         target = result[err.entity]
-        (target.nav if error_side(err) == "nav" else target.outlook).errors += 1
+        (target.nav if err.side is Side.NAV else target.outlook).errors += 1
     for name, done in report.done.items():
         summary = result[name]
-        for side, counts in (("nav", summary.nav), ("outlook", summary.outlook)):
-            counts.created += done.get(f"{side}_create", 0)
-            counts.updated += done.get(f"{side}_update", 0)
-            counts.deleted += done.get(f"{side}_delete", 0)
+        for side, counts in ((Side.NAV, summary.nav), (Side.OUTLOOK, summary.outlook)):
+            counts.created += done.get(f"{side.value}_create", 0)
+            counts.updated += done.get(f"{side.value}_update", 0)
+            counts.deleted += done.get(f"{side.value}_delete", 0)
         summary.conflicts += done.get("conflicts", 0)
     return [s for name, s in result.items() if name in shown]
 
@@ -120,12 +114,12 @@ def report_json(
         "errors": [
             {
                 "entity": e.entity.value,
-                "side": error_side(e),
+                "side": e.side.value,
                 "nav_key": e.nav_key,
                 "outlook_id": e.outlook_id,
                 "error": e.error,
                 "message": e.message,
-                "fix": _fix_json(fix_for(e, report), e),
+                "fix": _fix_json(fix_for(e), e),
             }
             for e in report.errors
         ],

@@ -4,10 +4,20 @@ import pytest
 
 from graphsync.auth.salesperson import match_salesperson
 from graphsync.cli.messages import exit_code, render
+from graphsync.connectors.nav import NavTable
 from graphsync.errors import ConfigError, SalespersonMatchError
-from tests.auth.fake_nav import SalespeopleNav
+from tests.fakes.nav import FakeNav
 
-NAV = SalespeopleNav(
+
+def salespeople(people: dict[str, tuple[str, str]]) -> FakeNav:
+    """The engine tests' NAV fake holding these salespeople: code -> (E-Mail, E-Mail 2)."""
+    nav = FakeNav()
+    for code, (mail, mail_2) in people.items():
+        nav.put(NavTable.SALESPERSON, **{"Code": code, "Name": code, "E-Mail": mail, "E-Mail 2": mail_2})
+    return nav
+
+
+NAV = salespeople(
     {
         "EH": ("EH@contoso.com", ""),
         "OF": ("of@contoso.com", "otis.falls@contoso.com"),
@@ -47,7 +57,7 @@ def test_no_match_names_the_mailbox_and_every_address_tried() -> None:
 
 
 def test_an_address_shared_by_two_salespeople_is_ambiguous() -> None:
-    nav = SalespeopleNav({"EH": ("sales@contoso.com", ""), "OF": ("", "sales@contoso.com")})
+    nav = salespeople({"EH": ("sales@contoso.com", ""), "OF": ("", "sales@contoso.com")})
     with pytest.raises(SalespersonMatchError) as caught:
         match_salesperson("sales@contoso.com", None, nav, {})
     assert caught.value.matched == ("EH", "OF")

@@ -12,14 +12,15 @@ from azure.core.exceptions import ServiceRequestError
 from azure.identity import CertificateCredential, ClientSecretCredential
 
 from graphsync.auth.app_only import AppOnlyTokenSource, app_credential, keyring_secret_name
-from graphsync.auth.cache_store import KEYRING_SERVICE, CacheChoice, CacheLocation, open_store
+from graphsync.auth.cache_location import KEYRING_SERVICE, CacheLocation
+from graphsync.auth.cache_store import CacheChoice, open_store
 from graphsync.auth.connections import Connections
 from graphsync.auth.delegated import DelegatedTokenSource
 from graphsync.auth.factory import token_source
-from graphsync.auth.mailbox import fetch_mailbox_identity
 from graphsync.auth.sandbox import SandboxTokenSource, sandbox_record
 from graphsync.config import Config, parse_config
 from graphsync.errors import ConfigError, GraphAuthError, KeyringUnavailableError, NotFoundError
+from graphsync.graph.identity import fetch_mailbox_identity
 from tests.auth.conftest import MemoryKeyring
 from tests.auth.fake_entra import CLIENT_ID, TENANT
 from tests.auth.fake_graph import FakeGraph

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graphsync.connectors.nav import NavTable
-from tests.cli.conftest import World, config_text, make_phone_conflict, outlook_contact
+from tests.cli.conftest import World, config_text, graph, make_phone_conflict, outlook_contact
 
 
 def test_status_before_any_sync_says_so(world: World) -> None:
@@ -44,6 +44,22 @@ def test_resolve_all_now_keeping_outlook(world: World) -> None:
     with world.nav() as nav:
         record = nav.get(NavTable.CONTACT, ("CT100006",))
         assert record is not None and record["Phone No."] == "7654321"
+
+
+def test_resolve_all_now_counts_the_conflicts_it_resolved_not_every_item_it_touched(world: World) -> None:
+    """Issue 20: with one open conflict, `resolve --all --now` said "2 item(s)", counting another item that the
+    same run re-read (its earlier write had failed)."""
+    make_phone_conflict(world)
+    other = outlook_contact(world, "Eco Office Inc.")
+    graph(world, "PATCH", f"/me/contacts/{other['id']}", {"displayName": "x" * 120})  # too long for NAV's Name
+    world.run("sync", expect=1)  # NAV refuses it: an item error, the item to be read again
+    graph(world, "PATCH", f"/me/contacts/{other['id']}", {"displayName": "Eco Office Ltd"})
+    result = world.run("conflicts", "resolve", "--all", "--keep", "outlook", "--now")
+    assert "for 1 item(s)" in result.output
+    assert world.run_json("conflicts", "list") == []
+    with world.nav() as nav:
+        names = [r["Name"] for r in nav.find(NavTable.CONTACT, {"Name": "Eco Office Ltd"})]
+    assert names == ["Eco Office Ltd"]  # the other item was written too, just not counted as resolved
 
 
 def test_unknown_conflict_key_and_missing_choice_are_usage_errors(world: World) -> None:

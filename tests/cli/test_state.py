@@ -65,7 +65,7 @@ def test_forget_needs_a_known_mailbox_and_waits_for_a_run(world: World) -> None:
     world.run("sync")
     assert "--user" in world.run("state", "forget", "--user", "nobody@contoso.com", expect=2).output
     store = StateStore(world.root / "state.sqlite")
-    store.acquire_lock(USER, holder="pid 1 on another-host")
+    store.mailbox(USER).lock.acquire(holder="pid 1 on another-host")
     store.close()
     assert "another graphsync run" in world.run("state", "forget", "--user", USER, expect=4).output
 

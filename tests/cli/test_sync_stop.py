@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-import graphsync.runtime.session as session
+import graphsync.runtime.wiring as wiring
 from graphsync.auth.connections import Connections
 from graphsync.config import load_config
 from graphsync.engine.report import RunReport
@@ -19,13 +19,13 @@ from tests.cli.conftest import World
 
 def _capture(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
-    real = session.run_sync
+    real = wiring.run
 
-    async def spy(**kwargs: Any) -> RunReport:
-        seen.append(kwargs["options"].should_stop)
-        return await real(**kwargs)
+    async def spy(ctx: Any) -> RunReport:
+        seen.append(ctx.options.should_stop)
+        return await real(ctx)
 
-    monkeypatch.setattr(session, "run_sync", spy)
+    monkeypatch.setattr(wiring, "run", spy)
     return seen
 
 

@@ -8,10 +8,11 @@ import pytest
 
 from graphsync.config.entities import EntitiesConfig, default_entities
 from graphsync.connectors.nav import NavTable
-from graphsync.connectors.outlook import ItemKind
+from graphsync.connectors.outlook import ItemKind, MeetingScope
+from graphsync.engine.context import RunContext, bind_entities, open_run
 from graphsync.engine.report import RunReport, SyncOptions
 from graphsync.engine.state import StateStore
-from graphsync.engine.sync import run_sync
+from graphsync.engine.sync import run
 from tests.fakes.nav import FakeNav
 from tests.fakes.outlook import FakeMailbox
 
@@ -31,11 +32,24 @@ class World:
         self.nav.put(NavTable.SALESPERSON, **{"Code": "EH", "Name": "Ester Henderson", "E-Mail": "eh@contoso.com"})
 
     async def sync(self, **options: Any) -> RunReport:
+        return await run(self.context(**options))
+
+    def context(self, **options: Any) -> RunContext:
+        """The context of a run with these `SyncOptions` (and ``category``, ``window_past_days``,
+        ``window_future_days``: the mailbox's `MeetingScope`, as a config's [sync] table gives them)."""
         # A spool of two values: every engine test here also exercises spilling a run's working set to disk
         # and reading it back (the default buffer is only exceeded by runs of thousands of items).
         options.setdefault("spool_buffer", 2)
+        self.box.meetings = MeetingScope(
+            category=options.pop("category", "Dynamics NAV"),
+            past_days=options.pop("window_past_days", 30),
+            future_days=options.pop("window_future_days", 365),
+        )
         opts = SyncOptions(salesperson_code="EH", **options)
-        return await run_sync(nav=self.nav, mailbox=self.box, store=self.store, entities=self.entities, options=opts)
+        bound = bind_entities(self.entities, self.nav, time_zone=opts.time_zone)
+        return open_run(
+            nav=self.nav, mailbox=self.box, state=self.store.mailbox(self.box.mailbox), entities=bound, options=opts
+        )
 
     def company(self, name: str = "A. Gibson's Law Firm", **fields: object) -> str:
         rec = self.nav.insert(NavTable.CONTACT, {"Type": "Company", "Name": name, "Salesperson Code": "EH", **fields})

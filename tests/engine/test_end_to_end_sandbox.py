@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.config.entities import EntityName, FieldSpec, default_entities
 from graphsync.connectors.nav import NavConnector, NavTable
 from graphsync.connectors.outlook import ItemKind, WriteAction, WriteOp
@@ -27,13 +28,6 @@ from graphsync.sandbox import SandboxState, create_app
 
 USER = "eh@contoso.com"
 HEADERS = {"Authorization": f"Bearer sandbox:{USER}"}
-
-
-class Tokens:
-    app_only = False
-
-    async def token(self) -> str:
-        return f"sandbox:{USER}"
 
 
 class Setup:
@@ -63,7 +57,7 @@ class Setup:
         self.box = GraphMailbox(
             upn=None,
             client=client,
-            tokens=Tokens(),
+            tokens=SandboxTokenSource(USER),
             options=GraphMailboxOptions(user_fields=user_field_names(self.entities, self.nav)),
         )
 

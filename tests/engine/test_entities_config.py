@@ -9,6 +9,7 @@ from graphsync.config import parse_config
 from graphsync.config.entities import OWNER, ConflictPolicy, DeletePolicy, Direction, EntityName, default_entities
 from graphsync.connectors.nav import NavTable
 from graphsync.engine.binding import bind_entity
+from graphsync.engine.entities import nav_table
 from graphsync.errors import ConfigError
 from graphsync.mapping.convert import CountryConverter, DateTimeConverter, OptionConverter
 from graphsync.nav.schema import TABLES
@@ -64,7 +65,7 @@ read_only = true
     assert "businessHomePage" not in targets and "user:Salesperson Code" not in targets
     assert targets[-2:] == ["user:15", "businessPhones[0]"]
     assert comp.fields[-1].read_only and targets.count("businessPhones[0]") == 1
-    bound = bind_entity(comp, TABLES[comp.table], time_zone="UTC")
+    bound = bind_entity(comp, TABLES[nav_table(comp.name)], time_zone="UTC")
     assert bound.map.field("user:Territory Code").user_field == "Territory Code"
 
 
@@ -94,7 +95,7 @@ def test_bad_entity_config_names_key_and_expectation(text: str, key: str, expect
 
 def test_binding_resolves_numbers_and_names_and_chooses_converters() -> None:
     for spec in default_entities():
-        bind_entity(spec, TABLES[spec.table], time_zone="Europe/London")
+        bind_entity(spec, TABLES[nav_table(spec.name)], time_zone="Europe/London")
     meeting = bind_entity(
         default_entities().get(EntityName.MEETING), TABLES[EntityName.MEETING and 5080], time_zone="UTC"
     )  # type: ignore[index]

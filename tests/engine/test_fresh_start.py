@@ -4,7 +4,7 @@ must end exactly where the general path, which pairs every record with Outlook's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,10 @@ import pytest
 from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import ChangeSet, NavRecord, NavTable
 from graphsync.connectors.outlook import ItemKind, WriteOp, WriteResult
-from graphsync.engine.apply import StreamedWork
-from graphsync.engine.collect import GroupReader
 from graphsync.engine.guard import MassDeleteError
-from graphsync.engine.state import StateStore
+from graphsync.engine.pending import Stream
+from graphsync.engine.read import KindReader, Strategy
+from graphsync.engine.state import Links, NavCursor, StateStore
 from tests.engine.conftest import World
 
 
@@ -44,21 +44,23 @@ def _outcome(world: World) -> dict[str, Any]:
             )
             for kind in ItemKind
         },
-        "links": sorted((ids.entity, ids.nav_key) for ids in store.iter_link_ids(world.box.mailbox)),
-        "retries": {kind: store.retries(world.box.mailbox, kind.value) for kind in ItemKind},
+        "links": sorted((ids.entity, ids.nav_key) for ids in store.mailbox(world.box.mailbox).links.iter_ids()),
+        "retries": {kind: store.mailbox(world.box.mailbox).retries.waiting(kind.value) for kind in ItemKind},
     }
 
 
 def _spy_on_fresh_starts(monkeypatch: pytest.MonkeyPatch) -> list[ItemKind]:
     """The kinds planned as fresh starts from now on, in order."""
     kinds: list[ItemKind] = []
-    fresh = GroupReader._fresh
+    start = KindReader.start
 
-    def spy(self: GroupReader, kind: ItemKind, *args: Any, **kwargs: Any) -> Any:
-        kinds.append(kind)
-        return fresh(self, kind, *args, **kwargs)
+    async def spy(self: KindReader) -> Strategy:
+        strategy = await start(self)
+        if strategy is Strategy.FRESH:
+            kinds.append(self.kind)
+        return strategy
 
-    monkeypatch.setattr(GroupReader, "_fresh", spy)
+    monkeypatch.setattr(KindReader, "start", spy)
     return kinds
 
 
@@ -72,7 +74,7 @@ async def test_a_fresh_start_ends_where_the_general_path_would(tmp_path: Path, m
     assert sorted(fresh_plans, key=lambda k: k.value) == sorted(ItemKind, key=lambda k: k.value)
 
     # The same company through the general path: as if a link existed somewhere, which no fresh start has.
-    monkeypatch.setattr(StateStore, "has_links", lambda self, mailbox, *, entities: True)
+    monkeypatch.setattr(Links, "any", lambda self, *, entities: True)
     general = World(tmp_path / "general")
     _populate(general)
     general_report = await general.sync(window_future_days=30)
@@ -152,7 +154,7 @@ async def test_a_fresh_start_stopped_part_way_is_finished_by_the_next_run(world:
     first = await world.sync(batch_size=2, should_stop=lambda: len(writes) >= 2)
     assert first.stopped
     assert len(world.box.items[ItemKind.CONTACT]) == 4
-    assert world.store.cursor(world.box.mailbox, "nav:5050:contact") is None
+    assert world.store.mailbox(world.box.mailbox).cursors.get(NavCursor(5050, "contact")) is None
     second = await world.sync(batch_size=2)
     assert second.ok and not second.stopped
     by_key = world.box.by_nav_key(ItemKind.CONTACT)
@@ -206,22 +208,23 @@ async def test_an_attendee_added_while_a_meeting_load_runs_reaches_outlook_next_
     assert "late@comer.example" in addresses()
 
 
-def test_releasing_streamed_work_part_way_closes_its_read_at_once() -> None:
-    """A run stopped after a fresh kind's first chunk closes that kind's NAV read when it releases the work,
+async def test_releasing_a_fresh_starts_decisions_part_way_closes_its_read_at_once() -> None:
+    """A run stopped after a fresh kind's first chunk closes that kind's NAV read when it releases the kind,
     even while the loop that took the chunk still holds its iterator."""
     closed: list[bool] = []
 
-    def read() -> Generator[Any, None, None]:
+    async def read() -> AsyncGenerator[Any, None]:
         try:
-            yield from range(10)
+            for n in range(10):
+                yield [n]  # the decisions of one batch of NAV's records
         finally:
             closed.append(True)
 
-    work = StreamedWork(read())  # type: ignore[arg-type]
-    chunks = work.chunks(3)
-    assert next(chunks) == [0, 1, 2]
-    work.release()
+    stream = Stream(read())
+    chunks = stream.chunks(3)
+    assert await anext(chunks) == [0, 1, 2]
+    await stream.release()
     assert closed == [True]
-    assert list(chunks) == []  # what was left is not read
+    assert [chunk async for chunk in chunks] == []  # what was left is not read
     with pytest.raises(RuntimeError):
-        next(iter(work))
+        await anext(aiter(stream))

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 
 from graphsync.connectors.outlook import DeltaEntry, ItemKind
-from graphsync.engine.collect import RESYNC_ROUNDS
+from graphsync.engine.read import RESYNC_ROUNDS
 from graphsync.errors import ResyncNeededError
 from tests.engine.conftest import World
 from tests.fakes.outlook import FakeRound

@@ -12,7 +12,7 @@ import pytest
 
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
-from graphsync.engine.collect import GroupReader
+from graphsync.engine.read import KindReader, Strategy
 from graphsync.engine.report import RunReport
 from graphsync.engine.state import StateStore
 from tests.engine.conftest import World
@@ -68,10 +68,11 @@ def _outcome(world: World, report: RunReport) -> dict[str, Any]:
             for key, row in world.nav.rows[NavTable.CONTACT].items()
         ),
         "links": sorted(
-            (link.entity, link.nav_key, sorted(link.base.items())) for link in world.store.iter_links(world.box.mailbox)
+            (link.entity, link.nav_key, sorted(link.base.items()))
+            for link in world.store.mailbox(world.box.mailbox).links.iter_all()
         ),
-        "conflicts": sorted(c.nav_key for c in world.store.conflicts(world.box.mailbox)),
-        "retries": {kind: world.store.retries(world.box.mailbox, kind.value) for kind in ItemKind},
+        "conflicts": sorted(c.nav_key for c in world.store.mailbox(world.box.mailbox).conflicts.all()),
+        "retries": {kind: world.store.mailbox(world.box.mailbox).retries.waiting(kind.value) for kind in ItemKind},
     }
 
 
@@ -80,13 +81,15 @@ async def test_a_streamed_round_ends_where_the_general_path_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: Scenario
 ) -> None:
     streamed: list[ItemKind] = []
-    plan_streamed = GroupReader._plan_streamed
+    start = KindReader.start
 
-    async def spy(self: GroupReader, kind: ItemKind, *args: Any, **kwargs: Any) -> None:
-        streamed.append(kind)
-        await plan_streamed(self, kind, *args, **kwargs)
+    async def spy(self: KindReader) -> Strategy:
+        strategy = await start(self)
+        if strategy is Strategy.STREAMED:
+            streamed.append(self.kind)
+        return strategy
 
-    monkeypatch.setattr(GroupReader, "_plan_streamed", spy)
+    monkeypatch.setattr(KindReader, "start", spy)
     (tmp_path / "streamed").mkdir()
     world = World(tmp_path / "streamed")
     outcome = _outcome(world, await scenario(world))
@@ -94,7 +97,7 @@ async def test_a_streamed_round_ends_where_the_general_path_would(
     world.store.close()
 
     # The same story through the general path only.
-    monkeypatch.setattr(GroupReader, "_nav_read_is_complete", lambda self, kind, entities, *, full: False)
+    monkeypatch.setattr(KindReader, "_nav_read_is_complete", lambda self, kind, entities, *, full: False)
     streamed.clear()
     (tmp_path / "general").mkdir()
     other = World(tmp_path / "general")

@@ -11,7 +11,7 @@ from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind, WriteOp, WriteResult
 from graphsync.engine.conflicts import resolve_now
 from graphsync.engine.plan import Side
-from graphsync.engine.report import ProgressEvent, SyncOptions
+from graphsync.engine.report import ProgressEvent
 from graphsync.engine.status import mailbox_status
 from tests.engine.conftest import World
 
@@ -91,15 +91,9 @@ async def test_resolve_now_applies_without_reading_changes(world: World) -> None
     world.box.user_edit(ItemKind.CONTACT, _item(world, no), {"businessPhones": ["3"]})
     await world.sync()
     other = world.company("Unrelated")  # a change the immediate resolution must not pick up
-    report = await resolve_now(
-        nav=world.nav,
-        mailbox=world.box,
-        store=world.store,
-        entities=world.entities,
-        options=SyncOptions(salesperson_code="EH"),
-        keep=Side.OUTLOOK,
-    )
+    report = await resolve_now(world.context(), keep=Side.OUTLOOK)
     assert report.ok and [i.nav_key for i in report.items] == [f"5050:{no}"]
+    assert report.resolved == (f"5050:{no}",)
     assert world.nav.get(NavTable.CONTACT, (no,)).fields["Phone No."] == "3"  # type: ignore[union-attr]
     assert f"5050:{other}" not in world.box.by_nav_key(ItemKind.CONTACT)
     await world.sync()
@@ -211,9 +205,21 @@ def test_options_from_config() -> None:
     cfg = parse_config(
         '[sync]\ntime_zone = "Europe/London"\ncategory = "CRM"\nmass_delete_min = 3\n', file=None, base=Path("/")
     )
-    opts = SyncOptions.from_config(cfg, salesperson_code="EH", dry_run=True)
-    assert (opts.time_zone, opts.category, opts.mass_delete_min, opts.dry_run) == ("Europe/London", "CRM", 3, True)
-    assert (opts.window_past_days, opts.window_future_days) == (30, 365)
+    from graphsync.graph.identity import MailboxIdentity
+    from graphsync.runtime import MailboxTarget, RunSettings, Runtime
+    from graphsync.runtime.graph import mailbox_options
+
+    target = MailboxTarget(MailboxIdentity("eh@contoso.com", None), "EH", None)
+    opts = Runtime(cfg).sync_options(target, RunSettings(dry_run=True))
+    assert (opts.time_zone, opts.mass_delete_min, opts.dry_run, opts.salesperson_code) == (
+        "Europe/London",
+        3,
+        True,
+        "EH",
+    )
+    # The meeting window and category are the mailbox's: one place, which the engine asks (`MeetingScope`).
+    graph = mailbox_options(cfg.sync)
+    assert (graph.category, graph.window_past_days, graph.window_future_days) == ("CRM", 30, 365)
 
 
 async def test_a_far_future_meeting_is_created_once_the_window_reaches_it(world: World) -> None:

@@ -5,7 +5,8 @@
   items deleted since. An item appears once per round with its latest state, in pages of ``page_size``.
   Delta pages carry neither the NAV key nor user fields (like Graph); `get_many` and `find_by_nav_key` do.
 - `expire_delta` makes every existing link of a kind dead: using it raises ResyncNeededError.
-- Writes: one result per op; If-Match mismatch -> PreconditionFailedError; missing item -> NotFoundError;
+- Writes: one result per op; If-Match mismatch -> PreconditionFailedError; missing item -> NotFoundError
+  (a delete of it succeeds, as the Graph client's does: its goal is reached);
   an event create repeating a transactionId returns the event made the first time.
 - ``invitations`` counts the meeting requests Graph would e-mail: every attendee of a created event, and
   every attendee of an event whose PATCH carries ``attendees``.
@@ -26,13 +27,21 @@ from graphsync.connectors.outlook import (
     Containers,
     DeltaEntry,
     ItemKind,
+    MeetingScope,
     OutlookItem,
     Removed,
     WriteAction,
     WriteOp,
     WriteResult,
 )
-from graphsync.errors import GraphError, NotFoundError, PreconditionFailedError, ResyncNeededError
+from graphsync.errors import (
+    GraphError,
+    MailboxTimeZoneError,
+    NotFoundError,
+    PreconditionFailedError,
+    ResyncNeededError,
+)
+from graphsync.timezones import iana_name
 from tests.fakes.nav import SimulatedCrash
 
 
@@ -98,9 +107,11 @@ class FakeMailbox:
         self.invitations: Counter[str] = Counter()
         self.ops_done = 0
         self.crash_after_ops: int | None = None
-        self.category = "Dynamics NAV"
+        self.meetings = MeetingScope()
+        """Which events are graphsync's (a test narrows the window by replacing it)."""
         self.zone = "UTC"
-        """The mailbox's time zone (`OutlookMailbox.time_zone`), IANA."""
+        """The mailbox's time zone as its settings hold it (Windows or IANA: `OutlookMailbox.time_zone` answers
+        the IANA name, as the Graph client does)."""
 
     # ------------------------------------------------------------------ helpers
 
@@ -137,7 +148,10 @@ class FakeMailbox:
 
     async def time_zone(self) -> str:
         self.requests["time_zone"] += 1
-        return self.zone
+        name = iana_name(self.zone)
+        if name is None:
+            raise MailboxTimeZoneError(f"mailboxSettings.timeZone is {self.zone!r}", found=self.zone)
+        return name
 
     def delta(self, kind: ItemKind, link: str | None) -> FakeRound:
         return FakeRound(self, kind, link)
@@ -180,7 +194,7 @@ class FakeMailbox:
             item_id = f"{op.kind.value}-{next(self._ids)}"
             data = copy.deepcopy(dict(op.body))
             if op.kind is ItemKind.EVENT:
-                data.setdefault("categories", [self.category])
+                data.setdefault("categories", [self.meetings.category])
                 self._invite(data)
             user = {k: v for k, v in op.user_fields.items() if v is not None}
             stored = _Stored(data, self._touch(op.kind, item_id), op.nav_key, user, op.transaction_id)
@@ -188,6 +202,8 @@ class FakeMailbox:
             return WriteResult(op.op_id, self._item(op.kind, item_id, stored, stamps=True, names=names))
         assert op.item_id is not None
         found = store.get(op.item_id)
+        if found is None and op.action is WriteAction.DELETE:
+            return WriteResult(op.op_id)  # as the Graph client: a delete answered 404 has reached its goal
         if found is None:
             return WriteResult(op.op_id, error=NotFoundError("The specified object was not found.", status=404))
         if op.if_match is not None and op.if_match != f"ck{found.version}":

@@ -8,7 +8,8 @@ import pytest
 
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.graph.options import RetryPolicy
-from tests.graph.fake_graph import FakeGraph, StaticTokens
+from tests.fakes.tokens import FakeTokens
+from tests.graph.fake_graph import FakeGraph
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 
@@ -42,7 +43,7 @@ def make_mailbox(fake: FakeGraph, sleeps: Sleeps) -> MailboxFactory:
         return GraphMailbox(
             upn=kw.pop("upn", None),  # type: ignore[arg-type]
             client=kw.pop("client", None) or fake.client(),  # type: ignore[arg-type]
-            tokens=StaticTokens(),
+            tokens=FakeTokens(),
             options=options,  # type: ignore[arg-type]
             sleep=sleeps,
             rng=random.Random(7),

@@ -349,12 +349,3 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class StaticTokens:
-    """The AccessTokenSource for tests: one fixed delegated token."""
-
-    app_only = False
-
-    async def token(self) -> str:
-        return "test-token"

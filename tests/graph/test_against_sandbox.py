@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.connectors.outlook import ItemKind, OutlookItem, Removed, WriteAction, WriteOp
 from graphsync.errors import ResyncNeededError
 from graphsync.graph import BatchConcurrency, GraphMailbox, GraphMailboxOptions, RetryPolicy
@@ -17,18 +18,6 @@ from graphsync.sandbox import DropWhen, Faults, Limits, SandboxState, create_app
 from tests.graph.conftest import Sleeps
 
 USER = "eh@contoso.com"
-
-
-class SandboxTokens:
-    def __init__(self, upn: str | None) -> None:
-        self._upn = upn
-
-    @property
-    def app_only(self) -> bool:
-        return self._upn is None
-
-    async def token(self) -> str:
-        return "sandbox-app" if self._upn is None else f"sandbox:{self._upn}"
 
 
 @pytest.fixture
@@ -49,7 +38,7 @@ def mailbox(client: httpx.AsyncClient, sleeps: Sleeps, *, app_only: bool = False
     return GraphMailbox(
         upn=USER if app_only else None,
         client=client,
-        tokens=SandboxTokens(None if app_only else USER),
+        tokens=SandboxTokenSource(None if app_only else USER),
         options=GraphMailboxOptions(**opts),  # type: ignore[arg-type]
         sleep=sleeps,
         rng=random.Random(5),
@@ -195,7 +184,8 @@ async def test_a_meeting_moved_out_of_the_window_is_not_reported_deleted(
 async def test_many_mailboxes_share_one_client_in_parallel(client: httpx.AsyncClient, state: SandboxState) -> None:
     users = [f"user{n}@contoso.com" for n in range(3)]
     boxes = [
-        GraphMailbox(upn=u, client=client, tokens=SandboxTokens(None), options=GraphMailboxOptions()) for u in users
+        GraphMailbox(upn=u, client=client, tokens=SandboxTokenSource(None), options=GraphMailboxOptions())
+        for u in users
     ]
     ops = ops_for(ItemKind.CONTACT, 45)
     results = await asyncio.gather(*(box.write(ops) for box in boxes))

@@ -12,8 +12,9 @@ import respx
 from graphsync.connectors.outlook import Containers, ItemKind, WriteAction, WriteOp
 from graphsync.errors import GraphError, ThrottledError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions, RetryPolicy
+from tests.fakes.tokens import FakeTokens
 from tests.graph.conftest import Sleeps
-from tests.graph.fake_graph import BASE, StaticTokens
+from tests.graph.fake_graph import BASE
 
 KNOWN = Containers(contact_folder_id="F1", todo_list_id="L1")
 FOLDER = {"id": "F1", "displayName": "Dynamics NAV"}
@@ -24,7 +25,7 @@ def mailbox(sleeps: Sleeps, **options: object) -> GraphMailbox:
     return GraphMailbox(
         upn="anna@contoso.com",
         client=httpx.AsyncClient(base_url=BASE),
-        tokens=StaticTokens(),
+        tokens=FakeTokens(),
         options=GraphMailboxOptions(**options),  # type: ignore[arg-type]
         known=KNOWN,
         sleep=sleeps,

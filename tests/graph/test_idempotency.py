@@ -11,8 +11,9 @@ from graphsync.errors import ThrottledError
 from graphsync.graph.options import RetryPolicy
 from graphsync.graph.pipeline import GraphPipeline
 from graphsync.graph.session import GraphSession
+from tests.fakes.tokens import FakeTokens
 from tests.graph.conftest import MailboxFactory, Sleeps
-from tests.graph.fake_graph import BASE, FakeGraph, Fault, StaticTokens
+from tests.graph.fake_graph import BASE, FakeGraph, Fault
 
 
 def create(kind: ItemKind, key: str, body: dict[str, object]) -> WriteOp:
@@ -74,7 +75,7 @@ async def test_sdk_retry_handler_in_an_injected_client_does_not_retry_a_post(sle
         client=httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url=BASE)
     )
     session = GraphSession(
-        pipeline=GraphPipeline(client=client, tokens=StaticTokens()),
+        pipeline=GraphPipeline(client=client, tokens=FakeTokens()),
         policy=RetryPolicy(),
         max_in_flight=4,
         sleep=sleeps,

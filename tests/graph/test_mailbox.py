@@ -17,8 +17,10 @@ from graphsync.connectors.outlook import (
     WriteOp,
 )
 from graphsync.errors import ConfigError, ContainerChangedError, GraphAuthError, GraphsyncError, ResyncNeededError
-from graphsync.graph import PROPERTY_SET, GraphMailbox, GraphMailboxOptions
+from graphsync.graph import PROPERTY_SET, GraphMailbox
 from graphsync.graph.stamping import TASK_EXTENSION
+from graphsync.runtime.graph import mailbox_options
+from tests.fakes.tokens import FakeTokens
 from tests.graph.conftest import MailboxFactory, Sleeps
 from tests.graph.fake_graph import FakeGraph
 
@@ -219,25 +221,22 @@ async def test_event_delta_keeps_tagged_events_and_scopes_out_the_rest(
     assert by_id["E-private="] == Removed(ItemKind.EVENT, "E-private=", "changed")
 
 
-class _NoToken:
-    app_only = False
-
-    async def token(self) -> str:
-        raise GraphAuthError("not signed in", code="no_account")
-
-
-class _AppTokens:
-    app_only = True
-
-    async def token(self) -> str:
-        return "test-token"
-
-
 async def test_a_missing_token_surfaces_at_once_without_retries(fake: FakeGraph, sleeps: Sleeps) -> None:
-    box = GraphMailbox(upn=None, client=fake.client(), tokens=_NoToken(), sleep=sleeps)
+    box = GraphMailbox(
+        upn=None,
+        client=fake.client(),
+        tokens=FakeTokens(error=GraphAuthError("not signed in", code="no_account")),
+        sleep=sleeps,
+    )
     with pytest.raises(GraphAuthError):
         await box.provision()
-    box = GraphMailbox(upn=None, client=fake.client(), tokens=_NoToken(), sleep=sleeps, known=KNOWN_IDS)
+    box = GraphMailbox(
+        upn=None,
+        client=fake.client(),
+        tokens=FakeTokens(error=GraphAuthError("not signed in", code="no_account")),
+        sleep=sleeps,
+        known=KNOWN_IDS,
+    )
     with pytest.raises(GraphAuthError):
         await box.write([create(ItemKind.CONTACT, "CT1", {"displayName": "A"})])
     assert sleeps == [] and fake.requests == []
@@ -245,15 +244,15 @@ async def test_a_missing_token_surfaces_at_once_without_retries(fake: FakeGraph,
 
 async def test_app_only_needs_a_user_and_addresses_it(fake: FakeGraph) -> None:
     with pytest.raises(ConfigError):
-        GraphMailbox(upn=None, client=fake.client(), tokens=_AppTokens())
-    box = GraphMailbox(upn="Anna@Contoso.com", client=fake.client(), tokens=_AppTokens())
+        GraphMailbox(upn=None, client=fake.client(), tokens=FakeTokens(app_only=True))
+    box = GraphMailbox(upn="Anna@Contoso.com", client=fake.client(), tokens=FakeTokens(app_only=True))
     await box.provision()
     assert {path for _, path in fake.requests} >= {"/users/anna@contoso.com/contactFolders"}
 
 
 def test_options_follow_the_config() -> None:
     sync = SyncConfig(contact_folder="NAV contacts", calendar="NAV", window_future_days=90)
-    options = GraphMailboxOptions.from_config(sync, user_fields=("Territory Code",), page_size=50)
+    options = mailbox_options(sync, user_fields=("Territory Code",), page_size=50)
     assert (options.contact_folder, options.calendar, options.window_future_days) == ("NAV contacts", "NAV", 90)
     assert options.user_fields == ("Territory Code",) and options.page_size == 50
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.config.entities import EntityName, default_entities
 from graphsync.connectors.nav import ChangeSet, NavTable, Watermark
-from graphsync.connectors.outlook import ItemKind
-from graphsync.engine.collect import delta_cursor
+from graphsync.connectors.outlook import ItemKind, MeetingScope
+from graphsync.engine.read import delta_cursor
 from graphsync.engine.report import SyncOptions
 from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
@@ -38,11 +40,14 @@ STEP = dt.timedelta(days=5)
 DAYS = 365
 
 
-class Tokens:
-    app_only = False
+class SimulatedYearMailbox(GraphMailbox):
+    """The Graph client, its calendar read over its own window around the simulated clock, while the engine's
+    window (asked of the mailbox, around the real today) reaches past the simulated year: the client's window
+    is what moves here, and NAV's meetings of the whole year must stay the engine's."""
 
-    async def token(self) -> str:
-        return f"sandbox:{USER}"
+    @property
+    def meetings(self) -> MeetingScope:
+        return replace(super().meetings, future_days=DAYS + 60)
 
 
 class CountingNav(EmbeddedNav):
@@ -69,7 +74,9 @@ async def test_a_year_of_runs_moves_the_window_without_duplicates_or_lost_edits(
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox/v1.0"
     ) as client:
-        box = GraphMailbox(upn=None, client=client, tokens=Tokens(), options=options, now=lambda: clock[0])
+        box = SimulatedYearMailbox(
+            upn=None, client=client, tokens=SandboxTokenSource(USER), options=options, now=lambda: clock[0]
+        )
 
         async def graph(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
             response = await client.request(method, url, json=body, headers=HEADERS)
@@ -77,16 +84,12 @@ async def test_a_year_of_runs_moves_the_window_without_duplicates_or_lost_edits(
             return response.json() if response.content else None
 
         async def sync() -> None:
-            # NAV's own window around the real today reaches past the simulated year (the engine's, not the
-            # client's, is not what moves here).
             report = await run_sync(
                 nav=nav,
                 mailbox=box,
                 store=store,
                 entities=default_entities(),
-                options=SyncOptions(
-                    salesperson_code="EH", entities=frozenset({EntityName.MEETING}), window_future_days=DAYS + 60
-                ),
+                options=SyncOptions(salesperson_code="EH", entities=frozenset({EntityName.MEETING})),
             )
             assert report.ok, (report.errors, report.conflicts)
 
@@ -149,7 +152,7 @@ async def test_a_year_of_runs_moves_the_window_without_duplicates_or_lost_edits(
                 await graph("PATCH", f"/me/events/{previous[0]['id']}", {"subject": f"nav {step - 1} (edited)"})
                 outlook_edits[f"5080:{nav_keys[-2]}"] = f"nav {step - 1} (edited)"
             await sync()
-            kept = CalendarViewLink.decode(store.cursor(box.mailbox, delta_cursor(ItemKind.EVENT)) or "")
+            kept = CalendarViewLink.decode(store.mailbox(box.mailbox).cursors.get(delta_cursor(ItemKind.EVENT)) or "")
             assert kept is not None
             configured_start = dt.datetime.combine(today - dt.timedelta(days=PAST), dt.time(0), dt.UTC)
             # Never further behind than the renewal allows, and always covering the configured days ahead.

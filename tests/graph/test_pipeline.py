@@ -8,25 +8,13 @@ import httpx
 import pytest
 
 from graphsync.graph.pipeline import GraphPipeline
+from tests.fakes.tokens import FakeTokens
 
 CHALLENGE = 'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
 CHALLENGE += 'error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZX19fQ=="'
 
 
-class CountingTokens:
-    """A new token each time one is asked for, as a source does after the old one was revoked."""
-
-    app_only = False
-
-    def __init__(self) -> None:
-        self.issued = 0
-
-    async def token(self) -> str:
-        self.issued += 1
-        return f"token-{self.issued}"
-
-
-def _pipeline(handler: httpx.MockTransport, tokens: CountingTokens) -> GraphPipeline:
+def _pipeline(handler: httpx.MockTransport, tokens: FakeTokens) -> GraphPipeline:
     # Graph's own host (the transport is a mock): the telemetry middleware only marks requests to Graph.
     client = httpx.AsyncClient(transport=handler, base_url="https://graph.microsoft.com/v1.0")
     return GraphPipeline(client=client, tokens=tokens)
@@ -39,7 +27,7 @@ async def test_a_request_carries_the_token_and_the_sdk_middleware_headers() -> N
         seen.append(request)
         return httpx.Response(200, json={})
 
-    tokens = CountingTokens()
+    tokens = FakeTokens(None)  # a new token each time
     response = await _pipeline(httpx.MockTransport(handler), tokens).send(
         "POST", "/$batch", headers={"Content-Type": "application/json"}, content=b"{}"
     )
@@ -69,7 +57,7 @@ async def test_a_401_is_the_answer_sent_once(www_authenticate: str) -> None:
         headers = {"WWW-Authenticate": www_authenticate} if www_authenticate else {}
         return httpx.Response(401, headers=headers, json={"error": {"code": "InvalidAuthenticationToken"}})
 
-    tokens = CountingTokens()
+    tokens = FakeTokens(None)  # a new token each time
     response = await _pipeline(httpx.MockTransport(handler), tokens).send("POST", "/$batch", content=b"{}")
     assert response.status_code == 401
     assert len(sent) == 1 and tokens.issued == 1

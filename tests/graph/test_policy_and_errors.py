@@ -22,7 +22,8 @@ from graphsync.errors import (
 )
 from graphsync.graph import BatchConcurrency, GraphMailbox, GraphMailboxOptions, RetryPolicy
 from graphsync.graph.errormap import error_from_response, retry_after_seconds
-from tests.graph.fake_graph import BASE, StaticTokens
+from tests.fakes.tokens import FakeTokens
+from tests.graph.fake_graph import BASE
 
 
 def test_policy_honours_retry_after_as_a_floor() -> None:
@@ -113,7 +114,7 @@ async def test_at_most_four_outlook_requests_in_flight_per_mailbox(batches: Batc
     box = GraphMailbox(
         upn=None,
         client=httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url=BASE),
-        tokens=StaticTokens(),
+        tokens=FakeTokens(),
         options=GraphMailboxOptions(max_in_flight=4, batches=batches),
     )
     got = await box.get_many(ItemKind.CONTACT, [f"id{n}" for n in range(400)])

@@ -20,9 +20,10 @@ from graphsync.graph.batch import BatchRequest, run_batched
 from graphsync.graph.budget import SlidingBudget
 from graphsync.graph.pipeline import GraphPipeline
 from graphsync.graph.session import GraphSession
+from graphsync.runtime.graph import mailbox_options
 from graphsync.sandbox import Limits, SandboxState, create_app
 from graphsync.sandbox import limits as sandbox_limits
-from tests.graph.fake_graph import StaticTokens
+from tests.fakes.tokens import FakeTokens
 
 
 class FakeTime:
@@ -132,7 +133,7 @@ def batch_answers(request: httpx.Request) -> httpx.Response:
 def session(clock: FakeTime, handler: object, *, requests: int, seconds: float, max_in_flight: int = 4) -> GraphSession:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="https://graph.test/v1.0")  # type: ignore[arg-type]
     return GraphSession(
-        pipeline=GraphPipeline(client=client, tokens=StaticTokens()),
+        pipeline=GraphPipeline(client=client, tokens=FakeTokens()),
         policy=RetryPolicy(jitter=0),
         max_in_flight=max_in_flight,
         budget=RequestBudget(requests=requests, seconds=seconds),
@@ -187,11 +188,11 @@ def test_budget_options_are_validated_naming_the_key() -> None:
 
 def test_options_take_the_budget_from_the_graph_config() -> None:
     graph = GraphConfig(kind=GraphKind.SANDBOX, base_url="http://x/v1.0", request_budget=600, request_budget_seconds=10)
-    opts = GraphMailboxOptions.from_config(SyncConfig(), graph=graph)
+    opts = mailbox_options(SyncConfig(), graph=graph)
     assert opts.request_budget == RequestBudget(requests=600, seconds=10.0)
     off = GraphConfig(kind=GraphKind.SANDBOX, base_url="http://x/v1.0", request_budget=0)
-    assert GraphMailboxOptions.from_config(SyncConfig(), graph=off).request_budget is None
-    assert GraphMailboxOptions.from_config(SyncConfig()).request_budget == RequestBudget()
+    assert mailbox_options(SyncConfig(), graph=off).request_budget is None
+    assert mailbox_options(SyncConfig()).request_budget == RequestBudget()
 
 
 # ---------------------------------------------------------------------- against the sandbox

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.config.entities import EntityName, default_entities
 from graphsync.connectors.nav import NavRecord, NavTable
 from graphsync.connectors.outlook import ItemKind
@@ -30,13 +31,6 @@ MONDAY = TODAY + dt.timedelta(days=7 - TODAY.weekday())
 """A Monday in the coming week: inside the sync window, with weeks of it ahead."""
 
 
-class Tokens:
-    app_only = False
-
-    async def token(self) -> str:
-        return f"sandbox:{USER}"
-
-
 class World:
     def __init__(self, tmp: Path, client: httpx.AsyncClient, state: SandboxState) -> None:
         self.nav = EmbeddedNav.create(tmp / "nav.sqlite", demo=False)
@@ -44,7 +38,7 @@ class World:
         self.store = StateStore(tmp / "state.sqlite")
         self.client = client
         self.state = state
-        self.box = GraphMailbox(upn=None, client=client, tokens=Tokens(), options=GraphMailboxOptions())
+        self.box = GraphMailbox(upn=None, client=client, tokens=SandboxTokenSource(USER), options=GraphMailboxOptions())
 
     async def sync(self) -> RunReport:
         return await run_sync(
@@ -224,7 +218,9 @@ async def test_a_recurring_to_do_made_in_nav_stays_one_meeting(world: World) -> 
 async def test_a_series_in_a_dedicated_calendar_is_one_meeting(world: World) -> None:
     """user-list-calendarview.md: a calendar's view lists a series' occurrences; a dedicated calendar's round
     (which lists the window, docs/graph-client.md) reports the series once, by its master."""
-    box = GraphMailbox(upn=None, client=world.client, tokens=Tokens(), options=GraphMailboxOptions(calendar="NAV"))
+    box = GraphMailbox(
+        upn=None, client=world.client, tokens=SandboxTokenSource(USER), options=GraphMailboxOptions(calendar="NAV")
+    )
     containers = await box.provision()
     assert containers.calendar_id is not None
     master = await world.graph("POST", f"/me/calendars/{containers.calendar_id}/events", series(WEEKLY))

@@ -10,7 +10,7 @@ import httpx
 from graphsync.graph.options import RetryPolicy
 from graphsync.graph.pipeline import GraphPipeline
 from graphsync.graph.session import GraphSession
-from tests.graph.fake_graph import StaticTokens
+from tests.fakes.tokens import FakeTokens
 
 
 async def test_other_requests_wait_while_a_throttled_one_waits_out_retry_after() -> None:
@@ -34,7 +34,7 @@ async def test_other_requests_wait_while_a_throttled_one_waits_out_retry_after()
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="https://graph.test/v1.0")
     session = GraphSession(
-        pipeline=GraphPipeline(client=client, tokens=StaticTokens()),
+        pipeline=GraphPipeline(client=client, tokens=FakeTokens()),
         policy=RetryPolicy(jitter=0),
         max_in_flight=4,
         sleep=sleep,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.cli.messages import render
 from graphsync.config.entities import EntitiesConfig, EntityName, FieldSpec, default_entities
 from graphsync.config.model import SyncConfig
@@ -51,13 +52,6 @@ AUCKLAND = Person("Pacific/Auckland", "Pacific/Auckland", (dt.date(2025, 9, 28),
 PEOPLE = {"Berlin": BERLIN, "New York": NEW_YORK, "Auckland": AUCKLAND}
 
 
-class Tokens:
-    app_only = False
-
-    async def token(self) -> str:
-        return f"sandbox:{USER}"
-
-
 class World:
     def __init__(self, tmp: Path, client: httpx.AsyncClient, *, time_zone: str | None = None) -> None:
         self.nav = EmbeddedNav.create(tmp / "nav.sqlite", demo=False)
@@ -70,7 +64,7 @@ class World:
         self.paths: list[str] = []
         """Every request's path, when the fixture records them."""
         self.box = GraphMailbox(
-            upn=None, client=client, tokens=Tokens(), options=GraphMailboxOptions(time_zone=time_zone)
+            upn=None, client=client, tokens=SandboxTokenSource(USER), options=GraphMailboxOptions(time_zone=time_zone)
         )
 
     async def sync(self) -> RunReport:
@@ -235,7 +229,7 @@ def _mailbox_answering(status: int, body: dict[str, Any]) -> GraphMailbox:
     return GraphMailbox(
         upn="eh@contoso.com",
         client=httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="https://graph.test/v1.0"),
-        tokens=Tokens(),
+        tokens=SandboxTokenSource(USER),
     )
 
 
@@ -319,6 +313,8 @@ async def test_reminders_ring_at_the_nav_time_in_the_users_zone(tmp_path: Path, 
 
 
 def test_the_config_gives_the_mailbox_zone_only_when_it_names_one() -> None:
-    assert GraphMailboxOptions.from_config(SyncConfig(time_zone="Europe/Berlin")).time_zone is None
+    from graphsync.runtime.graph import mailbox_options
+
+    assert mailbox_options(SyncConfig(time_zone="Europe/Berlin")).time_zone is None
     given = SyncConfig(time_zone="Europe/Berlin", time_zone_configured=True)
-    assert GraphMailboxOptions.from_config(given).time_zone == "Europe/Berlin"
+    assert mailbox_options(given).time_zone == "Europe/Berlin"

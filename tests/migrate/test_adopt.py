@@ -129,7 +129,7 @@ def test_a_wrongly_edited_review_is_refused_with_the_line_and_nothing_changes(wo
     assert as_json["exit_code"] == 2 and as_json["error"] == "ReviewFileError"
     assert world.contacts() == before
     with world.store() as store:
-        assert store.all_links("eh@contoso.com") == []
+        assert store.mailbox("eh@contoso.com").links.all() == []
 
 
 def test_a_mailbox_that_does_not_exist_is_bad_input(world: World) -> None:

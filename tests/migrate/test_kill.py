@@ -108,7 +108,7 @@ def test_links_killed_at_each_write_then_run_again_leave_no_duplicate(make_world
         assert set(keys) == EH_KEYS and set(keys.values()) == {1}, (k, keys)
         assert left == 0, "every original was deleted once its copy existed"
         with StateStore(world.state_path) as store:
-            assert {link.nav_key for link in store.all_links(EH)} == EH_KEYS
+            assert {link.nav_key for link in store.mailbox(EH).links.all()} == EH_KEYS
         again = finished(world, "links", "--apply")
         assert {r["result"] for r in again["rows"]} == {"already done"}
         sync = world.sync("--json")

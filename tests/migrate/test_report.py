@@ -48,9 +48,9 @@ def test_report_lists_every_salespersons_mailbox_and_the_synced_ones_in_detail(w
 def test_ages_and_a_report_from_a_store_alone(tmp_path: object) -> None:
     assert [human_age(s) for s in (None, 5, 300, 7_500, 200_000)] == ["never", "5s", "5m", "2h 5m", "2d 7h"]
     with StateStore("sqlite://") as store:
-        run = store.begin_run("x@contoso.com", dry_run=False)
-        store.finish_run(run, status="ok", counts={})
-        now = dt.datetime.fromisoformat(store.runs("x@contoso.com")[0].finished_at or "") + dt.timedelta(hours=3)
+        runs = store.mailbox("x@contoso.com").runs
+        runs.finish(runs.begin(dry_run=False), status="ok", counts={})
+        now = dt.datetime.fromisoformat(runs.recent()[0].finished_at or "") + dt.timedelta(hours=3)
         (line,) = tenant_report(store, {}, now=now)
     assert line.mailbox == "x@contoso.com" and line.salesperson == "" and line.age == "3h 0m"
 
@@ -62,7 +62,7 @@ def test_the_engine_records_what_it_created_and_what_came_from_outlook(world: Wo
     world.graph("POST", f"/me/contactFolders/{folder['id']}/contacts", {"givenName": "Made", "surname": "InOutlook"})
     world.sync_json()
     with world.store() as store:
-        origins = store.origins(EH)
-    assert origins["5050:CT100006"] == Origin.CREATED.value
-    made = [k for k, v in origins.items() if v == Origin.OUTLOOK.value]
+        origins = store.mailbox(EH).origins.all()
+    assert origins["5050:CT100006"] is Origin.CREATED
+    made = [k for k, v in origins.items() if v is Origin.OUTLOOK]
     assert len(made) == 1 and made[0].startswith("5050:")

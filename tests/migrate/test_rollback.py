@@ -42,7 +42,8 @@ def test_initial_load_rollback_then_fresh_initial_load_leaves_one_item_per_recor
     assert not stamped(world)
     assert not [c for c in world.contacts() if c["folder"] in ("Dynamics NAV", "Customers") and c.get("displayName")]
     with world.store() as store:
-        assert store.all_links(EH) == [] and store.runs(EH) == []
+        box = store.mailbox(EH)
+        assert box.links.all() == [] and box.runs.recent() == [] and box.origins.all() == {}
     again = world.script_json("rollback", "--mode", "delete", "--apply")
     assert again["rows"] == [] and again["ok"]
     world.sync_json()

@@ -129,10 +129,10 @@ def test_sync_and_doctor_need_none_of_the_addins_pages(served: Served, company: 
 
 
 def test_business_central_says_the_table_was_removed(served: Served, company: EmbeddedNav, connect: Connect) -> None:
-    from graphsync.config.odata import ODataFlavour
+    from graphsync.nav.odata.binding import Flavour
 
     served.service.publication = PROFILES["bc-graphsync"]
-    nav = connect(flavour=ODataFlavour.BC)
+    nav = connect(flavour=Flavour.BC)
     with pytest.raises(ConfigError, match=r"Business Central 22\.0 removed the add-in's tables") as caught:
         nav.changes(NavTable.OUTLOOK_SYNCH_LINK, None)
     assert caught.value.got == "Business Central without table 5302 Outlook Synch. Link"

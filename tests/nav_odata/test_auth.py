@@ -16,9 +16,9 @@ from graphsync.config.secrets import SecretRef, SecretSource
 from graphsync.connectors.nav import NavTable
 from graphsync.errors import ConfigError, NavAuthError, NavConnectionError
 from graphsync.nav.odata.auth import BC_SCOPE, WindowsAuth
-from graphsync.nav.odata.factory import WINDOWS_LIMITS, connect, http_client
 from graphsync.navservice.edmx import metadata_document
 from graphsync.navservice.pages import Publication
+from graphsync.runtime.odata import WINDOWS_LIMITS, connect, http_client
 from tests.nav_odata.fake_root import mock_root
 
 NAV = "https://nav.contoso.local:7048/NAV/ODataV4"

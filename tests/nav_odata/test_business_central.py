@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from graphsync.cli.messages import meetings_online
+from graphsync.runtime.availability import meetings_online
 from tests.cli.conftest import World, graph
 
 ONLINE = 'flavour = "bc"\nonline = true\n'

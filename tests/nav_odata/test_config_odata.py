@@ -91,7 +91,7 @@ def test_ca_file_is_taken_relative_to_the_config_file(tmp_path: object) -> None:
 def test_an_unreadable_ca_file_is_a_config_error(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
     from pathlib import Path
 
-    from graphsync.nav.odata.factory import http_client
+    from graphsync.runtime.odata import http_client
 
     monkeypatch.setenv("NAV_PASSWORD", "x")
     cfg = parse_odata(
@@ -113,3 +113,16 @@ def test_time_zones_and_online() -> None:
     with pytest.raises(ConfigError) as err:
         parse(ON_PREMISES + 'stamp_time_zone = "UTC"\nserver_time_zone = "UTC"\n')
     assert err.value.key == "nav.odata.stamp_time_zone"
+
+
+def test_the_config_names_every_page_the_connector_takes() -> None:
+    """The config's page names and the connector's are two types (the connector knows nothing of the config);
+    the runtime copies one into the other, so they must have the same fields."""
+    import dataclasses
+
+    from graphsync.config.odata import ODataFlavour, ODataServices
+    from graphsync.nav.odata.binding import Flavour
+    from graphsync.nav.odata.connector import ServiceNames
+
+    assert dataclasses.asdict(ODataServices()) == dataclasses.asdict(ServiceNames())
+    assert [f.value for f in ODataFlavour] == [f.value for f in Flavour]

@@ -9,9 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from graphsync.config.odata import ODataFlavour
 from graphsync.connectors.nav import NavConnector, NavTable
-from graphsync.nav.odata.binding import StampKind
+from graphsync.nav.odata.binding import Flavour, StampKind
 from graphsync.nav.odata.connector import ODataNav
 from graphsync.nav.odata.names import OptionForm
 from graphsync.navservice.pages import PROFILES
@@ -23,7 +22,7 @@ def profile_connector(served: Served, connect: Callable[..., ODataNav], profile:
     """A connector set up as graphsync would be against that server (BC: the BC flavour, online)."""
     served.service.publication = PROFILES[profile]
     if profile.startswith("bc-"):
-        return connect(flavour=ODataFlavour.BC, online=True)
+        return connect(flavour=Flavour.BC, online=True)
     return connect()
 
 

@@ -10,16 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graphsync.config.odata import ODataAuth, ODataNavConfig, ODataServices
+from graphsync.config.odata import ODataAuth, ODataNavConfig
 from graphsync.config.secrets import SecretRef, SecretSource
 from graphsync.connectors.nav import NavConnector, NavTable, Watermark
 from graphsync.errors import ConfigError, NavAuthError, NavRefusedError
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.binding import StampKind
-from graphsync.nav.odata.connector import DeletionDetection, ODataNav
-from graphsync.nav.odata.factory import connect as connect_from_config
+from graphsync.nav.odata.connector import DeletionDetection, ODataNav, ServiceNames
 from graphsync.navservice.app import MISSING_IF_MATCH
 from graphsync.navservice.pages import PROFILES, Publication
+from graphsync.runtime.odata import connect as connect_from_config
 from tests.nav.contract import NavContract
 from tests.nav_odata.conftest import COMPANY, Served
 
@@ -101,7 +101,7 @@ def test_an_unpublished_page_is_named_with_what_is_published(served: Served, con
     with pytest.raises(NavRefusedError):
         nav.table_def(NavTable.TODO)
     served.service.publication = Publication()
-    renamed = connect(services=ODataServices(todos="ContactCard"))  # any published name is taken as told
+    renamed = connect(services=ServiceNames(todos="ContactCard"))  # any published name is taken as told
     assert renamed.table_def(NavTable.CONTACT).key == ("No.",)
 
 
@@ -197,7 +197,7 @@ def test_basic_authentication_end_to_end(served: Served, company: EmbeddedNav, m
 
 @pytest.mark.parametrize("detection", list(DeletionDetection))
 def test_doctor_wording_for_each_deletion_detection(detection: DeletionDetection) -> None:
-    from graphsync.cli.messages import odata_deletions
+    from graphsync.runtime.doctor import odata_deletions
 
     text = odata_deletions(detection, change_log_service="ChangeLogEntries")
     assert text
@@ -219,7 +219,7 @@ def test_serving_with_basic_auth_needs_the_key_in_the_environment(
 
 def test_the_default_field_map_fits_the_published_pages(served: Served, connect: Callable[..., ODataNav]) -> None:
     from graphsync.config.entities import default_entities
-    from graphsync.nav.odata.required import essential_fields, required_fields
+    from graphsync.runtime.odata import essential_fields, required_fields
 
     required = required_fields(default_entities())
     essential = essential_fields(default_entities())

@@ -16,8 +16,8 @@ from graphsync.engine.conflicts import list_conflicts, resolve
 from graphsync.engine.plan import Side
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.nav.odata.connector import ODataNav
-from graphsync.nav.odata.required import required_fields
 from graphsync.navservice.pages import Publication
+from graphsync.runtime.odata import required_fields
 from tests.engine.conftest import World
 from tests.nav_odata.conftest import Served
 

@@ -13,15 +13,15 @@ from pathlib import Path
 import httpx
 
 from graphsync.config.entities import EntityName
-from graphsync.config.odata import ODataFlavour
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind, WriteAction, WriteOp
 from graphsync.engine.conflicts import list_conflicts, resolve
 from graphsync.engine.plan import Side
 from graphsync.nav.embedded import EmbeddedNav
+from graphsync.nav.odata.binding import Flavour
 from graphsync.nav.odata.connector import ODataNav
-from graphsync.nav.odata.required import essential_fields, required_fields
 from graphsync.navservice.pages import PROFILES
+from graphsync.runtime.odata import essential_fields, required_fields
 from graphsync.sandbox import SandboxState, create_app
 from tests.engine.test_end_to_end_sandbox import Setup, _item_with_key, walkthrough
 from tests.nav_odata.conftest import Served
@@ -59,7 +59,7 @@ async def test_walkthrough_on_business_central_online(
             entities=tuple(replace(s, enabled=s.name is not EntityName.MEETING) for s in setup.entities),
         )
         setup.nav = connect(
-            flavour=ODataFlavour.BC,
+            flavour=Flavour.BC,
             online=True,
             required=required_fields(setup.entities),
             essential=essential_fields(setup.entities),

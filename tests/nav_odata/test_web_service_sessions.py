@@ -16,11 +16,11 @@ import httpx
 import pytest
 
 from graphsync.cli.messages import render
-from graphsync.config.odata import ODataFlavour
 from graphsync.connectors.nav import NavTable
 from graphsync.errors import NavDialogError, NavValidationError
 from graphsync.nav import texts
 from graphsync.nav.embedded import EmbeddedNav
+from graphsync.nav.odata.binding import Flavour
 from graphsync.nav.odata.catalogue import GRAPHSYNC_TODOS, ControlKind, PageSpec
 from graphsync.nav.odata.connector import ODataNav
 from graphsync.navservice.pages import PROFILES, Publication
@@ -113,7 +113,7 @@ def test_business_central_online_refuses_meetings(
     served: Served, connect: Callable[..., ODataNav], company: EmbeddedNav
 ) -> None:
     served.service.publication = PROFILES["bc-graphsync"]
-    nav = connect(flavour=ODataFlavour.BC, online=True)
+    nav = connect(flavour=Flavour.BC, online=True)
     assert nav.meetings_supported is False
     meeting = {"Type": "Meeting", "Contact No.": "CT100007", "Date": dt.date(2030, 3, 4), "Start Time": dt.time(9, 0)}
     with pytest.raises(NavValidationError) as refused:
@@ -124,4 +124,4 @@ def test_business_central_online_refuses_meetings(
         company.as_session(saas=True).insert(TODO, meeting)
     call = nav.insert(TODO, {**meeting, "Type": "Phone Call"})
     assert call["Type"] == "Phone Call"
-    assert connect(flavour=ODataFlavour.BC).meetings_supported  # Business Central on-premises has them
+    assert connect(flavour=Flavour.BC).meetings_supported  # Business Central on-premises has them

@@ -9,9 +9,8 @@ import json
 import httpx
 import respx
 
-from graphsync.config.odata import ODataFlavour
 from graphsync.connectors.nav import FieldType, NavTable
-from graphsync.nav.odata.binding import StampKind, bind_table
+from graphsync.nav.odata.binding import Flavour, StampKind, bind_table
 from graphsync.nav.odata.catalogue import ControlKind
 from graphsync.nav.odata.connector import ODataNav
 from graphsync.nav.odata.metadata import EntitySetInfo, PropertyInfo, parse_metadata
@@ -137,15 +136,15 @@ def test_business_central_stamp_is_system_modified_at() -> None:
         contacts.key,
         {**contacts.properties, "SystemModifiedAt": PropertyInfo("SystemModifiedAt", "Edm.DateTimeOffset")},
     )
-    bc = bind_table(NavTable.CONTACT, with_stamp, flavour=ODataFlavour.BC)
+    bc = bind_table(NavTable.CONTACT, with_stamp, flavour=Flavour.BC)
     assert bc.stamp.kind is StampKind.DATETIME and bc.stamp.datetime_property == "SystemModifiedAt"
     assert "SystemModifiedAt" in bc.select().split(",")
-    nav = bind_table(NavTable.CONTACT, with_stamp, flavour=ODataFlavour.NAV)
+    nav = bind_table(NavTable.CONTACT, with_stamp, flavour=Flavour.NAV)
     assert nav.stamp.kind is StampKind.DATE_AND_TIME and nav.stamp.time_property == "Last_Time_Modified"
     salespeople = bind_table(
         NavTable.SALESPERSON,
         parse_metadata(metadata_document(Publication()).encode(), url="x").entity_sets["SalespersonPurchaserCard"],
-        flavour=ODataFlavour.BC,
+        flavour=Flavour.BC,
     )
     assert salespeople.stamp.kind is StampKind.NONE
 

@@ -17,7 +17,10 @@ from zoneinfo import ZoneInfo
 
 from graphsync.config.entities import EntityName, default_entities
 from graphsync.connectors.nav import NavTable
+from graphsync.connectors.outlook import MeetingScope
 from graphsync.engine.binding import bind_entity
+from graphsync.engine.context import meeting_window
+from graphsync.engine.entities import nav_table
 from graphsync.engine.navside import NavSide
 from graphsync.engine.report import SyncOptions
 from graphsync.nav.embedded import EmbeddedNav
@@ -283,15 +286,13 @@ def synced_todos(world: SyncedSides) -> dict[str, EntityName]:
     default sync window."""
     options = SyncOptions(salesperson_code="EH")
     today = dt.datetime.now(ZoneInfo(options.time_zone)).date()
-    past, future = options.window_past_days, options.window_future_days
-    assert past is not None and future is not None
-    window = (today - dt.timedelta(days=past), today + dt.timedelta(days=future))
+    window = meeting_window(today, MeetingScope())  # the default [sync] window, as the runs use it
     with world.nav() as nav:
         table = nav.table_def(NavTable.TODO)
         entities = [
             bind_entity(spec, table, time_zone=options.time_zone)
             for spec in default_entities()
-            if spec.table is NavTable.TODO
+            if nav_table(spec.name) is NavTable.TODO
         ]
         side = NavSide(nav, options.salesperson_code, window=window)
         synced = {}

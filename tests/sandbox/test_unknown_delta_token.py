@@ -16,11 +16,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
+from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.config.entities import default_entities
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.binding import user_field_names
-from graphsync.engine.collect import delta_cursor
+from graphsync.engine.read import delta_cursor
 from graphsync.engine.report import RunReport, SyncOptions
 from graphsync.engine.state import StateStore
 from graphsync.engine.sync import run_sync
@@ -164,13 +165,6 @@ async def test_an_own_link_to_a_deleted_folder_still_answers_404(me: httpx.Async
 # --------------------------------------------------------------------------- graphsync's engine
 
 
-class _Tokens:
-    app_only = False
-
-    async def token(self) -> str:
-        return f"sandbox:{USER}"
-
-
 def _count(state: SandboxState, kind: str) -> int:
     mailbox = state.mailbox(USER)
     return sum(1 for coll in mailbox.collections.values() for item in coll.items.values() if item.kind == kind)
@@ -194,7 +188,7 @@ async def test_engine_run_with_foreign_delta_links_does_a_full_round_without_dup
         box = GraphMailbox(
             upn=None,
             client=client,
-            tokens=_Tokens(),
+            tokens=SandboxTokenSource(USER),
             options=GraphMailboxOptions(user_fields=user_field_names(entities, company)),
         )
 
@@ -231,14 +225,15 @@ async def test_engine_run_with_foreign_delta_links_does_a_full_round_without_dup
                     ItemKind.TASK: (await links_of(other, tasks_start))[1],
                 }
             for kind, link in foreign.items():
-                kept = store.cursor(box.mailbox, delta_cursor(kind))
+                cursors = store.mailbox(box.mailbox).cursors
+                kept = cursors.get(delta_cursor(kind))
                 assert kept is not None
                 if kind is ItemKind.EVENT:
                     # graphsync keeps a calendar link with its window (graphsync.graph.events.CalendarViewLink).
                     window = CalendarViewLink.decode(kept)
                     assert window is not None
                     link = replace(window, link=link).encode()
-                store.set_cursor(box.mailbox, delta_cursor(kind), link)
+                cursors.set(delta_cursor(kind), link)
             company.modify(NavTable.CONTACT, contact_key, {"Phone No.": "555 0100"}, if_match="*")
             seen.clear()
 
@@ -253,7 +248,7 @@ async def test_engine_run_with_foreign_delta_links_does_a_full_round_without_dup
                 fresh = [u for u, s in seen if marker in u and "token=" not in u and s == 200]
                 assert fresh, marker
             for kind in foreign:
-                stored = store.cursor(box.mailbox, delta_cursor(kind))
+                stored = store.mailbox(box.mailbox).cursors.get(delta_cursor(kind))
                 assert stored is not None and stored not in foreign.values()
                 if kind is ItemKind.EVENT:
                     unwrapped = CalendarViewLink.decode(stored)

@@ -37,6 +37,7 @@ from graphsync.config.entities import (
     default_entity,
 )
 from graphsync.connectors.nav import FieldType, NavTable, TableDef
+from graphsync.engine.entities import nav_table
 from graphsync.migrate.addin.tables import AddinEntity, AddinField, AddinFilter, AddinSetup
 
 TableDefs = Callable[[NavTable], TableDef]
@@ -235,7 +236,7 @@ def _field_map(
 ) -> tuple[tuple[FieldEntry, ...], tuple[str, ...], list[Note]]:
     """The [[fields]] entries and removed defaults that make graphsync's map the add-in's, and the notes."""
     spec = default_entity(name)
-    table = tables(spec.table)
+    table = tables(nav_table(spec.name))
     properties = _PROPERTIES.get(entity.outlook_item, {})
     notes: list[Note] = []
     targets: dict[str, tuple[list[int], bool]] = {}
@@ -325,7 +326,7 @@ def _own_field(f: AddinField, entity: AddinEntity) -> int | None:
 def _conditions(
     name: EntityName, lines: Sequence[AddinFilter], owner: str | None, tables: TableDefs, code: str, user: str
 ) -> tuple[list[Condition], list[Note]]:
-    table = tables(default_entity(name).table)
+    table = tables(nav_table(name))
     out: list[Condition] = []
     notes: list[Note] = []
     for line in lines:

@@ -110,29 +110,8 @@ class ConfidentialClient(Protocol):
     def acquire_token_for_client(self, scopes: list[str], **kwargs: Any) -> dict[str, Any] | None: ...
 
 
-def confidential_client(
-    *, tenant_id: str, client_id: str, client_secret: str, http: httpx.Client
-) -> ConfidentialClient:
-    """MSAL's app for the client credentials grant, talking to Entra ID through ``http``."""
-    import msal
-
-    from graphsync.auth.msal_http import MsalHttpClient
-
-    try:
-        app: ConfidentialClient = msal.ConfidentialClientApplication(
-            client_id,
-            authority=f"{AUTHORITY_HOST}/{tenant_id}",
-            client_credential=client_secret,
-            http_client=MsalHttpClient(http),
-        )
-    except ValueError as exc:  # MSAL validates the tenant against Entra ID here
-        raise NavAuthError(f"Entra ID does not accept tenant {tenant_id!r}: {_first_line(exc)}") from None
-    except OSError as exc:
-        raise NavConnectionError(f"cannot reach Entra ID to sign in for Business Central: {exc}") from None
-    return app
-
-
-def _first_line(text: object) -> str:
+def first_line(text: object) -> str:
+    """The first line of an error's text (MSAL's descriptions run to several, with trace ids)."""
     return str(text).strip().splitlines()[0] if str(text).strip() else ""
 
 
@@ -153,7 +132,7 @@ class ClientCredentialsAuth(httpx.Auth):
         result = result or {}
         raise NavAuthError(
             f"Entra ID refused the client credentials for Business Central: {result.get('error', 'no token')}: "
-            f"{_first_line(result.get('error_description', ''))}"
+            f"{first_line(result.get('error_description', ''))}"
         )
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from types import MappingProxyType
 
-from graphsync.config.odata import ODataFlavour
 from graphsync.connectors.nav import FieldDef, FieldType, NavTable, TableDef
 from graphsync.errors import ConfigError
 from graphsync.nav import schema
@@ -42,6 +41,14 @@ ESSENTIAL_FIELDS: Mapping[NavTable, tuple[str, ...]] = MappingProxyType(
 """What the engine reads with no way around it, besides the key: the built-in selection of the entities
 (companies and persons by Type; meetings and tasks by Type and System To-do Type: only organizer rows are
 synced) and who a meeting's attendees are."""
+
+
+class Flavour(Enum):
+    """Which product answers: NAV 2017/2018 stamps records with Last Date/Time Modified, Business Central
+    also with SystemModifiedAt."""
+
+    NAV = "nav"
+    BC = "bc"
 
 
 class StampKind(Enum):
@@ -153,7 +160,7 @@ def bind_table(
     table: NavTable,
     entity_set: EntitySetInfo,
     *,
-    flavour: ODataFlavour,
+    flavour: Flavour,
     required: Iterable[str | int] = (),
     essential: Iterable[str | int] = (),
     guide: str = "docs/odata.md",
@@ -209,8 +216,8 @@ def bind_table(
     )
 
 
-def _stamp(table: NavTable, mapping: Mapping[str, str], entity_set: EntitySetInfo, flavour: ODataFlavour) -> Stamp:
-    if flavour is ODataFlavour.BC:
+def _stamp(table: NavTable, mapping: Mapping[str, str], entity_set: EntitySetInfo, flavour: Flavour) -> Stamp:
+    if flavour is Flavour.BC:
         for prop in BC_STAMPS:
             if prop in entity_set.properties:
                 return Stamp(StampKind.DATETIME, datetime_property=prop)

@@ -28,7 +28,6 @@ from enum import Enum
 
 import httpx
 
-from graphsync.config.odata import ODataFlavour, ODataServices
 from graphsync.connectors.nav import (
     ChangeSet,
     FieldDef,
@@ -43,7 +42,7 @@ from graphsync.connectors.nav import (
 from graphsync.errors import ConfigError, NavConnectionError, NavNotFoundError, NavRefusedError, NavValidationError
 from graphsync.nav import schema
 from graphsync.nav.odata.addin_pages import ADDIN_PAGES, REMOVED_IN_BC
-from graphsync.nav.odata.binding import MissingField, StampKind, StampZone, TableBinding, bind_table
+from graphsync.nav.odata.binding import Flavour, MissingField, StampKind, StampZone, TableBinding, bind_table
 from graphsync.nav.odata.errors import error_for, nav_error_body
 from graphsync.nav.odata.http import Entity, ODataHttp, server_time
 from graphsync.nav.odata.metadata import ServiceMetadata, parse_metadata
@@ -86,6 +85,18 @@ CONNECTOR_FIELDS: Mapping[NavTable, tuple[str, ...]] = {
 """What the connector reads itself: a new meeting's organizer and contact, to add them as attendees."""
 
 
+@dataclass(frozen=True)
+class ServiceNames:
+    """The names the pages are published under (NAV's Web Services page, column Service Name)."""
+
+    contacts: str = "ContactCard"
+    salespeople: str = "SalespersonPurchaserCard"
+    todos: str = "GraphsyncToDos"
+    attendees: str = "GraphsyncAttendees"
+    territories: str = "Territories"
+    change_log: str = "ChangeLogEntries"
+
+
 class DeletionDetection(Enum):
     """How deletions of a table are found (``graphsync doctor`` shows it)."""
 
@@ -126,8 +137,8 @@ class ODataNav:
         *,
         base_url: str,
         company: str,
-        flavour: ODataFlavour = ODataFlavour.NAV,
-        services: ODataServices | None = None,
+        flavour: Flavour = Flavour.NAV,
+        services: ServiceNames | None = None,
         page_size: int = 1000,
         required: Mapping[NavTable, Iterable[str | int]] | None = None,
         essential: Mapping[NavTable, Iterable[str | int]] | None = None,
@@ -145,10 +156,10 @@ class ODataNav:
         self.flavour = flavour
         self.company = company
         self.online = online
-        self._names_form = OptionForm.NAMES_SPACE if flavour is ODataFlavour.BC else OptionForm.NAMES
+        self._names_form = OptionForm.NAMES_SPACE if flavour is Flavour.BC else OptionForm.NAMES
         self._option_form = option_form or self._names_form
         self._form_fixed = option_form is not None
-        names = services or ODataServices()
+        names = services or ServiceNames()
         self.services = names
         self.metadata = self._read_metadata()
         self._check_company()
@@ -305,7 +316,7 @@ class ODataNav:
         the table does not exist)."""
         page = ADDIN_PAGES[table]
         name = f"table {int(table)} {schema.table_def(table).name}"
-        if self.flavour is ODataFlavour.BC and table is not NavTable.USER_SETUP:
+        if self.flavour is Flavour.BC and table is not NavTable.USER_SETUP:
             return ConfigError(
                 file=None,
                 key="nav.odata",

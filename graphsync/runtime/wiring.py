@@ -1,4 +1,4 @@
-"""`Runtime`: the connected parts of a run, built from a `Config`, and the run itself.
+"""`Runtime`: the connected parts of a run, wired from a `Config`, and the run itself.
 
     async with Runtime(config) as rt:
         target = await rt.target(user=None)              # who: the mailbox and its NAV salesperson
@@ -18,33 +18,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
 from graphsync.auth.connections import Connections
-from graphsync.auth.mailbox import MailboxIdentity, fetch_mailbox_identity
 from graphsync.config import Config
-from graphsync.config.entities import EntitiesConfig, EntityName
+from graphsync.config.entities import EntityName
 from graphsync.connectors.auth import AccessTokenSource
 from graphsync.connectors.nav import NavConnector
-from graphsync.connectors.outlook import Containers
-from graphsync.engine.binding import user_field_names
+from graphsync.connectors.outlook import Containers, OutlookMailbox
+from graphsync.engine.binding import BoundEntity
 from graphsync.engine.conflicts import resolve_now
+from graphsync.engine.context import RunContext, bind_entities, open_run, user_fields
 from graphsync.engine.plan import Side
 from graphsync.engine.report import Progress, RunReport, SyncOptions
-from graphsync.engine.state import StateStore
-from graphsync.engine.sync import run_sync
+from graphsync.engine.state import ContainersCursor, StateStore
+from graphsync.engine.sync import run
 from graphsync.errors import ConfigError, ContainerChangedError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
+from graphsync.graph.identity import MailboxIdentity, fetch_mailbox_identity
 from graphsync.runtime.availability import runnable, say, say_once, unsyncable
 from graphsync.runtime.dryrun import LookOnlyMailbox
+from graphsync.runtime.graph import mailbox_options
 from graphsync.runtime.nav import open_nav
 from graphsync.runtime.sandbox import AttachedSandbox, open_sandbox
-from graphsync.runtime.state import check_state_folder
+from graphsync.runtime.stores import check_state_folder
 
 GRAPH_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-CONTAINERS_CURSOR = "runtime:containers"
-"""State store cursor holding the container ids (and the names they were found under) of a mailbox."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Runtime:
         self._owns_store = store is None
         self._http: httpx.AsyncClient | None = None
         self._sandbox: AttachedSandbox | None = None
+        self._entities: dict[bool, tuple[BoundEntity, ...]] = {}
         self._tokens: dict[str | None, AccessTokenSource] = dict(tokens or {})
 
     async def __aenter__(self) -> Runtime:
@@ -169,7 +171,7 @@ class Runtime:
 
     async def target(self, user: str | None) -> MailboxTarget:
         """Who a run acts for, asked of Graph with a real token, and the NAV salesperson of that mailbox."""
-        from graphsync.auth.session import salesperson_for
+        from graphsync.runtime.signin import salesperson_for
 
         with self._app_token_blamed(user):
             identity = await fetch_mailbox_identity(
@@ -178,15 +180,19 @@ class Runtime:
         return MailboxTarget(identity=identity, salesperson=salesperson_for(self.config, identity, self.nav), user=user)
 
     def mailbox(
-        self, target: MailboxTarget, *, store: StateStore | None = None, look_only: bool = False
+        self, target: MailboxTarget, *, store: StateStore | None = None, look_only: bool = False, **overrides: Any
     ) -> GraphMailbox:
         """The Graph client for ``target``'s mailbox, addressed by its UPN (so its state is kept under the
         mailbox's name even for a delegated run), with the containers remembered from earlier runs (in
-        ``store``, default the runtime's). ``look_only``: for a dry run, containers are never created."""
+        ``store``, default the runtime's). ``look_only``: for a dry run, containers are never created.
+        ``overrides``: `GraphMailboxOptions` the config does not hold (a benchmark's `BatchConcurrency`)."""
         cfg = self.config
-        names = user_field_names(self.entities(), self.nav, time_zone=cfg.sync.time_zone)
-        options = GraphMailboxOptions.from_config(
-            cfg.sync, graph=cfg.graph, user_fields=names, create_containers=not look_only
+        options = mailbox_options(
+            cfg.sync,
+            graph=cfg.graph,
+            user_fields=user_fields(self.entities()),
+            create_containers=not look_only,
+            **overrides,
         )
         return GraphMailbox(
             upn=target.upn,
@@ -196,24 +202,38 @@ class Runtime:
             known=self._known_containers(store or self.store, target.upn, options),
         )
 
-    def field_labels(self) -> dict[EntityName, dict[str, str]]:
-        """Per enabled entity, each field's id (its Outlook target, as plans and conflicts name it) -> the NAV
-        field(s) it maps (``businessPhones[0]`` -> ``Phone No.``): how a person reads a NAV-side change."""
-        from graphsync.engine.binding import bind_entity
+    def entities(self, *, disabled: bool = False) -> tuple[BoundEntity, ...]:
+        """Every enabled entity of the config this NAV can sync, bound to NAV's table definitions: once per
+        runtime, for the Graph client (the user-defined fields it reads), every run, the migrations and the
+        field labels alike. An entity this NAV cannot sync (`graphsync.runtime.availability`: a page not
+        published, meetings on Business Central online) is left out. ``disabled``: the entities the config
+        switches off too (a rollback removes the user-defined fields of an entity switched off since).
+        ConfigError when the entity config does not fit NAV."""
+        bound = self._entities.get(disabled)
+        if bound is None:
+            config = self.config
+            specs = config.entities
+            if disabled:
+                specs = replace(specs, entities=tuple(replace(s, enabled=True) for s in specs))
+            chosen = runnable(specs, unsyncable(self.nav, specs))
+            bound = self._entities[disabled] = bind_entities(chosen, self.nav, time_zone=config.sync.time_zone)
+        return bound
 
-        labels: dict[EntityName, dict[str, str]] = {}
-        for spec in self.entities():
-            if spec.enabled:
-                bound = bind_entity(spec, self.nav.table_def(spec.table), time_zone=self.config.sync.time_zone)
-                labels[spec.name] = {f.id: " + ".join(f.nav_fields) for f in bound.map.fields}
-        return labels
+    def field_labels(self) -> dict[EntityName, dict[str, str]]:
+        """Per entity a run syncs, each field's id (its Outlook target, as plans and conflicts name it) -> the
+        NAV field(s) it maps (``businessPhones[0]`` -> ``Phone No.``): how a person reads a NAV-side change."""
+        return {e.name: {f.id: " + ".join(f.nav_fields) for f in e.map.fields} for e in self.entities()}
 
     # ------------------------------------------------------------------ runs
 
     def sync_options(self, target: MailboxTarget, settings: RunSettings) -> SyncOptions:
-        return SyncOptions.from_config(
-            self.config,
+        """What a run of ``target`` is asked to do: the config's ``[sync]`` section and the person's choices."""
+        sync = self.config.sync
+        return SyncOptions(
             salesperson_code=target.salesperson,
+            time_zone=sync.time_zone,
+            mass_delete_share=sync.mass_delete_share,
+            mass_delete_min=sync.mass_delete_min,
             dry_run=settings.dry_run,
             full=settings.full,
             allow_mass_delete=settings.allow_mass_delete,
@@ -222,37 +242,54 @@ class Runtime:
             should_stop=settings.should_stop,
         )
 
-    def entities(self) -> EntitiesConfig:
-        """The config's entities, less those this NAV cannot sync (`graphsync.runtime.availability`)."""
-        return runnable(self.config.entities, unsyncable(self.nav, self.config.entities))
+    def context(
+        self,
+        target: MailboxTarget,
+        settings: RunSettings,
+        mailbox: OutlookMailbox,
+        *,
+        store: StateStore | None = None,
+    ) -> RunContext:
+        """The one context of a run of ``target`` through ``mailbox`` (made by `mailbox`), over ``store``
+        (default the runtime's)."""
+        return open_run(
+            nav=self.nav,
+            mailbox=mailbox,
+            state=(store or self.store).mailbox(target.upn),
+            entities=self.entities(),
+            options=self.sync_options(target, settings),
+        )
 
-    async def sync(self, target: MailboxTarget, settings: RunSettings = RunSettings()) -> RunReport:
-        """One sync run of ``target``'s mailbox. Raises what `run_sync` raises (LockHeldError, MassDeleteError,
-        ConfigError, Graph and NAV errors that stop a run); item errors are in the report. An entity this NAV
-        cannot sync is left out, said once per mailbox in the log (a dry run says it every time: it records
-        nothing).
+    async def sync(
+        self, target: MailboxTarget, settings: RunSettings = RunSettings(), *, mailbox: GraphMailbox | None = None
+    ) -> RunReport:
+        """One sync run of ``target``'s mailbox. Raises what `graphsync.engine.sync.run` raises (LockHeldError,
+        MassDeleteError, Graph and NAV errors that stop a run), and ConfigError when the entity config does not
+        fit NAV; item errors are in the report. An entity this NAV cannot sync is left out, said once per
+        mailbox in the log (a dry run says it every time: it records nothing). ``mailbox``: a client made by
+        `mailbox` for this target, kept open after the run (whose requests the caller counts, as the benchmarks
+        do); by default one is made for the run and closed after it.
 
         A dry run writes nothing anywhere: no folder or list is created in Outlook (`LookOnlyMailbox`), and
         with no state store yet it plans against an empty one in memory instead of creating the file."""
+        skipped = unsyncable(self.nav, self.config.entities)
         if settings.dry_run:
-            say(unsyncable(self.nav, self.config.entities))
+            if mailbox is not None:
+                raise ValueError("a dry run makes its own look-only mailbox client")
+            say(skipped)
             return await self._dry_run(target, settings)
-        say_once(self.store, target.upn, unsyncable(self.nav, self.config.entities))
-        mailbox = self.mailbox(target)
+        say_once(self.store.mailbox(target.upn), skipped)
+        owned = mailbox is None
+        mailbox = mailbox or self.mailbox(target)
         try:
             with self._app_token_blamed(target.user, target.upn):
-                report = await run_sync(
-                    nav=self.nav,
-                    mailbox=mailbox,
-                    store=self.store,
-                    entities=self.entities(),
-                    options=self.sync_options(target, settings),
-                )
+                report = await run(self.context(target, settings, mailbox))
             # The engine provisioned at the start of the run; this answers from the client's memory.
             self._remember_containers(target.upn, mailbox.options, await mailbox.provision())
             return report
         finally:
-            await mailbox.aclose()
+            if owned:
+                await mailbox.aclose()
 
     async def _dry_run(self, target: MailboxTarget, settings: RunSettings) -> RunReport:
         path = self.config.state.path
@@ -263,13 +300,7 @@ class Runtime:
         mailbox = LookOnlyMailbox(self.mailbox(target, store=store, look_only=True))
         try:
             with self._app_token_blamed(target.user, target.upn):
-                return await run_sync(
-                    nav=self.nav,
-                    mailbox=mailbox,
-                    store=store,
-                    entities=self.entities(),
-                    options=self.sync_options(target, settings),
-                )
+                return await run(self.context(target, settings, mailbox, store=store))
         finally:
             await mailbox.aclose()
             if fresh:
@@ -282,15 +313,7 @@ class Runtime:
         mailbox = self.mailbox(target)
         try:
             with self._app_token_blamed(target.user, target.upn):
-                return await resolve_now(
-                    nav=self.nav,
-                    mailbox=mailbox,
-                    store=self.store,
-                    entities=self.entities(),
-                    options=self.sync_options(target, RunSettings()),
-                    keep=keep,
-                    nav_keys=nav_keys,
-                )
+                return await resolve_now(self.context(target, RunSettings(), mailbox), keep=keep, nav_keys=nav_keys)
         finally:
             await mailbox.aclose()
 
@@ -318,7 +341,7 @@ class Runtime:
         """The container ids of the last run, when they were found under the names configured now: then a
         folder deleted or renamed in Outlook is reported instead of silently made again (every item would
         sync again as new). A config naming other containers starts from a look-up by name."""
-        raw = store.cursor(upn, CONTAINERS_CURSOR)
+        raw = store.mailbox(upn).cursors.get(ContainersCursor())
         if not raw:
             return None
         try:
@@ -336,8 +359,7 @@ class Runtime:
             "todo_list_id": containers.todo_list_id,
             "calendar_id": containers.calendar_id,
         }
-        with self.store.transaction():
-            self.store.set_cursor(upn, CONTAINERS_CURSOR, json.dumps(value))
+        self.store.mailbox(upn).cursors.set(ContainersCursor(), json.dumps(value))
 
 
 def with_entities(settings: RunSettings, codes: Sequence[str]) -> RunSettings:

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from graphsync.config import Config
 from graphsync.config.entities import EntityName
+from graphsync.engine.entities import item_kind
+from graphsync.engine.keys import retry_ref
+from graphsync.engine.plan import Side
 from graphsync.errors import ConfigError
 
 if TYPE_CHECKING:  # SQLAlchemy is slow to import; commands that find no store never need it
@@ -84,8 +87,9 @@ def forget_mailbox(config: Config, user: str) -> dict[str, int]:
     run holds the mailbox. Returns the rows removed per kind."""
     with _required_store(config) as store:
         (mailbox,) = chosen_mailboxes(store, user, one=True)
-        with store.lock(mailbox):
-            return store.forget_mailbox(mailbox)
+        box = store.mailbox(mailbox)
+        with box.lock.held():
+            return box.forget()
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def restore_items(config: Config, keys: Sequence[str], *, user: str | None = Non
         known = chosen_mailboxes(store, user, one=False)
         found = []
         for key in keys:
-            owners = [m for m in known if store.link_by_nav(m, key) is not None]
+            owners = [m for m in known if store.mailbox(m).links.get(key) is not None]
             if len(owners) != 1:
                 expected = (
                     "the NAV key of an item graphsync syncs (5050:CT100006; graphsync status lists item errors)"
@@ -112,14 +116,14 @@ def restore_items(config: Config, keys: Sequence[str], *, user: str | None = Non
                     else f"one mailbox's item: {key} is linked in {', '.join(owners)} (name one with --user)"
                 )
                 raise ConfigError(file=None, key="KEY", expected=expected, got=key)
-            link = store.link_by_nav(owners[0], key)
+            link = store.mailbox(owners[0]).links.get(key)
             assert link is not None
             found.append(Restored(owners[0], key, EntityName(link.entity)))
         for mailbox in sorted({r.mailbox for r in found}):
-            with store.lock(mailbox), store.transaction():
+            box = store.mailbox(mailbox)
+            with box.lock.held(), box.transaction():
                 for r in found:
                     if r.mailbox == mailbox:
-                        kind = config.entities.get(r.entity).kind
-                        store.drop_link(mailbox, r.nav_key)
-                        store.add_retry(mailbox, kind.value, f"nav:{r.nav_key}")
+                        box.links.drop([r.nav_key])
+                        box.retries.add(item_kind(r.entity).value, [retry_ref(Side.NAV, r.nav_key)])
         return found

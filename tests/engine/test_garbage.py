@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from graphsync.engine.collector import relaxed_collector
+from graphsync.engine.garbage import relaxed_collector
 
 
 @pytest.fixture(autouse=True)

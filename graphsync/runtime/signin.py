@@ -11,12 +11,12 @@ from graphsync.auth.cache_store import CacheChoice, TokenCacheStore, all_stores,
 from graphsync.auth.connections import Connections
 from graphsync.auth.delegated import DeviceCodePrompt
 from graphsync.auth.factory import TokenKind, delegated_sign_in, token_kind, token_source
-from graphsync.auth.mailbox import MailboxIdentity, fetch_mailbox_identity
 from graphsync.auth.salesperson import match_salesperson
 from graphsync.auth.sandbox import SandboxTokenSource, sandbox_record
 from graphsync.config import Config
 from graphsync.connectors.nav import NavConnector
 from graphsync.errors import ConfigError, KeyringUnavailableError
+from graphsync.graph.identity import MailboxIdentity, fetch_mailbox_identity
 
 
 class SignInMethod(Enum):

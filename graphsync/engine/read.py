@@ -1,32 +1,42 @@
-"""Reading one Outlook item kind and its NAV tables: what changed on either side, with both sides fresh.
+"""The pipeline's first stage: reading one Outlook item kind and its NAV tables, yielding a `Candidate` for
+every item to decide, with both of its sides as they are now.
 
 For every item touched by a NAV change set, an Outlook delta round or an earlier unfinished run (a
-*dirty* link), both sides are read as they are now, so the planner never has to assume a value. Items
+*dirty* link), both sides are read as they are now, so that deciding never has to assume a value. Items
 an incremental run does not touch cost nothing: a run with no changes is one delta round per kind and
 one change read per NAV table, whatever the number of linked items.
+
+`KindReader.start` reads the delta round and picks one of three strategies; `KindReader.candidates` then
+yields the candidates:
+
+- a **fresh start** (nothing in Outlook, no link, nothing pending): every NAV record in scope, as NAV gives
+  it (the caller takes them while it acts, never holding them);
+- a **streamed full round** (a full round over a complete read of NAV): each chunk of NAV's records paired
+  with its links' Outlook items as the read gives it;
+- otherwise (**incremental**): NAV's changes held in the run's spool, links found by their keys and the
+  round's ids, echoes of graphsync's own writes dropped, linked items a chunk at a time, then the rest.
+
+What the kind's cursors become, its retries and deferred meetings are on the reader once its candidates are
+all taken.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import cast
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from enum import Enum
+from typing import NamedTuple, cast
 
 from graphsync.config.entities import EntityName
-from graphsync.connectors.nav import ChangeSet, NavConnector, NavRecord, NavTable, Watermark
-from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, OutlookMailbox, Removed
+from graphsync.connectors.nav import ChangeSet, NavRecord, NavTable, Watermark
+from graphsync.connectors.outlook import DeltaEntry, ItemKind, OutlookItem, Removed
 from graphsync.engine.binding import BoundEntity
-from graphsync.engine.keys import key_text, parse_key
-from graphsync.engine.navside import NavSide
-from graphsync.engine.spool import Spool, SpoolList, SpoolMap
-from graphsync.engine.spooled import (
-    decode_entry,
-    decode_record,
-    encode_entry,
-    encode_record,
-)
-from graphsync.engine.state import Link, StateStore
+from graphsync.engine.codec import DELTA_ENTRY, OPTIONAL_RECORD
+from graphsync.engine.context import RunContext
+from graphsync.engine.keys import key_text, parse_key, parse_retry_ref, retry_ref
+from graphsync.engine.plan import Side
+from graphsync.engine.spool import Spool, SpoolList, SpoolMap, chunked
+from graphsync.engine.state import CursorName, DeltaCursor, Link, MapCursor, NavCursor
 from graphsync.errors import NavError, ResyncNeededError
 
 FETCH_CHUNK = 100
@@ -36,9 +46,9 @@ RESYNC_ROUNDS = 3
 """Full rounds tried, after a dead delta link, before ResyncNeededError stops the run."""
 
 
-@dataclass
-class Candidate:
-    """One item to plan: its entity, link, and both sides as they are now (None: absent)."""
+# A named tuple, not a frozen dataclass: a full round makes one per item (see `graphsync.engine.decide.Decision`).
+class Candidate(NamedTuple):
+    """One item to decide: its entity, link, and both sides as they are now (None: absent)."""
 
     entity: BoundEntity
     link: Link | None
@@ -46,6 +56,16 @@ class Candidate:
     record: NavRecord | None
     in_scope: bool
     outlook: OutlookItem | None
+    nav_values: Mapping[str, object] | None = None
+    """The record's fields with the computed ones its entity maps (a meeting's attendees), read with it."""
+    nav_error: NavError | None = None
+    """Why ``nav_values`` could not be read (the item fails; the rest of the run goes on)."""
+
+
+class Strategy(Enum):
+    FRESH = "fresh start"
+    STREAMED = "streamed full round"
+    INCREMENTAL = "incremental"
 
 
 def _chunks(keys: Sequence[str], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[str]]:
@@ -64,31 +84,16 @@ def _is_echo(entry: DeltaEntry, link: Link, nav_seen: SpoolMap[NavRecord | None]
     )
 
 
-@dataclass
-class GroupRead:
-    kind: ItemKind
-    cursors: dict[str, str] = field(default_factory=dict)
-    """Cursor values to store once everything read here is applied."""
-    resynced: bool = False
-    retries: list[str] = field(default_factory=list)
-    """Retry references read (``nav:<key>``, ``outlook:<id>``); cleared once this read is applied."""
-    deferred: list[str] = field(default_factory=list)
-    """Unlinked meetings dated after the window: looked at again each run until the window reaches them."""
-    unread: Iterator[Candidate] | None = None
-    """A fresh start's items, read from NAV only as they are taken (each table's cursor and the deferred
-    meetings are in this result once the iterator is used up)."""
+def nav_cursor(table: NavTable, kind: ItemKind) -> NavCursor:
+    return NavCursor(int(table), kind.value)
 
 
-def nav_cursor(table: NavTable, kind: ItemKind) -> str:
-    return f"nav:{int(table)}:{kind.value}"
+def delta_cursor(kind: ItemKind) -> DeltaCursor:
+    return DeltaCursor(kind.value)
 
 
-def delta_cursor(kind: ItemKind) -> str:
-    return f"delta:{kind.value}"
-
-
-def map_cursor(entity: EntityName) -> str:
-    return f"map:{entity.value}"
+def map_cursor(entity: EntityName) -> MapCursor:
+    return MapCursor(entity.value)
 
 
 def new_from_outlook(kind: ItemKind, item: OutlookItem, category: str) -> EntityName | None:
@@ -122,70 +127,106 @@ def _unchanged(entity: BoundEntity, link: Link, item: OutlookItem | None) -> boo
     return all(link.base.get(field_id, None) == value for field_id, value in now.items()) and set(link.base) <= set(now)
 
 
-class GroupReader:
+class KindReader:
+    """Reads one item kind of a run (see the module docstring): `start`, then `candidates`, once."""
+
     def __init__(
         self,
-        *,
-        nav: NavConnector,
-        mailbox: OutlookMailbox,
-        store: StateStore,
-        navside: NavSide,
-        category: str,
-        spool: Spool,
-    ) -> None:
-        self._spool = spool
-        self._nav = nav
-        self._mailbox = mailbox
-        self._store = store
-        self._navside = navside
-        self._category = category
-        self._box = mailbox.mailbox
-
-    async def read(
-        self,
+        ctx: RunContext,
         kind: ItemKind,
         entities: Sequence[BoundEntity],
         *,
+        spool: Spool,
         full: bool,
         only_pending: bool,
-        sink: Callable[[Candidate], None],
-    ) -> GroupRead:
-        """Read the kind's changes; every item to plan goes to ``sink`` as soon as both of its sides are
-        known (so a large run never holds them all), what the kind's cursors become is in the result.
+    ) -> None:
+        self._ctx = ctx
+        self._spool = spool
+        self._nav = ctx.nav
+        self._mailbox = ctx.mailbox
+        self._state = ctx.state
+        self._navside = ctx.navside
+        self.kind = kind
+        self.entities = tuple(entities)
+        self._full = full
+        self._only_pending = only_pending
+        self.strategy = Strategy.INCREMENTAL
+        self.cursors: dict[CursorName, str] = {}
+        """Cursor values to store once everything read here is written and recorded."""
+        self.resynced = False
+        self.retries: list[str] = []
+        """Retry references read (``nav:<key>``, ``outlook:<id>``); cleared once this read is recorded."""
+        self.deferred: list[str] = []
+        """Unlinked meetings dated after the window: looked at again each run until the window reaches them."""
+        self._entries: SpoolMap[DeltaEntry] = spool.new_map(encode=DELTA_ENTRY.encode, decode=DELTA_ENTRY.decode)
+        self._full_round = False
+        self._user_fields = sorted({n for e in entities for n in e.map.user_fields})
 
-        A fresh start is not read here at all: its items are left to the caller as `GroupRead.unread`,
-        to be planned and written as NAV gives them."""
-        by_name = {e.name: e for e in entities}
-        result = GroupRead(kind)
+    def _candidate(
+        self,
+        entity: BoundEntity,
+        link: Link | None,
+        key: str | None,
+        record: NavRecord | None,
+        in_scope: bool,
+        item: OutlookItem | None,
+    ) -> Candidate:
+        """A candidate, with the NAV values its entity maps read (a meeting's attendees) or why they cannot be."""
+        if record is None:
+            return Candidate(entity, link, key, None, in_scope, item)
+        try:
+            values = self._navside.values(entity, record)
+        except NavError as exc:
+            return Candidate(entity, link, key, record, in_scope, item, None, exc)
+        return Candidate(entity, link, key, record, in_scope, item, values)
+
+    async def start(self) -> Strategy:
+        """Read the kind's delta round and the retries waiting, and choose how the rest is read."""
+        kind, entities = self.kind, self.entities
         names = {e.name.value for e in entities}
-        user_fields = sorted({n for e in entities for n in e.map.user_fields})
+        self.retries = self._state.retries.waiting(kind.value)
+        if self._only_pending:
+            return self.strategy
+        self._full_round = await self._read_delta(kind, full=self._full, entries=self._entries)
+        if not self._entries and not self.retries and not self._state.links.any(entities=names):
+            # A fresh start (an initial load into an empty folder, or a kind never synced before): with
+            # nothing in Outlook, no link and nothing pending, every NAV record in scope is a create with
+            # nothing to pair it with, so each can be decided and written as it is read (and, unlinked,
+            # none of them can be a delete the mass-delete guard would have to count first).
+            self.strategy = Strategy.FRESH
+        elif self._full_round and not self.retries and self._nav_read_is_complete(kind, entities, full=self._full):
+            self.strategy = Strategy.STREAMED
+        return self.strategy
+
+    async def candidates(self, *, batch: int = LOOKUP_CHUNK) -> AsyncIterator[list[Candidate]]:
+        """Every item of the kind to decide, a batch at a time as soon as both sides of its items are known (so
+        that a large run never holds them all; a fresh start's batches hold ``batch`` records at most); the
+        kind's cursors are in `cursors` once the last batch is taken."""
+        kind, entities, full = self.kind, self.entities, self._full
+        if self.strategy is Strategy.FRESH:
+            for found in chunked(self._fresh(kind, entities, full=full), batch):
+                yield found
+            return
+        by_name = {e.name: e for e in entities}
+        names = {e.name.value for e in entities}
+        user_fields = self._user_fields
         # Everything keyed below lives in the run's spool: an initial load or a full round holds every
         # record and item of the kind, which must not all be Python objects at once.
-        nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map(encode=encode_record, decode=decode_record)
-        entries: SpoolMap[DeltaEntry] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
-        full_round = streamed = False
-        result.retries = self._store.retries(self._box, kind.value)
-        if not only_pending:
-            full_round = await self._read_delta(
-                kind, full=full, entries=entries, result=result, user_fields=user_fields
-            )
-            if not entries and not result.retries and not self._store.has_links(self._box, entities=names):
-                # A fresh start (an initial load into an empty folder, or a kind never synced before): with
-                # nothing in Outlook, no link and nothing pending, every NAV record in scope is a create with
-                # nothing to pair it with, so each can be planned and written as it is read (and, unlinked,
-                # none of them can be a delete the mass-delete guard would have to count first).
-                result.unread = self._fresh(kind, entities, full=full, result=result)
-                return result
-            streamed = full_round and not result.retries and self._nav_read_is_complete(kind, entities, full=full)
-            if not streamed:
-                for key, record in self._nav_changes(kind, entities, full=full, result=result):
-                    nav_seen[key] = record
+        nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map(
+            encode=OPTIONAL_RECORD.encode, decode=OPTIONAL_RECORD.decode
+        )
+        entries = self._entries
+        full_round = self._full_round
+        streamed = self.strategy is Strategy.STREAMED
+        if not self._only_pending and not streamed:
+            for key, record in self._nav_changes(kind, entities, full=full):
+                nav_seen[key] = record
         retry_ids: list[str] = []
-        for ref in result.retries:
-            side, _, value = ref.partition(":")
-            if side == "nav" and value not in nav_seen and (parsed := parse_key(value)):
+        for ref in self.retries:
+            side, value = parse_retry_ref(ref) or (None, "")
+            if side is Side.NAV and value not in nav_seen and (parsed := parse_key(value)):
                 nav_seen[value] = self._nav.get(*parsed)
-            elif side == "outlook" and value not in entries:
+            elif side is Side.OUTLOOK and value not in entries:
                 retry_ids.append(value)
 
         # The links to plan, by their keys alone: a link is read whole (its base is the bulk of it) once,
@@ -202,15 +243,15 @@ class GroupReader:
         if full_round:
             # Every link of the kind is compared, so all of them are listed at once, in NAV key order (looked
             # up by the NAV changes' keys and the round's ids as well, each would be found twice).
-            for ids in self._store.iter_link_ids(self._box, entities=names):
+            for ids in self._state.links.iter_ids(entities=names):
                 keep(ids.nav_key, ids.outlook_id)
         else:
             for chunk in _chunks(nav_seen.keys()):
-                for ids in self._store.link_ids_by_nav(self._box, chunk):
+                for ids in self._state.links.ids_by_nav(chunk):
                     if ids.entity in names:
                         keep(ids.nav_key, ids.outlook_id)
             for chunk in _chunks([item_id for item_id in entries if item_id not in linked_ids]):
-                found_links = self._store.links_by_outlook(self._box, chunk)
+                found_links = self._state.links.by_outlook(chunk)
                 round_entries = entries.get_many(found_links)
                 for item_id, link in found_links.items():
                     if link.entity not in names:
@@ -223,7 +264,7 @@ class GroupReader:
                         del entries[item_id]
                         continue
                     keep(link.nav_key, link.outlook_id)
-        for link in self._store.dirty_links(self._box):
+        for link in self._state.links.dirty():
             if link.entity in names and link.nav_key not in link_outlook:
                 keep(link.nav_key, link.outlook_id)
 
@@ -251,32 +292,49 @@ class GroupReader:
         if streamed:
             # A full round over a complete read of NAV: every record is paired (with its link's Outlook item,
             # or a stamped item without a link) as the read gives it, instead of waiting in the spool.
-            await self._plan_streamed(
+            async for found in self._streamed(
                 kind,
                 entities,
                 full=full,
-                result=result,
-                sink=sink,
                 link_outlook=link_outlook,
                 outlook=outlook,
                 unlinked_by_key=unlinked_by_key,
                 user_fields=user_fields,
-            )
+            ):
+                yield found
         else:
-            await self._plan_linked(
-                kind, entities, list(link_outlook), link_outlook, nav_seen.get_many, outlook, user_fields, sink=sink
+            linked = self._linked(
+                kind, entities, list(link_outlook), link_outlook, nav_seen.get_many, outlook, user_fields
             )
-            self._plan_unpaired_nav(
-                entities,
-                [key for key in nav_seen if key not in link_outlook],
-                nav_seen.get_many,
-                unlinked_by_key,
-                result,
-                sink=sink,
-            )
+            async for found in linked:
+                yield found
+            unpaired = [key for key in nav_seen if key not in link_outlook]
+            for found in chunked(self._unpaired_nav(entities, unpaired, nav_seen.get_many, unlinked_by_key), batch):
+                yield found
         outlook.clear()
         nav_seen.clear()
+        for found in chunked(self._unpaired_outlook_candidates(entities, unlinked_by_key, link_outlook), batch):
+            yield found
+        unlinked_by_key.clear()
+        link_outlook.clear()
 
+        for found in chunked(self._made_in_outlook(kind, by_name, unstamped), batch):
+            yield found
+
+    def _made_in_outlook(
+        self, kind: ItemKind, by_name: Mapping[EntityName, BoundEntity], unstamped: SpoolList[OutlookItem]
+    ) -> Iterator[Candidate]:
+        """Items a person made in Outlook (no NAV key), as the entities they become in NAV."""
+        category = self._ctx.meetings.category
+        for item in unstamped:
+            name = new_from_outlook(kind, item, category)
+            if name is not None and name in by_name:
+                yield Candidate(by_name[name], None, None, None, True, item)
+
+    def _unpaired_outlook_candidates(
+        self, entities: Sequence[BoundEntity], unlinked_by_key: SpoolMap[OutlookItem], link_outlook: Mapping[str, str]
+    ) -> Iterator[Candidate]:
+        """Items graphsync stamped whose NAV key has no link: paired with their NAV record again."""
         for key, item in unlinked_by_key.items():
             # Stamped by graphsync but not linked: lost state, or a create interrupted before its link.
             parsed = parse_key(key)
@@ -284,17 +342,9 @@ class GroupReader:
             entity = self._navside.route(entities, record) if record else None
             if record is None or entity is None or key in link_outlook or self._navside.outside_window(entity, record):
                 continue  # its NAV record is gone or out of scope: nothing to pair it with
-            sink(Candidate(entity, None, key, record, True, item))
-        unlinked_by_key.clear()
-        link_outlook.clear()
+            yield self._candidate(entity, None, key, record, True, item)
 
-        for item in unstamped:
-            name = new_from_outlook(kind, item, self._category)
-            if name is not None and name in by_name:
-                sink(Candidate(by_name[name], None, None, None, True, item))
-        return result
-
-    async def _plan_linked(
+    async def _linked(
         self,
         kind: ItemKind,
         entities: Sequence[BoundEntity],
@@ -304,10 +354,9 @@ class GroupReader:
         outlook: SpoolMap[OutlookItem | None],
         user_fields: Sequence[str],
         *,
-        sink: Callable[[Candidate], None],
         confirm_missing: bool = False,
-    ) -> None:
-        """Plan linked items, a chunk at a time: their links, NAV records and Outlook items each read in one
+    ) -> AsyncIterator[list[Candidate]]:
+        """Linked items' candidates, a chunk at a time: their links, NAV records and Outlook items each read in one
         go. NAV side: linked records ``records_of`` does not give are read now, unless the Outlook item is
         exactly what was last synced (an echo of graphsync's own write, a full round's unchanged item):
         then neither side changed and the item needs nothing, which keeps full rounds from reading all of
@@ -315,7 +364,8 @@ class GroupReader:
         such record is read: absent from a complete read, it is gone unless the read says otherwise."""
         by_name = {e.name: e for e in entities}
         for chunk in _chunks(keys):
-            chunk_links = self._store.links_by_nav(self._box, chunk)
+            found_here: list[Candidate] = []
+            chunk_links = self._state.links.by_nav(chunk)
             records = records_of(chunk)
             chunk_ids = [link_outlook[key] for key in chunk]
             items = outlook.get_many(chunk_ids)
@@ -341,30 +391,26 @@ class GroupReader:
                 if record is not None and self._navside.outside_window(linked_entity, record):
                     continue  # an aged (or far future) meeting: neither changed nor deleted
                 in_scope = entity is not None
-                sink(Candidate(entity or linked_entity, link, key, record, in_scope, item))
+                found_here.append(self._candidate(entity or linked_entity, link, key, record, in_scope, item))
+            yield found_here
 
-    def _plan_unpaired_nav(
+    def _unpaired_nav(
         self,
         entities: Sequence[BoundEntity],
         keys: list[str],
         records_of: Callable[[Sequence[str]], Mapping[str, NavRecord | None]],
         unlinked_by_key: SpoolMap[OutlookItem],
-        result: GroupRead,
-        *,
-        sink: Callable[[Candidate], None],
-    ) -> None:
-        """Plan NAV records without a link: paired with an Outlook item stamped with their key, if any."""
+    ) -> Iterator[Candidate]:
+        """NAV records without a link: paired with an Outlook item stamped with their key, if any."""
         for chunk in _chunks(keys):
             records = records_of(chunk)
             for key in chunk:
                 record = records.get(key)
-                entity = self._unlinked_entity(entities, key, record, result) if record is not None else None
+                entity = self._unlinked_entity(entities, key, record) if record is not None else None
                 if entity is not None:
-                    sink(Candidate(entity, None, key, record, True, unlinked_by_key.pop(key, None)))
+                    yield self._candidate(entity, None, key, record, True, unlinked_by_key.pop(key, None))
 
-    def _unlinked_entity(
-        self, entities: Sequence[BoundEntity], key: str, record: NavRecord, result: GroupRead
-    ) -> BoundEntity | None:
+    def _unlinked_entity(self, entities: Sequence[BoundEntity], key: str, record: NavRecord) -> BoundEntity | None:
         """The entity a NAV record without a link is planned as; None when it is not in scope, or outside the
         sync window (a meeting after it is looked at again each run, as a retry, until the window reaches it)."""
         entity = self._navside.route(entities, record)
@@ -372,7 +418,7 @@ class GroupReader:
             return None
         if self._navside.outside_window(entity, record):
             if self._navside.after_window(record):
-                result.deferred.append(f"nav:{key}")
+                self.deferred.append(retry_ref(Side.NAV, key))
             return None
         return entity
 
@@ -381,13 +427,15 @@ class GroupReader:
     ) -> tuple[SpoolMap[OutlookItem], SpoolList[OutlookItem]]:
         """Outlook items without a link of this kind: those stamped with a NAV key, by key, and the others.
         Values are read only for them (linked ones are planned with their links)."""
-        unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
-        unstamped: SpoolList[OutlookItem] = self._spool.new_list(encode=encode_entry, decode=decode_entry)
+        unlinked_by_key: SpoolMap[OutlookItem] = self._spool.new_map(
+            encode=DELTA_ENTRY.encode, decode=DELTA_ENTRY.decode
+        )
+        unstamped: SpoolList[OutlookItem] = self._spool.new_list(encode=DELTA_ENTRY.encode, decode=DELTA_ENTRY.decode)
         for chunk in _chunks([item_id for item_id in outlook if item_id not in linked_ids]):
             unpaired = outlook.get_many(chunk)
             present = [item_id for item_id in chunk if unpaired.get(item_id) is not None]
             # Linked to an entity of another kind's group: not ours to plan.
-            elsewhere = {ids.outlook_id for ids in self._store.link_ids_by_outlook(self._box, present)}
+            elsewhere = {ids.outlook_id for ids in self._state.links.ids_by_outlook(present)}
             for item_id in present:
                 maybe = unpaired[item_id]
                 if maybe is None or item_id in elsewhere:
@@ -404,22 +452,20 @@ class GroupReader:
         if full:
             return True
         tables = {e.table for e in entities} | ({NavTable.ATTENDEE} if kind is ItemKind.EVENT else set())
-        return all(self._store.cursor(self._box, nav_cursor(table, kind)) is None for table in tables)
+        return all(self._state.cursors.get(nav_cursor(table, kind)) is None for table in tables)
 
-    async def _plan_streamed(
+    async def _streamed(
         self,
         kind: ItemKind,
         entities: Sequence[BoundEntity],
         *,
         full: bool,
-        result: GroupRead,
-        sink: Callable[[Candidate], None],
         link_outlook: dict[str, str],
         outlook: SpoolMap[OutlookItem | None],
         unlinked_by_key: SpoolMap[OutlookItem],
         user_fields: Sequence[str],
-    ) -> None:
-        """Plan a full round's items as NAV's complete read gives its records, a chunk at a time.
+    ) -> AsyncIterator[list[Candidate]]:
+        """A full round's candidates as NAV's complete read gives its records, a chunk at a time.
 
         Deletions (and to-dos gone since an attendee named them) wait until the read is over and count only
         for keys it gave no record for: a key deleted and added again is there now, as the general path's
@@ -429,45 +475,49 @@ class GroupReader:
         gone: dict[str, None] = {}
         chunk: dict[str, NavRecord] = {}
 
-        async def plan(records: Mapping[str, NavRecord | None]) -> None:
+        async def pair(records: Mapping[str, NavRecord | None]) -> AsyncIterator[list[Candidate]]:
             linked = [key for key in records if key in link_outlook]
-            await self._plan_linked(
-                kind, entities, linked, link_outlook, lambda _: records, outlook, user_fields, sink=sink
-            )
+            async for found in self._linked(
+                kind, entities, linked, link_outlook, lambda _: records, outlook, user_fields
+            ):
+                yield found
             unlinked = [key for key in records if key not in link_outlook]
-            self._plan_unpaired_nav(entities, unlinked, lambda _: records, unlinked_by_key, result, sink=sink)
+            yield list(self._unpaired_nav(entities, unlinked, lambda _: records, unlinked_by_key))
 
-        for key, record in self._nav_changes(kind, entities, full=full, result=result):
+        for key, record in self._nav_changes(kind, entities, full=full):
             if record is None:
                 gone[key] = None
-            elif key not in given or key in chunk:  # within a chunk not yet planned, the later record wins
+            elif key not in given or key in chunk:  # within a chunk not yet paired, the later record wins
                 given.add(key)
                 chunk[key] = record
                 if len(chunk) >= LOOKUP_CHUNK:
-                    await plan(dict(chunk))  # a copy: `chunk` is filled again while the planned one is in use
+                    async for found in pair(dict(chunk)):  # a copy: `chunk` is filled again meanwhile
+                        yield found
                     chunk.clear()
         if chunk:
-            await plan(chunk)
-        await plan({key: None for key in gone if key not in given})
+            async for found in pair(chunk):
+                yield found
+        async for found in pair({key: None for key in gone if key not in given}):
+            yield found
         # Links whose key the complete read gave nothing for at all: their records are read once more, not
         # taken as unchanged (a read from no watermark lists no deletions), so a deletion is not missed.
         rest = [key for key in link_outlook if key not in given and key not in gone]
-        await self._plan_linked(
-            kind, entities, rest, link_outlook, lambda _: {}, outlook, user_fields, sink=sink, confirm_missing=True
-        )
+        async for found in self._linked(
+            kind, entities, rest, link_outlook, lambda _: {}, outlook, user_fields, confirm_missing=True
+        ):
+            yield found
 
-    def _fresh(
-        self, kind: ItemKind, entities: Sequence[BoundEntity], *, full: bool, result: GroupRead
-    ) -> Iterator[Candidate]:
-        """Every NAV record of a fresh start in scope, as it is read (what `read` does for unpaired records)."""
+    def _fresh(self, kind: ItemKind, entities: Sequence[BoundEntity], *, full: bool) -> Iterator[Candidate]:
+        """Every NAV record of a fresh start in scope, as it is read (what the other strategies do for unpaired
+        records)."""
         given: set[str] = set()
-        for key, record in self._nav_changes(kind, entities, full=full, result=result):
+        for key, record in self._nav_changes(kind, entities, full=full):
             if record is None or key in given:  # a deletion of what was never synced; a key listed twice
                 continue
             given.add(key)
-            entity = self._unlinked_entity(entities, key, record, result)
+            entity = self._unlinked_entity(entities, key, record)
             if entity is not None:
-                yield Candidate(entity, None, key, record, True, None)
+                yield self._candidate(entity, None, key, record, True, None)
 
     def _nav_changes(
         self,
@@ -475,10 +525,9 @@ class GroupReader:
         entities: Sequence[BoundEntity],
         *,
         full: bool,
-        result: GroupRead,
     ) -> Iterator[tuple[str, NavRecord | None]]:
         """The kind's NAV changes as (key, record), None for a deletion, in the order read; the cursors they
-        advance to go into ``result``. A key may come more than once (deleted, then added again): the last
+        advance to go into `cursors`. A key may come more than once (deleted, then added again): the last
         one is what the record is now."""
         # A meeting's attendees are read after its to-dos: the keys of the to-dos already given (kept only for
         # meetings, the one kind that needs them) are not read again for their attendees.
@@ -489,11 +538,11 @@ class GroupReader:
             # after them: a to-do's attendees are read as the to-do is planned, which may be long after its
             # change set was taken (an initial load writes as it reads). An attendee changed after that is
             # then after this watermark too, and seen next run; a watermark taken at the end would skip it.
-            attendee_mark = None if full else self._store.cursor(self._box, nav_cursor(NavTable.ATTENDEE, kind))
+            attendee_mark = None if full else self._state.cursors.get(nav_cursor(NavTable.ATTENDEE, kind))
             attendees = self._nav.changes(NavTable.ATTENDEE, Watermark(attendee_mark) if attendee_mark else None)
         for table in sorted({e.table for e in entities}):
             name = nav_cursor(table, kind)
-            mark = None if full else self._store.cursor(self._box, name)
+            mark = None if full else self._state.cursors.get(name)
             changes = self._nav.changes(table, Watermark(mark) if mark else None)
             keep = todos_given.add if todos_given is not None and table is NavTable.TODO else None
             for deletion in changes.deletions:
@@ -506,11 +555,11 @@ class GroupReader:
                 if keep is not None:
                     keep(key)
                 yield key, record
-            result.cursors[name] = changes.watermark.value
+            self.cursors[name] = changes.watermark.value
             if not changes.deletions_tracked:
                 existing = {key_text(table, k) for k in self._nav.keys(table)}
                 names = [e.name.value for e in entities if e.table is table]
-                for link in self._store.iter_links(self._box, entities=names):
+                for link in self._state.links.iter_all(entities=names):
                     if link.nav_key not in existing:
                         yield link.nav_key, None
         if todos_given is not None and attendees is not None:
@@ -518,28 +567,20 @@ class GroupReader:
             # change set already came with it.
             todo_numbers = {str(r.fields.get("To-do No.")) for r in attendees.records}
             todo_numbers |= {d.key[0] for d in attendees.deletions}
-            result.cursors[nav_cursor(NavTable.ATTENDEE, kind)] = attendees.watermark.value
+            self.cursors[nav_cursor(NavTable.ATTENDEE, kind)] = attendees.watermark.value
             for number in sorted(todo_numbers):
                 key = key_text(NavTable.TODO, (number,))
                 if key not in todos_given:
                     todos_given.add(key)
                     yield key, self._nav.get(NavTable.TODO, (number,))
 
-    async def _read_delta(
-        self,
-        kind: ItemKind,
-        *,
-        full: bool,
-        entries: SpoolMap[DeltaEntry],
-        result: GroupRead,
-        user_fields: Sequence[str],
-    ) -> bool:
+    async def _read_delta(self, kind: ItemKind, *, full: bool, entries: SpoolMap[DeltaEntry]) -> bool:
         name = delta_cursor(kind)
-        link = None if full else self._store.cursor(self._box, name)
+        link = None if full else self._state.cursors.get(name)
         resyncs = 0
         while True:
             try:
-                return await self._round(kind, link, entries, result, user_fields)
+                return await self._round(kind, link, entries)
             except ResyncNeededError:
                 # The delta link died: a full round, reconciled by NAV key and links, replaces it. Its own skip
                 # tokens can die too (the server drops a mailbox's sync state): start it over, a few times.
@@ -547,17 +588,11 @@ class GroupReader:
                 if resyncs > RESYNC_ROUNDS:
                     raise
                 entries.clear()
-                result.resynced = True
+                self.resynced = True
                 link = None
 
-    async def _round(
-        self,
-        kind: ItemKind,
-        link: str | None,
-        entries: SpoolMap[DeltaEntry],
-        result: GroupRead,
-        user_fields: Sequence[str],
-    ) -> bool:
+    async def _round(self, kind: ItemKind, link: str | None, entries: SpoolMap[DeltaEntry]) -> bool:
+        user_fields = self._user_fields
         delta = self._mailbox.delta(kind, link)
         async for page in delta.pages():
             for entry in page:
@@ -566,7 +601,7 @@ class GroupReader:
                     # are all of it that is used (to see an echo), and all of it worth keeping.
                     entry = OutlookItem(entry.kind, entry.id, {}, entry.version, entry.nav_key, None)
                 entries[entry.id] = entry
-        result.cursors[delta_cursor(kind)] = delta.delta_link
+        self.cursors[delta_cursor(kind)] = delta.delta_link
         return delta.full
 
     async def _fetched(

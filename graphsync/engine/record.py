@@ -1,0 +1,103 @@
+"""The pipeline's fourth stage: recording what acting did, so that the next run starts from it.
+
+A chunk's outcomes go into the state store in one transaction: links saved in one statement (with the
+origin of the Outlook items the chunk created), conflicts recorded or cleared, items that failed marked
+dirty (linked) or kept as retries (unlinked), and the chunk's journal entries removed in one statement (a
+crash before the commit leaves both as they were: recovery finds the creates). Only once a kind's last
+chunk is recorded are its retries settled and its cursors advanced (`record_kind`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from graphsync.connectors.outlook import ItemKind
+from graphsync.engine.act import Outcome, link_after
+from graphsync.engine.keys import retry_ref
+from graphsync.engine.origins import Origin
+from graphsync.engine.plan import Op, Side
+from graphsync.engine.state import CursorName, Link, MailboxState
+
+
+def record_chunk(
+    state: MailboxState, kind: ItemKind, outcomes: Sequence[Outcome], open_conflicts: set[str]
+) -> set[str]:
+    """Record a chunk's outcomes in one transaction; returns the retry references it added (items that failed
+    again: the kind's end must not clear them)."""
+    readded: set[str] = set()
+    with state.transaction():
+        links: list[Link] = []
+        for o in outcomes:
+            link = _record_one(state, kind, o, open_conflicts, readded)
+            if link is not None:
+                links.append(link)
+        state.links.save(links)
+        # What a rollback may delete: the Outlook items this chunk created (`graphsync.engine.origins`).
+        state.origins.set(
+            {
+                o.nav_key: Origin.CREATED
+                for o in outcomes
+                if o.plan.outlook.op is Op.CREATE and o.outlook_done and o.nav_key and o.plan.base is not None
+            }
+        )
+        state.journal.done(o.journal_id for o in outcomes if o.journal_id is not None)
+    return readded
+
+
+def _record_one(
+    state: MailboxState, kind: ItemKind, o: Outcome, open_conflicts: set[str], readded: set[str]
+) -> Link | None:
+    """Record an item's outcome; returns its new link to save (saved with the chunk's in one statement)."""
+    link = o.decision.link
+    if o.failure is not None:
+        ref = None
+        if link is not None:
+            state.links.mark_dirty([link.nav_key])
+        elif o.nav_key and o.plan.nav.op is not Op.CREATE:
+            ref = retry_ref(Side.NAV, o.nav_key)
+        elif o.outlook_id:
+            ref = retry_ref(Side.OUTLOOK, o.outlook_id)
+        if ref is not None:
+            readded.add(ref)
+            state.retries.add(kind.value, [ref])
+        return None
+    if o.plan.base is None:
+        if link is not None:
+            state.links.drop([link.nav_key])
+        return None
+    assert o.nav_key is not None and o.outlook_id is not None
+    new = link_after(o)
+    if o.plan.conflicts:
+        state.conflicts.save(
+            entity=o.decision.entity.name.value,
+            nav_key=o.nav_key,
+            outlook_id=o.outlook_id,
+            fields=[{"field": c.field, "base": c.base, "nav": c.nav, "outlook": c.outlook} for c in o.plan.conflicts],
+        )
+    elif o.nav_key in open_conflicts:
+        state.conflicts.clear([o.nav_key])
+    return new if new != link else None
+
+
+def record_kind(
+    state: MailboxState,
+    kind: ItemKind,
+    *,
+    retries_read: Iterable[str],
+    retries_readded: set[str],
+    deferred: Iterable[str],
+    cursors: Mapping[CursorName, str],
+    stopped: bool,
+    advance: bool,
+) -> None:
+    """Last, once every chunk of the kind is recorded: the retries read and not added again cleared, the
+    meetings after the window kept as retries, and (``advance``: the kind was read whole, for every entity
+    that shares its cursors) the kind's cursors moved on. A stopped kind's retries are read again next run,
+    with its unsent writes, and its cursors stay."""
+    with state.transaction():
+        if not stopped:
+            state.retries.clear(kind.value, [ref for ref in retries_read if ref not in retries_readded])
+        state.retries.add(kind.value, deferred)
+        if advance and not stopped:
+            for name, value in cursors.items():
+                state.cursors.set(name, value)

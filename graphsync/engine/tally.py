@@ -1,0 +1,83 @@
+"""The report as a fold over a run's outcomes: what happened, counted per entity, side and operation, and
+the items it happened to (in a dry run, over its decisions: what would happen).
+
+A write counts only when it happened: a refused one is an item error of the side that refused it, never a
+done write as well. Items are listed up to a limit (conflicts always: a run's exit status depends on them),
+so a run of any size keeps at most that many.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from graphsync.config.entities import EntityName
+from graphsync.engine.act import Outcome
+from graphsync.engine.decide import Decision
+from graphsync.engine.plan import ItemPlan, Op, Side, SidePlan
+from graphsync.engine.report import ItemError, ItemFailure, PlannedItem
+
+_NONE = SidePlan()
+
+
+class Tally:
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        self.items: list[PlannedItem] = []
+        self.omitted = 0
+        self.errors: list[ItemError] = []
+        self.done: dict[EntityName, dict[str, int]] = {}
+        self.resolved: list[str] = []
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``done`` added up over the entities, with ``errors``."""
+        total: dict[str, int] = {}
+        for per_entity in self.done.values():
+            for key, n in per_entity.items():
+                total[key] = total.get(key, 0) + n
+        total["errors"] = len(self.errors)
+        return total
+
+    def add(self, o: Outcome) -> None:
+        """Count what acting on one decision did."""
+        d = o.decision
+        if o.failure is not None:
+            self._error(d, o.failure, nav_key=o.nav_key, outlook_id=o.outlook_id)
+        plan = o.plan
+        done_plan = plan
+        if not (o.nav_done or plan.nav.op is Op.NONE) or not (o.outlook_done or plan.outlook.op is Op.NONE):
+            # Part of the plan did not happen: the item is listed (and counted) with what did.
+            done_plan = replace(
+                plan, nav=plan.nav if o.nav_done else _NONE, outlook=plan.outlook if o.outlook_done else _NONE
+            )
+        if o.failure is None and d.resolution is not None and not plan.conflicts:
+            self.resolved.append(o.nav_key or "")
+        self._count(d, done_plan, nav_key=o.nav_key, outlook_id=o.outlook_id)
+
+    def planned(self, d: Decision) -> None:
+        """Count what a dry run would do for one decision."""
+        if d.failure is not None:
+            self._error(d, d.failure, nav_key=d.nav_key, outlook_id=d.outlook_id)
+            return
+        self._count(d, d.plan, nav_key=d.nav_key, outlook_id=d.outlook_id)
+
+    def _error(self, d: Decision, failure: ItemFailure, *, nav_key: str | None, outlook_id: str | None) -> None:
+        error = ItemError(
+            d.entity.name, nav_key, outlook_id, failure.error, failure.message, failure.side, failure.op, d.title
+        )
+        self.errors.append(error)
+
+    def _count(self, d: Decision, plan: ItemPlan, *, nav_key: str | None, outlook_id: str | None) -> None:
+        if plan.is_noop:
+            return
+        done = self.done.setdefault(d.entity.name, {})
+        for side, side_plan in ((Side.NAV, plan.nav), (Side.OUTLOOK, plan.outlook)):
+            if side_plan.op is not Op.NONE:
+                key = f"{side.value}_{side_plan.op.value}"
+                done[key] = done.get(key, 0) + 1
+        if plan.conflicts:
+            done["conflicts"] = done.get("conflicts", 0) + 1
+        if plan.conflicts or len(self.items) < self.limit:
+            self.items.append(PlannedItem(d.entity.name, nav_key, outlook_id, d.title, plan))
+        else:
+            self.omitted += 1
