@@ -11,6 +11,7 @@ import click
 
 from graphsync.cli import output
 from graphsync.cli.context import cli_config
+from graphsync.errors import ConfigError
 from graphsync.runtime.state import chosen_mailboxes, existing_store
 
 if TYPE_CHECKING:  # the state store loads SQLAlchemy: only a store that exists pays for it
@@ -89,13 +90,25 @@ def _print(s: MailboxStatus) -> None:
 
 @click.command()
 @click.option("--user", metavar="UPN", help="Only this mailbox (default: every mailbox synced with this config).")
+@click.option(
+    "--all-mailboxes",
+    is_flag=True,
+    help="The tenant at a glance: every mailbox to sync (NAV and [mailboxes]), its last run, age, conflicts, errors.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
-def status(ctx: click.Context, user: str | None, as_json: bool) -> None:
+def status(ctx: click.Context, user: str | None, all_mailboxes: bool, as_json: bool) -> None:
     """Show the last runs, link counts, open conflicts and item errors, per mailbox."""
     from graphsync.engine.status import mailbox_status
 
     config = cli_config(ctx)
+    if all_mailboxes:
+        from graphsync.cli.tenant import tenant_status
+
+        if user is not None:
+            raise ConfigError(file=None, key="--all-mailboxes", expected="either --all-mailboxes or --user, not both")
+        tenant_status(config, as_json=as_json)
+        return
     store = existing_store(config)
     if store is None:
         if as_json:

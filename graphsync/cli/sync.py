@@ -151,7 +151,24 @@ _ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in En
 
 @click.command()
 @click.option("--entity", "entities", multiple=True, metavar="CODE", help=_ENTITY_HELP)
-@click.option("--user", metavar="UPN", help="Sync this mailbox with app-only credentials, not the signed-in user.")
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="UPN",
+    help="Sync this mailbox with app-only credentials, not the signed-in user (repeatable: several mailboxes).",
+)
+@click.option(
+    "--all-mailboxes",
+    is_flag=True,
+    help="Sync every salesperson's mailbox (NAV E-Mail) and every [mailboxes] entry, app-only, concurrently.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --all-mailboxes or several --user: mailboxes synced at once (default 8).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing anywhere.")
 @click.option("--full", is_flag=True, help="Read everything on both sides, not only the changes since the last run.")
 @click.option(
@@ -166,7 +183,9 @@ _ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in En
 def sync(
     ctx: click.Context,
     entities: tuple[str, ...],
-    user: str | None,
+    users: tuple[str, ...],
+    all_mailboxes: bool,
+    concurrency: int | None,
     dry_run: bool,
     full: bool,
     allow_mass_delete: bool,
@@ -189,6 +208,11 @@ def sync(
         RunSettings(dry_run=dry_run, full=full, allow_mass_delete=allow_mass_delete, should_stop=stop.is_set),
         list(entities),
     )
+    if all_mailboxes or len(users) > 1:
+        ctx.exit(_tenant(ctx, config, users, all_mailboxes, concurrency, settings, every, max_runs, as_json, stop))
+    if concurrency is not None:
+        raise ConfigError(file=None, key="--concurrency", expected="--all-mailboxes or several --user", got=concurrency)
+    user = users[0] if users else None
     if every is None:
         if max_runs is not None:
             raise ConfigError(file=None, key="--max-runs", expected="--every as well", got=max_runs)
@@ -226,3 +250,35 @@ def sync(
     if stop.is_set():
         click.echo(f"stopped ({stop.reason})", err=True)
     ctx.exit(code)
+
+
+def _tenant(
+    ctx: click.Context,
+    config: Config,
+    users: tuple[str, ...],
+    all_mailboxes: bool,
+    concurrency: int | None,
+    settings: RunSettings,
+    every: str | None,
+    max_runs: int | None,
+    as_json: bool,
+    stop: StopFlag,
+) -> int:
+    """Several mailboxes (`graphsync.cli.tenant`)."""
+    from graphsync.cli.tenant import tenant_sync
+    from graphsync.runtime.tenant import DEFAULT_CONCURRENCY
+
+    if all_mailboxes and users:
+        raise ConfigError(file=None, key="--all-mailboxes", expected="either --all-mailboxes or --user, not both")
+    with stop_on_signals(stop):
+        return tenant_sync(
+            ctx,
+            config,
+            users=users,
+            settings=settings,
+            concurrency=concurrency or DEFAULT_CONCURRENCY,
+            as_json=as_json,
+            every=every,
+            max_runs=max_runs,
+            stop=stop,
+        )

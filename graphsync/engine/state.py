@@ -351,7 +351,9 @@ class ItemErrorRecord:
     message: str
 
 
-def _url(url_or_path: str | Path) -> str:
+def _url(url_or_path: str | Path | sa.URL) -> str | sa.URL:
+    if isinstance(url_or_path, sa.URL):
+        return url_or_path
     text = str(url_or_path)
     return text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
 
@@ -359,8 +361,11 @@ def _url(url_or_path: str | Path) -> str:
 class StateStore:
     """Open (creating or migrating) the store at a path or SQLAlchemy URL. StateError when it is unusable."""
 
-    def __init__(self, url_or_path: str | Path) -> None:
-        self.location = str(url_or_path)
+    def __init__(self, url_or_path: str | Path | sa.URL) -> None:
+        # A URL object may carry a password (`graphsync.runtime.state.store_url`): shown without it.
+        self.location = (
+            url_or_path.render_as_string(hide_password=True) if isinstance(url_or_path, sa.URL) else str(url_or_path)
+        )
         url = _url(url_or_path)
         try:
             self._engine = sa.create_engine(url)

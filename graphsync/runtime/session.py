@@ -36,8 +36,11 @@ from graphsync.engine.sync import run_sync
 from graphsync.errors import ConfigError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.runtime.nav import open_nav
+from graphsync.runtime.state import open_store
 
 GRAPH_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+APP_ONLY = "(app-only)"
+"""`Runtime.tokens`'s key for the token source every app-only run shares."""
 CONTAINERS_CURSOR = "runtime:containers"
 """State store cursor holding the container ids (and the names they were found under) of a mailbox."""
 
@@ -122,7 +125,7 @@ class Runtime:
     @property
     def store(self) -> StateStore:
         if self._store is None:
-            self._store = StateStore(self.config.state.path)
+            self._store = open_store(self.config)
         return self._store
 
     @property
@@ -137,22 +140,29 @@ class Runtime:
         return self._http
 
     def tokens(self, user: str | None) -> AccessTokenSource:
-        """The token source for the signed-in person (None) or an app-only run for ``user``."""
-        if user not in self._tokens:
+        """The token source for the signed-in person (None) or an app-only run for ``user``. App-only runs
+        share one: the app's token is the same whichever mailbox it opens, so a tenant-wide run asks Entra
+        ID for one token, not one per mailbox."""
+        key = None if user is None else APP_ONLY
+        if key not in self._tokens:
             from graphsync.auth.factory import token_source
 
-            self._tokens[user] = token_source(self.config, user=user, connections=self.connections)
-        return self._tokens[user]
+            self._tokens[key] = token_source(self.config, user=user, connections=self.connections)
+        return self._tokens[key]
 
     async def target(self, user: str | None) -> MailboxTarget:
         """Who a run acts for, asked of Graph with a real token, and the NAV salesperson of that mailbox."""
         from graphsync.auth.session import salesperson_for
 
+        identity = await self.target_identity(user)
+        return MailboxTarget(identity=identity, salesperson=salesperson_for(self.config, identity, self.nav), user=user)
+
+    async def target_identity(self, user: str | None) -> MailboxIdentity:
+        """Who the mailbox of ``user`` (app-only) or of the signed-in person (None) is, asked of Graph."""
         with self._app_token_blamed(user):
-            identity = await fetch_mailbox_identity(
+            return await fetch_mailbox_identity(
                 self.http, base_url=self.config.graph.base_url, tokens=self.tokens(user), user=user
             )
-        return MailboxTarget(identity=identity, salesperson=salesperson_for(self.config, identity, self.nav), user=user)
 
     def mailbox(self, target: MailboxTarget) -> GraphMailbox:
         """The Graph client for ``target``'s mailbox, addressed by its UPN (so its state is kept under the
