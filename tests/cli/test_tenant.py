@@ -14,7 +14,7 @@ from graphsync.auth.connections import Connections
 from graphsync.cli import auth as cli_auth
 from graphsync.connectors.nav import NavTable
 from graphsync.engine.state import StateStore
-from graphsync.sandbox import create_app
+from graphsync.sandbox import Faults, create_app
 from tests.cli.conftest import World, config_text
 
 DEMO_MAILBOXES = [f"{code}@contoso.com" for code in ("bc", "eh", "hr", "jo", "lt", "of", "rb")]
@@ -96,7 +96,8 @@ def test_one_mailboxs_failures_never_stop_the_others(world: World, monkeypatch: 
     # A NAV change every mailbox must get.
     with world.nav() as nav:
         nav.modify(NavTable.CONTACT, ("CT100006",), {"Phone No.": "1234567"}, if_match="*")
-    monkeypatch.setattr(cli_auth, "connections", lambda: _refusing(world, {"jo@contoso.com": 401, "lt@contoso.com": 403}))
+    refused = {"jo@contoso.com": 401, "lt@contoso.com": 403}
+    monkeypatch.setattr(cli_auth, "connections", lambda: _refusing(world, refused))
     result = world.run("sync", "--all-mailboxes", "--json", expect=None)
     data = json.loads(result.stdout)
     mailboxes = _by_mailbox(data)
@@ -139,7 +140,7 @@ def test_mailboxes_run_concurrently_up_to_the_limit(world: World, monkeypatch: p
             running[0] -= 1
 
     monkeypatch.setattr(tenant, "sync_mailbox", counted)
-    world.sandbox.set_faults(__import__("graphsync.sandbox", fromlist=["Faults"]).Faults(latency=0.005))
+    world.sandbox.set_faults(Faults(latency=0.005))
     world.run("sync", "--all-mailboxes", "--concurrency", "3", "--entity", "CONT_SP")
     assert running[1] == 3
     world.run("sync", "--all-mailboxes", "--concurrency", "1", "--entity", "CONT_SP")
@@ -177,7 +178,8 @@ def test_status_all_mailboxes_shows_the_tenant_at_a_glance(world: World) -> None
     assert rows["bc@contoso.com"]["last_run"] is None
     table = world.run("status", "--all-mailboxes").stdout
     assert "Tenant: 7 mailboxes" in table and "never synced" in table and "eh@contoso.com" in table
-    assert "either --all-mailboxes or --user" in world.run("status", "--all-mailboxes", "--user", "x@y", expect=2).output
+    both = world.run("status", "--all-mailboxes", "--user", "x@y", expect=2)
+    assert "either --all-mailboxes or --user" in both.output
 
 
 def _graph(world: World, method: str, url: str) -> Any:
