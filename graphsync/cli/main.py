@@ -94,3 +94,7 @@ cli.add_command(fields)
 from graphsync.cli.doctor import doctor  # noqa: E402
 
 cli.add_command(doctor)
+from graphsync.cli.distributed import beat, enqueue, worker  # noqa: E402
+
+for _command in (worker, enqueue, beat):
+    cli.add_command(_command)

@@ -130,6 +130,13 @@ def _database_url(t: Table, key: str, url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(scheme=_STATE_SCHEMES[parts.scheme.lower()]))
 
 
+def _key_prefix(t: Table) -> str:
+    prefix = t.text("key_prefix", "").strip()
+    if prefix and not re.fullmatch(r"[A-Za-z0-9._:-]{1,100}", prefix):
+        raise t.error("key_prefix", "letters, digits, '.', '_', ':' and '-'", prefix)
+    return prefix
+
+
 def _distributed(t: Table) -> DistributedConfig:
     broker = t.text("broker_url", DistributedConfig.broker_url, allow_empty=False).strip()
     _split_url(t, "broker_url", broker, _BROKER_SCHEMES, "a Redis or RabbitMQ broker", password_key="broker_password")
@@ -151,6 +158,7 @@ def _distributed(t: Table) -> DistributedConfig:
         result_backend=backend.strip() if backend and backend.strip() else None,
         result_backend_password=secrets["result_backend_password"],
         queue=queue,
+        key_prefix=_key_prefix(t),
         visibility_timeout=t.integer("visibility_timeout", 3600, min=10, max=7 * 86_400),
     )
     t.done()

@@ -81,6 +81,9 @@ class DistributedConfig:
     """Where task results go (``redis://...``); None: none kept (a run's outcome is in the state store)."""
     result_backend_password: SecretRef | None = None
     queue: str = "graphsync"
+    key_prefix: str = ""
+    """Redis only: a prefix for every key of the broker and result backend, so that several installations (or
+    tests) can share one Redis server."""
     visibility_timeout: int = 3600
     """Redis only: seconds after which a task a worker took but never acknowledged (the worker died) is given
     to another worker. RabbitMQ gives it back as soon as the dead worker's connection closes."""
