@@ -185,7 +185,7 @@ async def _check_arrived(b: Bench, changes: Changes) -> None:
     }
     missing: list[str] = []
     for nav_edit in changes.nav:
-        link = b.store.link_by_nav(b.box.mailbox, nav_edit.nav_key)
+        link = b.store.mailbox(b.box.mailbox).links.get(nav_edit.nav_key)
         if link is None:
             missing.append(f"{nav_edit.nav_key}: no link")
             continue
@@ -197,7 +197,7 @@ async def _check_arrived(b: Bench, changes: Changes) -> None:
         if value != nav_edit.value:
             missing.append(f"{nav_edit.nav_key} in Outlook: {value!r}, edited in NAV to {nav_edit.value!r}")
     for outlook_edit in changes.outlook:
-        link = b.store.link_by_outlook(b.box.mailbox, outlook_edit.outlook_id)
+        link = b.store.mailbox(b.box.mailbox).links.get_by_outlook(outlook_edit.outlook_id)
         parsed = parse_key(link.nav_key) if link else None
         record = b.nav.get(*parsed) if parsed else None
         if record is None or record[outlook_edit.nav_field] != outlook_edit.value:

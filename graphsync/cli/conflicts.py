@@ -110,7 +110,7 @@ def show_command(ctx: click.Context, key: str, user: str | None, as_json: bool) 
             raise ConfigError(file=None, key="KEY", expected="the key of an open conflict (none yet)", got=key)
         mailbox = mailboxes[0]
         conflict = show_conflict(store, mailbox, key)
-        link = store.link_by_nav(mailbox, key)
+        link = store.mailbox(mailbox).links.get(key)
     base = dict(link.base) if link else {}
     if as_json:
         output.print_json({**conflict_json(mailbox, conflict), "synced": base})

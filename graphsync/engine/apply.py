@@ -27,7 +27,7 @@ from graphsync.engine.plan import FieldChange, ItemPlan, Op, SidePlan
 from graphsync.engine.report import Phase, SyncOptions
 from graphsync.engine.spool import Spool, SpoolList, chunked
 from graphsync.engine.spooled import candidate_codec, decode_plan, encode_plan
-from graphsync.engine.state import JournalDraft, Link, StateStore
+from graphsync.engine.state import CursorName, JournalDraft, Link, MailboxState
 from graphsync.errors import GraphsyncError, NavError, NavNotFoundError, NotFoundError
 
 
@@ -55,12 +55,11 @@ class WorkItem:
         return self.cand.entity
 
 
-def link_after(box: str, w: WorkItem) -> Link:
+def link_after(w: WorkItem) -> Link:
     """The link an item's outcome records (its plan has a base: the item stays or becomes linked)."""
     assert w.nav_key is not None and w.outlook_id is not None and w.plan.base is not None
     link = w.cand.link
     return Link(
-        box,
         w.entity.name.value,
         w.nav_key,
         w.outlook_id,
@@ -72,7 +71,7 @@ def link_after(box: str, w: WorkItem) -> Link:
     )
 
 
-def settled(box: str, w: WorkItem, open_conflicts: set[str]) -> bool:
+def settled(w: WorkItem, open_conflicts: set[str]) -> bool:
     """Nothing to write and nothing to record: a linked item planned to stay exactly as its link says
     (most of a full reconciliation). Such an item need not be kept for applying at all."""
     link = w.cand.link
@@ -87,7 +86,6 @@ def settled(box: str, w: WorkItem, open_conflicts: set[str]) -> bool:
         and w.nav_key not in open_conflicts
         # What `link_after` would record is exactly the link (compared field by field: most of a full round's
         # items end here, and building a Link for each only to compare it cost more than the comparison).
-        and link.mailbox == box
         and link.entity == w.entity.name.value
         and link.nav_key == w.nav_key
         and link.outlook_id == w.outlook_id
@@ -211,7 +209,7 @@ class KindWork:
     work: WorkQueue | StreamedWork
     complete: bool = True
     """Whether every enabled entity of the kind is in this run (only then may shared cursors advance)."""
-    fingerprints: dict[str, str] = field(default_factory=dict)
+    fingerprints: Mapping[CursorName, str] = field(default_factory=dict)
 
 
 class Applier:
@@ -222,7 +220,7 @@ class Applier:
         *,
         nav: NavConnector,
         mailbox: OutlookMailbox,
-        store: StateStore,
+        state: MailboxState,
         navside: NavSide,
         options: SyncOptions,
         owner: str,
@@ -233,11 +231,10 @@ class Applier:
     ) -> None:
         self._nav = nav
         self._mailbox = mailbox
-        self._store = store
+        self._state = state
         self._navside = navside
         self._options = options
         self._owner = owner
-        self._box = mailbox.mailbox
         self._open_conflicts = open_conflicts
         self._today = today
         self._progress = progress
@@ -276,13 +273,14 @@ class Applier:
         try:
             if op is Op.CREATE:
                 values = insert_values(entity, w.plan.nav.values, self._owner, today=self._today())
-                w.journal_id = self._store.journal_add(
-                    self._box,
-                    entity=entity.name.value,
-                    target=TARGET_NAV,
-                    nav_key=None,
-                    outlook_id=w.outlook_id,
-                    payload={"changes": w.plan.nav.values, "base": dict(w.plan.base or {})},
+                w.journal_id = self._state.journal.add(
+                    JournalDraft(
+                        entity=entity.name.value,
+                        target=TARGET_NAV,
+                        nav_key=None,
+                        outlook_id=w.outlook_id,
+                        payload={"changes": w.plan.nav.values, "base": dict(w.plan.base or {})},
+                    )
                 )
                 record = self._nav.insert(entity.table, values)
                 w.nav_key = key_text(entity.table, record.key)
@@ -290,25 +288,26 @@ class Applier:
                 w.stamped = False
                 base = base_after_nav_insert(entity, w.plan.base or {}, record, self._navside)
                 w.plan = self._after_insert(w, record, base)
-                with self._store.transaction():
+                with self._state.transaction():
                     assert w.outlook_id is not None
                     if w.cand.link is not None and w.cand.link.nav_key != w.nav_key:
                         # Re-created under a new number (delete policy "never"): the old key's link goes.
-                        self._store.drop_link(self._box, w.cand.link.nav_key)
-                    self._store.save_link(
-                        Link(
-                            self._box,
-                            entity.name.value,
-                            w.nav_key,
-                            w.outlook_id,
-                            base,
-                            w.outlook_version,
-                            w.nav_etag,
-                            dirty=False,
-                            stamped=False,
-                        )
+                        self._state.links.drop([w.cand.link.nav_key])
+                    self._state.links.save(
+                        [
+                            Link(
+                                entity.name.value,
+                                w.nav_key,
+                                w.outlook_id,
+                                base,
+                                w.outlook_version,
+                                w.nav_etag,
+                                dirty=False,
+                                stamped=False,
+                            )
+                        ]
                     )
-                    self._store.journal_done(w.journal_id)
+                    self._state.journal.done([w.journal_id])
                 w.journal_id = None
                 return
             parsed = parse_key(w.nav_key or "")
@@ -394,7 +393,7 @@ class Applier:
                 creates.setdefault(w.entity.name.value, []).append((op, w))
         if creates:  # the chunk's creates, journaled in one statement before any is sent
             entries = [_creates_entry(entity, pairs) for entity, pairs in creates.items()]
-            ids = self._store.journal_add_many(self._box, entries)
+            ids = self._state.journal.add_many(entries)
             for pairs, entry_id in zip(creates.values(), ids, strict=True):
                 for _, w in pairs:
                     w.journal_id = entry_id
@@ -421,36 +420,33 @@ class Applier:
     def _record_chunk(self, kind: ItemKind, chunk: Sequence[WorkItem]) -> None:
         """The chunk's outcome in one transaction: its links saved in one statement, its journal entries
         removed in another (a crash before the commit leaves both as they were: the journal finds the creates)."""
-        with self._store.transaction():
+        with self._state.transaction():
             links = [link for w in chunk if (link := self._record_one(kind, w)) is not None]
-            self._store.save_links(links)
-            self._store.journal_done_many(w.journal_id for w in chunk if w.journal_id is not None)
+            self._state.links.save(links)
+            self._state.journal.done(w.journal_id for w in chunk if w.journal_id is not None)
 
     def _record_kind(self, group: KindWork, *, stopped: bool) -> None:
         """Last: the retries read and not re-added, the deferred meetings, and the kind's cursors."""
         kind = group.read.kind
-        box = self._box
-        with self._store.transaction():
+        with self._state.transaction():
             if not stopped:  # a stopped group's retries are read again next run, with its unsent writes
                 settled = [ref for ref in group.read.retries if ref not in self._readded]
-                self._store.clear_retries(box, kind.value, settled)
-            for ref in group.read.deferred:
-                self._store.add_retry(box, kind.value, ref)
+                self._state.retries.clear(kind.value, settled)
+            self._state.retries.add(kind.value, group.read.deferred)
             if group.complete and not self._options.only_pending and not stopped:
                 for name, value in {**group.read.cursors, **group.fingerprints}.items():
-                    self._store.set_cursor(box, name, value)
+                    self._state.cursors.set(name, value)
 
     def _retry(self, kind: ItemKind, ref: str) -> None:
         self._readded.add(ref)
-        self._store.add_retry(self._box, kind.value, ref)
+        self._state.retries.add(kind.value, [ref])
 
     def _record_one(self, kind: ItemKind, w: WorkItem) -> Link | None:
         """Record an item's outcome; returns its new link to save (saved with the chunk's in one statement)."""
-        box = self._box
         link = w.cand.link
         if w.failed:
             if link is not None:
-                self._store.mark_dirty(box, link.nav_key)
+                self._state.links.mark_dirty([link.nav_key])
             elif w.nav_key and w.plan.nav.op is not Op.CREATE:
                 self._retry(kind, f"nav:{w.nav_key}")
             elif w.outlook_id:
@@ -458,13 +454,12 @@ class Applier:
             return None
         if w.plan.base is None:
             if link is not None:
-                self._store.drop_link(box, link.nav_key)
+                self._state.links.drop([link.nav_key])
             return None
         assert w.nav_key is not None and w.outlook_id is not None
-        new = link_after(box, w)
+        new = link_after(w)
         if w.plan.conflicts:
-            self._store.save_conflict(
-                box,
+            self._state.conflicts.save(
                 entity=w.entity.name.value,
                 nav_key=w.nav_key,
                 outlook_id=w.outlook_id,
@@ -473,5 +468,5 @@ class Applier:
                 ],
             )
         elif w.nav_key in self._open_conflicts:
-            self._store.clear_conflict(box, w.nav_key)
+            self._state.conflicts.clear([w.nav_key])
         return new if new != link else None

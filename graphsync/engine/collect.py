@@ -26,7 +26,7 @@ from graphsync.engine.spooled import (
     encode_entry,
     encode_record,
 )
-from graphsync.engine.state import Link, StateStore
+from graphsync.engine.state import CursorName, DeltaCursor, Link, MailboxState, MapCursor, NavCursor
 from graphsync.errors import NavError, ResyncNeededError
 
 FETCH_CHUNK = 100
@@ -67,7 +67,7 @@ def _is_echo(entry: DeltaEntry, link: Link, nav_seen: SpoolMap[NavRecord | None]
 @dataclass
 class GroupRead:
     kind: ItemKind
-    cursors: dict[str, str] = field(default_factory=dict)
+    cursors: dict[CursorName, str] = field(default_factory=dict)
     """Cursor values to store once everything read here is applied."""
     resynced: bool = False
     retries: list[str] = field(default_factory=list)
@@ -79,16 +79,16 @@ class GroupRead:
     meetings are in this result once the iterator is used up)."""
 
 
-def nav_cursor(table: NavTable, kind: ItemKind) -> str:
-    return f"nav:{int(table)}:{kind.value}"
+def nav_cursor(table: NavTable, kind: ItemKind) -> NavCursor:
+    return NavCursor(int(table), kind.value)
 
 
-def delta_cursor(kind: ItemKind) -> str:
-    return f"delta:{kind.value}"
+def delta_cursor(kind: ItemKind) -> DeltaCursor:
+    return DeltaCursor(kind.value)
 
 
-def map_cursor(entity: EntityName) -> str:
-    return f"map:{entity.value}"
+def map_cursor(entity: EntityName) -> MapCursor:
+    return MapCursor(entity.value)
 
 
 def new_from_outlook(kind: ItemKind, item: OutlookItem, category: str) -> EntityName | None:
@@ -128,7 +128,7 @@ class GroupReader:
         *,
         nav: NavConnector,
         mailbox: OutlookMailbox,
-        store: StateStore,
+        state: MailboxState,
         navside: NavSide,
         category: str,
         spool: Spool,
@@ -136,10 +136,9 @@ class GroupReader:
         self._spool = spool
         self._nav = nav
         self._mailbox = mailbox
-        self._store = store
+        self._state = state
         self._navside = navside
         self._category = category
-        self._box = mailbox.mailbox
 
     async def read(
         self,
@@ -164,12 +163,12 @@ class GroupReader:
         nav_seen: SpoolMap[NavRecord | None] = self._spool.new_map(encode=encode_record, decode=decode_record)
         entries: SpoolMap[DeltaEntry] = self._spool.new_map(encode=encode_entry, decode=decode_entry)
         full_round = streamed = False
-        result.retries = self._store.retries(self._box, kind.value)
+        result.retries = self._state.retries.waiting(kind.value)
         if not only_pending:
             full_round = await self._read_delta(
                 kind, full=full, entries=entries, result=result, user_fields=user_fields
             )
-            if not entries and not result.retries and not self._store.has_links(self._box, entities=names):
+            if not entries and not result.retries and not self._state.links.any(entities=names):
                 # A fresh start (an initial load into an empty folder, or a kind never synced before): with
                 # nothing in Outlook, no link and nothing pending, every NAV record in scope is a create with
                 # nothing to pair it with, so each can be planned and written as it is read (and, unlinked,
@@ -202,15 +201,15 @@ class GroupReader:
         if full_round:
             # Every link of the kind is compared, so all of them are listed at once, in NAV key order (looked
             # up by the NAV changes' keys and the round's ids as well, each would be found twice).
-            for ids in self._store.iter_link_ids(self._box, entities=names):
+            for ids in self._state.links.iter_ids(entities=names):
                 keep(ids.nav_key, ids.outlook_id)
         else:
             for chunk in _chunks(nav_seen.keys()):
-                for ids in self._store.link_ids_by_nav(self._box, chunk):
+                for ids in self._state.links.ids_by_nav(chunk):
                     if ids.entity in names:
                         keep(ids.nav_key, ids.outlook_id)
             for chunk in _chunks([item_id for item_id in entries if item_id not in linked_ids]):
-                found_links = self._store.links_by_outlook(self._box, chunk)
+                found_links = self._state.links.by_outlook(chunk)
                 round_entries = entries.get_many(found_links)
                 for item_id, link in found_links.items():
                     if link.entity not in names:
@@ -223,7 +222,7 @@ class GroupReader:
                         del entries[item_id]
                         continue
                     keep(link.nav_key, link.outlook_id)
-        for link in self._store.dirty_links(self._box):
+        for link in self._state.links.dirty():
             if link.entity in names and link.nav_key not in link_outlook:
                 keep(link.nav_key, link.outlook_id)
 
@@ -315,7 +314,7 @@ class GroupReader:
         such record is read: absent from a complete read, it is gone unless the read says otherwise."""
         by_name = {e.name: e for e in entities}
         for chunk in _chunks(keys):
-            chunk_links = self._store.links_by_nav(self._box, chunk)
+            chunk_links = self._state.links.by_nav(chunk)
             records = records_of(chunk)
             chunk_ids = [link_outlook[key] for key in chunk]
             items = outlook.get_many(chunk_ids)
@@ -387,7 +386,7 @@ class GroupReader:
             unpaired = outlook.get_many(chunk)
             present = [item_id for item_id in chunk if unpaired.get(item_id) is not None]
             # Linked to an entity of another kind's group: not ours to plan.
-            elsewhere = {ids.outlook_id for ids in self._store.link_ids_by_outlook(self._box, present)}
+            elsewhere = {ids.outlook_id for ids in self._state.links.ids_by_outlook(present)}
             for item_id in present:
                 maybe = unpaired[item_id]
                 if maybe is None or item_id in elsewhere:
@@ -404,7 +403,7 @@ class GroupReader:
         if full:
             return True
         tables = {e.table for e in entities} | ({NavTable.ATTENDEE} if kind is ItemKind.EVENT else set())
-        return all(self._store.cursor(self._box, nav_cursor(table, kind)) is None for table in tables)
+        return all(self._state.cursors.get(nav_cursor(table, kind)) is None for table in tables)
 
     async def _plan_streamed(
         self,
@@ -489,11 +488,11 @@ class GroupReader:
             # after them: a to-do's attendees are read as the to-do is planned, which may be long after its
             # change set was taken (an initial load writes as it reads). An attendee changed after that is
             # then after this watermark too, and seen next run; a watermark taken at the end would skip it.
-            attendee_mark = None if full else self._store.cursor(self._box, nav_cursor(NavTable.ATTENDEE, kind))
+            attendee_mark = None if full else self._state.cursors.get(nav_cursor(NavTable.ATTENDEE, kind))
             attendees = self._nav.changes(NavTable.ATTENDEE, Watermark(attendee_mark) if attendee_mark else None)
         for table in sorted({e.table for e in entities}):
             name = nav_cursor(table, kind)
-            mark = None if full else self._store.cursor(self._box, name)
+            mark = None if full else self._state.cursors.get(name)
             changes = self._nav.changes(table, Watermark(mark) if mark else None)
             keep = todos_given.add if todos_given is not None and table is NavTable.TODO else None
             for deletion in changes.deletions:
@@ -510,7 +509,7 @@ class GroupReader:
             if not changes.deletions_tracked:
                 existing = {key_text(table, k) for k in self._nav.keys(table)}
                 names = [e.name.value for e in entities if e.table is table]
-                for link in self._store.iter_links(self._box, entities=names):
+                for link in self._state.links.iter_all(entities=names):
                     if link.nav_key not in existing:
                         yield link.nav_key, None
         if todos_given is not None and attendees is not None:
@@ -535,7 +534,7 @@ class GroupReader:
         user_fields: Sequence[str],
     ) -> bool:
         name = delta_cursor(kind)
-        link = None if full else self._store.cursor(self._box, name)
+        link = None if full else self._state.cursors.get(name)
         resyncs = 0
         while True:
             try:

@@ -55,12 +55,12 @@ def _conflict(rec: ConflictRecord) -> Conflict:
 
 
 def list_conflicts(store: StateStore, mailbox: str) -> list[Conflict]:
-    return [_conflict(r) for r in store.conflicts(mailbox)]
+    return [_conflict(r) for r in store.mailbox(mailbox).conflicts.all()]
 
 
 def show_conflict(store: StateStore, mailbox: str, nav_key: str) -> Conflict:
     """One conflict; ConfigError naming the key when there is no open conflict for it."""
-    found = store.conflicts(mailbox, nav_key=nav_key)
+    found = store.mailbox(mailbox).conflicts.all(nav_key=nav_key)
     if not found:
         raise ConfigError(
             file=None, key="nav_key", expected="the NAV key of an open conflict (list them first)", got=nav_key
@@ -71,15 +71,16 @@ def show_conflict(store: StateStore, mailbox: str, nav_key: str) -> Conflict:
 def resolve(store: StateStore, mailbox: str, *, keep: Side, nav_keys: Sequence[str] | None = None) -> list[str]:
     """Resolve the given conflicts (None: all open ones) keeping one side; returns the keys resolved.
     Nothing is stored when one of the keys has no open conflict."""
-    open_keys = [c.nav_key for c in store.conflicts(mailbox)]
+    state = store.mailbox(mailbox)
+    open_keys = [c.nav_key for c in state.conflicts.all()]
     keys = list(open_keys if nav_keys is None else nav_keys)
     unknown = [k for k in keys if k not in open_keys]
     if unknown:
         raise ConfigError(
             file=None, key="nav_key", expected="the NAV key of an open conflict (list them first)", got=unknown[0]
         )
-    with store.transaction():
-        store.set_resolution(mailbox, keys, keep.value)
+    with state.transaction():
+        state.conflicts.resolve(keys, keep.value)
     return keys
 
 

@@ -18,7 +18,7 @@ from graphsync.connectors.outlook import OutlookMailbox
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.keys import key_text
 from graphsync.engine.navside import NavSide
-from graphsync.engine.state import JournalEntry, Link, StateStore
+from graphsync.engine.state import JournalEntry, Link, MailboxState
 
 TARGET_OUTLOOK = "outlook"
 TARGET_NAV = "nav"
@@ -63,23 +63,22 @@ class JournalRecovery:
         *,
         nav: NavConnector,
         mailbox: OutlookMailbox,
-        store: StateStore,
+        state: MailboxState,
         navside: NavSide,
         entities: Mapping[EntityName, BoundEntity],
         owner: str,
     ) -> None:
         self._nav = nav
         self._mailbox = mailbox
-        self._store = store
+        self._state = state
         self._navside = navside
         self._entities = entities
         self._owner = owner
-        self._box = mailbox.mailbox
 
     async def recover(self) -> int:
         """Settle every pending entry; returns how many creates were found done (and are now linked)."""
         found = 0
-        for entry in self._store.journal_pending(self._box):
+        for entry in self._state.journal.pending():
             entity = self._entities.get(EntityName(entry.entity))
             if entity is None:
                 continue  # an entity not in this run: its entry waits for a run that includes it
@@ -102,7 +101,6 @@ class JournalRecovery:
             if item is not None:
                 made.append(
                     Link(
-                        mailbox=self._box,
                         entity=entity.name.value,
                         nav_key=nav_key,
                         outlook_id=item.id,
@@ -111,10 +109,10 @@ class JournalRecovery:
                         dirty=True,
                     )
                 )
-        with self._store.transaction():
-            linked = self._store.links_by_nav(self._box, [link.nav_key for link in made])
-            self._store.save_links([link for link in made if link.nav_key not in linked])
-            self._store.journal_done(entry.id)
+        with self._state.transaction():
+            linked = self._state.links.by_nav([link.nav_key for link in made])
+            self._state.links.save([link for link in made if link.nav_key not in linked])
+            self._state.journal.done([entry.id])
         return len(made)
 
     def _nav_side(self, entry: JournalEntry, entity: BoundEntity) -> int:
@@ -124,23 +122,24 @@ class JournalRecovery:
         where = {k: v for k, v in values.items() if isinstance(v, str) and v}
         candidates: list[NavRecord] = []
         for record in self._nav.find(entity.table, where):
-            if self._store.link_by_nav(self._box, key_text(entity.table, record.key)) is None:
+            if self._state.links.get(key_text(entity.table, record.key)) is None:
                 candidates.append(record)
         match = candidates[-1] if candidates else None
-        with self._store.transaction():
-            if match is not None and self._store.link_by_outlook(self._box, entry.outlook_id) is None:
+        with self._state.transaction():
+            if match is not None and self._state.links.get_by_outlook(entry.outlook_id) is None:
                 base = base_after_nav_insert(entity, dict(entry.payload.get("base") or {}), match, self._navside)
-                self._store.save_link(
-                    Link(
-                        mailbox=self._box,
-                        entity=entity.name.value,
-                        nav_key=key_text(entity.table, match.key),
-                        outlook_id=entry.outlook_id,
-                        base=base,
-                        nav_etag=match.etag,
-                        dirty=True,
-                        stamped=False,
-                    )
+                self._state.links.save(
+                    [
+                        Link(
+                            entity=entity.name.value,
+                            nav_key=key_text(entity.table, match.key),
+                            outlook_id=entry.outlook_id,
+                            base=base,
+                            nav_etag=match.etag,
+                            dirty=True,
+                            stamped=False,
+                        )
+                    ]
                 )
-            self._store.journal_done(entry.id)
+            self._state.journal.done([entry.id])
         return int(match is not None)

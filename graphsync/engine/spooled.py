@@ -53,7 +53,6 @@ def encode_link(link: Link | None) -> Encoded | None:
     if link is None:
         return None
     return (
-        link.mailbox,
         link.entity,
         link.nav_key,
         link.outlook_id,

@@ -23,15 +23,16 @@ class MailboxStatus:
 
 
 def mailbox_status(store: StateStore, mailbox: str, *, runs: int = 10) -> MailboxStatus:
-    recent = tuple(store.runs(mailbox, limit=runs))
+    state = store.mailbox(mailbox)
+    recent = tuple(state.runs.recent(limit=runs))
     finished = next((r for r in recent if r.finished_at is not None), None)
-    conflicts = store.conflicts(mailbox)
+    conflicts = state.conflicts.all()
     return MailboxStatus(
         mailbox=mailbox,
         runs=recent,
-        links=store.count_links(mailbox),
+        links=state.links.count(),
         open_conflicts=len(conflicts),
         unresolved_conflicts=sum(1 for c in conflicts if c.resolution is None),
-        last_errors=tuple(store.item_errors(finished.id)) if finished else (),
+        last_errors=tuple(state.runs.item_errors(finished.id)) if finished else (),
         schema_version=store.schema_version,
     )

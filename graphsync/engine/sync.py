@@ -40,7 +40,7 @@ from graphsync.engine.navside import NavSide
 from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Side, plan_item
 from graphsync.engine.report import ItemError, Phase, PlannedItem, ProgressEvent, RunReport, SyncOptions
 from graphsync.engine.spool import Spool
-from graphsync.engine.state import StateStore
+from graphsync.engine.state import CursorName, ItemErrorRecord, StateStore
 from graphsync.errors import GraphError, GraphsyncError, NavError
 
 KIND_ORDER = (ItemKind.CONTACT, ItemKind.EVENT, ItemKind.TASK)
@@ -117,7 +117,7 @@ class SyncRun:
     ) -> None:
         self._nav = nav
         self._mailbox = mailbox
-        self._store = store
+        self._state = store.mailbox(mailbox.mailbox)
         self._config = entities
         self._options = options
         self._box = mailbox.mailbox
@@ -138,14 +138,14 @@ class SyncRun:
         bound = self._bind()
         await self._mailbox.provision()
         if not opts.dry_run:
-            self._run_id = self._store.begin_run(self._box, dry_run=False)
+            self._run_id = self._state.runs.begin(dry_run=False)
         with Spool(buffer=opts.spool_buffer) as spool:
             try:
                 if not opts.dry_run:
                     recovery = JournalRecovery(
                         nav=self._nav,
                         mailbox=self._mailbox,
-                        store=self._store,
+                        state=self._state,
                         navside=self._navside,
                         entities={e.name: e for e in bound},
                         owner=self._owner,
@@ -168,7 +168,7 @@ class SyncRun:
                     applier = Applier(
                         nav=self._nav,
                         mailbox=self._mailbox,
-                        store=self._store,
+                        state=self._state,
                         navside=self._navside,
                         options=opts,
                         owner=self._owner,
@@ -234,17 +234,11 @@ class SyncRun:
 
     def _finish(self, status: str) -> None:
         assert self._run_id is not None
-        with self._store.transaction():
-            for err in self._errors:
-                self._store.add_item_error(
-                    self._run_id,
-                    entity=err.entity.value,
-                    nav_key=err.nav_key,
-                    outlook_id=err.outlook_id,
-                    error=err.error,
-                    message=err.message,
-                )
-            self._store.finish_run(self._run_id, status=status, counts=self._counts())
+        errors = [
+            ItemErrorRecord(self._run_id, err.entity.value, err.nav_key, err.outlook_id, err.error, err.message)
+            for err in self._errors
+        ]
+        self._state.runs.finish(self._run_id, status=status, counts=self._counts(), errors=errors)
 
     def _error(self, w: WorkItem, exc: GraphsyncError) -> None:
         w.failed = True
@@ -261,22 +255,20 @@ class SyncRun:
         enabled = {s.name for s in self._config if s.enabled and s.kind is kind}
         # The window is part of a meeting map's fingerprint: widening it must bring in what it skipped.
         window = f"|{self._options.window_past_days}|{self._options.window_future_days}"
-        fingerprints = {
+        fingerprints: dict[CursorName, str] = {
             map_cursor(e.name): e.fingerprint + (window if e.name is EntityName.MEETING else "") for e in entities
         }
-        map_changed = any(self._store.cursor(self._box, k) != v for k, v in fingerprints.items())
+        map_changed = any(self._state.cursors.get(k) != v for k, v in fingerprints.items())
         reader = GroupReader(
             nav=self._nav,
             mailbox=self._mailbox,
-            store=self._store,
+            state=self._state,
             navside=self._navside,
             category=self._options.category,
             spool=spool,
         )
-        resolutions = {
-            c.nav_key: Side(c.resolution) for c in self._store.conflicts(self._box) if c.resolution is not None
-        }
-        self._open_conflicts = {c.nav_key for c in self._store.conflicts(self._box)}
+        resolutions = {c.nav_key: Side(c.resolution) for c in self._state.conflicts.all() if c.resolution is not None}
+        self._open_conflicts = {c.nav_key for c in self._state.conflicts.all()}
         work = WorkQueue(spool, {e.name: e for e in entities})
 
         def planned(cand: Candidate) -> WorkItem | None:
@@ -284,7 +276,7 @@ class SyncRun:
             w = self._plan(cand, resolutions)
             if w.plan.deletes and cand.link is not None:
                 self._deletes[w.entity.name] = self._deletes.get(w.entity.name, 0) + 1
-            return None if settled(self._box, w, self._open_conflicts) else w
+            return None if settled(w, self._open_conflicts) else w
 
         def plan(cand: Candidate) -> None:
             # Planned as soon as read: the item goes to the spool as a plan, never as a candidate too.
@@ -369,7 +361,7 @@ class SyncRun:
         """The mass-delete guard, on the deletes of linked items counted while planning (before any write)."""
         if self._options.allow_mass_delete or not self._deletes:
             return
-        linked = {EntityName(k): v for k, v in self._store.count_links(self._box).items()}
+        linked = {EntityName(k): v for k, v in self._state.links.count().items()}
         check_mass_delete(
             self._deletes, linked, share=self._options.mass_delete_share, minimum=self._options.mass_delete_min
         )
@@ -392,6 +384,6 @@ async def run_sync(
     ``options.category`` (kept for callers written before the option existed)."""
     if category is not None:
         options = replace(options, category=category)
-    with store.lock(mailbox.mailbox), relaxed_collector():
+    with store.mailbox(mailbox.mailbox).lock.held(), relaxed_collector():
         run = SyncRun(nav=nav, mailbox=mailbox, store=store, entities=entities, options=options)
         return await run.execute()

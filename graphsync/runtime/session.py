@@ -31,7 +31,7 @@ from graphsync.engine.binding import user_field_names
 from graphsync.engine.conflicts import resolve_now
 from graphsync.engine.plan import Side
 from graphsync.engine.report import Progress, RunReport, SyncOptions
-from graphsync.engine.state import StateStore
+from graphsync.engine.state import ContainersCursor, StateStore
 from graphsync.engine.sync import run_sync
 from graphsync.errors import ConfigError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
@@ -41,8 +41,6 @@ from graphsync.runtime.state import open_store
 GRAPH_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 APP_ONLY = "(app-only)"
 """`Runtime.tokens`'s key for the token source every app-only run shares."""
-CONTAINERS_CURSOR = "runtime:containers"
-"""State store cursor holding the container ids (and the names they were found under) of a mailbox."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +249,7 @@ class Runtime:
         """The container ids of the last run, when they were found under the names configured now: then a
         folder deleted or renamed in Outlook is reported instead of silently made again (every item would
         sync again as new). A config naming other containers starts from a look-up by name."""
-        raw = self.store.cursor(upn, CONTAINERS_CURSOR)
+        raw = self.store.mailbox(upn).cursors.get(ContainersCursor())
         if not raw:
             return None
         try:
@@ -269,8 +267,7 @@ class Runtime:
             "todo_list_id": containers.todo_list_id,
             "calendar_id": containers.calendar_id,
         }
-        with self.store.transaction():
-            self.store.set_cursor(upn, CONTAINERS_CURSOR, json.dumps(value))
+        self.store.mailbox(upn).cursors.set(ContainersCursor(), json.dumps(value))
 
 
 def with_entities(settings: RunSettings, codes: Sequence[str]) -> RunSettings:

@@ -7,9 +7,8 @@ import httpx
 from graphsync.auth.connections import Connections
 from graphsync.config import load_config
 from graphsync.connectors.nav import NavTable
-from graphsync.engine.state import StateStore
+from graphsync.engine.state import ContainersCursor, StateStore
 from graphsync.runtime import RunSettings, Runtime, summarize
-from graphsync.runtime.session import CONTAINERS_CURSOR
 from graphsync.sandbox import create_app
 from tests.cli.conftest import USER, World
 
@@ -26,7 +25,7 @@ async def test_runtime_syncs_with_given_nav_and_store_and_leaves_them_open(world
             target = await rt.target(None)
             assert (target.upn, target.salesperson, target.user) == (USER, "EH", None)
             planned = await rt.sync(target, RunSettings(dry_run=True))
-            assert store.cursor(USER, CONTAINERS_CURSOR) is None  # a dry run remembers nothing
+            assert store.mailbox(USER).cursors.get(ContainersCursor()) is None  # a dry run remembers nothing
             report = await rt.sync(target)
             assert report.ok
             by_entity = {s.entity.value: s for s in summarize(report)}
@@ -35,10 +34,10 @@ async def test_runtime_syncs_with_given_nav_and_store_and_leaves_them_open(world
                 == 4
                 == len([i for i in planned.items if i.entity.value == "CONT_COMP"])
             )
-            assert store.cursor(USER, CONTAINERS_CURSOR) is not None
+            assert store.mailbox(USER).cursors.get(ContainersCursor()) is not None
         # Given parts stay open for their owner.
         assert nav.get(NavTable.CONTACT, ("CT100006",)) is not None
-        assert store.count_links(USER)["CONT_COMP"] == 4
+        assert store.mailbox(USER).links.count()["CONT_COMP"] == 4
     finally:
         nav.close()
         store.close()

@@ -113,7 +113,7 @@ def test_mailbox_without_salesperson_exits_2(world: World) -> None:
 
 def _hold_lock(world: World) -> None:
     store = StateStore(world.root / "state.sqlite")
-    store.acquire_lock(USER, holder="pid 1 on another-host")
+    store.mailbox(USER).lock.acquire(holder="pid 1 on another-host")
     store.close()
 
 

@@ -92,7 +92,7 @@ def test_one_mailboxs_failures_never_stop_the_others(world: World, monkeypatch: 
     _graph(world, "DELETE", f"/users/hr@contoso.com/contactFolders/{folder['id']}")
     # Another run holds one mailbox's lock.
     with StateStore(world.root / "state.sqlite") as store:
-        store.acquire_lock("rb@contoso.com", holder="pid 1 on another-host")
+        store.mailbox("rb@contoso.com").lock.acquire(holder="pid 1 on another-host")
     # A NAV change every mailbox must get.
     with world.nav() as nav:
         nav.modify(NavTable.CONTACT, ("CT100006",), {"Phone No.": "1234567"}, if_match="*")

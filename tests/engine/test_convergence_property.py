@@ -121,7 +121,7 @@ async def _scenario(
                 await sync()
                 model.synced |= {k for k, v in model.state.items() if v == "alive"}
             except SimulatedCrash:
-                store.release_lock(box.mailbox, HOLDER)
+                store.mailbox(box.mailbox).lock.release(HOLDER)
             nav.crash_after_writes = None
             box.crash_after_ops = None
 

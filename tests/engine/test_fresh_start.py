@@ -17,7 +17,7 @@ from graphsync.connectors.outlook import ItemKind, WriteOp, WriteResult
 from graphsync.engine.apply import StreamedWork
 from graphsync.engine.collect import GroupReader
 from graphsync.engine.guard import MassDeleteError
-from graphsync.engine.state import StateStore
+from graphsync.engine.state import Links, NavCursor, StateStore
 from tests.engine.conftest import World
 
 
@@ -44,8 +44,8 @@ def _outcome(world: World) -> dict[str, Any]:
             )
             for kind in ItemKind
         },
-        "links": sorted((ids.entity, ids.nav_key) for ids in store.iter_link_ids(world.box.mailbox)),
-        "retries": {kind: store.retries(world.box.mailbox, kind.value) for kind in ItemKind},
+        "links": sorted((ids.entity, ids.nav_key) for ids in store.mailbox(world.box.mailbox).links.iter_ids()),
+        "retries": {kind: store.mailbox(world.box.mailbox).retries.waiting(kind.value) for kind in ItemKind},
     }
 
 
@@ -72,7 +72,7 @@ async def test_a_fresh_start_ends_where_the_general_path_would(tmp_path: Path, m
     assert sorted(fresh_plans, key=lambda k: k.value) == sorted(ItemKind, key=lambda k: k.value)
 
     # The same company through the general path: as if a link existed somewhere, which no fresh start has.
-    monkeypatch.setattr(StateStore, "has_links", lambda self, mailbox, *, entities: True)
+    monkeypatch.setattr(Links, "any", lambda self, *, entities: True)
     general = World(tmp_path / "general")
     _populate(general)
     general_report = await general.sync(window_future_days=30)
@@ -152,7 +152,7 @@ async def test_a_fresh_start_stopped_part_way_is_finished_by_the_next_run(world:
     first = await world.sync(batch_size=2, should_stop=lambda: len(writes) >= 2)
     assert first.stopped
     assert len(world.box.items[ItemKind.CONTACT]) == 4
-    assert world.store.cursor(world.box.mailbox, "nav:5050:contact") is None
+    assert world.store.mailbox(world.box.mailbox).cursors.get(NavCursor(5050, "contact")) is None
     second = await world.sync(batch_size=2)
     assert second.ok and not second.stopped
     by_key = world.box.by_nav_key(ItemKind.CONTACT)

@@ -78,7 +78,7 @@ async def _scenario(steps: list[tuple[str, int, str]], tmp: Path) -> None:
         try:
             await run_sync(nav=nav, mailbox=box, store=store, entities=default_entities(), options=options)
         except SimulatedCrash:
-            store.release_lock(box.mailbox, HOLDER)
+            store.mailbox(box.mailbox).lock.release(HOLDER)
         nav.crash_after_writes = None
         box.crash_after_ops = None
 

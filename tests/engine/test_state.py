@@ -5,18 +5,27 @@ from pathlib import Path
 
 import pytest
 
-from graphsync.engine.state import SCHEMA_VERSION, Link, StateStore
+from graphsync.engine.state import (
+    SCHEMA_VERSION,
+    ContainersCursor,
+    DeltaCursor,
+    JournalDraft,
+    Link,
+    MapCursor,
+    NavCursor,
+    StateStore,
+)
 from graphsync.errors import LockHeldError, StateError
 
 
 def test_new_store_is_at_the_current_schema_and_reopens(tmp_path: Path) -> None:
     with StateStore(tmp_path / "s.sqlite") as store:
         assert store.schema_version == SCHEMA_VERSION
-        store.save_link(Link("m", "CONT_COMP", "5050:CT1", "c-1", {"displayName": "A", "phone": None}))
+        store.mailbox("m").links.save([Link("CONT_COMP", "5050:CT1", "c-1", {"displayName": "A", "phone": None})])
     with StateStore(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
-        link = store.link_by_outlook("m", "c-1")
+        link = store.mailbox("m").links.get_by_outlook("c-1")
         assert link is not None and link.base == {"displayName": "A", "phone": None}
-        assert store.link_by_nav("other", "5050:CT1") is None
+        assert store.mailbox("other").links.get("5050:CT1") is None
 
 
 def test_store_from_a_newer_graphsync_is_refused(tmp_path: Path) -> None:
@@ -40,42 +49,71 @@ def test_lock_is_exclusive_and_a_dead_holder_is_taken_over(tmp_path: Path) -> No
     import socket
 
     with StateStore(tmp_path / "s.sqlite") as store:
-        holder = store.acquire_lock("m")
+        holder = store.mailbox("m").lock.acquire()
         with pytest.raises(LockHeldError) as e:
-            store.acquire_lock("m")
+            store.mailbox("m").lock.acquire()
         assert e.value.holder == holder
-        store.acquire_lock("other")  # other mailboxes are independent
-        store.release_lock("m", holder)
-        store.acquire_lock("m", holder=f"pid 999999999 on {socket.gethostname()}")
-        assert store.acquire_lock("m")  # that pid does not exist: the lock was left by a killed run
+        store.mailbox("other").lock.acquire()  # other mailboxes are independent
+        store.mailbox("m").lock.release(holder)
+        store.mailbox("m").lock.acquire(holder=f"pid 999999999 on {socket.gethostname()}")
+        assert store.mailbox("m").lock.acquire()  # that pid does not exist: the lock was left by a killed run
 
 
 def test_journal_conflicts_cursors_retries(tmp_path: Path) -> None:
     with StateStore(tmp_path / "s.sqlite") as store:
-        entry = store.journal_add(
-            "m", entity="TASK", target="outlook", nav_key="5080:TD1", outlook_id=None, payload={"base": {}}
+        entry = store.mailbox("m").journal.add(
+            JournalDraft(entity="TASK", target="outlook", nav_key="5080:TD1", outlook_id=None, payload={"base": {}})
         )
-        assert [j.id for j in store.journal_pending("m")] == [entry]
-        store.journal_done(entry)
-        assert store.journal_pending("m") == []
-        store.set_cursor("m", "delta:task", "link-1")
-        store.set_cursor("m", "delta:task", "link-2")
-        assert store.cursor("m", "delta:task") == "link-2"
-        store.save_link(Link("m", "TASK", "5080:TD1", "t-1", {}))
-        store.save_conflict(
-            "m",
+        assert [j.id for j in store.mailbox("m").journal.pending()] == [entry]
+        store.mailbox("m").journal.done([entry])
+        assert store.mailbox("m").journal.pending() == []
+        store.mailbox("m").cursors.set(DeltaCursor("task"), "link-1")
+        store.mailbox("m").cursors.set(DeltaCursor("task"), "link-2")
+        assert store.mailbox("m").cursors.get(DeltaCursor("task")) == "link-2"
+        store.mailbox("m").links.save([Link("TASK", "5080:TD1", "t-1", {})])
+        store.mailbox("m").conflicts.save(
             entity="TASK",
             nav_key="5080:TD1",
             outlook_id="t-1",
             fields=[{"field": "title", "base": "a", "nav": "b", "outlook": "c"}],
         )
-        store.set_resolution("m", ["5080:TD1"], "nav")
-        (conflict,) = store.conflicts("m")
+        store.mailbox("m").conflicts.resolve(["5080:TD1"], "nav")
+        (conflict,) = store.mailbox("m").conflicts.all()
         assert conflict.resolution == "nav" and conflict.fields[0]["outlook"] == "c"
-        assert [link.nav_key for link in store.dirty_links("m")] == ["5080:TD1"]
-        store.add_retry("m", "task", "outlook:t-9")
-        assert store.retries("m", "task") == ["outlook:t-9"]
-        store.clear_retries("m", "task", ["outlook:t-9"])
-        assert store.retries("m", "task") == []
-        store.drop_link("m", "5080:TD1")
-        assert store.conflicts("m") == [] and store.count_links("m") == {}
+        assert [link.nav_key for link in store.mailbox("m").links.dirty()] == ["5080:TD1"]
+        store.mailbox("m").retries.add("task", ["outlook:t-9"])
+        assert store.mailbox("m").retries.waiting("task") == ["outlook:t-9"]
+        store.mailbox("m").retries.clear("task", ["outlook:t-9"])
+        assert store.mailbox("m").retries.waiting("task") == []
+        store.mailbox("m").links.drop(["5080:TD1"])
+        assert store.mailbox("m").conflicts.all() == [] and store.mailbox("m").links.count() == {}
+
+
+def test_cursor_names_are_the_strings_stored_since_schema_1(tmp_path: Path) -> None:
+    """A state file written before the cursor names were typed reads the same: the typed names spell the
+    strings the store has always held."""
+    path = tmp_path / "s.sqlite"
+    StateStore(path).close()
+    old = {"delta:contact": "d", "nav:5050:contact": "w", "map:CONT_COMP": "f", "runtime:containers": "c"}
+    with sqlite3.connect(path) as db:
+        db.executemany("INSERT INTO cursors VALUES ('m', ?, ?)", old.items())
+    with StateStore(path) as store:
+        cursors = store.mailbox("m").cursors
+        assert cursors.get(DeltaCursor("contact")) == "d"
+        assert cursors.get(NavCursor(5050, "contact")) == "w"
+        assert cursors.get(MapCursor("CONT_COMP")) == "f"
+        assert cursors.get(ContainersCursor()) == "c"
+        assert store.mailbox("other").cursors.get(DeltaCursor("contact")) is None
+
+
+def test_a_mailbox_view_sees_only_its_mailbox(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.sqlite") as store:
+        a, b = store.mailbox("a@x"), store.mailbox("b@x")
+        a.links.save([Link("TASK", "5080:TD1", "t-1", {})])
+        a.retries.add("task", ["nav:5080:TD2"])
+        a.conflicts.save(entity="TASK", nav_key="5080:TD1", outlook_id="t-1", fields=[])
+        a.journal.add(JournalDraft(entity="TASK", target="outlook", nav_key="5080:TD1", outlook_id=None, payload={}))
+        assert b.links.all() == [] and b.retries.waiting("task") == [] and b.conflicts.all() == []
+        assert b.journal.pending() == [] and b.links.count() == {}
+        with a.lock.held():
+            b.lock.acquire()  # another mailbox's lock is its own

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from graphsync.engine import state
-from graphsync.engine.state import JournalDraft, Link, StateStore
+from graphsync.engine.state import DeltaCursor, JournalDraft, Link, StateStore, links, retries, schema
 from graphsync.errors import StateError
 
 MAX_VARIABLES = 999
@@ -24,17 +23,17 @@ MANY = 1200
 def store(tmp_path: Path) -> Iterator[StateStore]:
     with StateStore(tmp_path / "s.sqlite") as opened:
 
-        @sa.event.listens_for(opened._engine, "connect")
+        @sa.event.listens_for(opened.engine, "connect")
         def _limit(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, MAX_VARIABLES)
 
-        opened._engine.dispose()  # connections opened before the listener would not have the limit
+        opened.engine.dispose()  # connections opened before the listener would not have the limit
         yield opened
 
 
 def _link(nav_key: str, **fields: Any) -> Link:
     values: dict[str, Any] = {"outlook_id": f"o-{nav_key}", "base": {"displayName": nav_key}} | fields
-    return Link(mailbox="m", entity="CONT_COMP", nav_key=nav_key, **values)
+    return Link(entity="CONT_COMP", nav_key=nav_key, **values)
 
 
 def _drafts(count: int) -> list[JournalDraft]:
@@ -56,89 +55,93 @@ def _updated_at(path: Path, nav_key: str) -> str:
 def test_save_links_inserts_then_updates_and_round_trips_every_field(
     store: StateStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(state, "_now", lambda: "2024-01-01T00:00:00.000+00:00")
-    store.save_links([_link("a"), _link("b", base={"x": "ü", "y": None}, dirty=True, stamped=False)])
-    assert store.count_links("m") == {"CONT_COMP": 2}
+    monkeypatch.setattr(links, "now", lambda: "2024-01-01T00:00:00.000+00:00")
+    store.mailbox("m").links.save([_link("a"), _link("b", base={"x": "ü", "y": None}, dirty=True, stamped=False)])
+    assert store.mailbox("m").links.count() == {"CONT_COMP": 2}
     assert _updated_at(tmp_path / "s.sqlite", "a") == "2024-01-01T00:00:00.000+00:00"
 
-    monkeypatch.setattr(state, "_now", lambda: "2024-01-02T00:00:00.000+00:00")
+    monkeypatch.setattr(links, "now", lambda: "2024-01-02T00:00:00.000+00:00")
     changed = _link("a", outlook_id="o-new", base={"displayName": "A2"}, outlook_version="v2", nav_etag="e2")
-    store.save_links([changed, _link("c")])
-    found = store.links_by_nav("m", ["a", "b", "c"])
+    store.mailbox("m").links.save([changed, _link("c")])
+    found = store.mailbox("m").links.by_nav(["a", "b", "c"])
     assert found["a"] == changed
     assert found["b"] == _link("b", base={"x": "ü", "y": None}, dirty=True, stamped=False)
-    assert store.count_links("m") == {"CONT_COMP": 3}
+    assert store.mailbox("m").links.count() == {"CONT_COMP": 3}
     assert _updated_at(tmp_path / "s.sqlite", "a") == "2024-01-02T00:00:00.000+00:00"
     assert _updated_at(tmp_path / "s.sqlite", "b") == "2024-01-01T00:00:00.000+00:00"  # not in the batch
 
 
 def test_save_links_with_a_key_twice_keeps_the_last(store: StateStore) -> None:
-    store.save_links([_link("a", outlook_id="first"), _link("a", outlook_id="second")])
-    assert [link.outlook_id for link in store.all_links("m")] == ["second"]
+    store.mailbox("m").links.save([_link("a", outlook_id="first"), _link("a", outlook_id="second")])
+    assert [link.outlook_id for link in store.mailbox("m").links.all()] == ["second"]
 
 
 def test_save_link_and_an_empty_batch(store: StateStore) -> None:
-    store.save_links([])
-    store.save_link(_link("a"))
-    store.save_link(_link("a", dirty=True))
-    assert store.link_by_nav("m", "a") == _link("a", dirty=True)
-    assert store.link_by_outlook("m", "o-a") == _link("a", dirty=True)
-    assert store.link_by_outlook("m", "o-missing") is None
-    assert store.link_by_nav("other", "a") is None
+    store.mailbox("m").links.save([])
+    store.mailbox("m").links.save([_link("a")])
+    store.mailbox("m").links.save([_link("a", dirty=True)])
+    assert store.mailbox("m").links.get("a") == _link("a", dirty=True)
+    assert store.mailbox("m").links.get_by_outlook("o-a") == _link("a", dirty=True)
+    assert store.mailbox("m").links.get_by_outlook("o-missing") is None
+    assert store.mailbox("other").links.get("a") is None
 
 
 def test_save_links_without_an_upsert_dialect_updates_then_inserts(
     store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The fallback other dialects take: pretend SQLite had no ON CONFLICT.
-    monkeypatch.setitem(state._link_upserts, "sqlite", None)
-    store.save_links([_link("a"), _link("b")])
-    store.save_links([_link("a", outlook_id="o-2"), _link("c")])
-    assert {link.nav_key: link.outlook_id for link in store.all_links("m")} == {"a": "o-2", "b": "o-b", "c": "o-c"}
+    monkeypatch.setitem(links.upserts, "sqlite", None)
+    store.mailbox("m").links.save([_link("a"), _link("b")])
+    store.mailbox("m").links.save([_link("a", outlook_id="o-2"), _link("c")])
+    assert {link.nav_key: link.outlook_id for link in store.mailbox("m").links.all()} == {
+        "a": "o-2",
+        "b": "o-b",
+        "c": "o-c",
+    }
 
 
 def test_lookups_by_many_keys_are_chunked(store: StateStore) -> None:
     keys = [f"k{i}" for i in range(MANY)]
-    store.save_links(_link(key) for key in keys)
-    assert sorted(store.links_by_nav("m", [*keys, "missing"])) == sorted(keys)
-    assert len(store.links_by_outlook("m", [f"o-{key}" for key in keys])) == MANY
+    store.mailbox("m").links.save(_link(key) for key in keys)
+    assert sorted(store.mailbox("m").links.by_nav([*keys, "missing"])) == sorted(keys)
+    assert len(store.mailbox("m").links.by_outlook([f"o-{key}" for key in keys])) == MANY
 
 
 def test_link_ids_give_the_keys_of_many_links_without_their_base(store: StateStore) -> None:
     keys = [f"k{i:04d}" for i in range(MANY)]
-    store.save_links(_link(key) for key in keys)
-    store.save_links([Link(mailbox="other", entity="TASK", nav_key="k0001", outlook_id="x", base={})])
-    by_nav = store.link_ids_by_nav("m", [*keys, "missing"])
+    store.mailbox("m").links.save(_link(key) for key in keys)
+    store.mailbox("other").links.save([Link(entity="TASK", nav_key="k0001", outlook_id="x", base={})])
+    by_nav = store.mailbox("m").links.ids_by_nav([*keys, "missing"])
     assert sorted(by_nav) == [(key, f"o-{key}", "CONT_COMP") for key in keys]
-    by_outlook = store.link_ids_by_outlook("m", ["o-k0001", "o-k0002", "x"])
+    by_outlook = store.mailbox("m").links.ids_by_outlook(["o-k0001", "o-k0002", "x"])
     assert sorted(ids.nav_key for ids in by_outlook) == ["k0001", "k0002"]
-    paged = list(store.iter_link_ids("m", page=500))
+    paged = list(store.mailbox("m").links.iter_ids(page=500))
     assert [ids.nav_key for ids in paged] == keys  # NAV key order, across pages
-    assert list(store.iter_link_ids("m", entities=["TASK"])) == []
-    assert [ids.outlook_id for ids in store.iter_link_ids("other")] == ["x"]
+    assert list(store.mailbox("m").links.iter_ids(entities=["TASK"])) == []
+    assert [ids.outlook_id for ids in store.mailbox("other").links.iter_ids()] == ["x"]
 
 
 def test_drop_links_removes_links_and_their_conflicts(store: StateStore) -> None:
     keys = [f"k{i}" for i in range(MANY)]
-    store.save_links(_link(key) for key in keys)
-    store.save_conflict("m", entity="CONT_COMP", nav_key="k3", outlook_id="o-k3", fields=[])
-    store.save_conflict("m", entity="CONT_COMP", nav_key="k1100", outlook_id="o-k1100", fields=[])
-    store.drop_links("m", keys[:1150])
-    assert sorted(link.nav_key for link in store.all_links("m")) == sorted(keys[1150:])
-    assert store.conflicts("m") == []
-    store.drop_link("m", "k1199")
-    assert store.link_by_nav("m", "k1199") is None and store.count_links("m") == {"CONT_COMP": 49}
+    store.mailbox("m").links.save(_link(key) for key in keys)
+    store.mailbox("m").conflicts.save(entity="CONT_COMP", nav_key="k3", outlook_id="o-k3", fields=[])
+    store.mailbox("m").conflicts.save(entity="CONT_COMP", nav_key="k1100", outlook_id="o-k1100", fields=[])
+    store.mailbox("m").links.drop(keys[:1150])
+    assert sorted(link.nav_key for link in store.mailbox("m").links.all()) == sorted(keys[1150:])
+    assert store.mailbox("m").conflicts.all() == []
+    store.mailbox("m").links.drop(["k1199"])
+    assert store.mailbox("m").links.get("k1199") is None and store.mailbox("m").links.count() == {"CONT_COMP": 49}
 
 
 def test_mark_dirty_many_marks_only_the_given_links_of_the_mailbox(store: StateStore) -> None:
     keys = [f"k{i}" for i in range(MANY)]
-    store.save_links(_link(key) for key in keys)
-    store.save_link(Link("other", "CONT_COMP", "k0", "o-k0", {}))
-    store.mark_dirty_many("m", [*keys[100:], "missing"])
-    assert sorted(link.nav_key for link in store.dirty_links("m")) == sorted(keys[100:])
-    assert store.dirty_links("other") == []
-    store.mark_dirty("m", "k0")
-    assert store.link_by_nav("m", "k0") == _link("k0", dirty=True)
+    store.mailbox("m").links.save(_link(key) for key in keys)
+    store.mailbox("other").links.save([Link("CONT_COMP", "k0", "o-k0", {})])
+    store.mailbox("m").links.mark_dirty([*keys[100:], "missing"])
+    assert sorted(link.nav_key for link in store.mailbox("m").links.dirty()) == sorted(keys[100:])
+    assert store.mailbox("other").links.dirty() == []
+    store.mailbox("m").links.mark_dirty(["k0"])
+    assert store.mailbox("m").links.get("k0") == _link("k0", dirty=True)
 
 
 # ------------------------------------------------------------------ retries
@@ -148,115 +151,119 @@ def test_add_retries_and_clear_retries_in_bulk(
     store: StateStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     refs = [f"outlook:t-{i:04}" for i in range(MANY)]
-    monkeypatch.setattr(state, "_now", lambda: "early")
-    store.add_retries("m", "task", refs[:10])
-    monkeypatch.setattr(state, "_now", lambda: "late")
-    store.add_retries("m", "task", [*refs, refs[0]])  # the first ten are there already, one given twice
-    store.add_retry("m", "contact", refs[0])
-    assert store.retries("m", "task") == refs
+    monkeypatch.setattr(retries, "now", lambda: "early")
+    store.mailbox("m").retries.add("task", refs[:10])
+    monkeypatch.setattr(retries, "now", lambda: "late")
+    store.mailbox("m").retries.add("task", [*refs, refs[0]])  # the first ten are there already, one given twice
+    store.mailbox("m").retries.add("contact", [refs[0]])
+    assert store.mailbox("m").retries.waiting("task") == refs
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         assert db.execute("SELECT DISTINCT added_at FROM retries").fetchall() == [("late",)]
 
-    store.clear_retries("m", "task", refs[:1100])
-    assert store.retries("m", "task") == refs[1100:]
-    assert store.retries("m", "contact") == [refs[0]]  # another kind is untouched
+    store.mailbox("m").retries.clear("task", refs[:1100])
+    assert store.mailbox("m").retries.waiting("task") == refs[1100:]
+    assert store.mailbox("m").retries.waiting("contact") == [refs[0]]  # another kind is untouched
 
 
 # ------------------------------------------------------------------ journal
 
 
 def test_journal_add_many_returns_the_ids_in_order(store: StateStore) -> None:
-    first = store.journal_add("m", entity="TASK", target="nav", nav_key=None, outlook_id="t-0", payload={})
-    ids = store.journal_add_many("m", _drafts(MANY))
+    first = store.mailbox("m").journal.add(
+        JournalDraft(entity="TASK", target="nav", nav_key=None, outlook_id="t-0", payload={})
+    )
+    ids = store.mailbox("m").journal.add_many(_drafts(MANY))
     assert len(set(ids)) == MANY and first not in ids
-    pending = {entry.id: entry for entry in store.journal_pending("m")}
+    pending = {entry.id: entry for entry in store.mailbox("m").journal.pending()}
     assert [pending[i].payload for i in ids] == [{"n": i} for i in range(MANY)]
     assert [pending[i].nav_key for i in ids] == [f"k{i}" for i in range(MANY)]
-    assert store.journal_add_many("m", []) == []
+    assert store.mailbox("m").journal.add_many([]) == []
 
 
 def test_journal_add_many_without_ordered_returning_goes_row_by_row(
     store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store._engine.dialect, "insert_executemany_returning_sort_by_parameter_order", False)
-    ids = store.journal_add_many("m", _drafts(5))
-    assert [store_entry.payload for store_entry in store.journal_pending("m")] == [{"n": i} for i in range(5)]
-    assert [entry.id for entry in store.journal_pending("m")] == ids
+    monkeypatch.setattr(store.engine.dialect, "insert_executemany_returning_sort_by_parameter_order", False)
+    ids = store.mailbox("m").journal.add_many(_drafts(5))
+    assert [store_entry.payload for store_entry in store.mailbox("m").journal.pending()] == [{"n": i} for i in range(5)]
+    assert [entry.id for entry in store.mailbox("m").journal.pending()] == ids
 
 
 def test_journal_add_many_refuses_when_sqlite_gives_no_consecutive_ids(store: StateStore) -> None:
     """Past the largest rowid SQLite picks new ones at random: the ids are then not the chunk's, and the chunk
     is refused (rolled back) instead of being recorded under ids that belong to no entry or to others."""
-    with store._engine.begin() as conn:
+    with store.engine.begin() as conn:
         conn.execute(
-            state.journal.insert().values(
+            schema.journal.insert().values(
                 id=2**63 - 1, mailbox="m", entity="TASK", target="nav", payload="{}", created_at="2026-01-01"
             )
         )
     with pytest.raises(StateError, match="run out"):
-        store.journal_add_many("m", _drafts(3))
-    assert [entry.id for entry in store.journal_pending("m")] == [2**63 - 1]
+        store.mailbox("m").journal.add_many(_drafts(3))
+    assert [entry.id for entry in store.mailbox("m").journal.pending()] == [2**63 - 1]
 
 
 def test_journal_done_many_deletes_only_the_given_ids(store: StateStore) -> None:
-    ids = store.journal_add_many("m", _drafts(MANY))
-    store.journal_done_many([*ids[:1100], ids[0], 999_999])
-    assert [entry.id for entry in store.journal_pending("m")] == ids[1100:]
-    store.journal_done(ids[1100])
-    assert [entry.id for entry in store.journal_pending("m")] == ids[1101:]
-    store.journal_done_many([])
+    ids = store.mailbox("m").journal.add_many(_drafts(MANY))
+    store.mailbox("m").journal.done([*ids[:1100], ids[0], 999_999])
+    assert [entry.id for entry in store.mailbox("m").journal.pending()] == ids[1100:]
+    store.mailbox("m").journal.done([ids[1100]])
+    assert [entry.id for entry in store.mailbox("m").journal.pending()] == ids[1101:]
+    store.mailbox("m").journal.done([])
 
 
 # ------------------------------------------------------------------ transactions
 
 
 def test_bulk_writes_outside_a_transaction_are_committed_each(store: StateStore, tmp_path: Path) -> None:
-    store.save_links([_link("a")])
-    ids = store.journal_add_many("m", _drafts(3))
+    store.mailbox("m").links.save([_link("a")])
+    ids = store.mailbox("m").journal.add_many(_drafts(3))
     with StateStore(tmp_path / "s.sqlite") as other:
-        assert other.link_by_nav("m", "a") == _link("a")
-        assert [entry.id for entry in other.journal_pending("m")] == ids
+        assert other.mailbox("m").links.get("a") == _link("a")
+        assert [entry.id for entry in other.mailbox("m").journal.pending()] == ids
 
 
 def test_bulk_writes_inside_a_transaction_show_only_to_it_until_commit(store: StateStore, tmp_path: Path) -> None:
     with StateStore(tmp_path / "s.sqlite") as other:
         with store.transaction():
-            store.save_links([_link("a"), _link("b")])
-            ids = store.journal_add_many("m", _drafts(3))
-            store.journal_done_many(ids[:1])
-            store.add_retries("m", "task", ["outlook:x"])
-            assert sorted(store.links_by_nav("m", ["a", "b"])) == ["a", "b"]
-            assert [entry.id for entry in store.journal_pending("m")] == ids[1:]
-            assert other.count_links("m") == {} and other.journal_pending("m") == []
-        assert sorted(other.links_by_nav("m", ["a", "b"])) == ["a", "b"]
-        assert [entry.id for entry in other.journal_pending("m")] == ids[1:]
-        assert other.retries("m", "task") == ["outlook:x"]
+            store.mailbox("m").links.save([_link("a"), _link("b")])
+            ids = store.mailbox("m").journal.add_many(_drafts(3))
+            store.mailbox("m").journal.done(ids[:1])
+            store.mailbox("m").retries.add("task", ["outlook:x"])
+            assert sorted(store.mailbox("m").links.by_nav(["a", "b"])) == ["a", "b"]
+            assert [entry.id for entry in store.mailbox("m").journal.pending()] == ids[1:]
+            assert other.mailbox("m").links.count() == {} and other.mailbox("m").journal.pending() == []
+        assert sorted(other.mailbox("m").links.by_nav(["a", "b"])) == ["a", "b"]
+        assert [entry.id for entry in other.mailbox("m").journal.pending()] == ids[1:]
+        assert other.mailbox("m").retries.waiting("task") == ["outlook:x"]
 
 
 def test_a_failed_transaction_leaves_nothing(store: StateStore) -> None:
-    store.save_links([_link("kept")])
-    kept = store.journal_add_many("m", _drafts(2))
+    store.mailbox("m").links.save([_link("kept")])
+    kept = store.mailbox("m").journal.add_many(_drafts(2))
     with pytest.raises(RuntimeError), store.transaction():
-        store.save_links([_link("new"), _link("kept", dirty=True)])
-        store.journal_add_many("m", _drafts(3))
-        store.journal_done_many(kept)
-        store.drop_links("m", ["kept"])
-        store.add_retries("m", "task", ["outlook:x"])
-        store.set_cursor("m", "delta:task", "link-1")
+        store.mailbox("m").links.save([_link("new"), _link("kept", dirty=True)])
+        store.mailbox("m").journal.add_many(_drafts(3))
+        store.mailbox("m").journal.done(kept)
+        store.mailbox("m").links.drop(["kept"])
+        store.mailbox("m").retries.add("task", ["outlook:x"])
+        store.mailbox("m").cursors.set(DeltaCursor("task"), "link-1")
         raise RuntimeError("the run failed")
-    assert store.all_links("m") == [_link("kept")]
-    assert [entry.id for entry in store.journal_pending("m")] == kept
-    assert store.retries("m", "task") == [] and store.cursor("m", "delta:task") is None
+    assert store.mailbox("m").links.all() == [_link("kept")]
+    assert [entry.id for entry in store.mailbox("m").journal.pending()] == kept
+    assert (
+        store.mailbox("m").retries.waiting("task") == [] and store.mailbox("m").cursors.get(DeltaCursor("task")) is None
+    )
 
 
 def test_the_postgresql_upsert_compiles_to_on_conflict() -> None:
     # No PostgreSQL server here: this checks only the SQL the store would send to one.
     from sqlalchemy.dialects import postgresql
 
-    upsert = state._link_upsert(postgresql.dialect())
+    upsert = links.upsert_for(postgresql.dialect())
     assert upsert is not None
     sql = " ".join(str(upsert.compile(dialect=postgresql.dialect())).split())
     assert "ON CONFLICT (mailbox, nav_key) DO UPDATE SET" in sql
     assert "base = excluded.base" in sql and "updated_at = excluded.updated_at" in sql
     assert "SET mailbox" not in sql and "nav_key = excluded" not in sql
-    assert state._link_upsert(sa.create_engine("sqlite://").dialect) is not None
+    assert links.upsert_for(sa.create_engine("sqlite://").dialect) is not None

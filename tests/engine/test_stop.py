@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
+from graphsync.engine.state import DeltaCursor
 from tests.engine.conftest import World
 
 
@@ -26,8 +27,10 @@ async def test_a_run_stopped_after_the_first_batch_records_it_and_the_next_run_f
     assert not world.box.items[ItemKind.EVENT]  # the events' kind was never written
     done = [i for i in report.items if i.plan.outlook.op.value == "create"]
     assert len(done) == 2 and len(world.box.items[ItemKind.CONTACT]) == 3
-    assert world.store.cursor(world.box.mailbox, "delta:contact") is None  # nothing of a cursor advanced
-    assert world.store.runs(world.box.mailbox, limit=1)[0].status == "stopped"
+    assert (
+        world.store.mailbox(world.box.mailbox).cursors.get(DeltaCursor("contact")) is None
+    )  # nothing of a cursor advanced
+    assert world.store.mailbox(world.box.mailbox).runs.recent(limit=1)[0].status == "stopped"
 
     report = await world.sync(batch_size=2)
     assert not report.stopped and report.ok, report.errors
@@ -39,7 +42,7 @@ async def test_a_run_stopped_after_the_first_batch_records_it_and_the_next_run_f
     events = world.box.by_nav_key(ItemKind.EVENT)
     assert sorted(events) == sorted(f"5080:{no}" for no in meetings)
     assert all(len(ids) == 1 for ids in events.values())
-    assert world.store.journal_pending(world.box.mailbox) == []
+    assert world.store.mailbox(world.box.mailbox).journal.pending() == []
 
     report = await world.sync()
     assert report.items == () and not report.stopped

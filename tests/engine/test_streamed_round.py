@@ -68,10 +68,11 @@ def _outcome(world: World, report: RunReport) -> dict[str, Any]:
             for key, row in world.nav.rows[NavTable.CONTACT].items()
         ),
         "links": sorted(
-            (link.entity, link.nav_key, sorted(link.base.items())) for link in world.store.iter_links(world.box.mailbox)
+            (link.entity, link.nav_key, sorted(link.base.items()))
+            for link in world.store.mailbox(world.box.mailbox).links.iter_all()
         ),
-        "conflicts": sorted(c.nav_key for c in world.store.conflicts(world.box.mailbox)),
-        "retries": {kind: world.store.retries(world.box.mailbox, kind.value) for kind in ItemKind},
+        "conflicts": sorted(c.nav_key for c in world.store.mailbox(world.box.mailbox).conflicts.all()),
+        "retries": {kind: world.store.mailbox(world.box.mailbox).retries.waiting(kind.value) for kind in ItemKind},
     }
 
 

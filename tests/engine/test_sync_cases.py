@@ -144,7 +144,7 @@ async def test_dry_run_plans_and_writes_nothing(world: World) -> None:
     report = await world.sync(dry_run=True)
     assert {(i.nav_key, i.plan.outlook.op) for i in report.items} == {(f"5050:{no}", Op.CREATE), ("13:EH", Op.CREATE)}
     assert world.box.items[ItemKind.CONTACT] == {}
-    assert world.store.runs(BOX) == []
+    assert world.store.mailbox(BOX).runs.recent() == []
     await world.sync()
     world.nav.edit(NavTable.CONTACT, (no,), **{"Phone No.": "2"})
     report = await world.sync(dry_run=True)
@@ -154,7 +154,7 @@ async def test_dry_run_plans_and_writes_nothing(world: World) -> None:
 
 
 async def test_second_run_on_a_locked_mailbox_is_refused(world: World) -> None:
-    with world.store.lock(BOX), pytest.raises(LockHeldError) as held:
+    with world.store.mailbox(BOX).lock.held(), pytest.raises(LockHeldError) as held:
         await world.sync()
     assert held.value.mailbox == BOX
     assert (await world.sync()).ok  # released
@@ -193,11 +193,11 @@ async def test_crash_during_outlook_creates_never_duplicates(world: World, crash
     world.box.crash_after_ops = crash_at
     with pytest.raises(SimulatedCrash):
         await world.sync()
-    world.store.release_lock(BOX, _holder(world))
+    world.store.mailbox(BOX).lock.release(_holder(world))
     report = await world.sync()
     assert report.ok, report
     assert len(_contacts(world)) == 4 and all(len(v) == 1 for v in _contacts(world).values())
-    assert [r.status for r in world.store.runs(BOX)] == ["ok", "interrupted"]
+    assert [r.status for r in world.store.mailbox(BOX).runs.recent()] == ["ok", "interrupted"]
 
 
 @pytest.mark.parametrize("crash_at", [1, 2])
@@ -207,7 +207,7 @@ async def test_crash_during_nav_creates_never_duplicates(world: World, crash_at:
     world.nav.crash_after_writes = world.nav.writes + crash_at
     with pytest.raises(SimulatedCrash):
         await world.sync()
-    world.store.release_lock(BOX, _holder(world))
+    world.store.mailbox(BOX).lock.release(_holder(world))
     report = await world.sync()
     assert report.ok, report
     names = sorted(r.fields["Name"] for r in world.nav.find(NavTable.CONTACT, {"Type": "Company"}))

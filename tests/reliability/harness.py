@@ -427,7 +427,7 @@ class World:
     def links(self) -> dict[str, str]:
         """Outlook id -> NAV key of every link in the state store."""
         with StateStore(self.state_path) as store:
-            return {link.outlook_id: link.nav_key for link in store.all_links(USER)}
+            return {link.outlook_id: link.nav_key for link in store.mailbox(USER).links.all()}
 
     def conflicts(self) -> dict[str, set[str]]:
         """Open conflicts: NAV key -> conflicting fields (Outlook targets)."""
@@ -636,7 +636,7 @@ class InProcess:
         return Outlook(httpx.Client(base_url=self.base_url + "/v1.0", timeout=30, headers=_auth()))
 
     def links(self) -> dict[str, str]:
-        return {link.outlook_id: link.nav_key for link in self.store.all_links(USER)}
+        return {link.outlook_id: link.nav_key for link in self.store.mailbox(USER).links.all()}
 
     def conflicts(self) -> dict[str, set[str]]:
         return {c.nav_key: {f.field for f in c.fields} for c in list_conflicts(self.store, USER)}

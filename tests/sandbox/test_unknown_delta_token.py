@@ -229,8 +229,8 @@ async def test_engine_run_with_foreign_delta_links_does_a_full_round_without_dup
                     ItemKind.TASK: (await links_of(other, tasks_start))[1],
                 }
             for kind, link in foreign.items():
-                assert store.cursor(box.mailbox, delta_cursor(kind)) is not None
-                store.set_cursor(box.mailbox, delta_cursor(kind), link)
+                assert store.mailbox(box.mailbox).cursors.get(delta_cursor(kind)) is not None
+                store.mailbox(box.mailbox).cursors.set(delta_cursor(kind), link)
             company.modify(NavTable.CONTACT, contact_key, {"Phone No.": "555 0100"}, if_match="*")
             seen.clear()
 
@@ -245,7 +245,7 @@ async def test_engine_run_with_foreign_delta_links_does_a_full_round_without_dup
                 fresh = [u for u, s in seen if marker in u and "token=" not in u and s == 200]
                 assert fresh, marker
             for kind in foreign:
-                stored = store.cursor(box.mailbox, delta_cursor(kind))
+                stored = store.mailbox(box.mailbox).cursors.get(delta_cursor(kind))
                 assert stored is not None and stored not in foreign.values()
             found = await box.find_by_nav_key(ItemKind.CONTACT, f"5050:{contact_key[0]}")
             assert found is not None and found.data["businessPhones"] == ["555 0100"]

@@ -1,0 +1,82 @@
+"""The state store's plumbing: one SQLAlchemy engine, the connection of the transaction in progress, and
+the helpers every table module's bulk paths share.
+
+Every table module works through a `Database`: `conn()` gives the transaction's connection when one is
+open (`transaction()`), else a connection of its own committed on exit. Dialect-specific fast paths are
+chosen per call by ``conn.dialect.name``, so a dialect is added module by module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+CHUNK = 500
+"""Keys per IN list: well under SQLite's bound-variable limit (999 before 3.32), and a small statement."""
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start : start + CHUNK])
+
+
+_compiled: dict[tuple[str, str, int, tuple[str, ...]], Any] = {}
+"""Statements compiled for `execute_many`, by dialect and driver, statement and the columns given."""
+
+
+def execute_many(conn: Connection, stmt: sa.Insert | sa.Delete | sa.Update, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``stmt`` executed for every row of plain values (strings, ints, bools, None), straight through the
+    driver's executemany. Through ``conn.execute`` SQLAlchemy builds and processes each row's parameters in
+    Python, which for the links and journal entries of a large run cost more than the database's own work."""
+    columns = tuple(rows[0])  # every row has the same columns
+    key = (conn.dialect.name, conn.dialect.driver, id(stmt), columns)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    names = compiled.positiontup
+    params: Any = [tuple([row[name] for name in names]) for row in rows] if names is not None else list(rows)
+    conn.exec_driver_sql(compiled.string, params)
+
+
+class Database:
+    """The engine and the transaction in progress, shared by every mailbox view of one store."""
+
+    def __init__(self, engine: Engine, location: str) -> None:
+        self.engine = engine
+        self.location = location
+        """What the store was opened from (a path or URL), for messages."""
+        self._tx: Connection | None = None
+
+    @contextmanager
+    def conn(self) -> Iterator[Connection]:
+        """The open transaction's connection, or a new one committed when the block ends."""
+        if self._tx is not None:
+            yield self._tx
+            return
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes into one transaction (all or nothing, and one disk flush). Nested: joins."""
+        if self._tx is not None:
+            yield
+            return
+        with self.engine.begin() as conn:
+            self._tx = conn
+            try:
+                yield
+            finally:
+                self._tx = None
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,141 @@
+"""The state store's tables and their migrations.
+
+The schema is versioned: `MIGRATIONS` lists the steps in order and opening a store applies the missing
+ones (`migrate`); a store written by a newer graphsync is refused. The tables are SQLAlchemy Core, in
+types every dialect has, so that the same schema serves SQLite (the default) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from graphsync.engine.state._db import now
+
+metadata = sa.MetaData()
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.String(40), nullable=False),
+)
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("nav_key", sa.String(250), primary_key=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("outlook_id", sa.String(500), nullable=False),
+    sa.Column("base", sa.Text, nullable=False),
+    sa.Column("outlook_version", sa.String(200)),
+    sa.Column("nav_etag", sa.String(200)),
+    sa.Column("dirty", sa.Boolean, nullable=False, default=False),
+    sa.Column("stamped", sa.Boolean, nullable=False, default=True),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Index("ix_links_outlook", "mailbox", "outlook_id"),
+    sa.Index("ix_links_dirty", "mailbox", "dirty"),
+    sa.Index("ix_links_stamped", "mailbox", "stamped"),
+    sa.Index("ix_links_entity", "mailbox", "entity"),
+)
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+journal = sa.Table(
+    "journal",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mailbox", sa.String(320), nullable=False, index=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("target", sa.String(10), nullable=False),
+    sa.Column("nav_key", sa.String(250)),
+    sa.Column("outlook_id", sa.String(500)),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("nav_key", sa.String(250), primary_key=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("outlook_id", sa.String(500), nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),
+    sa.Column("resolution", sa.String(10)),
+    sa.Column("detected_at", sa.String(40), nullable=False),
+)
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mailbox", sa.String(320), nullable=False, index=True),
+    sa.Column("started_at", sa.String(40), nullable=False),
+    sa.Column("finished_at", sa.String(40)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("counts", sa.Text, nullable=False, default="{}"),
+)
+item_errors = sa.Table(
+    "item_errors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, nullable=False, index=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("nav_key", sa.String(250)),
+    sa.Column("outlook_id", sa.String(500)),
+    sa.Column("error", sa.String(100), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+)
+retries = sa.Table(
+    "retries",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("ref", sa.String(600), primary_key=True),
+    sa.Column("added_at", sa.String(40), nullable=False),
+)
+locks = sa.Table(
+    "locks",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("holder", sa.String(300), nullable=False),
+    sa.Column("acquired_at", sa.String(40), nullable=False),
+)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[links, cursors, journal, conflicts, runs, item_errors, retries, locks])
+
+
+MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1,)
+"""Schema steps, in order; a store's version is the number of steps applied. Append, never edit."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class NewerSchemaError(Exception):
+    """The store's schema is ``version``, written by a newer graphsync than this one."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar() or 0)
+
+
+def migrate(conn: Connection) -> None:
+    """Apply the steps the store lacks, in the caller's transaction; NewerSchemaError for a newer store."""
+    schema_migrations.create(conn, checkfirst=True)
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(version)
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[number - 1](conn)
+        conn.execute(schema_migrations.insert().values(version=number, applied_at=now()))

@@ -1,0 +1,132 @@
+"""`StateStore`: open (creating or migrating) a state store, and one mailbox's view of it.
+
+store = StateStore("state.sqlite")                    # or an SQLAlchemy URL
+box = store.mailbox("eh@contoso.com")                 # everything below is that mailbox's
+box.links.by_nav(["5050:CT100006"]); box.cursors.get(DeltaCursor("contact"))
+with store.transaction():                             # several writes, all or nothing
+    box.links.save(links); box.journal.done(ids)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from graphsync.engine.state._db import Database
+from graphsync.engine.state.conflicts import Conflicts
+from graphsync.engine.state.cursors import Cursors
+from graphsync.engine.state.journal import Journal
+from graphsync.engine.state.links import Links
+from graphsync.engine.state.locks import Lock
+from graphsync.engine.state.retries import Retries
+from graphsync.engine.state.runs import Runs
+from graphsync.engine.state.schema import SCHEMA_VERSION, NewerSchemaError, migrate, runs, schema_version
+from graphsync.errors import StateError
+
+
+class MailboxState:
+    """Everything the store keeps for one mailbox, by concern. Views only: writes through them join the
+    store's open transaction (`transaction`, the same as `StateStore.transaction`)."""
+
+    __slots__ = ("_db", "conflicts", "cursors", "journal", "links", "lock", "mailbox", "retries", "runs")
+
+    def __init__(self, db: Database, mailbox: str) -> None:
+        self._db = db
+        self.mailbox = mailbox
+        self.links = Links(db, mailbox)
+        self.cursors = Cursors(db, mailbox)
+        self.journal = Journal(db, mailbox)
+        self.conflicts = Conflicts(db, mailbox)
+        self.retries = Retries(db, mailbox)
+        self.runs = Runs(db, mailbox)
+        self.lock = Lock(db, mailbox)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes into one transaction (all or nothing, and one disk flush). Nested: joins."""
+        with self._db.transaction():
+            yield
+
+
+def _url(url_or_path: str | Path | sa.URL) -> str | sa.URL:
+    if isinstance(url_or_path, sa.URL):
+        return url_or_path
+    text = str(url_or_path)
+    return text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets `graphsync status` read while a run writes; NORMAL sync is crash-safe in WAL mode.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+class StateStore:
+    """Open (creating or migrating) the store at a path or SQLAlchemy URL. StateError when it is unusable."""
+
+    def __init__(self, url_or_path: str | Path | sa.URL) -> None:
+        # A URL object may carry a password (`graphsync.runtime.state.store_url`): shown without it.
+        self.location = (
+            url_or_path.render_as_string(hide_password=True) if isinstance(url_or_path, sa.URL) else str(url_or_path)
+        )
+        try:
+            engine = sa.create_engine(_url(url_or_path))
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+            raise StateError(path=self.location, reason=f"not a usable database URL ({exc})") from None
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        self._db = Database(engine, self.location)
+        try:
+            with engine.begin() as conn:
+                migrate(conn)
+        except NewerSchemaError as exc:
+            engine.dispose()
+            raise StateError(
+                path=self.location,
+                reason=f"schema version {exc.version} was written by a newer graphsync "
+                f"(this one knows {SCHEMA_VERSION}); upgrade graphsync",
+            ) from None
+        except sa.exc.DatabaseError as exc:
+            engine.dispose()
+            raise StateError(path=self.location, reason=f"not a graphsync state store ({exc.orig})") from None
+
+    def mailbox(self, mailbox: str) -> MailboxState:
+        """The store's view of one mailbox (its links, cursors, journal, conflicts, retries, runs, lock)."""
+        return MailboxState(self._db, mailbox)
+
+    def mailboxes(self) -> list[str]:
+        """Every mailbox the store has runs of, in order."""
+        with self._db.conn() as conn:
+            return [r[0] for r in conn.execute(sa.select(runs.c.mailbox).distinct().order_by(runs.c.mailbox))]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes (of any mailbox view) into one transaction: all or nothing, one disk flush."""
+        with self._db.transaction():
+            yield
+
+    @property
+    def schema_version(self) -> int:
+        with self._db.conn() as conn:
+            return schema_version(conn)
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine (for tests and tools that inspect the store)."""
+        return self._db.engine
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
