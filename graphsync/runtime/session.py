@@ -13,6 +13,7 @@ sandbox in-process and the token caches at a temporary folder.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -37,6 +38,8 @@ from graphsync.errors import ConfigError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.runtime.nav import open_nav
 from graphsync.runtime.state import open_store
+
+log = logging.getLogger("graphsync.runtime")
 
 GRAPH_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 APP_ONLY = "(app-only)"
@@ -187,8 +190,26 @@ class Runtime:
             allow_mass_delete=settings.allow_mass_delete,
             entities=settings.entities,
             progress=settings.progress,
-            should_stop=settings.should_stop,
+            should_stop=self._stop_check(target.upn, settings.should_stop),
         )
+
+    def _stop_check(self, upn: str, asked: Callable[[], bool] | None) -> Callable[[], bool] | None:
+        """What the run asks between chunks: a stop request, or, where a lock can be lost under a run, its
+        mailbox's lock lost (a PostgreSQL lock session that died: another worker may take the mailbox over,
+        so this run must write no more)."""
+        lock = self.store.mailbox(upn).lock
+        if not lock.can_be_lost:
+            return asked
+
+        def should_stop() -> bool:
+            if asked is not None and asked():
+                return True
+            if not lock.still_held():
+                log.warning("mailbox %s: its lock was lost (the lock session ended); stopping this run", upn)
+                return True
+            return False
+
+        return should_stop
 
     async def sync(self, target: MailboxTarget, settings: RunSettings = RunSettings()) -> RunReport:
         """One sync run of ``target``'s mailbox. Raises what `run_sync` raises (LockHeldError, MassDeleteError,
