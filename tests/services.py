@@ -6,6 +6,7 @@ trust authentication, Redis at 127.0.0.1:6379. Other servers by environment vari
 
     GRAPHSYNC_TEST_POSTGRES=postgresql://USER@HOST:PORT/postgres   a user that may create databases
     GRAPHSYNC_TEST_REDIS=redis://HOST:PORT/DB
+    GRAPHSYNC_TEST_RABBITMQ=amqp://USER@HOST:PORT/VHOST        (RabbitMQ as Celery's broker; default guest)
 
 Without a server, its tests skip with one reason naming it and how to provide one, so README's test command
 passes on a newcomer's laptop; ``GRAPHSYNC_REQUIRE_SERVICES=1`` (set by `.ci/run`) turns that skip into a
@@ -30,8 +31,10 @@ import pytest
 REQUIRE = "GRAPHSYNC_REQUIRE_SERVICES"
 POSTGRES = "GRAPHSYNC_TEST_POSTGRES"
 REDIS = "GRAPHSYNC_TEST_REDIS"
+RABBITMQ = "GRAPHSYNC_TEST_RABBITMQ"
 POSTGRES_DEFAULTS = ("postgresql://postgres@127.0.0.1:5432/postgres", "postgresql://root@127.0.0.1:5432/postgres")
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+RABBITMQ_DEFAULT = "amqp://guest@127.0.0.1:5672//"
 
 
 def unavailable(service: str, variable: str, reason: str) -> NoReturn:
@@ -203,3 +206,32 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.delete_keys()
+
+
+# ---------------------------------------------------------------------- RabbitMQ
+
+
+@dataclass(frozen=True)
+class RabbitServer:
+    url: str
+    queue: str
+    """A queue name of the test's own, deleted afterwards."""
+
+
+@pytest.fixture
+def rabbitmq_server() -> Iterator[RabbitServer]:
+    """The RabbitMQ server, with a queue name of this test's own (deleted afterwards)."""
+    from kombu import Connection
+
+    url = os.environ.get(RABBITMQ) or RABBITMQ_DEFAULT
+    try:
+        with Connection(url, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:  # kombu raises the transport's own errors (socket, amqp)
+        unavailable("RabbitMQ", RABBITMQ, f"{_hide(url)}: {type(exc).__name__}: {exc}")
+    server = RabbitServer(url, f"graphsync-test-{secrets.token_hex(6)}")
+    try:
+        yield server
+    finally:
+        with Connection(url, connect_timeout=3) as conn:
+            conn.default_channel.queue_delete(server.queue)

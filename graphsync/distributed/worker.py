@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("graphsync.worker")
 
+ITEM_ERRORS_SHOWN = 10
+"""Item errors a task's result lists (all of them are in the state store's run history)."""
+
 Describe = Callable[[BaseException], tuple[int, str]]
 """An error -> (exit code, message): the CLI's words for it (`graphsync.cli.messages`)."""
 
@@ -145,6 +148,10 @@ class WorkerContext:
             "message": text,
             "counts": dict(report.counts) if report else {},
             "run_id": report.run_id if report else None,
+            "item_errors": [
+                {"entity": e.entity.value, "nav_key": e.nav_key, "outlook_id": e.outlook_id, "message": e.message}
+                for e in (report.errors[:ITEM_ERRORS_SHOWN] if report else ())
+            ],
             "seconds": outcome.seconds,
             "worker": self.name,
         }
