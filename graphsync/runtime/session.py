@@ -218,7 +218,7 @@ class Runtime:
         try:
             with self._app_token_blamed(target.user):
                 report = await run_sync(
-                    nav=self.nav,
+                    nav=self._scoped_nav(target),
                     mailbox=mailbox,
                     store=self.store,
                     entities=self.config.entities,
@@ -230,6 +230,20 @@ class Runtime:
             return report
         finally:
             await mailbox.aclose()
+
+    def _scoped_nav(self, target: MailboxTarget) -> NavConnector:
+        """NAV for one run, its first read narrowed to the mailbox's own records where NAV can do it
+        (`graphsync.runtime.scoped`)."""
+        from graphsync.runtime.scoped import ScopedNav, pushable_scopes
+
+        scopes = pushable_scopes(self.config.entities, target.salesperson, self.nav.table_def)
+        if not scopes:
+            return self.nav
+        links = self.store.mailbox(target.upn).links
+        names = {
+            table: [s.name.value for s in self.config.entities if s.enabled and s.table is table] for table in scopes
+        }
+        return ScopedNav(self.nav, scopes, lambda table: not links.any(entities=names[table]))
 
     async def resolve_now(
         self, target: MailboxTarget, *, keep: Side, nav_keys: Sequence[str] | None = None
