@@ -31,7 +31,7 @@ def _store(config: Config) -> StateStore:
         raise ConfigError(
             file=None,
             key="state.path",
-            expected=f"a state store made by a sync at {config.state.path} (run: graphsync sync)",
+            expected=f"a state store made by a sync at {config.state.location} (run: graphsync sync)",
             got=None,
         )
     return store

@@ -112,16 +112,17 @@ def status(ctx: click.Context, user: str | None, all_mailboxes: bool, as_json: b
     store = existing_store(config)
     if store is None:
         if as_json:
-            output.print_json({"state": str(config.state.path), "mailboxes": []})
+            output.print_json({"state": config.state.location, "mailboxes": []})
         else:
-            click.echo(f"No sync has run yet: there is no state store at {config.state.path} (run: graphsync sync).")
+            where = config.state.location
+            click.echo(f"No sync has run yet: there is no state store at {where} (run: graphsync sync).")
         return
     with store:
         statuses = [mailbox_status(store, m) for m in chosen_mailboxes(store, user, one=False)]
     if as_json:
-        output.print_json({"state": str(config.state.path), "mailboxes": [status_json(s) for s in statuses]})
+        output.print_json({"state": config.state.location, "mailboxes": [status_json(s) for s in statuses]})
         return
     if not statuses:
-        click.echo(f"No sync has run yet with the state store {config.state.path} (run: graphsync sync).")
+        click.echo(f"No sync has run yet with the state store {config.state.location} (run: graphsync sync).")
     for s in statuses:
         _print(s)
