@@ -193,3 +193,46 @@ def _graph(world: World, method: str, url: str) -> Any:
             return response.json() if response.content else None
 
     return asyncio.run(call())
+
+
+def test_an_address_two_salespeople_share_fails_that_mailbox_naming_both(world: World) -> None:
+    with world.nav() as nav:
+        nav.modify(NavTable.SALESPERSON, ("OF",), {"E-Mail": "EH@contoso.com"}, if_match="*")
+    data = world.run_json("sync", "--all-mailboxes", "--entity", "CONT_SP", expect=2)
+    mailboxes = _by_mailbox(data)
+    assert "of@contoso.com" not in mailboxes
+    eh = mailboxes["eh@contoso.com"]
+    assert eh["status"] == "failed" and eh["exit_code"] == 2 and "EH, OF" in eh["message"]
+    assert sum(m["status"] == "ok" for m in mailboxes.values()) == len(DEMO_MAILBOXES) - 2
+
+
+def test_tenant_bars_show_a_bar_per_running_mailbox() -> None:
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from graphsync.cli.tenant import TenantBars
+    from graphsync.engine.report import ProgressEvent
+    from graphsync.runtime.mailboxes import MailboxSource, TenantMailbox
+    from graphsync.runtime.tenant import MailboxOutcome, OutcomeStatus
+
+    a = TenantMailbox("a@x", "A", MailboxSource.NAV)
+    b = TenantMailbox("b@x", "B", MailboxSource.NAV)
+    with Progress(console=Console(file=io.StringIO(), force_terminal=True, width=120)) as progress:
+        bars = TenantBars(progress, total=2)
+        bars.start(a)
+        bars.start(b)
+        bars.for_mailbox(a)(ProgressEvent("apply", "contact", 40, 100))
+        bars.done(MailboxOutcome(b, OutcomeStatus.OK, "B"))
+        tasks = {t.description: (t.completed, t.total) for t in progress.tasks}
+    assert tasks == {"mailboxes": (1, 2), "a@x apply contacts": (40, 100)}
+
+
+def test_all_mailboxes_with_the_state_store_on_postgresql(world: World, postgres_url: str) -> None:
+    world.config.write_text(config_text().replace('path = "state.sqlite"', f'url = "{postgres_url}"'), "utf-8")
+    data = world.run_json("sync", "--all-mailboxes", "--concurrency", "4")
+    assert data["ok"] and len(data["mailboxes"]) == len(DEMO_MAILBOXES)
+    status = world.run_json("status", "--all-mailboxes")
+    assert status["state"] == postgres_url
+    assert {m["mailbox"]: m["last_run"]["status"] for m in status["mailboxes"]} == dict.fromkeys(DEMO_MAILBOXES, "ok")

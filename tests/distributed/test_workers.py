@@ -4,15 +4,18 @@ beat ticks that overlap on a mailbox (one runs, one is skipped and says so); Rab
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import signal
 import time
 from collections import Counter
 
+import pytest
+
 from graphsync.connectors.nav import NavTable
 from tests.distributed.cluster import Cluster, expected_contacts, pid_of
-from tests.services import RabbitServer
+from tests.services import RabbitServer, RedisServer
 
 NEW_PHONE = "+44 20 7946 0999"
 
@@ -119,3 +122,66 @@ def test_rabbitmq_is_a_broker_by_configuration_alone(cluster: Cluster, rabbitmq_
     assert done["exit_code"] == 0 and _statuses(done) == {"ok": 2}, done
     assert {m["mailbox"] for m in done["mailboxes"]} == {"eh@contoso.com", "lt@contoso.com"}
     assert cluster.stop(worker) == 0
+
+
+def test_a_warm_shutdown_gives_a_running_mailbox_back_to_the_queue(cluster: Cluster) -> None:
+    cluster.only_mailboxes("eh@contoso.com")
+    first = cluster.worker("w1")
+    cluster.set_latency(0.5)  # EH's initial load takes a while: time to stop the worker in its middle
+    cluster.run("enqueue", "--user", "eh@contoso.com")
+    cluster.wait_for(lambda: cluster.lock_holders(), what="w1 to start EH's run", timeout=60, every=0.05)
+    time.sleep(1.5)
+    assert cluster.stop(first) == 0  # SIGTERM: a warm shutdown
+    assert "stopped" in [r["status"] for r in cluster.runs()], cluster.runs()
+    assert "the worker is shutting down" in cluster.log("w1.log")
+    cluster.set_latency(0.0)
+    second = cluster.worker("w2")  # the task is in the queue again: w2 resumes the mailbox at once
+    cluster.wait_for(lambda: [r for r in cluster.runs() if r["status"] == "ok"], what="w2 to finish EH", timeout=90)
+    assert [r["status"] for r in cluster.runs()] == ["stopped", "ok"]
+    cluster.assert_converged("eh@contoso.com", contacts=expected_contacts(cluster.root / "nav.sqlite"))
+    assert cluster.stop(second) == 0
+
+
+def test_a_task_carries_the_mailbox_and_the_options_and_nothing_secret(
+    cluster: Cluster, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphsync.config import load_config
+    from graphsync.distributed.app import celery_app, enqueue
+    from graphsync.runtime import RunSettings
+    from graphsync.runtime.mailboxes import MailboxSource, TenantMailbox
+
+    secrets = {"GRAPHSYNC_BROKER_PASSWORD": "br0ker-pw", "GRAPHSYNC_DB_PASSWORD": "db-pw-123"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    text = cluster.config.read_text(encoding="utf-8")
+    text = text.replace("[distributed]\n", '[distributed]\nbroker_password = "env:GRAPHSYNC_BROKER_PASSWORD"\n')
+    cluster.config.write_text(text.replace("[state]\n", '[state]\npassword = "env:GRAPHSYNC_DB_PASSWORD"\n'), "utf-8")
+    config = load_config(cluster.config)
+    app = celery_app(config)
+    app.conf.broker_url = redis_server.url  # the test server takes no password; the config's is only carried along
+    mailbox = TenantMailbox("eh@contoso.com", "EH", MailboxSource.NAV)
+    enqueue(app, config, [mailbox], RunSettings(dry_run=True))
+    raw = _queued_messages(redis_server, cluster.queue)
+    assert len(raw) == 1 and not any(value in raw[0] for value in secrets.values())
+    body = json.loads(base64.b64decode(json.loads(raw[0])["body"]))
+    assert body[0] == [
+        {
+            "mailbox": "eh@contoso.com",
+            "salesperson": "EH",
+            "source": "nav",
+            "dry_run": True,
+            "full": False,
+            "allow_mass_delete": False,
+            "entities": None,
+        }
+    ]
+
+
+def _queued_messages(redis_server: RedisServer, queue: str) -> list[str]:
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        return [m.decode() for m in client.lrange(f"{redis_server.prefix}{queue}", 0, -1)]
+    finally:
+        client.close()
