@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -164,8 +165,14 @@ def test_a_postgresql_lock_is_held_across_stores_and_goes_with_its_session(
         assert first.mailbox("m").lock.still_held()
         # The first worker dies: the server ends its session (as when a killed process's socket closes), and
         # its advisory lock with it. Its row is still there, naming it; the second worker takes the lock over.
+        pid = _lock_session_pid(first)
         with second.engine.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": _lock_session_pid(first)})
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # It returns once the signal is sent; the session (and its lock) ends a moment later.
+            gone = sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            deadline = time.monotonic() + 10
+            while conn.execute(gone, {"pid": pid}).scalar() and time.monotonic() < deadline:
+                time.sleep(0.02)
         theirs = second.mailbox("m").lock.acquire(holder="pid 2 on worker-b")
         assert not first.mailbox("m").lock.still_held()  # the first one's run stops at its next chunk
         first.mailbox("m").lock.release(mine)  # a lost holder's release touches nothing of the new holder's
