@@ -57,7 +57,7 @@ def _run_options(command: Any) -> Any:
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
-    default=8,
+    default=16,
     show_default=True,
     metavar="N",
     help="Mailboxes this worker syncs at once (threads of one process: run one worker per core).",

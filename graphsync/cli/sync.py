@@ -167,7 +167,7 @@ _ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in En
     "--concurrency",
     type=click.IntRange(min=1),
     metavar="N",
-    help="With --all-mailboxes or several --user: mailboxes synced at once (default 8).",
+    help="With --all-mailboxes or several --user: mailboxes synced at once (default 16).",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing anywhere.")
 @click.option("--full", is_flag=True, help="Read everything on both sides, not only the changes since the last run.")

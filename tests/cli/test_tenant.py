@@ -41,7 +41,7 @@ def test_all_mailboxes_syncs_every_salesperson_then_finds_nothing_to_do(world: W
     lines = [ln for ln in result.stderr.splitlines() if "@contoso.com (" in ln and ": ok in " in ln]
     assert len(lines) == len(DEMO_MAILBOXES)
     again = world.run("sync", "--all-mailboxes")
-    assert "Tenant run: 7 mailboxes, 8 at a time" in again.stdout
+    assert "Tenant run: 7 mailboxes, 16 at a time" in again.stdout
     assert again.stdout.count("nothing to do") == len(DEMO_MAILBOXES)
 
 
