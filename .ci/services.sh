@@ -26,12 +26,17 @@ if ((${#_missing[@]})); then
   apt-get install -y -qq "${_missing[@]}" >/dev/null
 fi
 
+_pg_ours=0
+if [[ " ${_missing[*]} " == *" postgresql "* ]]; then _pg_ours=1; fi
 if ! _port_open 5432; then
   _pg_version=$(ls /etc/postgresql | sort -V | tail -1)
   pg_ctlcluster --skip-systemctl-redirect "$_pg_version" main start
   _wait_port PostgreSQL 5432 60
-  # A fresh Debian cluster asks for a password over TCP (this machine's own trusts local connections): the
-  # tests then sign in as postgres with one set here.
+  _pg_ours=1
+fi
+if ((_pg_ours)); then
+  # A Debian cluster asks for a password over TCP (the project's machines trust local connections): the
+  # tests then sign in as postgres with one set here, on the server this script installed or started.
   (cd / && runuser -u postgres -- psql -q -c "ALTER USER postgres PASSWORD 'graphsync-ci'")
   export GRAPHSYNC_TEST_POSTGRES="postgresql://postgres:graphsync-ci@127.0.0.1:5432/postgres"
 fi
@@ -47,4 +52,4 @@ if ! _port_open 5672; then
 fi
 # Turns the skip of a test whose server is missing into a failure: CI always runs them.
 export GRAPHSYNC_REQUIRE_SERVICES=1
-unset _missing _pg_version
+unset _missing _pg_version _pg_ours
