@@ -423,14 +423,19 @@ def _celery(company: Path, tmp: Path, shape: dict[str, Any], workers: int, concu
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {database}")
     parts = httpx.URL(admin)
-    state_url = f"postgresql+psycopg://{parts.userinfo.decode()}@{parts.host}:{parts.port or 5432}/{database}"
+    state_url = f"postgresql+psycopg://{parts.username}@{parts.host}:{parts.port or 5432}/{database}"
+    state = f'url = "{state_url}"'
+    if parts.password:  # by reference, as a config must; the workers inherit this process's environment
+        os.environ["GS_BENCH_STATE_PASSWORD"] = parts.password
+        state += '\npassword = "env:GS_BENCH_STATE_PASSWORD"'
+        state_url = f"postgresql+psycopg://{parts.userinfo.decode()}@{parts.host}:{parts.port or 5432}/{database}"
     window = shape["window"]
     procs: list[subprocess.Popen[bytes]] = []
     try:
         with c.sandbox_process() as base_url:
             c.run_async(set_limits(base_url, window))
             (root / "graphsync.toml").write_text(
-                config_text(base_url, window, state=f'url = "{state_url}"')
+                config_text(base_url, window, state=state)
                 + f'\n[distributed]\nbroker_url = "{redis_url}"\nqueue = "{queue}"\nkey_prefix = "{prefix}"\n',
                 "utf-8",
             )

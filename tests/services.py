@@ -119,6 +119,23 @@ class PostgresDatabase:
         return urllib.parse.urlunsplit(parts._replace(path=f"/{self.name}"))
 
 
+STATE_PASSWORD = "GS_TEST_STATE_PASSWORD"
+"""Where a config written by a test finds the test server's password (a config refuses one in a URL)."""
+
+
+def state_toml(url: str) -> str:
+    """The ``[state]`` lines of a config for the store at ``url``: a password it carries goes by reference,
+    through an environment variable of this process (which the tests' subprocesses inherit)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.password is None:
+        return f'url = "{url}"'
+    os.environ[STATE_PASSWORD] = str(parsed.password)
+    bare = parsed._replace(password=None).render_as_string(hide_password=False)
+    return f'url = "{bare}"\npassword = "env:{STATE_PASSWORD}"'
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[PostgresDatabase]:
     """A database of this test session's own on the PostgreSQL server, dropped at the end."""

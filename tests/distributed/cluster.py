@@ -25,6 +25,7 @@ from graphsync.engine.state import StateStore, schema
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.sandbox import Faults, SandboxState
 from tests.reliability.harness import Outlook, duplicates, subprocess_env
+from tests.services import state_toml
 
 EXTRA_SALESPEOPLE = 13
 """CRONUS has 7 salespeople with an e-mail; these make 20 mailboxes."""
@@ -78,7 +79,7 @@ class Cluster:
         self.config.write_text(
             '[nav]\nkind = "embedded"\npath = "nav.sqlite"\n\n'
             f'[graph]\nkind = "sandbox"\nbase_url = "{self.sandbox_url}/v1.0"\n\n'
-            f'[state]\nurl = "{self.state_url}"\n\n'
+            f"[state]\n{state_toml(self.state_url)}\n\n"
             f'[distributed]\nbroker_url = "{broker}"\n{backend_line}queue = "{queue}"\n{prefix_line}'
             f"visibility_timeout = {visibility_timeout}\n",
             encoding="utf-8",
