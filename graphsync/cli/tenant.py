@@ -24,12 +24,10 @@ from graphsync.errors import ConfigError, GraphsyncError, NavError
 from graphsync.schedule import StopFlag, Tick, parse_interval, run_every
 
 if TYPE_CHECKING:  # the runtime loads the Graph SDK and SQLAlchemy: only a run pays for them
-    from graphsync.engine.report import Progress, ProgressEvent
-    from graphsync.engine.state import RunRecord
     from graphsync.runtime import RunSettings
     from graphsync.runtime.mailboxes import TenantMailbox
-    from graphsync.runtime.overview import MailboxOverview
-    from graphsync.runtime.tenant import MailboxOutcome, TenantReport
+    from graphsync.runtime.overview import MailboxOverview, RunRecord
+    from graphsync.runtime.tenant import MailboxOutcome, Progress, ProgressEvent, TenantReport
 
 
 def outcome_exit_code(outcome: MailboxOutcome) -> int:

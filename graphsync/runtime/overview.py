@@ -11,6 +11,8 @@ from graphsync.engine.state import RunRecord, StateStore
 from graphsync.engine.status import mailbox_status
 from graphsync.runtime.mailboxes import MailboxSource, TenantMailbox
 
+__all__ = ["MailboxOverview", "RunRecord", "tenant_overview"]
+
 
 @dataclass(frozen=True)
 class MailboxOverview:

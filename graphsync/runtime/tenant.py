@@ -24,10 +24,23 @@ from enum import Enum
 
 from graphsync.auth.salesperson import match_salesperson
 from graphsync.connectors.nav import NavTable
-from graphsync.engine.report import Progress, RunReport
+from graphsync.engine.report import Progress, ProgressEvent, RunReport
 from graphsync.errors import ConfigError, GraphsyncError, LockHeldError
 from graphsync.runtime.mailboxes import TenantMailbox
 from graphsync.runtime.session import MailboxTarget, RunSettings, Runtime
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "MailboxOutcome",
+    "OutcomeStatus",
+    "Progress",
+    "ProgressEvent",
+    "TenantReport",
+    "run_tenant",
+    "sync_mailbox",
+    "target_of",
+]
+"""With the engine's progress types, which the CLI draws (it reaches the engine only through the runtime)."""
 
 log = logging.getLogger("graphsync.tenant")
 
