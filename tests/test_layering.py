@@ -52,7 +52,9 @@ ALLOWED: dict[str, set[str]] = {
     # Above the runtime: what people run. The CLI also serves the doubles (`graphsync sandbox`, `graphsync
     # nav`), signs in (`graphsync login`) and runs the demo.
     "demo": {"runtime", "config", "connectors", "sandbox", "nav", "auth"} | FOUNDATION,
-    "cli": {"runtime", "config", "connectors", "demo", "auth", "nav", "sandbox"} | FOUNDATION,
+    # Celery's tasks, worker and beat (tenant-wide runs on a cluster): each task a run wired by the runtime.
+    "distributed": {"runtime", "config", "auth", "connectors"} | FOUNDATION,
+    "cli": {"runtime", "config", "connectors", "demo", "distributed", "auth", "nav", "sandbox"} | FOUNDATION,
     "__main__": {"cli"},
 }
 

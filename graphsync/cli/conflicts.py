@@ -33,7 +33,7 @@ def _store(config: Config, keys: Sequence[str]) -> StateStore | None:
             file=None,
             key="KEY",
             expected=f"the key of an open conflict; there are none: no sync has run yet with this config (no state "
-            f"store at {config.state.path}; run: graphsync sync)",
+            f"store at {config.state.location}; run: graphsync sync)",
             got=keys[0],
         )
     return store

@@ -102,3 +102,7 @@ cli.add_command(doctor)
 from graphsync.cli.state import state  # noqa: E402
 
 cli.add_command(state)
+from graphsync.cli.distributed import beat, enqueue, worker  # noqa: E402
+
+for _command in (worker, enqueue, beat):
+    cli.add_command(_command)

@@ -9,12 +9,15 @@ sentence a person reads and the exit code a script tests:
     3 authentication or permission error
     4 another run holds the lock
   130 interrupted (Ctrl-C); 143 stopped by SIGTERM
+
+A run of many mailboxes exits with the most serious of theirs (`worst_exit_code`).
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +52,26 @@ def exit_code(exc: errors.GraphsyncError) -> int:
     if isinstance(exc, errors.GraphAuthError | errors.PermissionDeniedError | errors.NavAuthError):
         return EXIT_AUTH
     return EXIT_ITEMS
+
+
+SEVERITY = (EXIT_OK, EXIT_LOCKED, EXIT_ITEMS, EXIT_AUTH, EXIT_USAGE)
+"""Exit codes from the least to the most serious, for a run of many mailboxes: a mailbox skipped because
+another run holds it (4) changed nothing and the other run covers it; conflicts, item errors and failed
+runs (1) need a look; a mailbox the app may not open (3) needs the app's access fixed; a configuration
+error (2) needs the config fixed."""
+
+
+def worst_exit_code(codes: Iterable[int]) -> int:
+    """The most serious of ``codes`` by `SEVERITY` (0 for none)."""
+    return max(codes, key=lambda code: SEVERITY.index(code) if code in SEVERITY else len(SEVERITY), default=EXIT_OK)
+
+
+def unexpected(exc: BaseException) -> str:
+    """A mailbox's run that failed with an exception graphsync does not expect (a bug)."""
+    return (
+        f"unexpected {type(exc).__name__}: {exc} (a bug in graphsync, not in your setup: the log has the traceback; "
+        "please report it)"
+    )
 
 
 def render(exc: errors.GraphsyncError) -> str:

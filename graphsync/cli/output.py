@@ -127,18 +127,26 @@ class ProgressBars:
 
 
 @contextmanager
-def progress_bars(*, enabled: bool) -> Iterator[ProgressBars | None]:
-    """Progress bars on stderr while the block runs, when ``enabled`` and stderr is a terminal; else None."""
+def progress_on_terminal(*, enabled: bool, label_width: int) -> Iterator[Progress | None]:
+    """A rich `Progress` on stderr (a bar per task, labelled in ``label_width`` characters) while the block
+    runs, when ``enabled`` and stderr is a terminal; else None."""
     out = console(err=True)
     if not enabled or not out.is_terminal:
         yield None
         return
     with Progress(
-        TextColumn("{task.description:<16}"),
+        TextColumn(f"{{task.description:<{label_width}}}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=out,
         transient=True,
     ) as progress:
-        yield ProgressBars(progress)
+        yield progress
+
+
+@contextmanager
+def progress_bars(*, enabled: bool) -> Iterator[ProgressBars | None]:
+    """Progress bars on stderr while the block runs, when ``enabled`` and stderr is a terminal; else None."""
+    with progress_on_terminal(enabled=enabled, label_width=16) as progress:
+        yield None if progress is None else ProgressBars(progress)

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from graphsync.cli import messages, output
 from graphsync.cli.context import cli_config
+from graphsync.errors import ConfigError
 from graphsync.runtime.stores import chosen_mailboxes, existing_store
 
 if TYPE_CHECKING:  # the state store loads SQLAlchemy: only a store that exists pays for it
@@ -115,26 +116,39 @@ def _print(s: MailboxStatus, *, now: dt.datetime | None = None) -> None:
 
 @click.command()
 @click.option("--user", metavar="UPN", help="Only this mailbox (default: every mailbox synced with this config).")
+@click.option(
+    "--all-mailboxes",
+    is_flag=True,
+    help="The tenant at a glance: every mailbox to sync (NAV and [mailboxes]), its last run, age, conflicts, errors.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
-def status(ctx: click.Context, user: str | None, as_json: bool) -> None:
+def status(ctx: click.Context, user: str | None, all_mailboxes: bool, as_json: bool) -> None:
     """Show the last runs, link counts, open conflicts and item errors, per mailbox."""
     from graphsync.runtime import mailbox_status
 
     config = cli_config(ctx)
+    if all_mailboxes:
+        from graphsync.cli.tenant import tenant_status
+
+        if user is not None:
+            raise ConfigError(file=None, key="--all-mailboxes", expected="either --all-mailboxes or --user, not both")
+        tenant_status(config, as_json=as_json)
+        return
     store = existing_store(config)
     if store is None:
         if as_json:
-            output.print_json({"state": str(config.state.path), "mailboxes": []})
+            output.print_json({"state": config.state.location, "mailboxes": []})
         else:
-            click.echo(f"No sync has run yet: there is no state store at {config.state.path} (run: graphsync sync).")
+            where = config.state.location
+            click.echo(f"No sync has run yet: there is no state store at {where} (run: graphsync sync).")
         return
     with store:
         statuses = [mailbox_status(store, m) for m in chosen_mailboxes(store, user, one=False)]
     if as_json:
-        output.print_json({"state": str(config.state.path), "mailboxes": [status_json(s) for s in statuses]})
+        output.print_json({"state": config.state.location, "mailboxes": [status_json(s) for s in statuses]})
         return
     if not statuses:
-        click.echo(f"No sync has run yet with the state store {config.state.path} (run: graphsync sync).")
+        click.echo(f"No sync has run yet with the state store {config.state.location} (run: graphsync sync).")
     for s in statuses:
         _print(s)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ import click
 from graphsync.cli import auth as cli_auth
 from graphsync.cli import messages, output, run_output
 from graphsync.cli.context import cli_config
+from graphsync.cli.runs import entities_in_run, error_json, interrupted_code
 from graphsync.config import Config, load_config
 from graphsync.config.entities import EntityName as _EntityName
 from graphsync.errors import ConfigError, GraphsyncError
@@ -53,7 +53,7 @@ def run_once(
         progress: Progress | None = bars
         target, report, labels = asyncio.run(_run(config, user, replace(settings, progress=progress)))
     code = messages.EXIT_OK if report.ok else messages.EXIT_ITEMS
-    shown = _entities_in_run(config, settings)
+    shown = entities_in_run(config, settings)
     # For logs and schedulers (--log-format json); a person at the terminal reads the lines printed below, so
     # with text logs the line is debug detail (-v) instead of a repeat of them.
     log.log(
@@ -73,35 +73,10 @@ def run_once(
     return code, report.stopped
 
 
-def interrupted_code(stop: StopFlag, *, cut_short: bool) -> int | None:
-    """The exit code a stop by signal gives, None for none: Ctrl-C is 130 (the shell's 128 + SIGINT) however
-    the work ended; SIGTERM is 143 when it cut a run short, and otherwise (a ``--every`` loop stopped between
-    runs, as a service manager stops it) leaves the last run's code."""
-    if stop.signal == signal.SIGINT:
-        return stop.exit_code
-    if stop.signal is not None and cut_short:
-        return stop.exit_code
-    return None
-
-
 def logging_as_json() -> bool:
     ctx = click.get_current_context(silent=True)
     obj = ctx.find_root().obj if ctx is not None else None
     return isinstance(obj, dict) and obj.get("log_format") == "json"
-
-
-def error_json(exc: GraphsyncError) -> dict[str, object]:
-    """A run that stopped with an error, for machines reading ``--json`` output."""
-    return {
-        "ok": False,
-        "exit_code": messages.exit_code(exc),
-        "error": type(exc).__name__,
-        "message": messages.render(exc),
-    }
-
-
-def _entities_in_run(config: Config, settings: RunSettings) -> list[EntityName]:
-    return [s.name for s in config.entities if s.enabled and (settings.entities is None or s.name in settings.entities)]
 
 
 _ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in _EntityName) + "."
@@ -109,7 +84,24 @@ _ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in _E
 
 @click.command()
 @click.option("--entity", "entities", multiple=True, metavar="CODE", help=_ENTITY_HELP)
-@click.option("--user", metavar="UPN", help="Sync this mailbox with app-only credentials, not the signed-in user.")
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="UPN",
+    help="Sync this mailbox with app-only credentials, not the signed-in user (repeatable: several mailboxes).",
+)
+@click.option(
+    "--all-mailboxes",
+    is_flag=True,
+    help="Sync every salesperson's mailbox (NAV E-Mail) and every [mailboxes] entry, app-only, concurrently.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --all-mailboxes or several --user: mailboxes synced at once (default 16).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing anywhere.")
 @click.option("--full", is_flag=True, help="Read everything on both sides, not only the changes since the last run.")
 @click.option(
@@ -124,7 +116,9 @@ _ENTITY_HELP = "Only this entity (repeatable): " + ", ".join(e.value for e in _E
 def sync(
     ctx: click.Context,
     entities: tuple[str, ...],
-    user: str | None,
+    users: tuple[str, ...],
+    all_mailboxes: bool,
+    concurrency: int | None,
     dry_run: bool,
     full: bool,
     allow_mass_delete: bool,
@@ -147,6 +141,11 @@ def sync(
         RunSettings(dry_run=dry_run, full=full, allow_mass_delete=allow_mass_delete, should_stop=stop.is_set),
         list(entities),
     )
+    if all_mailboxes or len(users) > 1:
+        ctx.exit(_tenant(ctx, config, users, all_mailboxes, concurrency, settings, every, max_runs, as_json, stop))
+    if concurrency is not None:
+        raise ConfigError(file=None, key="--concurrency", expected="--all-mailboxes or several --user", got=concurrency)
+    user = users[0] if users else None
     if every is None:
         if max_runs is not None:
             raise ConfigError(file=None, key="--max-runs", expected="--every as well", got=max_runs)
@@ -188,3 +187,35 @@ def sync(
     if stop.is_set():
         click.echo(f"stopped ({stop.reason})", err=True)
     ctx.exit(interrupted_code(stop, cut_short=cut[0]) or code)
+
+
+def _tenant(
+    ctx: click.Context,
+    config: Config,
+    users: tuple[str, ...],
+    all_mailboxes: bool,
+    concurrency: int | None,
+    settings: RunSettings,
+    every: str | None,
+    max_runs: int | None,
+    as_json: bool,
+    stop: StopFlag,
+) -> int:
+    """Several mailboxes (`graphsync.cli.tenant`)."""
+    from graphsync.cli.tenant import tenant_sync
+    from graphsync.runtime.tenant import DEFAULT_CONCURRENCY
+
+    if all_mailboxes and users:
+        raise ConfigError(file=None, key="--all-mailboxes", expected="either --all-mailboxes or --user, not both")
+    with stop_on_signals(stop):
+        return tenant_sync(
+            ctx,
+            config,
+            users=users,
+            settings=settings,
+            concurrency=concurrency or DEFAULT_CONCURRENCY,
+            as_json=as_json,
+            every=every,
+            max_runs=max_runs,
+            stop=stop,
+        )

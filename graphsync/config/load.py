@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+import urllib.parse
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from graphsync.config.entities import parse_entities
 from graphsync.config.model import (
     Config,
+    DistributedConfig,
     EmbeddedNavConfig,
     GraphConfig,
     GraphKind,
@@ -65,13 +69,101 @@ def build_config(data: dict[str, Any], *, file: str | None, base: Path) -> Confi
         sync=_sync(root.table("sync")),
         mailboxes=_mailboxes(root.table("mailboxes")),
         entities=parse_entities(root.table("entities")),
+        distributed=_distributed(root.table("distributed")) if root.has("distributed") else None,
     )
     root.done()
     return config
 
 
 def _state(t: Table, base: Path) -> StateConfig:
-    cfg = StateConfig(path=t.path("path", "graphsync-state.sqlite", base=base))
+    url = t.opt_str("url")
+    if url is not None and t.has("path"):
+        raise t.error("path", "either path (an SQLite file) or url (a database server), not both", None)
+    password = t.opt_str("password")
+    if password is not None and url is None:
+        raise t.error("password", "a password only with url (an SQLite file has none)", "<hidden>")
+    cfg = StateConfig(
+        path=t.path("path", "graphsync-state.sqlite", base=base),
+        url=None if url is None else _database_url(t, "url", url),
+        password=SecretRef.parse(password, file=t.file, key=t.key_path("password")) if password else None,
+    )
+    t.done()
+    return cfg
+
+
+_STATE_SCHEMES = {
+    "postgresql+psycopg": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+}
+"""URL schemes of the state store's servers, and the SQLAlchemy dialect each stands for (psycopg 3 for all)."""
+_BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
+_BACKEND_SCHEMES = ("redis", "rediss", "rpc")
+
+
+def _redacted(url: str) -> str:
+    """``url`` as it may be shown: whatever stands between the user name and ``@`` hidden."""
+    return re.sub(r"^([^:/]+://[^:/@]*):[^@/]*@", r"\1:<hidden>@", url.strip())
+
+
+def _split_url(
+    t: Table, key: str, url: str, schemes: Iterable[str], what: str, *, password_key: str
+) -> urllib.parse.SplitResult:
+    """``url`` parsed, with a scheme of ``schemes``; a password in it is refused (secrets by reference only)."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise t.error(key, f"{what} URL", _redacted(url)) from None
+    if parts.scheme.lower() not in schemes or (not parts.netloc and parts.scheme != "rpc"):
+        raise t.error(key, f"{what} URL starting with " + " or ".join(f"{s}://" for s in schemes), _redacted(url))
+    if parts.password is not None:
+        raise t.error(
+            key,
+            f'a URL without a password (give it by reference: {t.key_path(password_key)} = "env:VARIABLE")',
+            _redacted(url),
+        )
+    return parts
+
+
+def _database_url(t: Table, key: str, url: str) -> str:
+    parts = _split_url(t, key, url, _STATE_SCHEMES, "a PostgreSQL database", password_key="password")
+    if not parts.path.strip("/"):
+        raise t.error(key, "a URL naming the database (postgresql+psycopg://user@host/DATABASE)", _redacted(url))
+    return urllib.parse.urlunsplit(parts._replace(scheme=_STATE_SCHEMES[parts.scheme.lower()]))
+
+
+def _key_prefix(t: Table) -> str:
+    prefix = t.text("key_prefix", "").strip()
+    if prefix and not re.fullmatch(r"[A-Za-z0-9._:-]{1,100}", prefix):
+        raise t.error("key_prefix", "letters, digits, '.', '_', ':' and '-'", prefix)
+    return prefix
+
+
+def _distributed(t: Table) -> DistributedConfig:
+    broker = t.text("broker_url", DistributedConfig.broker_url, allow_empty=False).strip()
+    _split_url(t, "broker_url", broker, _BROKER_SCHEMES, "a Redis or RabbitMQ broker", password_key="broker_password")
+    backend = t.opt_str("result_backend")
+    if backend is not None and backend.strip():
+        _split_url(
+            t, "result_backend", backend, _BACKEND_SCHEMES, "a result backend", password_key="result_backend_password"
+        )
+    queue = t.text("queue", DistributedConfig.queue, allow_empty=False).strip()
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,200}", queue):
+        raise t.error("queue", "a queue name of letters, digits, '.', '_' and '-'", queue)
+    secrets = {}
+    for key in ("broker_password", "result_backend_password"):
+        text = t.opt_str(key)
+        secrets[key] = SecretRef.parse(text, file=t.file, key=t.key_path(key)) if text else None
+    cfg = DistributedConfig(
+        broker_url=broker,
+        broker_password=secrets["broker_password"],
+        result_backend=backend.strip() if backend and backend.strip() else None,
+        result_backend_password=secrets["result_backend_password"],
+        queue=queue,
+        key_prefix=_key_prefix(t),
+        visibility_timeout=t.integer("visibility_timeout", 3600, min=10, max=7 * 86_400),
+    )
     t.done()
     return cfg
 

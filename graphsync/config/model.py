@@ -60,6 +60,37 @@ class GraphConfig:
 @dataclass(frozen=True)
 class StateConfig:
     path: Path
+    """The SQLite file of the state store (one machine)."""
+    url: str | None = None
+    """A database URL instead (``postgresql+psycopg://graphsync@db.example/graphsync``): the store shared by
+    the workers of a cluster. Never holds a password: that is ``password``, a reference."""
+    password: SecretRef | None = None
+    """The database password, by reference (``env:VAR`` or ``keyring:SERVICE/USER``); without one, the
+    driver's own sources apply (PGPASSWORD, ~/.pgpass, a trusted or peer connection)."""
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for people: the file, or the URL (it carries no password)."""
+        return self.url if self.url is not None else str(self.path)
+
+
+@dataclass(frozen=True)
+class DistributedConfig:
+    """``[distributed]``: where the Celery cluster's tasks go (`graphsync.distributed`)."""
+
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    """Redis (``redis://``, ``rediss://``) or RabbitMQ (``amqp://``, ``amqps://``); no password in it."""
+    broker_password: SecretRef | None = None
+    result_backend: str | None = None
+    """Where task results go (``redis://...``); None: none kept (a run's outcome is in the state store)."""
+    result_backend_password: SecretRef | None = None
+    queue: str = "graphsync"
+    key_prefix: str = ""
+    """Redis only: a prefix for every key of the broker and result backend, so that several installations (or
+    tests) can share one Redis server."""
+    visibility_timeout: int = 3600
+    """Redis only: seconds after which a task a worker took but never acknowledged (the worker died) is given
+    to another worker. RabbitMQ gives it back as soon as the dead worker's connection closes."""
 
 
 @dataclass(frozen=True)
@@ -91,3 +122,5 @@ class Config:
     """Explicit mailbox (user principal name, lower case) -> NAV salesperson code."""
     entities: EntitiesConfig = field(default_factory=default_entities)
     """What syncs with what, field by field (`graphsync.config.entities`)."""
+    distributed: DistributedConfig | None = None
+    """``[distributed]``, when the config has one: Celery workers (`graphsync worker`, `enqueue`, `beat`)."""

@@ -18,14 +18,16 @@ class MailboxStatus:
     open_conflicts: int
     unresolved_conflicts: int
     last_errors: tuple[ItemErrorRecord, ...]
-    """Item errors of the most recent finished run."""
+    """Item errors of ``last_finished``."""
     schema_version: int
+    last_finished: RunRecord | None = None
+    """The most recent run of ``runs`` that finished (not a dry run: it changes nothing)."""
 
 
 def mailbox_status(store: StateStore, mailbox: str, *, runs: int = 10) -> MailboxStatus:
     state = store.mailbox(mailbox)
     recent = tuple(state.runs.recent(limit=runs))
-    finished = next((r for r in recent if r.finished_at is not None), None)
+    finished = next((r for r in recent if r.finished_at is not None and not r.dry_run), None)
     conflicts = state.conflicts.all()
     return MailboxStatus(
         mailbox=mailbox,
@@ -35,4 +37,5 @@ def mailbox_status(store: StateStore, mailbox: str, *, runs: int = 10) -> Mailbo
         unresolved_conflicts=sum(1 for c in conflicts if c.resolution is None),
         last_errors=tuple(state.runs.item_errors(finished.id)) if finished else (),
         schema_version=store.schema_version,
+        last_finished=finished,
     )

@@ -5,7 +5,7 @@
     graphsync.migrate.adopt            items already in Outlook matched to NAV records: propose_adoptions(),
                                        the review CSV (adopt.review), adopt_reviewed()
     graphsync.migrate.rollback         graphsync removed from a mailbox: rollback(), RollbackMode
-    graphsync.migrate.report           the tenant report: tenant_report()
+    graphsync.migrate.report           the tenant report's line and CSV: MailboxLine, render_csv()
     graphsync.migrate.linking          linking an existing item to its record (decide, apply_adoptions)
     graphsync.migrate.state            everything asked of the state store, in one module
     graphsync.migrate.outcome          rows and reports (Row, Result, MigrationReport)

@@ -1,21 +1,21 @@
-"""The tenant report: per mailbox, its salesperson, its linked items by entity, open conflicts, the last run's item
-errors, and the last run with its age. For a partner's hand-over and for audits; it reads, and changes nothing.
+"""The tenant report's line and file format: per mailbox, its salesperson, its linked items by entity, open
+conflicts, the last run's item errors, and the last run with its age. For a partner's hand-over and for audits; it
+reads, and changes nothing.
 
-Mailboxes: every one the state store knows (links or runs) and every NAV salesperson's (so that one never synced
-shows, with no run). Built from the state store and NAV alone: no Graph request is made.
+Mailboxes: every one the state store knows (links or runs) and every one a tenant-wide sync covers (so that one
+never synced shows, with no run). The facts are `graphsync status --all-mailboxes`'s (`graphsync.runtime.overview`,
+which `graphsync.runtime.migration.report` turns into lines), from the state store and NAV alone: no Graph request
+is made.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from graphsync.config.entities import EntityName
-from graphsync.engine.state import StateStore
-from graphsync.migrate import state
 
 COLUMNS = (
     "mailbox",
@@ -91,34 +91,6 @@ def human_age(seconds: int | None) -> str:
     if hours:
         return f"{hours}h {minutes}m"
     return f"{minutes}m" if minutes else f"{rest}s"
-
-
-def tenant_report(store: StateStore, salespeople: Mapping[str, str], *, now: dt.datetime) -> list[MailboxLine]:
-    """One line per mailbox; ``salespeople`` maps mailboxes to their salesperson codes (NAV's)."""
-    mailboxes = sorted({*state.known_mailboxes(store), *salespeople})
-    lines = []
-    for mailbox in mailboxes:
-        facts = state.mailbox_facts(store, mailbox)
-        run = facts.last_run
-        age = None
-        finished = ""
-        if run is not None and run.finished_at:
-            moment = dt.datetime.fromisoformat(run.finished_at)
-            age = int((now - moment).total_seconds())
-            finished = moment.astimezone(dt.UTC).isoformat(timespec="seconds")
-        lines.append(
-            MailboxLine(
-                mailbox,
-                salespeople.get(mailbox, ""),
-                facts.links,
-                facts.open_conflicts,
-                facts.item_errors,
-                finished,
-                run.status if run is not None else "",
-                age,
-            )
-        )
-    return lines
 
 
 def render_csv(lines: list[MailboxLine]) -> str:

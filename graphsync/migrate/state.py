@@ -5,19 +5,18 @@
     record_adopted(store, mailbox, links)  links for items that existed, with their origin, in one transaction
     created_keys(store, mailbox)      NAV keys whose Outlook item graphsync created (origins, pending creates)
     forget(store, mailbox)            everything the store holds for the mailbox
-    mailbox_facts(store, mailbox)     what the tenant report shows of a mailbox
+    known_mailboxes(store)            every mailbox with runs or links
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from graphsync.engine.creates import CREATES
 from graphsync.engine.origins import Origin
 from graphsync.engine.plan import Side
-from graphsync.engine.state import Link, RunRecord, StateStore
+from graphsync.engine.state import Link, StateStore
 
 
 def linked(store: StateStore, mailbox: str) -> dict[str, Link]:
@@ -72,23 +71,3 @@ def forget(store: StateStore, mailbox: str) -> None:
 def known_mailboxes(store: StateStore) -> list[str]:
     """Every mailbox the store has runs or links of."""
     return sorted({*store.mailboxes(), *store.linked_mailboxes()})
-
-
-@dataclass(frozen=True)
-class MailboxFacts:
-    links: dict[str, int]
-    """Linked items by entity name."""
-    open_conflicts: int
-    item_errors: int
-    """Item errors of the last finished run."""
-    last_run: RunRecord | None
-    """The last run that finished (any status but running)."""
-
-
-def mailbox_facts(store: StateStore, mailbox: str) -> MailboxFacts:
-    box = store.mailbox(mailbox)
-    runs = box.runs.recent(limit=20)
-    finished = next((r for r in runs if r.finished_at is not None and not r.dry_run), None)
-    conflicts = [c for c in box.conflicts.all() if c.resolution is None]
-    errors = len(box.runs.item_errors(finished.id)) if finished is not None else 0
-    return MailboxFacts(box.links.count(), len(conflicts), errors, finished)

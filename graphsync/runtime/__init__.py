@@ -7,7 +7,15 @@ demo, the benchmarks and scripts.
                                           a RunContext per run, and `Runtime.sync` (wiring.py)
     mailbox_options(sync, graph=...)      the Graph client's options from the config (graph.py)
     sign_in / sign_out / who_am_i         what login, logout and whoami do (signin.py)
-    existing_store, chosen_mailboxes      the state store for commands that only read it (stores.py)
+    open_store, existing_store            the config's state store: an SQLite file or ``[state] url`` (stores.py)
+    chosen_mailboxes                      which synced mailbox a command that only reads the store means (stores.py)
+    tenant_mailboxes(config, nav)         the mailboxes a tenant-wide run covers: NAV's salespeople, [mailboxes]
+                                          (mailboxes.py; the migrations' --all-mailboxes too)
+    run_tenant(rt, mailboxes, ...)        many mailboxes at once in one process (tenant.py); Celery's workers run
+                                          `sync_mailbox` per task (graphsync.distributed)
+    tenant_overview(store, mailboxes)     the tenant at a glance: status --all-mailboxes, the tenant report
+                                          (overview.py)
+    ScopedNav                             a mailbox's first NAV read narrowed to its salesperson (scoped.py)
     EntitySummary, summarize(report)      a run's counts per entity and side (what `graphsync sync` prints)
     diagnose(config, ...)                 the checks `graphsync doctor` prints (graphsync.runtime.doctor)
     add_field / remove_field              edit an entity's field map in the config file (graphsync.runtime.fields)

@@ -351,12 +351,12 @@ def _state_check(config: Config) -> Check:
         check_state_folder(config)
         store = existing_store(config)
     except ConfigError as exc:
-        return Check("state store", CheckStatus.FAILED, f"{config.state.path} cannot be made", exc)
+        return Check("state store", CheckStatus.FAILED, f"{config.state.location} cannot be made", exc)
     except StateError as exc:
-        return Check("state store", CheckStatus.FAILED, f"{config.state.path} is unusable", exc)
+        return Check("state store", CheckStatus.FAILED, f"{config.state.location} is unusable", exc)
     if store is None:
         return Check(
-            "state store", CheckStatus.NOTE, f"{config.state.path} does not exist yet: the first sync makes it"
+            "state store", CheckStatus.NOTE, f"{config.state.location} does not exist yet: the first sync makes it"
         )
     with store:
         mailboxes = store.mailboxes()
@@ -364,5 +364,5 @@ def _state_check(config: Config) -> Check:
     return Check(
         "state store",
         CheckStatus.OK,
-        f"{config.state.path}, schema {version}, mailboxes synced: {', '.join(mailboxes) or 'none yet'}",
+        f"{config.state.location}, schema {version}, mailboxes synced: {', '.join(mailboxes) or 'none yet'}",
     )

@@ -23,7 +23,6 @@ from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.report import ProgressEvent
 from graphsync.errors import ConfigError, GraphsyncError, NavRefusedError, NotFoundError
-from graphsync.graph.identity import fetch_mailbox_identity
 from graphsync.graph.migration import GraphMigrationMailbox
 from graphsync.migrate import state
 from graphsync.migrate.addin import links as addin_links_module
@@ -33,11 +32,13 @@ from graphsync.migrate.adopt import adopt_reviewed, propose_adoptions
 from graphsync.migrate.adopt.review import ReviewRow, read_review, write_review
 from graphsync.migrate.context import MailboxContext
 from graphsync.migrate.outcome import ROW_COLUMNS, MigrationReport, Result, Row, merge
-from graphsync.migrate.report import MailboxLine, render_csv, tenant_report
+from graphsync.migrate.report import MailboxLine, render_csv
 from graphsync.migrate.rollback import RollbackMode, rollback
 from graphsync.nav.schema import ADDIN_TABLES
 from graphsync.nav.schema import table_def as nav_tables
-from graphsync.runtime.mailboxes import mailbox_of, salesperson_mailboxes
+from graphsync.runtime.mailboxes import mailbox_of, tenant_mailboxes
+from graphsync.runtime.overview import MailboxOverview, tenant_overview
+from graphsync.runtime.stores import store_exists
 from graphsync.runtime.wiring import MailboxTarget, Runtime
 
 Progress = Callable[[ProgressEvent], None]
@@ -84,9 +85,7 @@ async def _target(rt: Runtime, user: str | None) -> MailboxTarget:
 async def _identity_target(rt: Runtime, user: str | None) -> MailboxTarget:
     """A target without its salesperson (a rollback needs none: the salesperson may be gone from NAV)."""
     try:
-        identity = await fetch_mailbox_identity(
-            rt.http, base_url=rt.config.graph.base_url, tokens=rt.tokens(user), user=user
-        )
+        identity = await rt.target_identity(user)
     except NotFoundError:
         raise _no_such_mailbox(user) from None
     return MailboxTarget(identity=identity, salesperson="", user=user)
@@ -299,7 +298,8 @@ async def adoption_proposal(rt: Runtime, scope: Scope, running: Running) -> tupl
         rows.extend(found)
         return MigrationReport("adopt-propose", True, (target.upn,), ())
 
-    mailboxes = sorted(salesperson_mailboxes(rt.nav, rt.config.mailboxes))
+    # The mailboxes `graphsync sync --all-mailboxes` syncs.
+    mailboxes = [m.upn for m in tenant_mailboxes(rt.config, rt.nav)]
     report = await _each("adopt-propose", rt, scope, mailboxes, one, running)
     return rows, report
 
@@ -362,16 +362,33 @@ async def remove(rt: Runtime, scope: Scope, running: Running, *, mode: RollbackM
 
 
 def report(rt: Runtime, *, now: dt.datetime | None = None) -> list[MailboxLine]:
-    """The tenant report's lines (the state store and NAV only)."""
-    salespeople = salesperson_mailboxes(rt.nav, rt.config.mailboxes)
-    moment = now or dt.datetime.now(dt.UTC)
-    if not rt.config.state.path.exists():
-        # Nothing synced here yet: a report must not make a state store.
-        from graphsync.engine.state import StateStore
+    """The tenant report's lines (the state store and NAV only): every mailbox a tenant-wide sync covers and
+    every one the state store knows, with `graphsync status --all-mailboxes`'s facts of each."""
+    mailboxes = tenant_mailboxes(rt.config, rt.nav)
+    # Nothing synced here yet: a report must not make a state store.
+    store = rt.store if store_exists(rt.config) else None
+    return report_lines(tenant_overview(store, mailboxes), now=now)
 
-        with StateStore("sqlite://") as empty:
-            return tenant_report(empty, salespeople, now=moment)
-    return tenant_report(rt.store, salespeople, now=moment)
+
+def report_lines(overviews: Sequence[MailboxOverview], *, now: dt.datetime | None = None) -> list[MailboxLine]:
+    """The tenant report's line of each mailbox overview; ages as of ``now`` (default: now)."""
+    moment = now or dt.datetime.now(dt.UTC)
+    lines = []
+    for o in overviews:
+        finished, age = o.finished_at, o.age(moment)
+        lines.append(
+            MailboxLine(
+                o.upn,
+                o.salesperson or "",
+                o.links,
+                o.unresolved_conflicts,
+                o.item_errors,
+                finished.astimezone(dt.UTC).isoformat(timespec="seconds") if finished else "",
+                o.last_finished.status if o.last_finished is not None else "",
+                None if age is None else int(age.total_seconds()),
+            )
+        )
+    return lines
 
 
 # The migrations' values and file formats are handed on to the scripts and the CLI, which reach the migrations
@@ -393,6 +410,7 @@ __all__ = [
     "remove",
     "render_csv",
     "report",
+    "report_lines",
     "write_config_files",
     "write_review",
 ]

@@ -1,6 +1,8 @@
-"""The state store for commands that only read or annotate it (status, conflicts, state), and which mailbox
-they mean.
+"""The config's state store (an SQLite file, or a database server's: ``[state] url``), for every command, and
+which mailbox the commands that only read or annotate it (status, conflicts, state) mean.
 
+    open_store(config)             the store, created or migrated: what runs write to
+    existing_store(config)         the store, or None when no run has made its SQLite file yet
     forget_mailbox(config, user)   ``graphsync state forget --user UPN``: start a mailbox over, on purpose
     restore_items(config, keys)    ``graphsync state restore KEY``: the next run creates the Outlook item again
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graphsync.config import Config
@@ -19,13 +22,17 @@ from graphsync.engine.plan import Side
 from graphsync.errors import ConfigError
 
 if TYPE_CHECKING:  # SQLAlchemy is slow to import; commands that find no store never need it
+    import sqlalchemy as sa
+
     from graphsync.engine.state import StateStore
 
 
 def check_state_folder(config: Config) -> None:
     """ConfigError naming ``state.path`` when the folder it is in does not exist: the first run would fail to
     create the store there (SQLite's "unable to open database file"), and a folder is not made behind the
-    person's back (a typo would scatter state stores)."""
+    person's back (a typo would scatter state stores). Nothing to check for a database server's store."""
+    if config.state.url is not None:
+        return
     folder = config.state.path.parent
     if not folder.is_dir():
         raise ConfigError(
@@ -36,14 +43,41 @@ def check_state_folder(config: Config) -> None:
         )
 
 
-def existing_store(config: Config) -> StateStore | None:
-    """The config's state store, or None when no run has made it yet (reading must not create it)."""
-    path = config.state.path
-    if not path.exists():
-        return None
+def store_url(config: Config) -> str | Path | sa.URL:
+    """What `StateStore` opens for ``config``: the SQLite file, or the database URL with its password
+    (resolved from its reference only now, and kept out of the URL's text: SQLAlchemy hides it)."""
+    state = config.state
+    if state.url is None:
+        return state.path
+    import sqlalchemy as sa
+
+    url = sa.make_url(state.url)
+    if state.password is not None:
+        url = url.set(password=state.password.resolve())
+    return url
+
+
+def store_exists(config: Config) -> bool:
+    """Whether a run has made the config's store: its SQLite file exists. A database server's store always
+    counts as made (opening it creates its tables if it has none: nothing is left behind on a disk)."""
+    return config.state.url is not None or config.state.path.exists()
+
+
+def open_store(config: Config) -> StateStore:
+    """The config's state store, created (or migrated) if need be. ConfigError when its SQLite file's folder
+    does not exist (`check_state_folder`), StateError when it cannot be opened."""
     from graphsync.engine.state import StateStore
 
-    return StateStore(path)
+    check_state_folder(config)
+    return StateStore(store_url(config))
+
+
+def existing_store(config: Config) -> StateStore | None:
+    """The config's state store, or None when no run has made it yet (reading must not create an SQLite
+    file; a database server's store is opened, which creates its tables if it has none)."""
+    if not store_exists(config):
+        return None
+    return open_store(config)
 
 
 def chosen_mailboxes(store: StateStore, user: str | None, *, one: bool) -> list[str]:
@@ -74,7 +108,7 @@ def _required_store(config: Config) -> StateStore:
             file=None,
             key="--user",
             expected=f"a mailbox synced with this config; none is: no sync has run yet (no state store at "
-            f"{config.state.path})",
+            f"{config.state.location})",
         )
     return store
 

@@ -13,6 +13,7 @@ sandbox in-process and the token caches at a temporary folder.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -31,9 +32,10 @@ from graphsync.connectors.outlook import Containers, OutlookMailbox
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.conflicts import resolve_now
 from graphsync.engine.context import RunContext, bind_entities, open_run, user_fields
+from graphsync.engine.entities import nav_table
 from graphsync.engine.plan import Side
 from graphsync.engine.report import Progress, RunReport, SyncOptions
-from graphsync.engine.state import ContainersCursor, StateStore
+from graphsync.engine.state import ContainersCursor, Lock, MailboxState, StateStore
 from graphsync.engine.sync import run
 from graphsync.errors import ConfigError, ContainerChangedError, GraphAuthError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
@@ -43,9 +45,13 @@ from graphsync.runtime.dryrun import LookOnlyMailbox
 from graphsync.runtime.graph import mailbox_options
 from graphsync.runtime.nav import open_nav
 from graphsync.runtime.sandbox import AttachedSandbox, open_sandbox
-from graphsync.runtime.stores import check_state_folder
+from graphsync.runtime.stores import check_state_folder, open_store, store_exists
+
+log = logging.getLogger("graphsync.runtime")
 
 GRAPH_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+APP_ONLY = "(app-only)"
+"""`Runtime.tokens`'s key for the token source every app-only run shares."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +144,7 @@ class Runtime:
     @property
     def store(self) -> StateStore:
         if self._store is None:
-            check_state_folder(self.config)
-            self._store = StateStore(self.config.state.path)
+            self._store = open_store(self.config)
         return self._store
 
     @property
@@ -162,22 +167,31 @@ class Runtime:
         return self._http
 
     def tokens(self, user: str | None) -> AccessTokenSource:
-        """The token source for the signed-in person (None) or an app-only run for ``user``."""
-        if user not in self._tokens:
+        """The token source for the signed-in person (None) or an app-only run for ``user`` (one given to the
+        runtime for that ``user`` first). App-only runs share one: the app's token is the same whichever
+        mailbox it opens, so a tenant-wide run asks Entra ID for one token, not one per mailbox."""
+        if user in self._tokens:
+            return self._tokens[user]
+        key = None if user is None else APP_ONLY
+        if key not in self._tokens:
             from graphsync.auth.factory import token_source
 
-            self._tokens[user] = token_source(self.config, user=user, connections=self.connections)
-        return self._tokens[user]
+            self._tokens[key] = token_source(self.config, user=user, connections=self.connections)
+        return self._tokens[key]
 
     async def target(self, user: str | None) -> MailboxTarget:
         """Who a run acts for, asked of Graph with a real token, and the NAV salesperson of that mailbox."""
         from graphsync.runtime.signin import salesperson_for
 
+        identity = await self.target_identity(user)
+        return MailboxTarget(identity=identity, salesperson=salesperson_for(self.config, identity, self.nav), user=user)
+
+    async def target_identity(self, user: str | None) -> MailboxIdentity:
+        """Who the mailbox of ``user`` (app-only) or of the signed-in person (None) is, asked of Graph."""
         with self._app_token_blamed(user):
-            identity = await fetch_mailbox_identity(
+            return await fetch_mailbox_identity(
                 self.http, base_url=self.config.graph.base_url, tokens=self.tokens(user), user=user
             )
-        return MailboxTarget(identity=identity, salesperson=salesperson_for(self.config, identity, self.nav), user=user)
 
     def mailbox(
         self, target: MailboxTarget, *, store: StateStore | None = None, look_only: bool = False, **overrides: Any
@@ -251,14 +265,50 @@ class Runtime:
         store: StateStore | None = None,
     ) -> RunContext:
         """The one context of a run of ``target`` through ``mailbox`` (made by `mailbox`), over ``store``
-        (default the runtime's)."""
+        (default the runtime's). NAV's first read is narrowed to the mailbox's own records where NAV can do it
+        (`_scoped_nav`); where the mailbox's lock can be lost under the run (PostgreSQL), the run also stops
+        at its next chunk once it was (`_stop_check`)."""
+        state = (store or self.store).mailbox(target.upn)
+        options = self.sync_options(target, settings)
         return open_run(
-            nav=self.nav,
+            nav=self._scoped_nav(target, state),
             mailbox=mailbox,
-            state=(store or self.store).mailbox(target.upn),
+            state=state,
             entities=self.entities(),
-            options=self.sync_options(target, settings),
+            options=replace(options, should_stop=self._stop_check(target.upn, state.lock, options.should_stop)),
         )
+
+    def _stop_check(self, upn: str, lock: Lock, asked: Callable[[], bool] | None) -> Callable[[], bool] | None:
+        """What the run asks between chunks: a stop request, or, where a lock can be lost under a run, its
+        mailbox's lock lost (a PostgreSQL lock session that died: another worker may take the mailbox over,
+        so this run must write no more)."""
+        if not lock.can_be_lost:
+            return asked
+
+        def should_stop() -> bool:
+            if asked is not None and asked():
+                return True
+            if not lock.still_held():
+                log.warning("mailbox %s: its lock was lost (the lock session ended); stopping this run", upn)
+                return True
+            return False
+
+        return should_stop
+
+    def _scoped_nav(self, target: MailboxTarget, state: MailboxState) -> NavConnector:
+        """NAV for one run, its first read narrowed to the mailbox's own records where NAV can do it
+        (`graphsync.runtime.scoped`)."""
+        from graphsync.runtime.scoped import ScopedNav, pushable_scopes
+
+        # The entities this NAV can sync: a table without a published page (to-dos on a NAV that shows none)
+        # has no definition to narrow by.
+        specs = runnable(self.config.entities, unsyncable(self.nav, self.config.entities))
+        scopes = pushable_scopes(specs, target.salesperson, self.nav.table_def)
+        if not scopes:
+            return self.nav
+        links = state.links
+        names = {table: [s.name.value for s in specs if s.enabled and nav_table(s.name) is table] for table in scopes}
+        return ScopedNav(self.nav, scopes, lambda table: not links.any(entities=names[table]))
 
     async def sync(
         self, target: MailboxTarget, settings: RunSettings = RunSettings(), *, mailbox: GraphMailbox | None = None
@@ -292,8 +342,7 @@ class Runtime:
                 await mailbox.aclose()
 
     async def _dry_run(self, target: MailboxTarget, settings: RunSettings) -> RunReport:
-        path = self.config.state.path
-        fresh = self._store is None and not path.exists()
+        fresh = self._store is None and not store_exists(self.config)
         if fresh:
             check_state_folder(self.config)
         store = StateStore("sqlite://") if fresh else self.store  # "sqlite://": an empty store in memory

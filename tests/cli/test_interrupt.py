@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from graphsync.cli.sync import interrupted_code
+from graphsync.cli.runs import interrupted_code
 from graphsync.sandbox import Faults, SandboxState, serve
 from graphsync.schedule import StopFlag
 from tests.cli.conftest import config_text

@@ -11,10 +11,20 @@ from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind, MeetingScope
 from graphsync.engine.context import RunContext, bind_entities, open_run
 from graphsync.engine.report import RunReport, SyncOptions
-from graphsync.engine.state import StateStore
+from graphsync.engine.state import StateStore, schema
 from graphsync.engine.sync import run
 from tests.fakes.nav import FakeNav
 from tests.fakes.outlook import FakeMailbox
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a state-store test opens its store: an SQLite file, then an empty schema on the real PostgreSQL
+    server (`tests.services`; skipped, or failed under GRAPHSYNC_REQUIRE_SERVICES=1, without one)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.sqlite")
+    return str(request.getfixturevalue("postgres_url"))
+
 
 DAY = dt.date.today() + dt.timedelta(days=2)
 """The day test meetings are on: inside the default sync window whenever the tests run."""
@@ -23,13 +33,25 @@ DAY = dt.date.today() + dt.timedelta(days=2)
 class World:
     """A NAV company, a mailbox and a state store, with a `sync` that runs the engine over them."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, state: str | None = None) -> None:
         self.tmp = tmp
         self.nav = FakeNav()
         self.box = FakeMailbox()
-        self.store = StateStore(tmp / "state.sqlite")
+        self.state = state or str(tmp / "state.sqlite")
+        """Where the store is: an SQLite file, or a PostgreSQL URL."""
+        self.store = StateStore(self.state)
         self.entities: EntitiesConfig = default_entities()
         self.nav.put(NavTable.SALESPERSON, **{"Code": "EH", "Name": "Ester Henderson", "E-Mail": "eh@contoso.com"})
+
+    def lose_state(self) -> None:
+        """Everything the store held is gone (a deleted state file, a dropped database), and a new one opens."""
+        self.store.close()
+        if "://" in self.state:
+            with StateStore(self.state) as store, store.engine.begin() as conn:
+                schema.metadata.drop_all(conn)
+        else:
+            Path(self.state).unlink()
+        self.store = StateStore(self.state)
 
     async def sync(self, **options: Any) -> RunReport:
         return await run(self.context(**options))
@@ -111,7 +133,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    w = World(tmp_path)
+def world(tmp_path: Path, state_location: str) -> World:
+    """Every engine test runs with the state store on SQLite and on PostgreSQL."""
+    w = World(tmp_path, state_location if "://" in state_location else None)
     yield w  # type: ignore[misc]
     w.store.close()

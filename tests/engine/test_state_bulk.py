@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,15 +19,25 @@ MANY = 1200
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    with StateStore(tmp_path / "s.sqlite") as opened:
+def store(state_location: str) -> Iterator[StateStore]:
+    """The store under test, on SQLite and on PostgreSQL (`state_location`)."""
+    with StateStore(state_location) as opened:
+        if opened.engine.dialect.name == "sqlite":
 
-        @sa.event.listens_for(opened.engine, "connect")
-        def _limit(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, MAX_VARIABLES)
+            @sa.event.listens_for(opened.engine, "connect")
+            def _limit(dbapi_conn: Any, _record: Any) -> None:
+                dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, MAX_VARIABLES)
 
-        opened.engine.dispose()  # connections opened before the listener would not have the limit
+            opened.engine.dispose()  # connections opened before the listener would not have the limit
         yield opened
+
+
+@pytest.fixture
+def sqlite_store(store: StateStore) -> StateStore:
+    """`store` where a test checks SQLite's own behaviour (its rowids, its driver's fast paths)."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("checks what SQLite alone does")
+    return store
 
 
 def _link(nav_key: str, **fields: Any) -> Link:
@@ -43,9 +52,9 @@ def _drafts(count: int) -> list[JournalDraft]:
     ]
 
 
-def _updated_at(path: Path, nav_key: str) -> str:
-    with sqlite3.connect(path) as db:
-        (value,) = db.execute("SELECT updated_at FROM links WHERE nav_key = ?", (nav_key,)).fetchone()
+def _updated_at(store: StateStore, nav_key: str) -> str:
+    with store.engine.connect() as conn:
+        value = conn.execute(sa.select(schema.links.c.updated_at).where(schema.links.c.nav_key == nav_key)).scalar()
     return str(value)
 
 
@@ -53,12 +62,12 @@ def _updated_at(path: Path, nav_key: str) -> str:
 
 
 def test_save_links_inserts_then_updates_and_round_trips_every_field(
-    store: StateStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(links, "now", lambda: "2024-01-01T00:00:00.000+00:00")
     store.mailbox("m").links.save([_link("a"), _link("b", base={"x": "ü", "y": None}, dirty=True, stamped=False)])
     assert store.mailbox("m").links.count() == {"CONT_COMP": 2}
-    assert _updated_at(tmp_path / "s.sqlite", "a") == "2024-01-01T00:00:00.000+00:00"
+    assert _updated_at(store, "a") == "2024-01-01T00:00:00.000+00:00"
 
     monkeypatch.setattr(links, "now", lambda: "2024-01-02T00:00:00.000+00:00")
     changed = _link("a", outlook_id="o-new", base={"displayName": "A2"}, outlook_version="v2", nav_etag="e2")
@@ -67,8 +76,8 @@ def test_save_links_inserts_then_updates_and_round_trips_every_field(
     assert found["a"] == changed
     assert found["b"] == _link("b", base={"x": "ü", "y": None}, dirty=True, stamped=False)
     assert store.mailbox("m").links.count() == {"CONT_COMP": 3}
-    assert _updated_at(tmp_path / "s.sqlite", "a") == "2024-01-02T00:00:00.000+00:00"
-    assert _updated_at(tmp_path / "s.sqlite", "b") == "2024-01-01T00:00:00.000+00:00"  # not in the batch
+    assert _updated_at(store, "a") == "2024-01-02T00:00:00.000+00:00"
+    assert _updated_at(store, "b") == "2024-01-01T00:00:00.000+00:00"  # not in the batch
 
 
 def test_save_links_with_a_key_twice_keeps_the_last(store: StateStore) -> None:
@@ -89,8 +98,8 @@ def test_save_link_and_an_empty_batch(store: StateStore) -> None:
 def test_save_links_without_an_upsert_dialect_updates_then_inserts(
     store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The fallback other dialects take: pretend SQLite had no ON CONFLICT.
-    monkeypatch.setitem(links.upserts, "sqlite", None)
+    # The fallback other dialects take: pretend this database had no ON CONFLICT.
+    monkeypatch.setitem(links.upserts, store.engine.dialect.name, None)
     store.mailbox("m").links.save([_link("a"), _link("b")])
     store.mailbox("m").links.save([_link("a", outlook_id="o-2"), _link("c")])
     assert {link.nav_key: link.outlook_id for link in store.mailbox("m").links.all()} == {
@@ -147,9 +156,7 @@ def test_mark_dirty_many_marks_only_the_given_links_of_the_mailbox(store: StateS
 # ------------------------------------------------------------------ retries
 
 
-def test_add_retries_and_clear_retries_in_bulk(
-    store: StateStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_add_retries_and_clear_retries_in_bulk(store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
     refs = [f"outlook:t-{i:04}" for i in range(MANY)]
     monkeypatch.setattr(retries, "now", lambda: "early")
     store.mailbox("m").retries.add("task", refs[:10])
@@ -157,8 +164,8 @@ def test_add_retries_and_clear_retries_in_bulk(
     store.mailbox("m").retries.add("task", [*refs, refs[0]])  # the first ten are there already, one given twice
     store.mailbox("m").retries.add("contact", [refs[0]])
     assert store.mailbox("m").retries.waiting("task") == refs
-    with sqlite3.connect(tmp_path / "s.sqlite") as db:
-        assert db.execute("SELECT DISTINCT added_at FROM retries").fetchall() == [("late",)]
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(schema.retries.c.added_at).distinct()).scalars().all() == ["late"]
 
     store.mailbox("m").retries.clear("task", refs[:1100])
     assert store.mailbox("m").retries.waiting("task") == refs[1100:]
@@ -189,9 +196,10 @@ def test_journal_add_many_without_ordered_returning_goes_row_by_row(
     assert [entry.id for entry in store.mailbox("m").journal.pending()] == ids
 
 
-def test_journal_add_many_refuses_when_sqlite_gives_no_consecutive_ids(store: StateStore) -> None:
+def test_journal_add_many_refuses_when_sqlite_gives_no_consecutive_ids(sqlite_store: StateStore) -> None:
     """Past the largest rowid SQLite picks new ones at random: the ids are then not the chunk's, and the chunk
     is refused (rolled back) instead of being recorded under ids that belong to no entry or to others."""
+    store = sqlite_store
     with store.engine.begin() as conn:
         conn.execute(
             schema.journal.insert().values(
@@ -215,16 +223,16 @@ def test_journal_done_many_deletes_only_the_given_ids(store: StateStore) -> None
 # ------------------------------------------------------------------ transactions
 
 
-def test_bulk_writes_outside_a_transaction_are_committed_each(store: StateStore, tmp_path: Path) -> None:
+def test_bulk_writes_outside_a_transaction_are_committed_each(store: StateStore, state_location: str) -> None:
     store.mailbox("m").links.save([_link("a")])
     ids = store.mailbox("m").journal.add_many(_drafts(3))
-    with StateStore(tmp_path / "s.sqlite") as other:
+    with StateStore(state_location) as other:
         assert other.mailbox("m").links.get("a") == _link("a")
         assert [entry.id for entry in other.mailbox("m").journal.pending()] == ids
 
 
-def test_bulk_writes_inside_a_transaction_show_only_to_it_until_commit(store: StateStore, tmp_path: Path) -> None:
-    with StateStore(tmp_path / "s.sqlite") as other:
+def test_bulk_writes_inside_a_transaction_show_only_to_it_until_commit(store: StateStore, state_location: str) -> None:
+    with StateStore(state_location) as other:
         with store.transaction():
             store.mailbox("m").links.save([_link("a"), _link("b")])
             ids = store.mailbox("m").journal.add_many(_drafts(3))
@@ -257,7 +265,7 @@ def test_a_failed_transaction_leaves_nothing(store: StateStore) -> None:
 
 
 def test_the_postgresql_upsert_compiles_to_on_conflict() -> None:
-    # No PostgreSQL server here: this checks only the SQL the store would send to one.
+    # The SQL alone (the tests above run it against the real server).
     from sqlalchemy.dialects import postgresql
 
     upsert = links.upsert_for(postgresql.dialect())

@@ -14,7 +14,6 @@ from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.read import KindReader, Strategy
 from graphsync.engine.report import RunReport
-from graphsync.engine.state import StateStore
 from tests.engine.conftest import World
 
 Scenario = Callable[[World], Awaitable[RunReport]]
@@ -46,9 +45,7 @@ async def _lost_state_with_items_in_outlook(world: World) -> RunReport:
     world.meeting(keys[0], "review")
     await world.sync()
     world.nav.edit(NavTable.CONTACT, (keys[1],), Name="Renamed while state was lost")
-    world.store.close()
-    (world.tmp / "state.sqlite").unlink()
-    world.store = StateStore(world.tmp / "state.sqlite")
+    world.lose_state()
     return await world.sync()
 
 

@@ -14,7 +14,6 @@ from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.guard import MassDeleteError
 from graphsync.engine.plan import Op
-from graphsync.engine.state import StateStore
 from graphsync.engine.status import mailbox_status
 from graphsync.errors import LockHeldError
 from tests.engine.conftest import World
@@ -173,9 +172,7 @@ async def test_expired_delta_link_reconciles_without_duplicates(world: World) ->
 async def test_lost_local_state_is_rebuilt_from_stamped_keys(world: World) -> None:
     numbers = [world.company(f"C{i}") for i in range(5)]
     await world.sync()
-    world.store.close()
-    (world.tmp / "state.sqlite").unlink()
-    world.store = StateStore(world.tmp / "state.sqlite")
+    world.lose_state()
     report = await world.sync()
     assert report.ok, report
     assert len(_contacts(world)) == 5 and all(len(v) == 1 for v in _contacts(world).values())

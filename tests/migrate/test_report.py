@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 from graphsync.engine.origins import Origin
 from graphsync.engine.state import StateStore
-from graphsync.migrate.report import human_age, tenant_report
+from graphsync.migrate.report import human_age
+from graphsync.runtime.migration import report_lines
+from graphsync.runtime.overview import tenant_overview
 from tests.migrate.conftest import EH, World
 
 
@@ -45,13 +48,31 @@ def test_report_lists_every_salespersons_mailbox_and_the_synced_ones_in_detail(w
     assert "eh@contoso.com" in printed and "never" in printed
 
 
+def test_the_report_and_status_all_mailboxes_show_the_same_mailboxes_and_facts(world: World) -> None:
+    """One source of the per-mailbox facts (`graphsync.runtime.overview`) and of the mailboxes
+    (`graphsync.runtime.mailboxes.tenant_mailboxes`, what `sync --all-mailboxes` syncs)."""
+    world.sync_json()
+    report = {m["mailbox"]: m for m in world.script_json("tenant_report")["mailboxes"]}
+    status = {
+        m["mailbox"]: m for m in json.loads(world.graphsync("status", "--all-mailboxes", "--json").stdout)["mailboxes"]
+    }
+    assert report.keys() == status.keys() and EH in report
+    for upn, line in report.items():
+        shown = status[upn]
+        assert line["salesperson"] == (shown["salesperson"] or "")
+        assert line["links"] == shown["links_by_entity"] and line["linked"] == shown["links"]
+        assert line["open_conflicts"] == shown["unresolved_conflicts"] and line["item_errors"] == shown["item_errors"]
+        finished = shown["last_finished_run"]
+        assert line["last_run_status"] == (finished["status"] if finished else None)
+
+
 def test_ages_and_a_report_from_a_store_alone(tmp_path: object) -> None:
     assert [human_age(s) for s in (None, 5, 300, 7_500, 200_000)] == ["never", "5s", "5m", "2h 5m", "2d 7h"]
     with StateStore("sqlite://") as store:
         runs = store.mailbox("x@contoso.com").runs
         runs.finish(runs.begin(dry_run=False), status="ok", counts={})
         now = dt.datetime.fromisoformat(runs.recent()[0].finished_at or "") + dt.timedelta(hours=3)
-        (line,) = tenant_report(store, {}, now=now)
+        (line,) = report_lines(tenant_overview(store, []), now=now)
     assert line.mailbox == "x@contoso.com" and line.salesperson == "" and line.age == "3h 0m"
 
 

@@ -9,7 +9,7 @@ chosen per call by ``conn.dialect.name``, so a dialect is added module by module
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,6 +55,13 @@ class Database:
         self.location = location
         """What the store was opened from (a path or URL), for messages."""
         self._tx: Connection | None = None
+        self.extras: dict[str, object] = {}
+        """State a table module keeps per store (the PostgreSQL lock session: `locks`)."""
+        self._closers: list[Callable[[], None]] = []
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Call ``closer`` when the store is closed, before its engine is disposed of."""
+        self._closers.append(closer)
 
     @contextmanager
     def conn(self) -> Iterator[Connection]:
@@ -79,4 +86,7 @@ class Database:
                 self._tx = None
 
     def close(self) -> None:
+        closers, self._closers = self._closers, []
+        for closer in closers:
+            closer()
         self.engine.dispose()

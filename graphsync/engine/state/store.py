@@ -9,6 +9,7 @@ with store.transaction():                             # several writes, all or n
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,7 +88,9 @@ class MailboxState:
         return removed
 
 
-def _url(url_or_path: str | Path) -> str:
+def _url(url_or_path: str | Path | sa.URL) -> str | sa.URL:
+    if isinstance(url_or_path, sa.URL):
+        return url_or_path
     text = str(url_or_path)
     return text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
 
@@ -101,11 +104,38 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+MIGRATION_LOCK = 0x6772_6170_6873_796E
+"""The PostgreSQL advisory lock key that serialises migrations ("graphsyn"): workers starting together on
+an empty database would otherwise each create the tables, and all but one fail."""
+
+
+def _migrate(engine: sa.Engine) -> None:
+    """`migrate`, one process at a time: PostgreSQL waits on an advisory lock held until the migration's
+    transaction ends; SQLite has no such lock before the first write, so a process that finds another one
+    creating the same tables at the same moment ("table already exists", a duplicate version, "database is
+    locked") tries again and then finds them made."""
+    attempts = 5
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+                migrate(conn)
+            return
+        except (sa.exc.OperationalError, sa.exc.IntegrityError):
+            if engine.dialect.name != "sqlite" or attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
+
+
 class StateStore:
     """Open (creating or migrating) the store at a path or SQLAlchemy URL. StateError when it is unusable."""
 
-    def __init__(self, url_or_path: str | Path) -> None:
-        self.location = str(url_or_path)
+    def __init__(self, url_or_path: str | Path | sa.URL) -> None:
+        # A URL object may carry a password (`graphsync.runtime.stores.store_url`): shown without it.
+        self.location = (
+            url_or_path.render_as_string(hide_password=True) if isinstance(url_or_path, sa.URL) else str(url_or_path)
+        )
         try:
             engine = sa.create_engine(_url(url_or_path))
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
@@ -114,8 +144,7 @@ class StateStore:
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         self._db = Database(engine, self.location)
         try:
-            with engine.begin() as conn:
-                migrate(conn)
+            _migrate(engine)
         except NewerSchemaError as exc:
             engine.dispose()
             raise StateError(
@@ -123,6 +152,12 @@ class StateStore:
                 reason=f"schema version {exc.version} was written by a newer graphsync "
                 f"(this one knows {SCHEMA_VERSION}); upgrade graphsync",
             ) from None
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            if engine.dialect.name == "sqlite":
+                raise StateError(path=self.location, reason=f"not a graphsync state store ({exc.orig})") from None
+            first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+            raise StateError(path=self.location, reason=f"the database server cannot be used: {first}") from None
         except sa.exc.DatabaseError as exc:
             engine.dispose()
             raise StateError(path=self.location, reason=f"not a graphsync state store ({exc.orig})") from None
