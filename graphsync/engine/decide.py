@@ -20,7 +20,7 @@ from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Sid
 from graphsync.engine.read import Candidate
 from graphsync.engine.report import ItemFailure
 from graphsync.engine.state import Link
-from graphsync.errors import GraphError, NavError
+from graphsync.errors import GraphError, NavError, NavValidationError
 
 
 # A named tuple, not a frozen dataclass: a large run makes, spools and reads back one per item, and a frozen
@@ -110,8 +110,10 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
                 plan = ItemPlan()
             else:
                 plan = plan_item(rules, state)
-            if serial and index:
-                plan, nav_norm = series.settle(serial, index, plan, nav_norm)
+            if serial:
+                plan, nav_norm, off_series = series.settle(serial, index, plan, nav_norm)
+                if off_series is not None:
+                    failure = ItemFailure.of(NavValidationError(off_series, field="Date"), Side.NAV)
     record = cand.record
     return Decision(
         cand.entity,

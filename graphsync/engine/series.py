@@ -111,6 +111,12 @@ class Series:
         wall = self._wall(norm)
         return self._norm(dt.datetime.combine(self._move(wall.date(), steps), wall.time()))
 
+    def moves_days(self, master_start: str) -> bool:
+        """Whether a new start for the master falls on another day than its start now (in the series' zone)."""
+        if not master_start or not self.master_start:
+            return False
+        return self._wall(master_start).date() != self._wall(self.master_start).date()
+
     def index_of(self, norm: str) -> int | None:
         """Which occurrence falls on the day of ``norm`` (a start), or None when none does."""
         if not norm or not self.master_start:
@@ -180,22 +186,41 @@ def project(series: Series, outlook_norm: Mapping[str, str], index: int) -> dict
 
 def settle(
     series: Series, index: int, plan: ItemPlan, nav_norm: Mapping[str, str] | None
-) -> tuple[ItemPlan, Mapping[str, str] | None]:
+) -> tuple[ItemPlan, Mapping[str, str] | None, str | None]:
     """The plan for occurrence ``index`` as it is carried out on the series: a start or end written to Outlook
-    moved back to the master's (the series moves as a whole), and the occurrence recorded in the base."""
+    moved back to the master's (the series moves as a whole), and the occurrence recorded in the base (from the
+    second on). The third value says why the plan cannot be carried out, or None: a to-do moved in NAV to
+    another day than its occurrence's would move the master off the days its recurrence gives (Outlook keeps
+    placing occurrences by the pattern and its start date, which graphsync never writes)."""
     f = series.fields
     timing = (f.start, f.end)
     changes = plan.outlook.changes
     if any(c.field in timing for c in changes):
-        changes = tuple(
-            FieldChange(c.field, c.old, series.shift(c.new, -index) or "") if c.field in timing else c for c in changes
-        )
-        plan = ItemPlan(plan.nav, SidePlan(plan.outlook.op, changes), plan.conflicts, plan.base, plan.link)
-    if nav_norm is not None:
+        moved = []
+        for c in changes:
+            if c.field not in timing:
+                moved.append(c)
+                continue
+            master = series.shift(c.new, -index) or ""
+            if c.field == f.start and series.moves_days(master):
+                return ItemPlan(), nav_norm, _moved_off(c)
+            moved.append(FieldChange(c.field, c.old, master))
+        plan = ItemPlan(plan.nav, SidePlan(plan.outlook.op, tuple(moved)), plan.conflicts, plan.base, plan.link)
+    if nav_norm is not None and index:
         nav_norm = {k: (series.shift(v, -index) or "") if k in timing else v for k, v in nav_norm.items()}
-    if plan.base is not None:
+    if plan.base is not None and index:
         plan = ItemPlan(plan.nav, plan.outlook, plan.conflicts, {**plan.base, OCCURRENCE: str(index)}, plan.link)
-    return plan, nav_norm
+    return plan, nav_norm, None
+
+
+def _moved_off(change: FieldChange) -> str:
+    day, occurrence_day = change.new[:10], (change.old or "")[:10]
+    return (
+        f"the to-do was moved in NAV to {day}, but it stands for the occurrence of its Outlook series on "
+        f"{occurrence_day}, and the series' days are its recurrence's, which Outlook owns: graphsync moves a "
+        f"series by its time of day and length only. Move the meeting in Outlook (the one occurrence, or the "
+        f"series), or set the to-do's Date back to {occurrence_day}"
+    )
 
 
 def successor_base(

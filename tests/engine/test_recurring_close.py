@@ -389,3 +389,32 @@ async def test_a_take_over_whose_write_failed_is_made_next_run(world: World, mon
     assert world.links() == {key(second): master}
     assert len(await world.events()) == 1 and world.requests() == SENT
     assert writes(await world.sync()) == 0
+
+
+async def test_a_to_do_moved_to_another_day_is_an_item_error_not_a_broken_series(world: World) -> None:
+    """Outlook places a series' occurrences by its pattern and start date (graphsync never writes them); moving
+    the master to a Tuesday would leave the occurrences on Mondays. So a to-do of a series moved to another day
+    in NAV is an item error saying what to do; nothing is written, and NAV's value stays as the user left it."""
+    first, master = await _series_with_a_guest(world)
+    second = world.close(first)
+    await world.sync()
+    tuesday = MONDAY + WEEK + dt.timedelta(days=1)
+    world.nav.modify(TODO, second.key, {"Date": tuesday, "Description": "moved"}, if_match="*")
+    report = await run_sync(
+        nav=world.nav,
+        mailbox=world.box,
+        store=world.store,
+        entities=default_entities(),
+        options=SyncOptions(salesperson_code="EH", time_zone=ZONE, entities=frozenset({EntityName.MEETING})),
+    )
+    [error] = report.errors
+    assert (error.nav_key, error.error) == (key(second), "NavValidationError")
+    assert f"moved in NAV to {tuesday}" in error.message and f"Date back to {MONDAY + WEEK}" in error.message
+    event = await world.graph("GET", f"/me/events/{master}")
+    assert (event["subject"], event["start"]["dateTime"][:10]) == ("weekly review", str(MONDAY))
+    assert world.open_todo()["Date"] == tuesday and world.requests() == SENT
+    # Put back on its day: the description goes to the series, and all is quiet again.
+    world.nav.modify(TODO, second.key, {"Date": MONDAY + WEEK}, if_match="*")
+    await world.sync()
+    assert (await world.graph("GET", f"/me/events/{master}"))["subject"] == "moved"
+    assert writes(await world.sync()) == 0

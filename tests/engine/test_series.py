@@ -134,13 +134,42 @@ def test_the_to_do_is_compared_with_its_occurrence_and_writes_move_the_master() 
         link=True,
     )
     nav_norm = {"start": "2030-01-21T11:00:00", "end": "2030-01-21T12:00:00", "subject": "new"}
-    settled, full = settle(s, 2, plan, nav_norm)
+    settled, full, refused = settle(s, 2, plan, nav_norm)
+    assert refused is None
     assert settled.outlook.changes == (
         FieldChange("start", "2030-01-21T10:00:00", "2030-01-07T11:00:00"),
         FieldChange("subject", "review", "new"),
     )
     assert full == {"start": "2030-01-07T11:00:00", "end": "2030-01-07T12:00:00", "subject": "new"}
     assert settled.base == {"start": "2030-01-21T11:00:00", "subject": "new", OCCURRENCE: "2"}
+
+
+def test_a_to_do_moved_to_another_day_cannot_move_the_series() -> None:
+    """The series' days are its recurrence's (pattern and start date, which graphsync never writes): moving the
+    master's start to another day would leave its occurrences where they were."""
+    item = master("2030-01-07T09:00:00", WEEKLY_MONDAY)
+    s = of(item, {"start": "2030-01-07T10:00:00", "end": "2030-01-07T11:00:00", "recurrence": "1W"})
+    for index, old, new in (
+        (1, "2030-01-14T10:00:00", "2030-01-15T10:00:00"),
+        (0, "2030-01-07T10:00:00", "2030-01-06T10:00:00"),
+    ):
+        plan = ItemPlan(outlook=SidePlan(Op.UPDATE, (FieldChange("start", old, new),)), base={"start": new}, link=True)
+        settled, _, refused = settle(s, index, plan, {"start": new})
+        assert settled == ItemPlan() and refused is not None
+        assert f"moved in NAV to {new[:10]}" in refused and f"Date back to {old[:10]}" in refused
+    # A later time the same day is the series' new time; a longer meeting its new length.
+    later = ItemPlan(
+        outlook=SidePlan(Op.UPDATE, (FieldChange("start", "2030-01-14T10:00:00", "2030-01-14T17:00:00"),)),
+        base={"start": "2030-01-14T17:00:00"},
+        link=True,
+    )
+    settled, _, refused = settle(s, 1, later, None)
+    assert refused is None and settled.outlook.changes == (
+        FieldChange("start", "2030-01-14T10:00:00", "2030-01-07T17:00:00"),
+    )
+    # The first occurrence records nothing more in its base than before.
+    first, _, _ = settle(s, 0, ItemPlan(base={"start": "2030-01-07T10:00:00"}, link=True), None)
+    assert first.base == {"start": "2030-01-07T10:00:00"}
 
 
 def test_which_occurrence_a_to_do_stands_for() -> None:
