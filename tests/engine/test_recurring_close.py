@@ -52,8 +52,8 @@ class World:
         self.state = state
         self.box = GraphMailbox(upn=None, client=client, tokens=SandboxTokenSource(USER), options=GraphMailboxOptions())
 
-    async def sync(self, *, full: bool = False) -> RunReport:
-        report = await run_sync(
+    async def run(self, *, full: bool = False) -> RunReport:
+        return await run_sync(
             nav=self.nav,
             mailbox=self.box,
             store=self.store,
@@ -62,6 +62,9 @@ class World:
                 salesperson_code="EH", time_zone=ZONE, full=full, entities=frozenset({EntityName.MEETING})
             ),
         )
+
+    async def sync(self, *, full: bool = False) -> RunReport:
+        report = await self.run(full=full)
         assert report.ok, report.errors
         return report
 
@@ -374,13 +377,7 @@ async def test_a_take_over_whose_write_failed_is_made_next_run(world: World, mon
         return [WriteResult(op.op_id, error=PreconditionFailedError("changed meanwhile", status=412)) for op in ops]
 
     monkeypatch.setattr(world.box, "write", refusing)
-    report = await run_sync(
-        nav=world.nav,
-        mailbox=world.box,
-        store=world.store,
-        entities=default_entities(),
-        options=SyncOptions(salesperson_code="EH", time_zone=ZONE, entities=frozenset({EntityName.MEETING})),
-    )
+    report = await world.run()
     assert [e.error for e in report.errors] == ["PreconditionFailedError"]
     [link] = world.store.mailbox(world.box.mailbox).links.all()
     assert (link.nav_key, link.dirty) == (key(first), True)
@@ -400,13 +397,7 @@ async def test_a_to_do_moved_to_another_day_is_an_item_error_not_a_broken_series
     await world.sync()
     tuesday = MONDAY + WEEK + dt.timedelta(days=1)
     world.nav.modify(TODO, second.key, {"Date": tuesday, "Description": "moved"}, if_match="*")
-    report = await run_sync(
-        nav=world.nav,
-        mailbox=world.box,
-        store=world.store,
-        entities=default_entities(),
-        options=SyncOptions(salesperson_code="EH", time_zone=ZONE, entities=frozenset({EntityName.MEETING})),
-    )
+    report = await world.run()
     [error] = report.errors
     assert (error.nav_key, error.error) == (key(second), "NavValidationError")
     assert f"moved in NAV to {tuesday}" in error.message and f"Date back to {MONDAY + WEEK}" in error.message
