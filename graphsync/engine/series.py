@@ -5,9 +5,10 @@ dated by the Recurring Date Interval (Table 5080, CreateRecurringTask). Outlook 
 the series stays linked to the open to-do, whichever occurrence that is: the link's base records which one
 (`OCCURRENCE`, absent for the first), and the to-do's start and end are compared with that occurrence's, the
 master's start and end moved on by as many steps of the series (in the series' own time zone, as Outlook
-places an occurrence: the master's time of day that day). A change of the to-do's start or end in NAV is
-moved back by the same steps when written, so it changes the series as a whole (its master), the way NAV
-carries it into every next to-do.
+places an occurrence: the master's time of day that day). A change of the to-do's time of day or length in
+NAV is moved back by the same steps when written, so it changes the series as a whole (its master), the way
+NAV carries it into every next to-do; a move to another day cannot be written (`settle`): the series' days
+are its recurrence's, which Outlook owns.
 
 When NAV has made the next to-do (`follows`), it takes the link over (`successor_base`): the occurrence its
 date falls on, or else the one after its predecessor's, whose date and time it then takes from Outlook (which
