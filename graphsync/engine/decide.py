@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from graphsync.config.entities import EntityName
 from graphsync.connectors.outlook import OutlookItem
+from graphsync.engine import series
 from graphsync.engine.binding import BoundEntity
 from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Side, plan_item
 from graphsync.engine.read import Candidate
 from graphsync.engine.report import ItemFailure
 from graphsync.engine.state import Link
-from graphsync.errors import GraphError, NavError
+from graphsync.errors import GraphError, NavError, NavValidationError
 
 
 # A named tuple, not a frozen dataclass: a large run makes, spools and reads back one per item, and a frozen
@@ -89,6 +91,11 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
         except NavError as exc:  # an Outlook value that cannot become a NAV value (ConversionError)
             failure = failure or ItemFailure.of(exc, Side.OUTLOOK)
         if failure is None:
+            # A to-do linked to a series stands for one of its occurrences (`graphsync.engine.series`).
+            serial = series.series_of(entity, outlook, outlook_norm)
+            index = series.occurrence(link.base if link else None, serial, nav_norm) if serial else 0
+            if serial and index:
+                outlook_norm = series.project(serial, outlook_norm or {}, index)
             state = ItemState(
                 linked=link is not None,
                 base=link.base if link else None,
@@ -97,7 +104,16 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
                 nav_in_scope=cand.in_scope,
                 resolution=resolution,
             )
-            plan = plan_item(rules, state)
+            if entity.name is EntityName.MEETING and series.past_occurrence(
+                link is not None, outlook is not None, cand.record.fields if cand.record else None
+            ):
+                plan = ItemPlan()
+            else:
+                plan = plan_item(rules, state)
+            if serial:
+                plan, nav_norm, off_series = series.settle(serial, index, plan, nav_norm)
+                if off_series is not None:
+                    failure = ItemFailure.of(NavValidationError(off_series, field="Date"), Side.NAV)
     record = cand.record
     return Decision(
         cand.entity,

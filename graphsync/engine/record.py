@@ -31,7 +31,10 @@ def record_chunk(
             link = _record_one(state, kind, o, open_conflicts, readded)
             if link is not None:
                 links.append(link)
-        state.links.save(links)
+        passed = _passed_on(outcomes)
+        state.links.save([link for link in links if link.nav_key not in passed])
+        # After the save: a link passed on in this chunk goes even when its own item was recorded here too.
+        state.links.drop(passed)
         # What a rollback may delete: the Outlook items this chunk created (`graphsync.engine.origins`).
         state.origins.set(
             {
@@ -42,6 +45,20 @@ def record_chunk(
         )
         state.journal.done(o.journal_id for o in outcomes if o.journal_id is not None)
     return readded
+
+
+def _passed_on(outcomes: Sequence[Outcome]) -> list[str]:
+    """The NAV keys whose link another record took over: the next to-do of a recurring one now holds its
+    series (`graphsync.engine.succession`)."""
+    return [
+        link.nav_key
+        for o in outcomes
+        if (link := o.decision.link) is not None
+        and o.failure is None
+        and o.plan.base is not None
+        and o.nav_key is not None
+        and link.nav_key != o.nav_key
+    ]
 
 
 def _record_one(

@@ -32,7 +32,7 @@ from graphsync.connectors.nav import NavConnector
 from graphsync.connectors.outlook import ItemKind, OutlookMailbox
 from graphsync.engine.act import act
 from graphsync.engine.binding import BoundEntity, in_date_zone, needs_date_zone
-from graphsync.engine.context import RunContext, bind_entities, open_run
+from graphsync.engine.context import RunContext, bind_entities, open_run, user_fields
 from graphsync.engine.decide import Decision, decide, rules, settled
 from graphsync.engine.garbage import relaxed_collector
 from graphsync.engine.guard import check_mass_delete
@@ -44,6 +44,7 @@ from graphsync.engine.recovery import recover
 from graphsync.engine.report import Phase, ProgressEvent, RunReport, SyncOptions
 from graphsync.engine.spool import Spool
 from graphsync.engine.state import CursorName, ItemErrorRecord, StateStore
+from graphsync.engine.succession import Succession
 from graphsync.engine.tally import Tally
 from graphsync.errors import GraphsyncError
 
@@ -194,7 +195,10 @@ async def _decided(r: _Run, kind: ItemKind, reader: KindReader) -> AsyncGenerato
     decisions kept."""
     count = 0
     rules_of, resolutions, keep = r.rules, r.resolutions, r.keep
+    succession = _succession(r.ctx, reader)
     async for batch in reader.candidates(batch=max(1, r.ctx.options.batch_size)):
+        if succession is not None:
+            batch = await succession.place(batch)
         kept = []
         for cand in batch:
             d = keep(decide(cand, rules_of[cand.entity.name], resolutions.get(cand.nav_key or "")))
@@ -203,6 +207,15 @@ async def _decided(r: _Run, kind: ItemKind, reader: KindReader) -> AsyncGenerato
                 count += 1
             r.progress(Phase.PLAN, kind, count)
         yield kept
+
+
+def _succession(ctx: RunContext, reader: KindReader) -> Succession | None:
+    """The next to-dos of closed recurring meetings taking over their series, where there can be any: not on a
+    fresh start (no link at all)."""
+    meetings = [e for e in reader.entities if e.name is EntityName.MEETING]
+    if not meetings or reader.strategy is Strategy.FRESH:
+        return None
+    return Succession(ctx, reader.entities, user_fields(meetings))
 
 
 def _guard(r: _Run) -> None:

@@ -113,6 +113,10 @@ FLOWFIELD = "The field {field} of table {table} is calculated by NAV (a FlowFiel
 # To-do 5080, field 13 Closed, OnValidate: the question a page-validated close asks (Text004 in NAV 2018's
 # Table_5_080_To_do.al and in BC's CRM/Task/Todo.Table.al).
 REGISTER_INTERACTION_QUESTION = "Do you want to register an Interaction Log Entry?"
+# To-do 5080, CreateRecurringTask: Text000 (a blank Calc. Due Date From) and Text001 (the message it shows,
+# "%1 No. %2 has been created from recurring %3 %4." with the table's caption, "Task" in NAV 2018 and BC).
+MUST_BE_SPECIFIED = "{field} must be specified."
+RECURRING_CREATED = "Task No. {no} has been created from recurring Task {closed}."
 # BC's CRM/Task/Todo.Table.al, label MeetingSaaSNotSupportedErr, raised by field 8 Type's OnValidate when
 # EnvironmentInfo.IsSaaS().
 MEETING_SAAS = "You cannot create a task of type Meeting because you're not using an on-premises deployment."

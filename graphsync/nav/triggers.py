@@ -8,8 +8,10 @@ back, so a refused write leaves nothing behind (NAV's ERROR does the same).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Mapping
 
+from graphsync.connectors.dateformula import DateFormulaError, calc_date
 from graphsync.connectors.nav import NavTable, TableDef
 from graphsync.nav import flowfields, schema, texts
 from graphsync.nav.session import Session, typed_key
@@ -17,6 +19,8 @@ from graphsync.nav.store import Row
 from graphsync.nav.values import check_value
 
 ValueMap = Mapping[str, object]
+
+log = logging.getLogger(__name__)
 
 _DAY = dt.timedelta(days=1)
 _MEETING_DEFAULT = dt.timedelta(minutes=30)
@@ -383,6 +387,72 @@ def modify_todo(s: Session, old: Row, values: ValueMap) -> Row:
             assert person is not None
             changed = {**organizer, "Attendee No.": row["Salesperson Code"], "Attendee Name": person["Name"]}
             s.update_row(schema.ATTENDEE, organizer, changed)
+    if row["Closed"] and not old["Closed"] and row["Recurring"] and _close_validated(s):
+        _create_recurring_todo(s, row)
+    return row
+
+
+def _close_validated(s: Session) -> bool:
+    """Whether the close ran field 13 Closed's OnValidate (directly, or from Status or Canceled): any write of a
+    client session, and a page write whose Status, Closed or Canceled came through a field control. Not a page
+    control whose own trigger assigns ``Closed := TRUE`` in code, as graphsync's completion control does
+    (docs/odata.md): that skips OnValidate, and CreateRecurringTask is LOCAL to table 5080, so no page can call
+    it either."""
+    return s.page_fields is None or s.from_page("Status", "Closed", "Canceled")
+
+
+def _create_recurring_todo(s: Session, closed: Row) -> Row:
+    """Table 5080's CreateRecurringTask, which field 13 Closed's OnValidate calls when a Recurring to-do is
+    closed or canceled (``IF Recurring THEN CreateRecurringTask``, after the Confirm a page-validated close
+    asks, so a web-service session that is asked fails before this), in the same transaction (NAV 2018
+    Table_5_080_To_do.al, CreateRecurringTask@4 and InsertTaskAndRelatedData@14; BC CRM/Task/Todo.Table.al,
+    CreateRecurringTask):
+
+    - ``TESTFIELD("Recurring Date Interval")``; a blank Calc. Due Date From is ``ERROR(Text000)``: "... must be
+      specified." Either refuses the close itself.
+    - ``Task2 := Rec``: every field copied from the to-do as it is being closed, then Status Not Started, Closed,
+      Canceled and Date Closed cleared, and Date := CALCDATE(Recurring Date Interval, Date) ("Due Date") or
+      from TODAY, the session's day ("Closing Date"); Ending Date and Time follow from Date, Start Time and
+      Duration (GetEndDateTime).
+    - Inserted under the next number (``CLEAR("No."); INSERT(TRUE)``) as an Organizer to-do, its Organizer
+      To-do No. its own number (OnInsert), stamped modified in the session's zone.
+    - A meeting's Attendee rows, the organizer's among them, are copied to it as they are
+      (``Attendee2 := Attendee; Attendee2."To-do No." := Task2."No."; Attendee2.INSERT``, no trigger): Send
+      Invitation, Invitation Response Type and Invitation Sent included. NAV also inserts a to-do per
+      attendee (CreateSubTask); the embedded company keeps no such copies (`graphsync.nav.flowfields`).
+
+    Then ``MESSAGE(Text001)``, shown to a client user, written to the server's event log in a web-service
+    session (dev-itpro/includes/include-dialog-exceptions-in-non-ui-sessions.md): logged here."""
+    t = schema.TODO
+    key = typed_key(t, closed)
+    interval = str(closed["Recurring Date Interval"] or "")
+    if not interval.strip("<> "):
+        raise texts.must_have_value(t, "Recurring Date Interval", key)
+    if not closed["Calc. Due Date From"]:
+        raise texts.invalid(t, key, "Calc. Due Date From", texts.MUST_BE_SPECIFIED.format(field="Calc. Due Date From"))
+    due: dt.date = closed["Date"] if closed["Calc. Due Date From"] == "Due Date" else s.today  # type: ignore[assignment]
+    try:
+        date = calc_date(interval, due)
+    except DateFormulaError as exc:
+        raise texts.invalid(t, key, "Recurring Date Interval", str(exc)) from None
+    row = {
+        **closed,
+        "No.": s.next_no(NavTable.TODO),
+        "Status": "Not Started",
+        "Closed": False,
+        "Canceled": False,
+        "Date Closed": None,
+        "Date": date,
+        "System To-do Type": "Organizer",
+    }
+    row["Organizer To-do No."] = row["No."]
+    _apply_timing(s, row, {"Date": date})
+    _stamp_local(s, row)
+    _insert_new(s, t, row)
+    if row["Type"] == "Meeting":
+        for attendee in s.select(schema.ATTENDEE, {"To-do No.": closed["No."]}):
+            s.insert_row(schema.ATTENDEE, {**attendee, "To-do No.": row["No."]})
+    log.info(texts.RECURRING_CREATED.format(no=row["No."], closed=closed["No."]))
     return row
 
 

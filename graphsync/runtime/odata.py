@@ -148,7 +148,7 @@ ENGINE_FIELDS: Mapping[NavTable, tuple[str, ...]] = MappingProxyType(
     {
         NavTable.CONTACT: ("Type", "Company No.", "Salesperson Code", "E-Mail"),
         NavTable.SALESPERSON: ("Name", "E-Mail", "E-Mail 2"),
-        NavTable.TODO: ("Type", "System To-do Type", "Salesperson Code", "Contact No."),
+        NavTable.TODO: ("Type", "System To-do Type", "Salesperson Code", "Contact No.", "Closed", "Date Closed"),
         NavTable.ATTENDEE: (
             "Attendance Type",
             "Attendee Type",
@@ -159,8 +159,9 @@ ENGINE_FIELDS: Mapping[NavTable, tuple[str, ...]] = MappingProxyType(
     }
 )
 """What the engine reads besides the field map: entity selection, salesperson matching by e-mail (E-Mail 2
-only helps: a salesperson whose address is in neither can be named in ``[mailboxes]``), and a meeting's
-attendees."""
+only helps: a salesperson whose address is in neither can be named in ``[mailboxes]``), a meeting's
+attendees, and whether (and when) a recurring to-do was closed, which tells the to-do NAV made on the close
+(`graphsync.engine.succession`)."""
 
 
 def required_fields(entities: EntitiesConfig) -> dict[NavTable, tuple[NavFieldRef, ...]]:
