@@ -300,13 +300,22 @@ class KindReader:
         # fetched a chunk at a time as they are planned, and never spooled whole (see `_needs_fetch`).
         outlook = cast("SpoolMap[OutlookItem | None]", entries)
         to_fetch: dict[str, None] = {}
+        tombstones: list[str] = []
         for item_id, entry in entries.items():
             if item_id in linked_ids:
                 continue
+            if isinstance(entry, Removed):
+                # Removed and not linked: nothing to pair it with, whether it is gone or only left the window (a
+                # calendarView round "removes" those too), so nothing to confirm. Mostly the echo of a delete
+                # graphsync made itself, whose link it dropped.
+                tombstones.append(item_id)
+                continue
             # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
-            # entity maps; a tombstone is confirmed (a calendarView round also "removes" what left the window).
+            # entity maps.
             if _needs_fetch(entry, user_fields) or (isinstance(entry, OutlookItem) and entry.nav_key is None):
                 to_fetch[item_id] = None
+        for item_id in tombstones:
+            del entries[item_id]
         for item_id in retry_ids:
             if item_id not in entries and item_id not in linked_ids:
                 to_fetch[item_id] = None
