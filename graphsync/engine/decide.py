@@ -10,6 +10,7 @@ and it is read again next run.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 from graphsync.connectors.outlook import OutlookItem
@@ -46,6 +47,10 @@ class Decision(NamedTuple):
     """The side a person chose for this item's conflicting fields, if any."""
     failure: ItemFailure | None
     """Why the item could not be decided; nothing is written for it."""
+    held: tuple[ItemFailure, ...] = ()
+    """Why some fields of a linked item were left out of its plan (a value that does not convert), an error
+    each: the rest of the plan is carried out, these fields keep their base, and the item is read again next
+    run."""
 
 
 def rules(entity: BoundEntity) -> Rules:
@@ -78,26 +83,47 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
     failure = partial or (ItemFailure.of(cand.nav_error, Side.NAV) if cand.nav_error is not None else None)
     plan = ItemPlan()
     nav_norm: Mapping[str, str] | None = None
+    held: tuple[ItemFailure, ...] = ()
     if failure is None:
         entity = cand.entity
-        try:
-            nav_norm = entity.map.nav_norm(cand.nav_values) if cand.nav_values is not None else None
-        except NavError as exc:  # a NAV value that cannot be normalised (ConversionError)
-            failure = ItemFailure.of(exc, Side.NAV)
-        try:
-            outlook_norm = entity.map.outlook_norm(outlook.data, outlook.user_fields) if outlook else None
-        except NavError as exc:  # an Outlook value that cannot become a NAV value (ConversionError)
-            failure = failure or ItemFailure.of(exc, Side.OUTLOOK)
+        nav_bad: dict[str, NavError] = {}
+        outlook_bad: dict[str, NavError] = {}
+        if cand.nav_values is not None:
+            try:
+                nav_norm = entity.map.nav_norm(cand.nav_values)
+            except NavError:  # a NAV value that cannot be normalised (ConversionError): which ones?
+                nav_norm, nav_bad = entity.map.nav_norm_each(cand.nav_values)
+        outlook_norm = None
+        if outlook is not None:
+            try:
+                outlook_norm = entity.map.outlook_norm(outlook.data, outlook.user_fields)
+            except NavError:  # an Outlook value that cannot become a NAV value (ConversionError): which ones?
+                outlook_norm, outlook_bad = entity.map.outlook_norm_each(outlook.data, outlook.user_fields)
+        base = link.base if link else None
+        bad = nav_bad.keys() | outlook_bad.keys()
+        if bad:
+            why = _unconverted(entity, nav_bad, outlook_bad)
+            if link is None or nav_norm is None or outlook_norm is None:
+                failure = why[0]  # nothing to keep the other fields' values against: the item waits whole
+            else:
+                # A linked item: the other fields' changes must not wait for this value to be fixed. The fields
+                # are left out of the plan (nothing written for them either way, their base kept as it was).
+                held = tuple(why)
+                rules = replace(rules, fields=tuple(f for f in rules.fields if f.id not in bad))
+                base = {k: v for k, v in link.base.items() if k not in bad}
         if failure is None:
             state = ItemState(
                 linked=link is not None,
-                base=link.base if link else None,
+                base=base,
                 nav=nav_norm,
                 outlook=outlook_norm,
                 nav_in_scope=cand.in_scope,
                 resolution=resolution,
             )
             plan = plan_item(rules, state)
+            if held and link is not None and plan.base is not None:
+                kept = {k: v for k, v in link.base.items() if k in bad}
+                plan = replace(plan, base={**plan.base, **kept})
     record = cand.record
     return Decision(
         cand.entity,
@@ -113,7 +139,23 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
         title(cand),
         resolution,
         failure,
+        held,
     )
+
+
+def _unconverted(
+    entity: BoundEntity, nav_bad: Mapping[str, NavError], outlook_bad: Mapping[str, NavError]
+) -> list[ItemFailure]:
+    """An item error for each field whose value did not convert, naming it: NAV's value (NAV's side), or
+    Outlook's, which could not become a NAV value (the NAV field and the Outlook property)."""
+    found = []
+    for bad, side in ((nav_bad, Side.NAV), (outlook_bad, Side.OUTLOOK)):
+        for field_id, exc in bad.items():
+            f = entity.map.field(field_id)
+            names = ", ".join(f.nav_fields)
+            where = names if side is Side.NAV else f"{names} (Outlook {f.user_field or field_id})"
+            found.append(ItemFailure(side, type(exc).__name__, f"{where}: {exc.message}"))
+    return found
 
 
 def _partial(item: OutlookItem) -> ItemFailure | None:
@@ -137,6 +179,7 @@ def settled(d: Decision, open_conflicts: set[str]) -> bool:
     return (
         link is not None
         and d.failure is None
+        and not d.held
         and d.stamped  # an unstamped item still gets its NAV key written
         and d.plan.is_noop
         and d.plan.base is not None

@@ -11,6 +11,7 @@ chunk is recorded are its retries settled and its cursors advanced (`record_kind
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from graphsync.connectors.outlook import ItemKind
 from graphsync.engine.act import Outcome, link_after
@@ -78,6 +79,10 @@ def _record_one(
         # A link kept aside and read back to pair an unlinked item again (`read.KindReader._relinked`) is not
         # in the links table: the item is looked at again as an unlinked one, by its Outlook item.
         relinking = link is not None and link.nav_key in unlinks.known
+        if link is not None and not relinking and _partly_written(o):
+            # Part of the item was written (the fields NAV did not refuse, the other side's changes): its link
+            # records that part, so only what is still pending is a change next run; dirty, to be read again.
+            return replace(link_after(o), dirty=True)
         if link is not None and not relinking:
             state.links.mark_dirty([link.nav_key])
         elif o.nav_key and o.plan.nav.op is not Op.CREATE and not relinking:
@@ -108,6 +113,23 @@ def _record_one(
     elif o.nav_key in open_conflicts:
         state.conflicts.clear([o.nav_key])
     return new if new != link else None
+
+
+_UPDATES = (Op.UPDATE, Op.NONE)
+
+
+def _partly_written(o: Outcome) -> bool:
+    """Whether a failed item's updates were partly made: a write happened, and its plan (with the base of what
+    was written, `act._only_written`) has a link to record. Creates and deletes stay all or nothing."""
+    plan = o.decision.plan
+    return (
+        (o.nav_done or o.outlook_done)
+        and o.plan.base is not None
+        and o.nav_key is not None
+        and o.outlook_id is not None
+        and plan.nav.op in _UPDATES
+        and plan.outlook.op in _UPDATES
+    )
 
 
 def record_kind(
