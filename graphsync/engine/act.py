@@ -189,10 +189,10 @@ def _nav(ctx: RunContext, w: _Work) -> None:
 
 def _nav_update(ctx: RunContext, w: _Work, key: NavKey) -> None:
     """Write the plan's NAV changes. A value NAV refuses (too long, not an option; or one that does not convert
-    to a NAV value) is left out and the others written all the same, in one write: each refusal names its
-    field, so the write is tried again without it, once per field refused at most. The refused fields are the
-    item's error, and stay changes for the next run (`_only_written`). A refusal naming no field it was given
-    (a stale ETag, a rule about the record) refuses the whole write."""
+    to a NAV value) is left out and the others written all the same, in one write: a refusal that names its
+    field has the write tried again without it (once per field refused at most); one that names none, each
+    field written alone. The refused fields are the item's errors, and stay changes for the next run
+    (`_only_written`). Any other refusal (a stale ETag, a rule about the record) refuses the whole write."""
     entity = w.d.entity
     changes = w.plan.nav.values
     by_field: dict[str, dict[str, object]] | None = None
@@ -210,9 +210,12 @@ def _nav_update(ctx: RunContext, w: _Work, key: NavKey) -> None:
             if by_field is None:
                 by_field, _ = entity.map.nav_values_each(changes)
             named = [f for f, nav in by_field.items() if exc.field is not None and exc.field in nav]
-            if not named:
-                raise
-            for field_id in named:
+            if not named and len(by_field) > 1:
+                # NAV's words name no field it was given (over OData they never do when a write has several):
+                # each field is written alone, so that NAV's answer is about that one.
+                _nav_one_by_one(ctx, w, key, by_field, refusals)
+                break
+            for field_id in named or list(by_field):
                 del by_field[field_id]
                 refusals.append((field_id, exc))
             values = _merged(by_field)
@@ -225,6 +228,26 @@ def _nav_update(ctx: RunContext, w: _Work, key: NavKey) -> None:
         written = tuple(c for c in w.plan.nav.changes if c.field not in refused)
         w.plan = replace(w.plan, nav=SidePlan(Op.UPDATE, written) if written else SidePlan())
         w.refuse([_refused_field(entity, field_id, exc) for field_id, exc in refusals], halt=False)
+
+
+def _nav_one_by_one(
+    ctx: RunContext,
+    w: _Work,
+    key: NavKey,
+    by_field: Mapping[str, Mapping[str, object]],
+    refusals: list[tuple[str, NavError]],
+) -> None:
+    """Write each field's NAV values alone, in turn (each with the ETag the one before left): those NAV refuses
+    go into ``refusals``. Any other refusal (a stale ETag, a lost connection) stops the item."""
+    entity = w.d.entity
+    for field_id, nav in by_field.items():
+        try:
+            record = ctx.nav.modify(entity.table, key, nav, if_match=w.nav_etag or "*")
+        except NavValidationError as exc:
+            refusals.append((field_id, exc))
+            continue
+        w.nav_etag = record.etag
+        w.nav_done = True
 
 
 def _merged(by_field: Mapping[str, Mapping[str, object]]) -> dict[str, object]:

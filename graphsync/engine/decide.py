@@ -9,7 +9,7 @@ and it is read again next run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -86,8 +86,7 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
     held: tuple[ItemFailure, ...] = ()
     if failure is None:
         entity = cand.entity
-        nav_bad: dict[str, NavError] = {}
-        outlook_bad: dict[str, NavError] = {}
+        nav_bad = outlook_bad = _NONE
         if cand.nav_values is not None:
             try:
                 nav_norm = entity.map.nav_norm(cand.nav_values)
@@ -99,31 +98,26 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
                 outlook_norm = entity.map.outlook_norm(outlook.data, outlook.user_fields)
             except NavError:  # an Outlook value that cannot become a NAV value (ConversionError): which ones?
                 outlook_norm, outlook_bad = entity.map.outlook_norm_each(outlook.data, outlook.user_fields)
-        base = link.base if link else None
-        bad = nav_bad.keys() | outlook_bad.keys()
-        if bad:
+        if nav_bad or outlook_bad:
             why = _unconverted(entity, nav_bad, outlook_bad)
             if link is None or nav_norm is None or outlook_norm is None:
                 failure = why[0]  # nothing to keep the other fields' values against: the item waits whole
             else:
-                # A linked item: the other fields' changes must not wait for this value to be fixed. The fields
-                # are left out of the plan (nothing written for them either way, their base kept as it was).
                 held = tuple(why)
-                rules = replace(rules, fields=tuple(f for f in rules.fields if f.id not in bad))
-                base = {k: v for k, v in link.base.items() if k not in bad}
         if failure is None:
             state = ItemState(
                 linked=link is not None,
-                base=base,
+                base=link.base if link else None,
                 nav=nav_norm,
                 outlook=outlook_norm,
                 nav_in_scope=cand.in_scope,
                 resolution=resolution,
             )
-            plan = plan_item(rules, state)
-            if held and link is not None and plan.base is not None:
-                kept = {k: v for k, v in link.base.items() if k in bad}
-                plan = replace(plan, base={**plan.base, **kept})
+            plan = (
+                plan_item(rules, state)
+                if not held
+                else _plan_without(rules, state, nav_bad.keys() | outlook_bad.keys())
+            )
     record = cand.record
     return Decision(
         cand.entity,
@@ -141,6 +135,23 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
         failure,
         held,
     )
+
+
+_NONE: Mapping[str, NavError] = {}
+"""No field in error (shared, never written to)."""
+
+
+def _plan_without(rules: Rules, state: ItemState, held: Set[str]) -> ItemPlan:
+    """The plan of a linked item whose ``held`` fields' values did not convert: the other fields' changes must
+    not wait for those to be fixed. They are left out of the plan, nothing written for them either way, and
+    their base kept as it was (so a change on either side is still one next run)."""
+    base = state.base or {}
+    kept = {k: v for k, v in base.items() if k in held}
+    plan = plan_item(
+        replace(rules, fields=tuple(f for f in rules.fields if f.id not in held)),
+        replace(state, base={k: v for k, v in base.items() if k not in held}),
+    )
+    return plan if plan.base is None else replace(plan, base={**plan.base, **kept})
 
 
 def _unconverted(
