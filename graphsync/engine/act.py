@@ -7,7 +7,10 @@ entry per entity before any is sent. Every other write is safe to repeat, becaus
 advance only once its outcomes are recorded (`graphsync.engine.record`).
 
 An outcome says what happened: each side's write done or not, the item's keys and versions after it, and
-why it failed, on which side.
+why it failed, on which side. A value a side refuses (NAV: too long, not an option; Graph: a 400 for a value
+in the body) does not stop the item: its update is written again without it, and the refusal is an error of
+its own (`_nav_update`, `_outlook_by_piece`); the base the outcome's plan records moves only for the fields
+written (`_only_written`).
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ class _Work:
         self.journal_id: int | None = None
         self.nav_done = False
         self.outlook_done = False
-        self.failures: list[ItemFailure] = [d.failure] if d.failure is not None else list(d.held)
+        self.failures: list[ItemFailure] = [d.failure] if d.failure is not None else list(d.held) if d.held else []
         """What was refused, in order: the item's errors."""
         self.halted = d.failure is not None
         """Nothing more is written for the item (a refused write stops it, but a refused field does not)."""
@@ -111,7 +114,7 @@ class _Work:
             self.nav_done,
             self.outlook_done,
             self.failures[0] if self.failures else None,
-            tuple(self.failures[1:]),
+            tuple(self.failures[1:]) if len(self.failures) > 1 else (),
         )
 
 

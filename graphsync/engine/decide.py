@@ -4,7 +4,8 @@
 field map and planned by `plan_item` (the three-way rule is there), with what acting and recording need
 carried along. A candidate that cannot be decided (Graph gave its Outlook item in part, a value that does
 not convert) is a decision that failed, on the side whose value was at fault: nothing is written for it,
-and it is read again next run.
+and it is read again next run. A linked item whose values convert but for some fields' is decided without
+those fields (`Decision.held`, an error each): its other changes do not wait for them.
 """
 
 from __future__ import annotations
