@@ -174,3 +174,33 @@ async def test_lost_state_recreates_an_unlinked_record(world: World) -> None:
     world.store = StateStore(world.tmp / "state.sqlite")
     assert (await world.sync()).ok
     assert len(_items(world, SP_KEY)) == 1
+
+
+async def test_a_nav_deletion_under_unlink_keeps_the_outlook_item_through_full_reads(world: World) -> None:
+    _entity(world, EntityName.CONT_COMP, delete_policy=DeletePolicy.UNLINK)
+    no = world.company()
+    assert (await world.sync()).ok
+    (item_id,) = _items(world, f"5050:{no}")
+    world.nav.delete(NavTable.CONTACT, (no,), if_match="*")
+    assert (await world.sync()).ok
+    world.box.user_edit(ItemKind.CONTACT, item_id, {"businessPhones": ["555"]})  # still the person's contact
+    assert (await world.sync(full=True)).items == ()
+    assert _items(world, f"5050:{no}") == [item_id]
+    assert world.nav.get(NavTable.CONTACT, (no,)) is None
+    assert list(world.nav.find(NavTable.CONTACT, {"Name": "A. Gibson's Law Firm"})) == []
+
+
+async def test_never_recreates_once_and_a_full_read_makes_no_second_item(world: World) -> None:
+    _entity(world, EntityName.CONT_COMP, delete_policy=DeletePolicy.NEVER)
+    no = world.company()
+    assert (await world.sync()).ok
+    (first,) = _items(world, f"5050:{no}")
+    world.box.user_delete(ItemKind.CONTACT, first)
+    assert (await world.sync()).ok
+    (again,) = _items(world, f"5050:{no}")
+    assert again != first
+    assert (await world.sync(full=True)).items == ()
+    world.box.expire_delta(ItemKind.CONTACT)
+    assert (await world.sync()).items == ()
+    assert _items(world, f"5050:{no}") == [again]
+    assert world.store.mailbox(world.box.mailbox).unlinked.all() == []
