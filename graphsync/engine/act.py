@@ -7,26 +7,31 @@ entry per entity before any is sent. Every other write is safe to repeat, becaus
 advance only once its outcomes are recorded (`graphsync.engine.record`).
 
 An outcome says what happened: each side's write done or not, the item's keys and versions after it, and
-why it failed, on which side.
+why it failed, on which side. A value a side refuses (NAV: too long, not an option; Graph: a 400 for a value
+in the body) does not stop the item: its update is written again without it, and the refusal is an error of
+its own (`_nav_update`, `_outlook_by_piece`); the base the outcome's plan records moves only for the fields
+written (`_only_written`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
-from graphsync.connectors.nav import NavRecord
+from graphsync.connectors.nav import NavKey, NavRecord
 from graphsync.connectors.outlook import ItemKind, WriteAction, WriteOp, WriteResult
+from graphsync.engine.binding import BoundEntity
 from graphsync.engine.context import RunContext
 from graphsync.engine.creates import CREATES, base_after_nav_insert, insert_values
 from graphsync.engine.decide import Decision
 from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.origins import Origin
-from graphsync.engine.plan import FieldChange, ItemPlan, Op, Side, SidePlan
+from graphsync.engine.plan import Base, FieldChange, ItemPlan, Op, Side, SidePlan
 from graphsync.engine.report import ItemFailure
 from graphsync.engine.state import JournalDraft, Link
-from graphsync.errors import NavError, NavNotFoundError, NotFoundError
+from graphsync.errors import GraphError, NavError, NavNotFoundError, NavValidationError, NotFoundError
 
 
 class Outcome(NamedTuple):
@@ -47,6 +52,9 @@ class Outcome(NamedTuple):
     """Whether the plan's NAV write happened (False also when there was none)."""
     outlook_done: bool
     failure: ItemFailure | None
+    """What was refused first (the whole item, or a field of it); more in ``also``."""
+    also: tuple[ItemFailure, ...] = ()
+    """The other things refused (each field a side refused is an error of its own)."""
 
 
 class _Work:
@@ -54,7 +62,8 @@ class _Work:
 
     __slots__ = (
         "d",
-        "failure",
+        "failures",
+        "halted",
         "journal_id",
         "nav_done",
         "nav_etag",
@@ -79,12 +88,23 @@ class _Work:
         self.journal_id: int | None = None
         self.nav_done = False
         self.outlook_done = False
-        self.failure = d.failure
+        self.failures: list[ItemFailure] = [d.failure] if d.failure is not None else list(d.held) if d.held else []
+        """What was refused, in order: the item's errors."""
+        self.halted = d.failure is not None
+        """Nothing more is written for the item (a refused write stops it, but a refused field does not)."""
+
+    def refuse(self, failures: Sequence[ItemFailure], *, halt: bool) -> None:
+        """Something of the item was refused (an error each); ``halt``: nothing more is written for it."""
+        self.failures.extend(failures)
+        self.halted = self.halted or halt
 
     def outcome(self) -> Outcome:
+        plan = self.plan
+        if self.failures and plan.base is not None and self.d.link is not None:
+            plan = _only_written(self, self.d.link.base)
         return Outcome(
             self.d,
-            self.plan,
+            plan,
             self.nav_key,
             self.nav_etag,
             self.outlook_id,
@@ -93,7 +113,8 @@ class _Work:
             self.journal_id,
             self.nav_done,
             self.outlook_done,
-            self.failure,
+            self.failures[0] if self.failures else None,
+            tuple(self.failures[1:]) if len(self.failures) > 1 else (),
         )
 
 
@@ -101,10 +122,34 @@ async def act(ctx: RunContext, kind: ItemKind, chunk: Sequence[Decision]) -> lis
     """Carry out a chunk's decisions (a decision that failed already is passed through as its outcome)."""
     work = [_Work(d) for d in chunk]
     for w in work:
-        if w.failure is None and w.plan.nav.op is not Op.NONE:
+        if not w.halted and w.plan.nav.op is not Op.NONE:
             _nav(ctx, w)
-    await _outlook(ctx, kind, [w for w in work if w.failure is None])
+    await _outlook(ctx, kind, [w for w in work if not w.halted])
     return [w.outcome() for w in work]
+
+
+def _only_written(w: _Work, old: Base) -> ItemPlan:
+    """The plan of an item that was refused something, with the base it may record: a field moves from its old
+    base only when its write happened, so that what was not written is still a change next run, on the side
+    it came from, and what was written is not mistaken for one (an edit made meanwhile on the side written
+    would otherwise look like a conflict)."""
+    plan = w.plan
+    written: set[str] = set()
+    if w.nav_done:
+        written.update(c.field for c in plan.nav.changes)
+    if w.outlook_done:
+        written.update(c.field for c in plan.outlook.changes)
+    planned = {c.field for side in (w.d.plan.nav, w.d.plan.outlook, plan.nav, plan.outlook) for c in side.changes}
+    unwritten = planned - written
+    if not unwritten:
+        return plan
+    base = dict(plan.base or {})
+    for field_id in unwritten:
+        if field_id in old:
+            base[field_id] = old[field_id]
+        else:
+            base.pop(field_id, None)
+    return replace(plan, base=base)
 
 
 def link_after(o: Outcome) -> Link:
@@ -133,17 +178,95 @@ def _nav(ctx: RunContext, w: _Work) -> None:
         parsed = parse_key(w.nav_key or "")
         assert parsed is not None
         if op is Op.UPDATE:
-            values = entity.map.nav_values(w.plan.nav.values)
-            record = ctx.nav.modify(entity.table, parsed[1], values, if_match=w.nav_etag or "*")
-            w.nav_etag = record.etag
-        elif op is Op.DELETE:
+            _nav_update(ctx, w, parsed[1])
+            return
+        if op is Op.DELETE:
             try:
                 ctx.nav.delete(entity.table, parsed[1], if_match=w.nav_etag or "*")
             except NavNotFoundError:
                 pass  # already gone: what the delete wanted
         w.nav_done = True
     except NavError as exc:
-        w.failure = ItemFailure.of(exc, Side.NAV, op)
+        w.refuse([ItemFailure.of(exc, Side.NAV, op)], halt=True)
+
+
+def _nav_update(ctx: RunContext, w: _Work, key: NavKey) -> None:
+    """Write the plan's NAV changes. A value NAV refuses (too long, not an option; or one that does not convert
+    to a NAV value) is left out and the others written all the same, in one write: a refusal that names its
+    field has the write tried again without it (once per field refused at most); one that names none, each
+    field written alone. The refused fields are the item's errors, and stay changes for the next run
+    (`_only_written`). Any other refusal (a stale ETag, a rule about the record) refuses the whole write."""
+    entity = w.d.entity
+    changes = w.plan.nav.values
+    by_field: dict[str, dict[str, object]] | None = None
+    refusals: list[tuple[str, NavError]] = []
+    try:
+        values = entity.map.nav_values(changes)
+    except NavValidationError:
+        by_field, unconverted = entity.map.nav_values_each(changes)
+        refusals.extend(unconverted.items())
+        values = _merged(by_field)
+    while values:
+        try:
+            record = ctx.nav.modify(entity.table, key, values, if_match=w.nav_etag or "*")
+        except NavValidationError as exc:
+            if by_field is None:
+                by_field, _ = entity.map.nav_values_each(changes)
+            named = [f for f, nav in by_field.items() if exc.field is not None and exc.field in nav]
+            if not named and len(by_field) > 1:
+                # NAV's words name no field it was given (over OData they never do when a write has several):
+                # each field is written alone, so that NAV's answer is about that one.
+                _nav_one_by_one(ctx, w, key, by_field, refusals)
+                break
+            for field_id in named or list(by_field):
+                del by_field[field_id]
+                refusals.append((field_id, exc))
+            values = _merged(by_field)
+            continue
+        w.nav_etag = record.etag
+        w.nav_done = True
+        break
+    if refusals:
+        refused = {field_id for field_id, _ in refusals}
+        written = tuple(c for c in w.plan.nav.changes if c.field not in refused)
+        w.plan = replace(w.plan, nav=SidePlan(Op.UPDATE, written) if written else SidePlan())
+        w.refuse([_refused_field(entity, field_id, exc) for field_id, exc in refusals], halt=False)
+
+
+def _nav_one_by_one(
+    ctx: RunContext,
+    w: _Work,
+    key: NavKey,
+    by_field: Mapping[str, Mapping[str, object]],
+    refusals: list[tuple[str, NavError]],
+) -> None:
+    """Write each field's NAV values alone, in turn (each with the ETag the one before left): those NAV refuses
+    go into ``refusals``. Any other refusal (a stale ETag, a lost connection) stops the item."""
+    entity = w.d.entity
+    for field_id, nav in by_field.items():
+        try:
+            record = ctx.nav.modify(entity.table, key, nav, if_match=w.nav_etag or "*")
+        except NavValidationError as exc:
+            refusals.append((field_id, exc))
+            continue
+        w.nav_etag = record.etag
+        w.nav_done = True
+
+
+def _merged(by_field: Mapping[str, Mapping[str, object]]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for nav in by_field.values():
+        values.update(nav)
+    return values
+
+
+def _refused_field(entity: BoundEntity, field_id: str, exc: NavError) -> ItemFailure:
+    """The item error of a field NAV refused, the field named (NAV's own words for a length do not: "The
+    length of the string is 67, but it must be less than or equal to 30 characters")."""
+    failure = ItemFailure.of(exc, Side.NAV, Op.UPDATE)
+    if getattr(exc, "field", None) is None:  # a value that did not convert
+        failure = replace(failure, message=f"{', '.join(entity.map.field(field_id).nav_fields)}: {failure.message}")
+    return failure
 
 
 def _nav_insert(ctx: RunContext, w: _Work) -> None:
@@ -272,8 +395,85 @@ async def _outlook(ctx: RunContext, kind: ItemKind, work: Sequence[_Work]) -> No
     if not pending:
         return
     results = await ctx.mailbox.write([op for op, _ in pending])
+    refused: list[_Work] = []
     for (op, w), result in zip(pending, results, strict=True):
-        _outlook_result(op, w, result)
+        if _value_refused(op, result) and len(_pieces(w)) > 1:
+            refused.append(w)  # written again piece by piece, below
+        else:
+            _outlook_result(op, w, result)
+    if refused:
+        await _outlook_by_piece(ctx, refused)
+
+
+def _value_refused(op: WriteOp, result: WriteResult) -> bool:
+    """Graph refused an update's body for a value in it (400: an attendee without an address, a property it
+    does not take), not for the item's state (412, 404) or the service's (429, 5xx)."""
+    return op.action is WriteAction.UPDATE and result.error is not None and result.error.status == 400
+
+
+def _pieces(w: _Work) -> list[list[FieldChange]]:
+    """The item's Outlook changes by the piece of the item each is written with (`EntityMap.write_group`)."""
+    pieces: dict[str, list[FieldChange]] = {}
+    group = w.d.entity.map.write_group
+    for change in w.plan.outlook.changes:
+        pieces.setdefault(group(change.field), []).append(change)
+    return list(pieces.values())
+
+
+async def _outlook_by_piece(ctx: RunContext, work: Sequence[_Work]) -> None:
+    """Updates Graph refused for a value: written again one piece at a time (a round of one piece per item, so
+    that each piece is sent with the version the previous one left), so that the value Graph refuses does not
+    hold up the item's other changes. The pieces refused are the item's error, and stay changes for the next
+    run (`_only_written`); a refusal of another kind stops the item's remaining pieces."""
+    pieces = {id(w): _pieces(w) for w in work}
+    written: dict[int, list[FieldChange]] = {id(w): [] for w in work}
+    refusals: dict[int, list[tuple[list[FieldChange], GraphError]]] = {id(w): [] for w in work}
+    for round_no in range(max(len(p) for p in pieces.values())):
+        sending = [(w, pieces[id(w)][round_no]) for w in work if round_no < len(pieces[id(w)]) and not w.halted]
+        if not sending:
+            break
+        ops = []
+        for n, (w, piece) in enumerate(sending):
+            entity = w.d.entity
+            current = w.d.outlook.data if w.d.outlook else None
+            body, user = entity.map.outlook_body({c.field: c.new for c in piece}, current, w.nav_norm)
+            ops.append(
+                WriteOp(
+                    str(n),
+                    WriteAction.UPDATE,
+                    entity.kind,
+                    w.nav_key or "",
+                    body,
+                    w.outlook_id,
+                    user,
+                    w.outlook_version,
+                )
+            )
+        for (w, piece), result in zip(sending, await ctx.mailbox.write(ops), strict=True):
+            if result.error is None:
+                written[id(w)].extend(piece)
+                if result.item is not None:
+                    w.outlook_version = result.item.version
+                w.stamped = True
+            elif result.error.status == 400:
+                refusals[id(w)].append((piece, result.error))
+            else:
+                w.refuse([ItemFailure.of(result.error, Side.OUTLOOK, Op.UPDATE)], halt=True)
+    for w in work:
+        done, refused = written[id(w)], refusals[id(w)]
+        w.outlook_done = bool(done)
+        w.plan = replace(w.plan, outlook=SidePlan(Op.UPDATE, tuple(done)) if done else SidePlan())
+        if refused:
+            group = w.d.entity.map.write_group
+            w.refuse(
+                [
+                    ItemFailure(
+                        Side.OUTLOOK, type(error).__name__, f"{group(piece[0].field)}: {error.message}", Op.UPDATE
+                    )
+                    for piece, error in refused
+                ],
+                halt=False,
+            )
 
 
 _OPS = {WriteAction.CREATE: Op.CREATE, WriteAction.UPDATE: Op.UPDATE, WriteAction.DELETE: Op.DELETE}
@@ -287,7 +487,7 @@ def _outlook_result(op: WriteOp, w: _Work, result: WriteResult) -> None:
             return
         # A failed create's journal entry (shared with the chunk's other creates of its entity) goes when the
         # chunk is recorded; until then a crash has recovery look the item up, which finds nothing.
-        w.failure = ItemFailure.of(result.error, Side.OUTLOOK, _OPS[op.action])
+        w.refuse([ItemFailure.of(result.error, Side.OUTLOOK, _OPS[op.action])], halt=True)
         return
     w.outlook_done = w.plan.outlook.op is not Op.NONE
     if result.item is not None:

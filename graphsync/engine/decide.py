@@ -4,12 +4,14 @@
 field map and planned by `plan_item` (the three-way rule is there), with what acting and recording need
 carried along. A candidate that cannot be decided (Graph gave its Outlook item in part, a value that does
 not convert) is a decision that failed, on the side whose value was at fault: nothing is written for it,
-and it is read again next run.
+and it is read again next run. A linked item whose values convert but for some fields' is decided without
+those fields (`Decision.held`, an error each): its other changes do not wait for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
+from dataclasses import replace
 from typing import NamedTuple
 
 from graphsync.config.entities import EntityName
@@ -48,6 +50,10 @@ class Decision(NamedTuple):
     """The side a person chose for this item's conflicting fields, if any."""
     failure: ItemFailure | None
     """Why the item could not be decided; nothing is written for it."""
+    held: tuple[ItemFailure, ...] = ()
+    """Why some fields of a linked item were left out of its plan (a value that does not convert), an error
+    each: the rest of the plan is carried out, these fields keep their base, and the item is read again next
+    run."""
 
 
 def rules(entity: BoundEntity) -> Rules:
@@ -80,16 +86,27 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
     failure = partial or (ItemFailure.of(cand.nav_error, Side.NAV) if cand.nav_error is not None else None)
     plan = ItemPlan()
     nav_norm: Mapping[str, str] | None = None
+    held: tuple[ItemFailure, ...] = ()
     if failure is None:
         entity = cand.entity
-        try:
-            nav_norm = entity.map.nav_norm(cand.nav_values) if cand.nav_values is not None else None
-        except NavError as exc:  # a NAV value that cannot be normalised (ConversionError)
-            failure = ItemFailure.of(exc, Side.NAV)
-        try:
-            outlook_norm = entity.map.outlook_norm(outlook.data, outlook.user_fields) if outlook else None
-        except NavError as exc:  # an Outlook value that cannot become a NAV value (ConversionError)
-            failure = failure or ItemFailure.of(exc, Side.OUTLOOK)
+        nav_bad = outlook_bad = _NONE
+        if cand.nav_values is not None:
+            try:
+                nav_norm = entity.map.nav_norm(cand.nav_values)
+            except NavError:  # a NAV value that cannot be normalised (ConversionError): which ones?
+                nav_norm, nav_bad = entity.map.nav_norm_each(cand.nav_values)
+        outlook_norm = None
+        if outlook is not None:
+            try:
+                outlook_norm = entity.map.outlook_norm(outlook.data, outlook.user_fields)
+            except NavError:  # an Outlook value that cannot become a NAV value (ConversionError): which ones?
+                outlook_norm, outlook_bad = entity.map.outlook_norm_each(outlook.data, outlook.user_fields)
+        if nav_bad or outlook_bad:
+            why = _unconverted(entity, nav_bad, outlook_bad)
+            if link is None or nav_norm is None or outlook_norm is None:
+                failure = why[0]  # nothing to keep the other fields' values against: the item waits whole
+            else:
+                held = tuple(why)
         if failure is None:
             # A to-do linked to a series stands for one of its occurrences (`graphsync.engine.series`).
             serial = series.series_of(entity, outlook, outlook_norm)
@@ -108,6 +125,8 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
                 link is not None, outlook is not None, cand.record.fields if cand.record else None
             ):
                 plan = ItemPlan()
+            elif held:
+                plan = _plan_without(rules, state, nav_bad.keys() | outlook_bad.keys())
             else:
                 plan = plan_item(rules, state)
             if serial:
@@ -129,7 +148,40 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
         title(cand),
         resolution,
         failure,
+        held,
     )
+
+
+_NONE: Mapping[str, NavError] = {}
+"""No field in error (shared, never written to)."""
+
+
+def _plan_without(rules: Rules, state: ItemState, held: Set[str]) -> ItemPlan:
+    """The plan of a linked item whose ``held`` fields' values did not convert: the other fields' changes must
+    not wait for those to be fixed. They are left out of the plan, nothing written for them either way, and
+    their base kept as it was (so a change on either side is still one next run)."""
+    base = state.base or {}
+    kept = {k: v for k, v in base.items() if k in held}
+    plan = plan_item(
+        replace(rules, fields=tuple(f for f in rules.fields if f.id not in held)),
+        replace(state, base={k: v for k, v in base.items() if k not in held}),
+    )
+    return plan if plan.base is None else replace(plan, base={**plan.base, **kept})
+
+
+def _unconverted(
+    entity: BoundEntity, nav_bad: Mapping[str, NavError], outlook_bad: Mapping[str, NavError]
+) -> list[ItemFailure]:
+    """An item error for each field whose value did not convert, naming it: NAV's value (NAV's side), or
+    Outlook's, which could not become a NAV value (the NAV field and the Outlook property)."""
+    found = []
+    for bad, side in ((nav_bad, Side.NAV), (outlook_bad, Side.OUTLOOK)):
+        for field_id, exc in bad.items():
+            f = entity.map.field(field_id)
+            names = ", ".join(f.nav_fields)
+            where = names if side is Side.NAV else f"{names} (Outlook {f.user_field or field_id})"
+            found.append(ItemFailure(side, type(exc).__name__, f"{where}: {exc.message}"))
+    return found
 
 
 def _partial(item: OutlookItem) -> ItemFailure | None:
@@ -153,6 +205,7 @@ def settled(d: Decision, open_conflicts: set[str]) -> bool:
     return (
         link is not None
         and d.failure is None
+        and not d.held
         and d.stamped  # an unstamped item still gets its NAV key written
         and d.plan.is_noop
         and d.plan.base is not None

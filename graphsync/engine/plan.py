@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import NamedTuple, overload
 
 from graphsync.config.entities import ConflictPolicy, DeletePolicy, Direction
+from graphsync.engine.unlinks import UnlinkReason
 
 Values = Mapping[str, str]
 Base = Mapping[str, str | None]
@@ -194,6 +195,8 @@ class ItemPlan:
     """The base to record once the writes succeed; None: the link is dropped (or never made)."""
     link: bool = False
     """Whether a link exists (or is made) after this plan."""
+    unlink: UnlinkReason | None = None
+    """Set when the plan drops a link whose NAV record lives on: why (what is remembered of it)."""
 
     @property
     def is_noop(self) -> bool:
@@ -202,6 +205,10 @@ class ItemPlan:
     @property
     def deletes(self) -> bool:
         return Op.DELETE in (self.nav.op, self.outlook.op)
+
+
+_UNLINKED_OUTLOOK_DELETED = ItemPlan(unlink=UnlinkReason.OUTLOOK_DELETED)
+_UNLINKED_LEFT_SCOPE = ItemPlan(unlink=UnlinkReason.LEFT_SCOPE)
 
 
 def created_changes(values: Values, fields: frozenset[str] | None = None) -> CreatedChanges:
@@ -258,12 +265,16 @@ def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
         assert outlook is not None
         policy = rules.delete_policy
         if nav is not None:
-            # Out of scope (condition no longer met): the NAV record lives on, so it is never re-created.
-            policy = DeletePolicy.DELETE if policy is DeletePolicy.DELETE else DeletePolicy.UNLINK
+            # Out of scope (condition no longer met): the NAV record lives on, so it is never re-created; left
+            # in Outlook, its item is remembered, to be paired again if the record comes back.
+            if policy is DeletePolicy.DELETE and rules.to_outlook:
+                return ItemPlan(outlook=SidePlan(Op.DELETE))
+            return _UNLINKED_LEFT_SCOPE
         if policy is DeletePolicy.DELETE and rules.to_outlook:
             return ItemPlan(outlook=SidePlan(Op.DELETE))
         if policy is DeletePolicy.NEVER and rules.to_nav:
             return ItemPlan(nav=_create(outlook, rules, for_nav=True), base=dict(outlook), link=True)
+        # NAV's record is gone for good (its key is never given again): nothing could re-create the item.
         return ItemPlan()
     assert nav is not None
     if outlook is None:
@@ -271,7 +282,9 @@ def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
             return ItemPlan(nav=SidePlan(Op.DELETE))
         if rules.delete_policy is DeletePolicy.NEVER and rules.to_outlook:
             return ItemPlan(outlook=_create(nav, rules, for_nav=False), base=_created_in_outlook(nav, rules), link=True)
-        return ItemPlan()
+        # Unlinked (policy unlink, or an entity that cannot delete in NAV): NAV keeps its record, which must
+        # not reappear in Outlook at the next full read; the link is kept aside to say so.
+        return _UNLINKED_OUTLOOK_DELETED
     return _merge(rules, state, nav, outlook, state.base or {})
 
 

@@ -36,7 +36,8 @@ from graphsync.engine.context import RunContext
 from graphsync.engine.keys import key_text, parse_key, parse_retry_ref, retry_ref
 from graphsync.engine.plan import Side
 from graphsync.engine.spool import Spool, SpoolList, SpoolMap, chunked
-from graphsync.engine.state import CursorName, DeltaCursor, Link, MapCursor, NavCursor
+from graphsync.engine.state import CursorName, DeltaCursor, Link, MapCursor, NavCursor, UnlinkMark
+from graphsync.engine.unlinks import UnlinkReason
 from graphsync.errors import NavError, ResyncNeededError
 
 FETCH_CHUNK = 100
@@ -81,6 +82,22 @@ def _is_echo(entry: DeltaEntry, link: Link, nav_seen: SpoolMap[NavRecord | None]
         and link.stamped
         and not link.dirty
         and link.nav_key not in nav_seen
+    )
+
+
+def _is_nav_echo(record: NavRecord | None, link: Link, entry: DeltaEntry | None) -> bool:
+    """A NAV change at exactly the ETag last synced: graphsync's own write (or a record listed again as it
+    was), while the Outlook item is not in the round or is there at the version last synced (an echo too).
+    Then neither side changed since the link was recorded, and the item needs no fetch and no plan: the
+    counterpart of `_is_echo`, for an incremental round only (in a full round an item absent from the round
+    is deleted)."""
+    return (
+        record is not None
+        and link.nav_etag is not None
+        and record.etag == link.nav_etag
+        and link.stamped
+        and not link.dirty
+        and (entry is None or (isinstance(entry, OutlookItem) and entry.version == link.outlook_version))
     )
 
 
@@ -139,6 +156,7 @@ class KindReader:
         spool: Spool,
         full: bool,
         only_pending: bool,
+        unlinked: Mapping[str, UnlinkMark] | None = None,
     ) -> None:
         self._ctx = ctx
         self._spool = spool
@@ -161,6 +179,13 @@ class KindReader:
         self._entries: SpoolMap[DeltaEntry] = spool.new_map(encode=DELTA_ENTRY.encode, decode=DELTA_ENTRY.decode)
         self._full_round = False
         self._user_fields = sorted({n for e in entities for n in e.map.user_fields})
+        names = {e.name.value for e in entities}
+        self._unlinked = {key: m for key, m in (unlinked or {}).items() if m.entity in names}
+        """The kind's unlinked items (`graphsync.engine.unlinks`): left out, or paired with the link kept."""
+        self.unlinked_gone: list[str] = []
+        """Unlinked items whose NAV record was read deleted: nothing is left to remember them for."""
+        self._attendee_keys: set[str] = set()
+        """Meetings read because their attendees changed: their to-do's ETag does not cover that change."""
 
     def _candidate(
         self,
@@ -275,16 +300,31 @@ class KindReader:
         # fetched a chunk at a time as they are planned, and never spooled whole (see `_needs_fetch`).
         outlook = cast("SpoolMap[OutlookItem | None]", entries)
         to_fetch: dict[str, None] = {}
+        tombstones: list[str] = []
         for item_id, entry in entries.items():
             if item_id in linked_ids:
                 continue
+            if isinstance(entry, Removed):
+                # Removed and not linked: nothing to pair it with, whether it is gone or only left the window (a
+                # calendarView round "removes" those too), so nothing to confirm. Mostly the echo of a delete
+                # graphsync made itself, whose link it dropped.
+                tombstones.append(item_id)
+                continue
             # A delta page lacks stamps: an unlinked item needs its NAV key, any item the user fields its
-            # entity maps; a tombstone is confirmed (a calendarView round also "removes" what left the window).
+            # entity maps.
             if _needs_fetch(entry, user_fields) or (isinstance(entry, OutlookItem) and entry.nav_key is None):
                 to_fetch[item_id] = None
+        for item_id in tombstones:
+            del entries[item_id]
         for item_id in retry_ids:
             if item_id not in entries and item_id not in linked_ids:
                 to_fetch[item_id] = None
+        if not full_round:
+            # A record back in its entity's condition: the item it left behind is looked up to pair with it
+            # (a full round lists every item anyway).
+            for item_id in self._left_behind(entities, nav_seen, link_outlook):
+                if item_id not in entries:
+                    to_fetch[item_id] = None
         await self._fetch(kind, list(to_fetch), user_fields, outlook)
         del to_fetch
 
@@ -340,9 +380,11 @@ class KindReader:
             parsed = parse_key(key)
             record = self._nav.get(*parsed) if parsed else None
             entity = self._navside.route(entities, record) if record else None
+            if record is None and key in self._unlinked:
+                self.unlinked_gone.append(key)
             if record is None or entity is None or key in link_outlook or self._navside.outside_window(entity, record):
                 continue  # its NAV record is gone or out of scope: nothing to pair it with
-            yield self._candidate(entity, None, key, record, True, item)
+            yield self._candidate(entity, self._relinked(key, item), key, record, True, item)
 
     async def _linked(
         self,
@@ -363,19 +405,35 @@ class KindReader:
         NAV. With ``confirm_missing`` (after a complete read of NAV, which did not give these records) every
         such record is read: absent from a complete read, it is gone unless the read says otherwise."""
         by_name = {e.name: e for e in entities}
+        echoes_possible = not self._full_round
+        attendee_keys = self._attendee_keys
         for chunk in _chunks(keys):
             found_here: list[Candidate] = []
             chunk_links = self._state.links.by_nav(chunk)
             records = records_of(chunk)
             chunk_ids = [link_outlook[key] for key in chunk]
             items = outlook.get_many(chunk_ids)
-            stale = list(dict.fromkeys(i for i in chunk_ids if _needs_fetch(items.get(i), user_fields)))
+            echoes: set[str] = set()
+            if echoes_possible:
+                for key in chunk:
+                    link = chunk_links.get(key)
+                    if (
+                        link is not None
+                        and key in records
+                        and key not in attendee_keys
+                        and _is_nav_echo(records[key], link, items.get(link.outlook_id))
+                    ):
+                        echoes.add(key)
+            fetch_ids = chunk_ids if not echoes else [link_outlook[key] for key in chunk if key not in echoes]
+            stale = list(dict.fromkeys(i for i in fetch_ids if _needs_fetch(items.get(i), user_fields)))
             if stale:
                 items.update(await self._fetched(kind, stale, user_fields))
             for key in chunk:
                 found = chunk_links.get(key)
                 if found is None:
                     continue  # nothing but this run writes links, and it has not yet: cannot happen
+                if key in echoes:
+                    continue  # settled: NAV's change is graphsync's own write, Outlook's item as synced
                 link = found
                 item = items.get(link.outlook_id)
                 linked_entity = by_name[EntityName(link.entity)]
@@ -402,13 +460,50 @@ class KindReader:
         unlinked_by_key: SpoolMap[OutlookItem],
     ) -> Iterator[Candidate]:
         """NAV records without a link: paired with an Outlook item stamped with their key, if any."""
+        unlinked = self._unlinked
         for chunk in _chunks(keys):
             records = records_of(chunk)
             for key in chunk:
                 record = records.get(key)
-                entity = self._unlinked_entity(entities, key, record) if record is not None else None
-                if entity is not None:
-                    yield self._candidate(entity, None, key, record, True, unlinked_by_key.pop(key, None))
+                if record is None:
+                    if key in unlinked:
+                        self.unlinked_gone.append(key)
+                    continue
+                entity = self._unlinked_entity(entities, key, record)
+                if entity is None:
+                    continue
+                item = unlinked_by_key.pop(key, None)
+                link = None
+                if key in unlinked:
+                    if item is None and unlinked[key].reason is UnlinkReason.OUTLOOK_DELETED:
+                        continue  # deleted in Outlook and unlinked: stays so until a person asks for it
+                    link = self._relinked(key, item)
+                yield self._candidate(entity, link, key, record, True, item)
+
+    def _relinked(self, key: str, item: OutlookItem | None) -> Link | None:
+        """The link kept when ``key`` was unlinked, for pairing its record with ``item`` again (the item a
+        person took back out of Deleted Items, or the one a record back in scope left behind): the plan then
+        has the base it had, so an edit made meanwhile is an edit, not a conflict of unknown values. Dirty, so
+        that it is recorded (as a link again) whatever the plan. None when ``key`` was not unlinked."""
+        if item is None or key not in self._unlinked:
+            return None
+        kept = self._state.unlinked.get_many([key]).get(key)
+        if kept is None:
+            return None
+        link = kept.link
+        return Link(link.entity, key, item.id, link.base, link.outlook_version, link.nav_etag, dirty=True)
+
+    def _left_behind(
+        self, entities: Sequence[BoundEntity], nav_seen: SpoolMap[NavRecord | None], link_outlook: Mapping[str, str]
+    ) -> Iterator[str]:
+        """The Outlook ids of items left behind by records that left their entity's condition and, changed
+        since, meet it again."""
+        for key, mark in self._unlinked.items():
+            if mark.reason is not UnlinkReason.LEFT_SCOPE or key not in nav_seen or key in link_outlook:
+                continue
+            record = nav_seen[key]
+            if record is not None and self._navside.route(entities, record) is not None:
+                yield mark.outlook_id
 
     def _unlinked_entity(self, entities: Sequence[BoundEntity], key: str, record: NavRecord) -> BoundEntity | None:
         """The entity a NAV record without a link is planned as; None when it is not in scope, or outside the
@@ -513,8 +608,13 @@ class KindReader:
         given: set[str] = set()
         for key, record in self._nav_changes(kind, entities, full=full):
             if record is None or key in given:  # a deletion of what was never synced; a key listed twice
+                if record is None and key in self._unlinked:
+                    self.unlinked_gone.append(key)
                 continue
             given.add(key)
+            mark = self._unlinked.get(key)
+            if mark is not None and mark.reason is UnlinkReason.OUTLOOK_DELETED:
+                continue  # deleted in Outlook and unlinked: stays so until a person asks for it
             entity = self._unlinked_entity(entities, key, record)
             if entity is not None:
                 yield self._candidate(entity, None, key, record, True, None)
@@ -570,6 +670,7 @@ class KindReader:
             self.cursors[nav_cursor(NavTable.ATTENDEE, kind)] = attendees.watermark.value
             for number in sorted(todo_numbers):
                 key = key_text(NavTable.TODO, (number,))
+                self._attendee_keys.add(key)
                 if key not in todos_given:
                     todos_given.add(key)
                     yield key, self._nav.get(NavTable.TODO, (number,))

@@ -136,8 +136,9 @@ class RunReport:
     """Per entity, the writes done (in a dry run: planned) by side and operation (``nav_create``,
     ``outlook_update``...) and ``conflicts``, over every item, listed or not. A write that did not happen is
     not counted: a refused one is an error, and a failed NAV write stops the item; a failed Outlook write
-    comes after the item's NAV write, which counts. ``counts`` adds these up over the entities, with
-    ``errors``."""
+    comes after the item's NAV write, which counts. An update made without the values a side refused (the
+    item's error names them) counts as done, with the fields it wrote. ``counts`` adds these up over the
+    entities, with ``errors``."""
     resolved: tuple[str, ...] = ()
     """NAV keys of the conflicts whose resolution this run applied (`SyncOptions.only_pending` runs)."""
     stopped: bool = False

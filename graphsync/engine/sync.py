@@ -43,7 +43,7 @@ from graphsync.engine.record import record_chunk, record_kind
 from graphsync.engine.recovery import recover
 from graphsync.engine.report import Phase, ProgressEvent, RunReport, SyncOptions
 from graphsync.engine.spool import Spool
-from graphsync.engine.state import CursorName, ItemErrorRecord, StateStore
+from graphsync.engine.state import CursorName, ItemErrorRecord, StateStore, UnlinkMark
 from graphsync.engine.succession import Succession
 from graphsync.engine.tally import Tally
 from graphsync.errors import GraphsyncError
@@ -72,6 +72,7 @@ class _Run:
         self.rules: dict[EntityName, Rules] = {e.name: rules(e) for e in ctx.entities}
         self.resolutions: dict[str, Side] = {}
         self.open_conflicts: set[str] = set()
+        self.unlinked: dict[str, UnlinkMark] = {}
 
     def progress(self, phase: str, kind: ItemKind, done: int, total: int | None = None) -> None:
         observe = self.ctx.options.progress
@@ -113,6 +114,9 @@ async def _execute(ctx: RunContext) -> RunReport:
             conflicts = ctx.state.conflicts.all()
             r.resolutions = {c.nav_key: Side(c.resolution) for c in conflicts if c.resolution is not None}
             r.open_conflicts = {c.nav_key for c in conflicts}
+            # Unlinked items too (a few rows): every kind's reading leaves them out, or pairs them with the
+            # link kept aside, and recording forgets those linked again.
+            r.unlinked = ctx.state.unlinked.marks()
             kinds: list[_Kind] = []
             for kind in KIND_ORDER:
                 if opts.stop_requested():
@@ -178,7 +182,15 @@ async def _read_and_decide(r: _Run, kind: ItemKind, spool: Spool) -> _Kind | Non
     }
     map_changed = any(ctx.state.cursors.get(k) != v for k, v in fingerprints.items())
     complete = {e.name for e in entities} == {e.name for e in ctx.of_kind(kind, chosen=False)}
-    reader = KindReader(ctx, kind, entities, spool=spool, full=opts.full or map_changed, only_pending=opts.only_pending)
+    reader = KindReader(
+        ctx,
+        kind,
+        entities,
+        spool=spool,
+        full=opts.full or map_changed,
+        only_pending=opts.only_pending,
+        unlinked=r.unlinked,
+    )
     r.progress(Phase.READ, kind, 0)
     strategy = await reader.start()
     if strategy is Strategy.FRESH:
@@ -243,7 +255,7 @@ async def _act_and_record(r: _Run, k: _Kind) -> bool:
             stopped = True
             break
         outcomes = await act(ctx, kind, chunk)
-        readded |= record_chunk(ctx.state, kind, outcomes, r.open_conflicts)
+        readded |= record_chunk(ctx.state, kind, outcomes, r.open_conflicts, r.unlinked)
         for o in outcomes:
             r.tally.add(o)
         done += len(chunk)
@@ -254,6 +266,7 @@ async def _act_and_record(r: _Run, k: _Kind) -> bool:
         retries_read=reader.retries,
         retries_readded=readded,
         deferred=reader.deferred,
+        unlinked_gone=reader.unlinked_gone,
         cursors={**reader.cursors, **k.fingerprints},
         stopped=stopped,
         advance=k.complete and not opts.only_pending,

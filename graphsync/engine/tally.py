@@ -2,7 +2,8 @@
 the items it happened to (in a dry run, over its decisions: what would happen).
 
 A write counts only when it happened: a refused one is an item error of the side that refused it, never a
-done write as well. Items are listed up to a limit (conflicts always: a run's exit status depends on them),
+done write as well; a field a side refused is an item error of its own, and the update that went on without
+it a done write. Items are listed up to a limit (conflicts always: a run's exit status depends on them),
 so a run of any size keeps at most that many.
 """
 
@@ -42,7 +43,8 @@ class Tally:
         """Count what acting on one decision did."""
         d = o.decision
         if o.failure is not None:
-            self._error(d, o.failure, nav_key=o.nav_key, outlook_id=o.outlook_id)
+            for failure in (o.failure, *o.also):
+                self._error(d, failure, nav_key=o.nav_key, outlook_id=o.outlook_id)
         plan = o.plan
         done_plan = plan
         if not (o.nav_done or plan.nav.op is Op.NONE) or not (o.outlook_done or plan.outlook.op is Op.NONE):
@@ -59,6 +61,8 @@ class Tally:
         if d.failure is not None:
             self._error(d, d.failure, nav_key=d.nav_key, outlook_id=d.outlook_id)
             return
+        for failure in d.held:  # fields left out of the plan, which goes on without them
+            self._error(d, failure, nav_key=d.nav_key, outlook_id=d.outlook_id)
         self._count(d, d.plan, nav_key=d.nav_key, outlook_id=d.outlook_id)
 
     def _error(self, d: Decision, failure: ItemFailure, *, nav_key: str | None, outlook_id: str | None) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any, NamedTuple
 
+from graphsync.errors import NavError
 from graphsync.mapping.convert import Converter, DateTimeConverter, one_field_from_nav
 from graphsync.mapping.paths import JsonPath, copy_json, trim_lists
 from graphsync.text import code_upper
@@ -189,6 +190,18 @@ class EntityMap:
             for field_id, name, convert in self._nav_readers
         }
 
+    def nav_norm_each(self, values: Mapping[str, object]) -> tuple[dict[str, str], dict[str, NavError]]:
+        """`nav_norm` field by field: the values that convert, and why each of the others does not (taken only
+        once `nav_norm` raised, so that one bad value does not hide the others' changes)."""
+        result: dict[str, str] = {}
+        errors: dict[str, NavError] = {}
+        for field_id, name, convert in self._nav_readers:
+            try:
+                result[field_id] = convert(values.get(name)) if name is not None else convert(values)
+            except NavError as exc:
+                errors[field_id] = exc
+        return result, errors
+
     def outlook_norm(self, data: Mapping[str, Any], user_fields: Mapping[str, str | None] | None) -> dict[str, str]:
         result: dict[str, str] = {}
         readers = self._all_day_outlook_readers if data.get(ALL_DAY) is True else self._outlook_readers
@@ -204,6 +217,20 @@ class EntityMap:
                 raw = key(data)
             result[field_id] = convert(raw)
         return result
+
+    def outlook_norm_each(
+        self, data: Mapping[str, Any], user_fields: Mapping[str, str | None] | None
+    ) -> tuple[dict[str, str], dict[str, NavError]]:
+        """`outlook_norm` field by field: the values that convert, and why each of the others cannot become a
+        NAV value (taken only once `outlook_norm` raised)."""
+        result: dict[str, str] = {}
+        errors: dict[str, NavError] = {}
+        for f in self.fields:
+            try:
+                result.update(EntityMap((f,)).outlook_norm(data, user_fields))
+            except NavError as exc:
+                errors[f.id] = exc
+        return result, errors
 
     def _all_day(self, changes: Mapping[str, str], current: Mapping[str, Any] | None, full: Mapping[str, str]) -> bool:
         f = self._all_day_field
@@ -222,6 +249,30 @@ class EntityMap:
             for name, value in zip(f.nav_fields, f.converter.to_nav(norm), strict=False):
                 values[name] = value
         return values
+
+    def nav_values_each(self, changes: Mapping[str, str]) -> tuple[dict[str, dict[str, object]], dict[str, NavError]]:
+        """`nav_values` per changed field (its NAV field values, by field id), and why each field whose value
+        cannot be converted cannot (taken only once `nav_values` raised, or NAV refused one field's value)."""
+        values: dict[str, dict[str, object]] = {}
+        errors: dict[str, NavError] = {}
+        for field_id, norm in changes.items():
+            try:
+                values[field_id] = self.nav_values({field_id: norm})
+            except NavError as exc:
+                errors[field_id] = exc
+        return values, errors
+
+    def write_group(self, field_id: str) -> str:
+        """The piece of an Outlook item a field's value is written with, named by its top-level property: the
+        fields under one property go together (a body writes it whole), a user-defined field alone, and an
+        event's start, end and all-day flag together (each one's form depends on the flag, and Graph checks that
+        the end is after the start). Graph refuses a body whole; a piece is what can be refused alone."""
+        f = self._by_id.get(field_id)
+        if f is None or f.path is None:
+            return field_id  # a user-defined field (or one removed from the map): its own piece
+        if f.path.text == ALL_DAY or _all_day_role(f) is not None:
+            return "start, end"
+        return f.path.root
 
     def _with_all_day_fields(self, changes: Mapping[str, str], full: Mapping[str, str]) -> Mapping[str, str]:
         """``changes`` plus, when the all-day flag changes, the start and end from ``full``: they then change

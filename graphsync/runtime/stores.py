@@ -5,6 +5,7 @@ which mailbox the commands that only read or annotate it (status, conflicts, sta
     existing_store(config)         the store, or None when no run has made its SQLite file yet
     forget_mailbox(config, user)   ``graphsync state forget --user UPN``: start a mailbox over, on purpose
     restore_items(config, keys)    ``graphsync state restore KEY``: the next run creates the Outlook item again
+    unlinked_records(config)       ``graphsync state unlinked``: records no run creates in Outlook again
 """
 
 from __future__ import annotations
@@ -133,31 +134,79 @@ class Restored:
     entity: EntityName
 
 
+def _restorable(store: StateStore, mailbox: str, key: str) -> EntityName | None:
+    """The entity of ``key``'s item in ``mailbox`` when it can be restored: linked (NAV refused to delete it),
+    or unlinked after its Outlook item was deleted (delete policy unlink)."""
+    from graphsync.engine.unlinks import UnlinkReason
+
+    box = store.mailbox(mailbox)
+    link = box.links.get(key)
+    if link is not None:
+        return EntityName(link.entity)
+    kept = box.unlinked.get_many([key]).get(key)
+    if kept is not None and kept.reason is UnlinkReason.OUTLOOK_DELETED:
+        return EntityName(kept.link.entity)
+    return None
+
+
 def restore_items(config: Config, keys: Sequence[str], *, user: str | None = None) -> list[Restored]:
     """For NAV records whose Outlook item was deleted but which NAV keeps (it refused the deletion: a contact
-    with open to-dos): forget each one's link and ask the next run to read the record again, which then
-    creates its Outlook item anew (or pairs it with the item, should that still carry the key). ConfigError
-    for a key with no link; nothing is changed then."""
+    with open to-dos; or the entity's delete policy is unlink): forget each one's link (or unlinked item) and
+    ask the next run to read the record again, which then creates its Outlook item anew (or pairs it with the
+    item, should that still carry the key). ConfigError for a key with neither; nothing is changed then."""
     with _required_store(config) as store:
         known = chosen_mailboxes(store, user, one=False)
         found = []
         for key in keys:
-            owners = [m for m in known if store.mailbox(m).links.get(key) is not None]
-            if len(owners) != 1:
+            entities = {m: e for m in known if (e := _restorable(store, m, key)) is not None}
+            if len(entities) != 1:
                 expected = (
-                    "the NAV key of an item graphsync syncs (5050:CT100006; graphsync status lists item errors)"
-                    if not owners
-                    else f"one mailbox's item: {key} is linked in {', '.join(owners)} (name one with --user)"
+                    "the NAV key of an item graphsync syncs, or unlinked after its Outlook item was deleted "
+                    "(5050:CT100006; graphsync status lists item errors, graphsync state unlinked the unlinked)"
+                    if not entities
+                    else f"one mailbox's item: {key} is synced by {', '.join(entities)} (name one with --user)"
                 )
                 raise ConfigError(file=None, key="KEY", expected=expected, got=key)
-            link = store.mailbox(owners[0]).links.get(key)
-            assert link is not None
-            found.append(Restored(owners[0], key, EntityName(link.entity)))
+            ((mailbox, entity),) = entities.items()
+            found.append(Restored(mailbox, key, entity))
         for mailbox in sorted({r.mailbox for r in found}):
             box = store.mailbox(mailbox)
             with box.lock.held(), box.transaction():
                 for r in found:
                     if r.mailbox == mailbox:
                         box.links.drop([r.nav_key])
+                        box.unlinked.drop([r.nav_key])
                         box.retries.add(item_kind(r.entity).value, [retry_ref(Side.NAV, r.nav_key)])
         return found
+
+
+@dataclass(frozen=True)
+class UnlinkedRecord:
+    mailbox: str
+    nav_key: str
+    entity: EntityName
+    outlook_deleted: bool
+    """True: its Outlook item was deleted (``graphsync state restore`` brings it back); False: the record left
+    its entity's condition, and its Outlook item stays, to be paired again if it meets the condition again."""
+    unlinked_at: str
+
+
+def unlinked_records(config: Config, *, user: str | None = None) -> list[UnlinkedRecord]:
+    """The records unlinked in each mailbox (or ``user``'s), which no sync creates in Outlook again."""
+    from graphsync.engine.unlinks import UnlinkReason
+
+    store = existing_store(config)
+    if store is None:
+        return []
+    with store:
+        return [
+            UnlinkedRecord(
+                mailbox,
+                item.link.nav_key,
+                EntityName(item.link.entity),
+                item.reason is UnlinkReason.OUTLOOK_DELETED,
+                item.unlinked_at,
+            )
+            for mailbox in chosen_mailboxes(store, user, one=False)
+            for item in store.mailbox(mailbox).unlinked.all()
+        ]

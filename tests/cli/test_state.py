@@ -83,3 +83,24 @@ def test_a_value_too_long_for_nav_names_the_field_and_the_limit(world: World) ->
     assert "The value is 30 characters but 31 to NAV, which counts each emoji" in emoji
     status = world.run("status").output
     assert "Job Title: The length of the string is 31" in status and "counts each emoji" in status
+
+
+def test_an_unlinked_salesperson_stays_out_of_outlook_until_restored(world: World) -> None:
+    """Delete policy unlink (CONT_SP's default): deleted in Outlook, the salesperson's contact is not created
+    again by a full sync; `graphsync state unlinked` lists it and `graphsync state restore` brings it back."""
+    world.run("sync")
+    contact = outlook_contact(world, "Ester Henderson")
+    graph(world, "DELETE", f"/me/contacts/{contact['id']}")
+    world.run("sync")
+    assert world.run("sync", "--full").stdout == ""
+    listed = world.run("state", "unlinked").output
+    assert "13:EH" in listed and "deleted in Outlook (graphsync state restore KEY)" in listed
+    (unlinked,) = world.run_json("state", "unlinked", "--json")
+    assert (unlinked["nav_key"], unlinked["entity"], unlinked["reason"]) == ("13:EH", "CONT_SP", "outlook_deleted")
+
+    restored = world.run("state", "restore", "13:EH").output
+    assert "CONT_SP 13:EH: the next sync creates it again" in restored
+    assert "Outlook created" in world.run("sync").stdout
+    assert outlook_contact(world, "Ester Henderson")["id"] != contact["id"]
+    assert world.run("state", "unlinked").output.strip() == "No unlinked records."
+    assert world.run("sync", "--full").stdout == ""

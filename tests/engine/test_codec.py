@@ -21,6 +21,7 @@ from graphsync.engine.pending import decision_codec
 from graphsync.engine.plan import FieldChange, FieldConflict, ItemPlan, Op, Side, SidePlan, created_changes
 from graphsync.engine.report import ItemFailure
 from graphsync.engine.state import Link
+from graphsync.engine.unlinks import UnlinkReason
 
 VALUES = {"name": "Gibson", "phone": "+44 20 7946 0000", "email": None}
 
@@ -153,6 +154,11 @@ def test_a_decision_is_spooled_with_its_entity_by_name() -> None:
     assert encoded[0] == "CONT_COMP"  # the binding by its name only
     assert c.decode(pickle.loads(pickle.dumps(encoded))) == d
     assert len(encoded) == len(Decision._fields)
+    # The fields left out of a plan (values that did not convert) and a plan's reason to unlink come back too.
+    held = (ItemFailure(Side.OUTLOOK, "ConversionError", "Ending Date (Outlook dueDateTime): not a date"),)
+    unlinked = ItemPlan(unlink=UnlinkReason.OUTLOOK_DELETED)
+    d = d._replace(plan=unlinked, failure=None, held=held)
+    assert c.decode(pickle.loads(pickle.dumps(c.encode(d)))) == d
 
 
 def test_a_creates_changes_are_its_values_and_equal_the_changes_spelled_out() -> None:

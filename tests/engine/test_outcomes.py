@@ -109,7 +109,15 @@ async def test_a_nav_value_that_does_not_convert_is_navs_error(world: World, mon
             raise ConversionError("NAV's value does not convert")
         return real(self, values)
 
+    real_each = EntityMap.nav_norm_each
+
+    def failing_each(self: EntityMap, values: Any) -> Any:  # the field by field read that follows
+        if values.get("Name") == "Gibson":
+            return {}, {"displayName": ConversionError("NAV's value does not convert")}
+        return real_each(self, values)
+
     monkeypatch.setattr(EntityMap, "nav_norm", failing)
+    monkeypatch.setattr(EntityMap, "nav_norm_each", failing_each)
     report = await world.sync()
     (error,) = [e for e in report.errors if e.nav_key == f"5050:{no}"]
     assert error.side is Side.NAV and error.error == "ConversionError"

@@ -1,5 +1,6 @@
-"""State files written by earlier graphsyncs open in this one: schema 1 (49d697e, before link origins) is
-migrated to schema 2, and schema 2 (b9d5f5c, the last before the state store became a package) reads as it is.
+"""State files written by earlier graphsyncs open in this one: schema 1 (49d697e, before link origins) and
+schema 2 (b9d5f5c, the last before the state store became a package) are migrated to schema 3 (unlinked
+items), with everything in them.
 
 The files are SQL dumps (``sqlite3 .dump``) of stores each of those commits wrote with its own code: links,
 cursors of every kind, a retry, a conflict, a run with an item error, and (schema 2) link origins.
@@ -8,6 +9,7 @@ cursors of every kind, a retry, a conflict, a run with an item error, and (schem
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from graphsync.engine.state import (
     NavCursor,
     StateStore,
 )
+from graphsync.engine.unlinks import UnlinkReason
 
 DATA = Path(__file__).parent / "data"
 BOX = "eh@contoso.com"
@@ -46,7 +49,7 @@ def test_a_state_file_of_an_earlier_graphsync_opens_with_everything_in_it(
     tmp_path: Path, dump: str, origins: dict[str, Origin]
 ) -> None:
     with StateStore(_written(tmp_path, dump)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         box = store.mailbox(BOX)
         assert box.links.get("5050:CT100006") == Link(
             "CONT_COMP",
@@ -71,11 +74,20 @@ def test_a_state_file_of_an_earlier_graphsync_opens_with_everything_in_it(
         assert [e.message for e in box.runs.item_errors(run.id)] == ["Job Title: too long"]
         assert box.origins.all() == origins
         assert store.mailboxes() == store.linked_mailboxes() == [BOX]
-        # Written on from here as any store is: an origin recorded, the mailbox forgotten.
+        assert box.unlinked.all() == [] and box.unlinked.marks() == {}
+        # Written on from here as any store is: an origin recorded, a link unlinked, the mailbox forgotten.
         box.origins.set({"5080:TD000001": Origin.OUTLOOK})
         assert box.origins.all()["5080:TD000001"] is Origin.OUTLOOK
+        link = box.links.get("5080:TD000001")
+        assert link is not None
+        box.links.drop([link.nav_key])
+        box.unlinked.keep([(link, UnlinkReason.OUTLOOK_DELETED)])
+        (kept,) = box.unlinked.all()
+        # Kept with its base and versions (its flags are the ones a link read back again gets).
+        assert (kept.link, kept.reason) == (replace(link, dirty=False), UnlinkReason.OUTLOOK_DELETED)
         removed = box.forget(history=True)
-        assert removed["links"] == 2 and removed["runs"] == 1 and removed["item_errors"] == 1
+        assert removed["links"] == 1 and removed["runs"] == 1 and removed["item_errors"] == 1
+        assert removed["unlinked"] == 1
         assert store.linked_mailboxes() == [] and box.origins.all() == {}
     with StateStore(tmp_path / "state.sqlite") as again:
-        assert again.schema_version == 2
+        assert again.schema_version == 3

@@ -10,6 +10,7 @@
       box.retries                           unlinked items to look at again (retries.py)
       box.runs                              run history and item errors (runs.py)
       box.lock                              one run per mailbox at a time (locks.py)
+      box.unlinked                          links dropped while NAV's record lives on, kept aside (unlinked.py)
       box.forget(history=False)             everything of the mailbox, gone in one transaction (store.py)
     schema.py                               the tables and their migrations (`MIGRATIONS`, `SCHEMA_VERSION`)
 
@@ -38,6 +39,7 @@ from graphsync.engine.state.retries import Retries
 from graphsync.engine.state.runs import ItemErrorRecord, RunRecord, Runs
 from graphsync.engine.state.schema import MIGRATIONS, SCHEMA_VERSION
 from graphsync.engine.state.store import MailboxState, StateStore
+from graphsync.engine.state.unlinked import Unlinked, UnlinkedItem, UnlinkMark
 
 __all__ = [
     "MIGRATIONS",
@@ -65,4 +67,7 @@ __all__ = [
     "RunRecord",
     "Runs",
     "StateStore",
+    "UnlinkMark",
+    "Unlinked",
+    "UnlinkedItem",
 ]

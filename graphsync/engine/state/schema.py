@@ -110,6 +110,21 @@ link_origins = sa.Table(
     sa.Column("origin", sa.String(20), nullable=False),
     sa.Column("recorded_at", sa.String(40), nullable=False),
 )
+unlinked = sa.Table(
+    # Links dropped while NAV's record lives on (`graphsync.engine.unlinks.UnlinkReason`), kept as they were, so
+    # that no later run undoes the unlink: a full read would otherwise take the record for one never synced.
+    "unlinked",
+    metadata,
+    sa.Column("mailbox", sa.String(320), primary_key=True),
+    sa.Column("nav_key", sa.String(250), primary_key=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("outlook_id", sa.String(500), nullable=False),
+    sa.Column("base", sa.Text, nullable=False),
+    sa.Column("outlook_version", sa.String(200)),
+    sa.Column("nav_etag", sa.String(200)),
+    sa.Column("reason", sa.String(20), nullable=False),
+    sa.Column("unlinked_at", sa.String(40), nullable=False),
+)
 locks = sa.Table(
     "locks",
     metadata,
@@ -127,7 +142,11 @@ def _v2(conn: Connection) -> None:
     metadata.create_all(conn, tables=[link_origins])
 
 
-MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1, _v2)
+def _v3(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[unlinked])
+
+
+MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1, _v2, _v3)
 """Schema steps, in order; a store's version is the number of steps applied. Append, never edit."""
 SCHEMA_VERSION = len(MIGRATIONS)
 

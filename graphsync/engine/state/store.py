@@ -39,7 +39,9 @@ from graphsync.engine.state.schema import (
     retries,
     runs,
     schema_version,
+    unlinked,
 )
+from graphsync.engine.state.unlinked import Unlinked
 from graphsync.errors import StateError
 
 
@@ -47,7 +49,19 @@ class MailboxState:
     """Everything the store keeps for one mailbox, by concern. Views only: writes through them join the
     store's open transaction (`transaction`, the same as `StateStore.transaction`)."""
 
-    __slots__ = ("_db", "conflicts", "cursors", "journal", "links", "lock", "mailbox", "origins", "retries", "runs")
+    __slots__ = (
+        "_db",
+        "conflicts",
+        "cursors",
+        "journal",
+        "links",
+        "lock",
+        "mailbox",
+        "origins",
+        "retries",
+        "runs",
+        "unlinked",
+    )
 
     def __init__(self, db: Database, mailbox: str) -> None:
         self._db = db
@@ -60,6 +74,7 @@ class MailboxState:
         self.retries = Retries(db, mailbox)
         self.runs = Runs(db, mailbox)
         self.lock = Lock(db, mailbox)
+        self.unlinked = Unlinked(db, mailbox)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -70,9 +85,10 @@ class MailboxState:
     def forget(self, *, history: bool = False) -> dict[str, int]:
         """Forget everything the mailbox's next run would build on (links and their origins, cursors,
         conflicts, retries, journaled creates), in one transaction; with ``history`` its runs and their item
-        errors too (a rollback's last step). Returns the rows removed per table. The lock is left to its
-        holder. The next run starts as a first one: containers looked up by name, items paired by the NAV keys
-        stamped on them."""
+        errors too, and its unlinked items (a rollback's last step). Returns the rows removed per table. The
+        lock is left to its holder. The next run starts as a first one: containers looked up by name, items
+        paired by the NAV keys stamped on them; records a person unlinked stay so (they are that person's
+        decisions, not sync state the next run could rebuild)."""
         box = self.mailbox
         removed: dict[str, int] = {}
         with self._db.transaction(), self._db.conn() as conn:
@@ -82,7 +98,7 @@ class MailboxState:
                 removed[item_errors.name] = conn.execute(
                     item_errors.delete().where(item_errors.c.run_id.in_(run_ids))
                 ).rowcount
-                tables.append(runs)
+                tables += [runs, unlinked]
             for table in tables:
                 removed[table.name] = conn.execute(table.delete().where(table.c.mailbox == box)).rowcount
         return removed
@@ -163,7 +179,8 @@ class StateStore:
             raise StateError(path=self.location, reason=f"not a graphsync state store ({exc.orig})") from None
 
     def mailbox(self, mailbox: str) -> MailboxState:
-        """The store's view of one mailbox (its links, cursors, journal, conflicts, retries, runs, lock)."""
+        """The store's view of one mailbox (its links, cursors, journal, conflicts, retries, runs, lock,
+        unlinked items)."""
         return MailboxState(self._db, mailbox)
 
     def mailboxes(self) -> list[str]:
