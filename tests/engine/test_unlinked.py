@@ -12,7 +12,6 @@ from typing import Any
 from graphsync.config.entities import Condition, DeletePolicy, Direction, EntityName, FieldSpec
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind
-from graphsync.engine.state import StateStore
 from graphsync.engine.unlinks import UnlinkReason
 from tests.engine.conftest import World
 
@@ -169,9 +168,7 @@ async def test_lost_state_recreates_an_unlinked_record(world: World) -> None:
     """The documented limit: the state store is what remembers an unlink. Without it, nothing tells the
     record apart from one never synced, and the item is made again."""
     await _salesperson_deleted_in_outlook(world)
-    world.store.close()
-    (world.tmp / "state.sqlite").unlink()
-    world.store = StateStore(world.tmp / "state.sqlite")
+    world.lose_state()
     assert (await world.sync()).ok
     assert len(_items(world, SP_KEY)) == 1
 
