@@ -139,7 +139,7 @@ SANDBOX_USER = "bench@contoso.com"
 
 async def _requests_to_create(count: int) -> dict[str, object]:
     """Creates ``count`` contacts in the sandbox (in-process) and counts requests on both sides."""
-    state = SandboxState()
+    state = SandboxState.seeded(SANDBOX_USER)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox/v1.0")
     async with client:
         box = GraphMailbox(upn=None, client=client, tokens=_SandboxTokens())

@@ -50,7 +50,7 @@ class SimulatedYearMailbox(GraphMailbox):
 
 
 async def test_a_year_of_runs_moves_the_window_without_duplicates_or_lost_edits(tmp_path: Path) -> None:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     nav = FakeNav()  # an empty embedded company that counts full reads of a table (from no watermark)
     nav.insert(NavTable.SALESPERSON, {"Code": "EH", "Name": "Ester Henderson", "E-Mail": USER})
     store = StateStore(tmp_path / "state.sqlite")
