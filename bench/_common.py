@@ -274,6 +274,7 @@ async def wire(
     wait ten minutes for a window that is not there. ``batches``: how the Graph client shares the mailbox's
     concurrent requests among its batches (not a config key: `bench_load` compares the two)."""
     requests, seconds = request_budget or (0, 600.0)
+    await seed_users(user, base_url=base_url, transport=transport)
     config = Config(
         file=None,
         nav=NavConfig(kind=NavKind.EMBEDDED),
@@ -286,6 +287,16 @@ async def wire(
     runtime = Runtime(config, connections=Connections(graph_transport=transport), nav=nav, store=store)
     target = await runtime.target(user)
     return Wired(runtime, target, runtime.mailbox(target, batches=batches))
+
+
+async def seed_users(
+    *users: str, base_url: str = "http://sandbox/v1.0", transport: httpx.AsyncBaseTransport | None = None
+) -> None:
+    """Create ``users`` in the sandbox at ``base_url`` (through ``transport``: in-process) with its control
+    endpoint: as in a tenant, a request never makes a user (docs/sandbox.md, "Users")."""
+    async with httpx.AsyncClient(transport=transport, base_url=base_url.removesuffix("/v1.0"), timeout=60) as control:
+        for user in users:
+            (await control.post("/_sandbox/users", json={"userPrincipalName": user})).raise_for_status()
 
 
 async def sync(wired: Wired, *, full: bool = False) -> RunReport:

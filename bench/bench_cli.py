@@ -53,7 +53,7 @@ def _sync_seconds(runs: int) -> tuple[float, float]:
         folder = Path(tmp)
         EmbeddedNav.create(folder / "nav.sqlite", demo=True).close()
         (folder / "graphsync.toml").write_text(CONFIG, encoding="utf-8")
-        state = SandboxState()
+        state = SandboxState.seeded("eh@contoso.com")  # the config's sandbox_user
         previous_connections, previous_keyring = cli_auth.connections, keyring.get_keyring()
         # The bench must not read or write the machine's keyring or home folder.
         cli_auth.connections = lambda: Connections(

@@ -18,6 +18,7 @@ from kiota_abstractions.authentication import AnonymousAuthenticationProvider
 from msgraph import GraphServiceClient
 from msgraph.graph_request_adapter import GraphRequestAdapter
 
+from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.connectors.outlook import ItemKind, WriteAction, WriteOp
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.sandbox import SandboxState, create_app
@@ -127,22 +128,15 @@ async def _sdk_delta(page: bytes, count: int) -> float:
     return elapsed
 
 
-class _SandboxTokens:
-    app_only = False
-
-    async def token(self) -> str:
-        return f"sandbox:{SANDBOX_USER}"
-
-
 SANDBOX_USER = "bench@contoso.com"
 
 
 async def _requests_to_create(count: int) -> dict[str, object]:
     """Creates ``count`` contacts in the sandbox (in-process) and counts requests on both sides."""
-    state = SandboxState()
+    state = SandboxState.seeded(SANDBOX_USER)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox/v1.0")
     async with client:
-        box = GraphMailbox(upn=None, client=client, tokens=_SandboxTokens())
+        box = GraphMailbox(upn=None, client=client, tokens=SandboxTokenSource(SANDBOX_USER))
         await box.provision()
         provisioning = box.stats.requests
         batches_before = state.batch_requests

@@ -226,7 +226,7 @@ async def _check_arrived(b: Bench, changes: Changes) -> None:
 async def _measure(n: int, runs: int, tmp: Path) -> dict[str, object]:
     size = c.WorldSize.of(n)
     nav = c.nav_company(size, tmp / f"nav-{n}.sqlite")
-    b = Bench(nav, SandboxState(), tmp)
+    b = Bench(nav, SandboxState.seeded(USER), tmp)
     try:
         load, _ = await b.run()
         after_load, _ = await b.run()

@@ -249,6 +249,7 @@ async def _batches_of_20(client: httpx.AsyncClient, work: Sequence[tuple[str, di
 
 
 async def _peer(nav: EmbeddedNav, base_url: str, user: str, batched: bool) -> Outcome:
+    await c.seed_users(user, base_url=f"{base_url}/v1.0")
     headers = {"Authorization": f"Bearer sandbox:{user}"}
     async with httpx.AsyncClient(base_url=f"{base_url}/v1.0", headers=headers, timeout=120) as client:
         started = time.perf_counter()

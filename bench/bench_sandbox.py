@@ -17,7 +17,7 @@ JSON = {"Content-Type": "application/json"}
 
 
 async def _measure(quick: bool) -> dict[str, object]:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     transport = httpx.ASGITransport(app=create_app(state))
     headers = {"Authorization": f"Bearer sandbox:{USER}"}
     simple = 2_000 if quick else 20_000
@@ -93,6 +93,7 @@ async def _persisted_creates(count: int) -> float:
     """Creates per second with ``--data`` persistence (every change written through to SQLite)."""
     with tempfile.TemporaryDirectory() as folder:
         state = SandboxState.open(Path(folder) / "sandbox.sqlite")
+        state.seed_user(USER)
         transport = httpx.ASGITransport(app=create_app(state))
         headers = {"Authorization": f"Bearer sandbox:{USER}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://sandbox/v1.0", headers=headers) as me:

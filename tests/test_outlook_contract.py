@@ -99,7 +99,7 @@ class SandboxPerson:
 class TestGraphMailboxOverTheSandbox(OutlookContract):
     @pytest.fixture
     def state(self) -> SandboxState:
-        return SandboxState()
+        return SandboxState.seeded(USER)
 
     @pytest.fixture
     async def client(self, state: SandboxState) -> AsyncIterator[httpx.AsyncClient]:
@@ -131,7 +131,7 @@ async def test_a_dry_run_s_mailbox_keeps_the_protocol_and_writes_nothing() -> No
     from graphsync.runtime.dryrun import LookOnlyMailbox
     from tests.outlook_contract import contact, round_of
 
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     transport = httpx.ASGITransport(app=create_app(state))
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox/v1.0") as client:
         person = SandboxPerson(client, state, Containers("", ""))

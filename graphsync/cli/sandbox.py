@@ -64,6 +64,13 @@ def sandbox() -> None:
 @click.option("--spike-seconds", type=click.FloatRange(min=0), default=0.0, help="Seconds a latency spike adds.")
 @click.option("--seed", type=int, default=None, help="Seed for the random faults (repeatable runs).")
 @click.option("--delta-quirks", is_flag=True, help="Delta pages as Graph allows: empty first page, repeats, any order.")
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="UPN",
+    help="A user to hold besides the config's graph.sandbox_user (repeatable); others: graphsync sandbox seed.",
+)
 def serve(
     host: str,
     port: int,
@@ -82,6 +89,7 @@ def serve(
     spike_seconds: float,
     seed: int | None,
     delta_quirks: bool,
+    users: tuple[str, ...],
 ) -> None:
     """Serve Graph v1.0 on http://HOST:PORT/v1.0 until interrupted (Ctrl+C).
 
@@ -90,8 +98,15 @@ def serve(
     then shares the same mailboxes.
     """
     config = cli_config(click.get_current_context())
+    for upn in users:
+        if "@" not in upn:
+            raise ConfigError(file=None, key="--user", expected="user principal names like eh@contoso.com", got=upn)
     if data is None and config.graph.kind is GraphKind.SANDBOX:
         data = config.graph.sandbox_data
+    if config.graph.kind is GraphKind.SANDBOX and config.graph.sandbox_user:
+        # The user sandbox runs act as (graph.sandbox_user) is one the sandbox holds; users are never made by
+        # a request, as in a tenant (docs/sandbox.md, "Users").
+        users = (config.graph.sandbox_user, *users)
     if port is None:
         configured = urlsplit(config.graph.base_url)
         sandbox_here = config.graph.kind is GraphKind.SANDBOX and configured.hostname in LOOPBACK
@@ -134,6 +149,7 @@ def serve(
                 seed=seed,
                 delta_quirks=delta_quirks,
             ),
+            users=users,
         )
     finally:
         if lock is not None:
@@ -150,8 +166,11 @@ def _serve(
     rate_limit: int | None,
     rate_window: float,
     faults: Faults,
+    users: tuple[str, ...],
 ) -> None:
     state = SandboxState.open(data) if data is not None else SandboxState()
+    for upn in users:
+        state.seed_user(upn)
     limits = Limits.outlook() if outlook_limits else Limits()
     if concurrent_limit is not None or rate_limit is not None:
         limits = Limits(
@@ -163,6 +182,8 @@ def _serve(
     state.set_faults(faults)
     where = f"state in {data}" if data is not None else "state in memory"
     click.echo(f"graphsync sandbox on http://{host}:{port}/v1.0 ({where}); tokens: 'sandbox:<upn>' or 'sandbox-app'")
+    held = ", ".join(sorted(state.mailboxes)) or "none yet (graphsync sandbox seed UPN)"
+    click.echo(f"users: {held}")
     try:
         run(state, host=host, port=port)
     finally:

@@ -17,8 +17,9 @@ _KINDS = {ItemKind.CONTACT: LegacyKind.CONTACT, ItemKind.EVENT: LegacyKind.EVENT
 
 def stage_addin_items(nav: NavConnector, sandbox: SandboxState, *, time_zone: str = "UTC") -> dict[str, str]:
     """Put every add-in link's item into the sandbox; returns NAV key -> the item's id. A link whose record or
-    user's mailbox cannot be found is skipped (a migration reports it)."""
+    user's mailbox cannot be found (or the sandbox does not hold that user) is skipped (a migration reports it)."""
     return {
         item.nav_key: put_legacy_item(sandbox, item.mailbox, _KINDS[item.kind], item.body, item.entry_id)
         for item in addin_items(nav, time_zone=time_zone)
+        if sandbox.find_user(item.mailbox) is not None
     }

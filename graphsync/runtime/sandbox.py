@@ -177,7 +177,16 @@ def open_sandbox(config: Config, connections: Connections) -> AttachedSandbox | 
     holder = _read_holder(lock_path(data))
     if holder is not None and not holder.gone and holder.url and same_server(holder.url, config.graph.base_url):
         return None  # `graphsync sandbox serve` serves this file where the config points: talk to it there
-    return AttachedSandbox(data, wanted=config.graph.base_url)
+    attached = AttachedSandbox(data, wanted=config.graph.base_url)
+    if config.graph.sandbox_user:
+        # The user this config's runs act as is one its sandbox holds (a request never makes a user, as in a
+        # tenant: docs/sandbox.md, "Users"); any other one is made with `graphsync sandbox seed`.
+        try:
+            attached.state.seed_user(config.graph.sandbox_user)
+        except BaseException:
+            attached.close()
+            raise
+    return attached
 
 
 @contextmanager

@@ -19,11 +19,12 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from graphsync.errors import GraphError
+from graphsync.sandbox.access import principal_for
 from graphsync.sandbox.batch import normalize_query, run_batch, run_batch_timed
 from graphsync.sandbox.control import ControlEndpoint
 from graphsync.sandbox.limits import admit, draw_drop, draw_spike, release
 from graphsync.sandbox.router import handle, resolve_mailbox, split_path
-from graphsync.sandbox.state import DropWhen, SandboxState
+from graphsync.sandbox.state import DropWhen, Fault, SandboxState, fault_error
 from graphsync.sandbox.wire import Call, Principal, Reply, bad_request, dumps, error_reply, fail
 
 Scope = MutableMapping[str, Any]
@@ -33,8 +34,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 _log = logging.getLogger(__name__)
 
-APP_TOKEN = "sandbox-app"
-USER_TOKEN_PREFIX = "sandbox:"
 _BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
@@ -60,22 +59,14 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     return app
 
 
-def principal_of(headers: dict[str, str]) -> Principal:
+def principal_of(state: SandboxState, headers: dict[str, str]) -> Principal:
+    """Who the request's bearer token acts as (`graphsync.sandbox.access`); 401 when there is none to check."""
     value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     token = token.strip()
     if not value or scheme.lower() != "bearer" or not token:
         raise fail(401, "InvalidAuthenticationToken", "Access token is empty.")
-    if token == APP_TOKEN:
-        return Principal(None)
-    if token.startswith(USER_TOKEN_PREFIX) and "@" in token[len(USER_TOKEN_PREFIX) :]:
-        return Principal(token[len(USER_TOKEN_PREFIX) :].strip().lower())
-    raise fail(
-        401,
-        "InvalidAuthenticationToken",
-        "Access token validation failure: the sandbox accepts 'sandbox:<userPrincipalName>' (delegated) or "
-        "'sandbox-app' (app-only).",
-    )
+    return principal_for(token, state.grants, state.mailboxes)
 
 
 class GraphEndpoint:
@@ -90,13 +81,20 @@ class GraphEndpoint:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get("client-request-id") or str(uuid.uuid4())
         drop = draw_drop(state)
+        targeted = state.take_fault(scope["method"], _graph_path(scope["path"]), http=True) if state.targeted else None
+        if targeted is not None and targeted.status is None:
+            drop = drop or targeted.when
         if drop is DropWhen.BEFORE_HANDLING:
             await _drop(send)
         spike = draw_spike(state)
         if spike:
             await asyncio.sleep(spike)
         try:
+            if targeted is not None and targeted.status is not None and targeted.when is DropWhen.BEFORE_HANDLING:
+                raise fault_error(targeted)
             reply = await self._respond(scope, headers, raw)
+            if targeted is not None and targeted.status is not None:
+                raise fault_error(targeted)  # the work is done; the answer is an error
         except GraphError as exc:
             reply = error_reply(exc, request_id)
         except Exception:
@@ -129,7 +127,7 @@ class GraphEndpoint:
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
         rest = path[5:] if path.startswith("/v1.0") else path
-        principal = principal_of(headers)
+        principal = principal_of(state, headers)
         body: Any = None
         if raw and method in _BODY_METHODS:
             try:
@@ -167,24 +165,42 @@ class GraphEndpoint:
             release(mailbox)
 
     def _run_now(self, call: Call) -> Reply:
-        """One batch item that takes no time: the same path through limits and handlers."""
+        """One batch item that takes no time: the same path through faults, limits and handlers."""
+        targeted = self._item_fault(call)
         mailbox, segments = resolve_mailbox(self.state, call)
         admit(self.state, mailbox, call.method)
         try:
-            return handle(self.state, call, mailbox, segments)
+            reply = handle(self.state, call, mailbox, segments)
         finally:
             release(mailbox)
+        if targeted is not None:
+            raise fault_error(targeted)
+        return reply
 
     async def _run_item(self, call: Call) -> Reply:
         """One batch item that takes the latency, like a request of its own: it holds one of the mailbox's
         concurrent slots for that time (a 429 inside the batch when none is free)."""
+        targeted = self._item_fault(call)
         mailbox, segments = resolve_mailbox(self.state, call)
         admit(self.state, mailbox, call.method)
         try:
             await asyncio.sleep(self.state.faults.latency)
-            return handle(self.state, call, mailbox, segments)
+            reply = handle(self.state, call, mailbox, segments)
         finally:
             release(mailbox)
+        if targeted is not None:
+            raise fault_error(targeted)
+        return reply
+
+    def _item_fault(self, call: Call) -> Fault | None:
+        """The targeted fault a batch item meets: raised at once when it fails the item before the work, else
+        returned to fail it after."""
+        if not self.state.targeted:
+            return None
+        targeted = self.state.take_fault(call.method, "/" + "/".join(call.segments), http=False)
+        if targeted is not None and targeted.when is DropWhen.BEFORE_HANDLING:
+            raise fault_error(targeted)
+        return targeted
 
 
 async def _other_version(scope: Scope, receive: Receive, send: Send) -> None:
@@ -213,6 +229,11 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body"):
             break
     return b"".join(chunks)
+
+
+def _graph_path(path: str) -> str:
+    """A request's path as targeted faults match it: after ``/v1.0``."""
+    return path[5:] if path.startswith("/v1.0") else path
 
 
 def _query_pairs(scope: Scope) -> list[tuple[str, str]]:

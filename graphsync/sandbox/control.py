@@ -11,6 +11,11 @@ in another process. No token is needed: the sandbox binds to loopback unless tol
                                                         "dropWhen": "before"|"after", "dropBeforeRate",
                                                         "spikeRate", "spikeSeconds", "seed",
                                                         "deltaQuirks": true|false}
+    POST   /_sandbox/faults/next                       {"method", "path", "status"?, "when"?: "before"|"after",
+                                                        "times"?, "code"?, "retryAfter"?}: a targeted fault
+                                                       (status null or left out: the connection drops)
+    POST   /_sandbox/tokens                            {"token", "userPrincipalName"?, "permissions": [...]}:
+                                                       accept a token (no user: an app's), with permissions
     POST   /_sandbox/users/{upn}/invalidateDeltaTokens every delta token of that mailbox answers 410
     POST   /_sandbox/users/{upn}/move                  {"id", "destinationId"}: move a contact or event
     GET    /_sandbox/users/{upn}/requests              requests by HTTP method
@@ -23,12 +28,13 @@ A PUT with ``{}`` switches limits or faults off. Bad input answers 400 with what
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from graphsync.errors import GraphError
-from graphsync.sandbox.state import DropWhen, Faults, InjectedFaults, Limits, MeetingRequest, SandboxState
+from graphsync.sandbox.state import DropWhen, Fault, Faults, InjectedFaults, Limits, MeetingRequest, SandboxState
 from graphsync.sandbox.timezones import zone
 from graphsync.sandbox.wire import Reply, bad_request, dumps, error_reply, fail
 
@@ -97,6 +103,17 @@ class ControlEndpoint:
         if (method, segments) == ("PUT", ["faults"]):
             state.set_faults(faults_from_json(body))
             return Reply(200, _faults_json(state.faults))
+        if (method, segments) == ("POST", ["faults", "next"]):
+            fault = fault_from_json(body)
+            state.fail_next(fault)
+            return Reply(201, _fault_json(fault))
+        if (method, segments) == ("POST", ["tokens"]):
+            token, user, permissions = _grant_from_json(body)
+            try:
+                state.grant_token(token, user=user, permissions=permissions)
+            except ValueError as exc:
+                raise bad_request(f"token: {exc}.") from None
+            return Reply(201, {"userPrincipalName": user, "permissions": sorted(permissions)})
         if route == ("POST", "users", "invalidateDeltaTokens") and len(segments) == 3:
             state.invalidate_delta_tokens(segments[1])
             return Reply(204)
@@ -202,6 +219,65 @@ def faults_from_json(body: Any) -> Faults:
     )
 
 
+def fault_from_json(body: Any) -> Fault:
+    """A targeted `Fault` from the control endpoint's names."""
+    if not isinstance(body, dict):
+        raise bad_request("Expected a JSON object describing one targeted fault.")
+    known = {"method", "path", "status", "when", "times", "code", "retryAfter"}
+    unknown = set(body) - known
+    if unknown:
+        raise bad_request(f"Unknown field(s) {sorted(unknown)}; known: {', '.join(sorted(known))}.")
+    method, path = body.get("method"), body.get("path")
+    if not isinstance(method, str) or not method or not isinstance(path, str):
+        raise bad_request('Expected {"method": "POST", "path": "<regular expression on the path after /v1.0>"}.')
+    status, times = body.get("status"), body.get("times", 1)
+    code, retry_after = body.get("code"), body.get("retryAfter")
+    if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
+        raise bad_request("status must be an HTTP error status (400 to 599), or null to drop the connection.")
+    if not isinstance(times, int) or isinstance(times, bool):
+        raise bad_request("times must be a whole number of requests, 1 or more.")
+    if code is not None and not isinstance(code, str):
+        raise bad_request("code must be a Graph error code (text).")
+    if retry_after is not None and (not isinstance(retry_after, int | float) or isinstance(retry_after, bool)):
+        raise bad_request("retryAfter must be a number of seconds.")
+    try:
+        when = DropWhen(body.get("when", DropWhen.BEFORE_HANDLING.value))
+        return Fault(
+            method=method,
+            path=path,
+            status=status,
+            when=when,
+            times=times,
+            code=code,
+            retry_after=None if retry_after is None else float(retry_after),
+        )
+    except (ValueError, re.error) as exc:
+        raise bad_request(f"Not a targeted fault: {exc} (when is 'before' or 'after').") from None
+
+
+def _grant_from_json(body: Any) -> tuple[str, str | None, frozenset[str]]:
+    if not isinstance(body, dict) or set(body) - {"token", "userPrincipalName", "permissions"}:
+        raise bad_request('Expected {"token": "...", "userPrincipalName"?: "...", "permissions": ["..."]}.')
+    token, user, permissions = body.get("token"), body.get("userPrincipalName"), body.get("permissions")
+    if not isinstance(token, str) or (user is not None and (not isinstance(user, str) or "@" not in user)):
+        raise bad_request("token is the bearer token's text; userPrincipalName, when given, a user's UPN.")
+    if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
+        raise bad_request('permissions is a list of Graph permission names, such as ["Contacts.ReadWrite"].')
+    return token, user, frozenset(permissions)
+
+
+def _fault_json(fault: Fault) -> dict[str, Any]:
+    return {
+        "method": fault.method,
+        "path": fault.path,
+        "status": fault.status,
+        "when": fault.when.value,
+        "times": fault.times,
+        "code": fault.code,
+        "retryAfter": fault.retry_after,
+    }
+
+
 def _optional_int(body: dict[str, Any], name: str) -> int | None:
     value = body.get(name)
     if value is None:
@@ -255,4 +331,5 @@ def _injected_json(injected: InjectedFaults) -> dict[str, Any]:
         "withoutRetryAfter": injected.without_retry_after,
         "drops": {when.value: injected.drops[when] for when in DropWhen},
         "spikes": injected.spikes,
+        "targeted": injected.targeted,
     }

@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from graphsync.sandbox import calendar, categories, contacts, exchange_ids, settings, todo
+from graphsync.sandbox.access import MAILBOX_ACCESS_DENIED, check_mailbox_access, check_user_read
 from graphsync.sandbox.handling import Ctx, method_not_allowed, ok
 from graphsync.sandbox.query import parse_prefer
 from graphsync.sandbox.state import SandboxState
 from graphsync.sandbox.store import Mailbox
-from graphsync.sandbox.wire import Call, Reply, bad_request, fail
+from graphsync.sandbox.wire import Call, Principal, Reply, bad_request, fail, unknown_user
 
 Handler = Callable[[Ctx, list[str]], Reply]
 _ = "*"
@@ -115,25 +116,44 @@ def split_path(path: str) -> list[str]:
 
 
 def resolve_mailbox(state: SandboxState, call: Call) -> tuple[Mailbox, list[str]]:
-    """The mailbox a request addresses and the path segments after it; 400/403/404 as Graph answers."""
+    """The mailbox a request addresses and the path segments after it, once the caller may have it: Graph's
+    400 (/me without a user), 403 (no permission, another user's mailbox) or 404 (no such user) otherwise
+    (`graphsync.sandbox.access`)."""
     segs = call.segments
     head = segs[0].lower() if segs else ""
     principal = call.principal
     if head == "me":
         if principal.upn is None:
             raise bad_request("/me request is only valid with delegated authentication flow.")
-        return state.mailbox(principal.upn), segs[1:]
+        rest = segs[1:]
+        _authorize(principal, call.method, rest, own=True)
+        return state.mailbox(principal.upn), rest
     if head == "users" and len(segs) >= 2:
-        target = segs[1]
+        target, rest = segs[1], segs[2:]
         mailbox = state.find_user(target)
+        own = principal.upn is not None and mailbox is not None and principal.upn == mailbox.upn
+        _authorize(principal, call.method, rest, own=own)
         if mailbox is None:
-            if "@" not in target:
-                raise fail(404, "ErrorInvalidUser", f"The requested user '{target}' is invalid.")
-            mailbox = state.mailbox(target)
-        if principal.upn is not None and principal.upn != mailbox.upn:
-            raise fail(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
-        return mailbox, segs[2:]
+            if not rest:
+                raise fail(
+                    404,
+                    "Request_ResourceNotFound",
+                    f"Resource '{target}' does not exist or one of its queried reference-property objects are not "
+                    "present.",
+                )
+            raise unknown_user(target)
+        if principal.upn is not None and not own and rest:
+            # Another user's mailbox: not shared with this user (the sandbox has no delegate access).
+            raise fail(403, "ErrorAccessDenied", MAILBOX_ACCESS_DENIED)
+        return mailbox, rest
     raise bad_request(f"Resource not found for the segment '{segs[0] if segs else ''}'.")
+
+
+def _authorize(principal: Principal, method: str, rest: list[str], *, own: bool) -> None:
+    if rest:
+        check_mailbox_access(principal, method, rest)
+    else:
+        check_user_read(principal, own)
 
 
 def handle(state: SandboxState, call: Call, mailbox: Mailbox, rest: list[str]) -> Reply:

@@ -8,15 +8,19 @@ of a change.
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from graphsync.errors import GraphError
+from graphsync.sandbox.access import APP_TOKEN, USER_TOKEN_PREFIX, Grant
 from graphsync.sandbox.defaults import contacts_of, create_default_containers, events_of
 from graphsync.sandbox.persist import SqlitePersistence
 from graphsync.sandbox.store import Item, Mailbox
-from graphsync.sandbox.wire import bad_request, not_found
+from graphsync.sandbox.wire import bad_request, fail, not_found, throttled, unknown_user
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,68 @@ class Faults:
             raise ValueError("latency, spike_seconds and retry_after are seconds, 0 or more")
 
 
+@dataclass(frozen=True)
+class Fault:
+    """One request made to fail on purpose, where a test wants it rather than at a rate: the next ``times``
+    requests whose method is ``method`` and whose path after ``/v1.0`` the regular expression ``path`` finds
+    (``re.search``: ``r"/contacts$"``, ``r"^/\\$batch$"``). Batch items are matched by their own path, and the
+    ``$batch`` request itself by ``/$batch``.
+
+    ``status`` None drops the connection (an HTTP request only: a batch item has no connection of its own); a
+    status answers it with Graph's error JSON (``code``, else the usual code for that status; ``retry_after``
+    seconds in Retry-After for a 429, 503 or 504). ``when``: `DropWhen.BEFORE_HANDLING` leaves the request
+    undone; `DropWhen.AFTER_HANDLING` does the work first and then fails, so the change is made and the answer
+    lost: what a client's idempotent retries exist for.
+    """
+
+    method: str
+    path: str
+    status: int | None = None
+    when: DropWhen = DropWhen.BEFORE_HANDLING
+    times: int = 1
+    code: str | None = None
+    retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        re.compile(self.path)  # a bad expression fails here, not on some later request
+        if self.times < 1:
+            raise ValueError(f"times is how many requests fail, 1 or more (got {self.times})")
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise ValueError(f"status is an HTTP error status, 400 to 599 (got {self.status})")
+
+
+@dataclass
+class ArmedFault:
+    fault: Fault
+    left: int
+    """How many more requests it fails."""
+
+
+_FAULT_CODES = {
+    400: "BadRequest",
+    401: "InvalidAuthenticationToken",
+    403: "ErrorAccessDenied",
+    404: "ErrorItemNotFound",
+    409: "ErrorIrresolvableConflict",
+    412: "ErrorIrresolvableConflict",
+    429: "ApplicationThrottled",
+    500: "generalException",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+
+
+def fault_error(fault: Fault) -> GraphError:
+    """The error a targeted fault with a status answers."""
+    assert fault.status is not None
+    code = fault.code or _FAULT_CODES.get(fault.status, "generalException")
+    message = f"Injected fault: {fault.method} {fault.path} answered {fault.status}."
+    if fault.status in (429, 503, 504):
+        return throttled(message, fault.retry_after, status=fault.status, code=code)
+    return fail(fault.status, code, message)
+
+
 @dataclass
 class InjectedFaults:
     """What the faults did since the last `SandboxState.reset_counters`: a test checks with it that the
@@ -105,6 +171,8 @@ class InjectedFaults:
     """Of those, the ones answered without Retry-After."""
     drops: Counter[DropWhen] = field(default_factory=Counter)
     spikes: int = 0
+    targeted: int = 0
+    """Requests a targeted `Fault` failed."""
 
 
 class MeetingRequestReason(Enum):
@@ -141,6 +209,18 @@ class SandboxState:
     batch_requests: int = 0
     persistence: SqlitePersistence | None = None
     rng: random.Random = field(default_factory=random.Random)
+    grants: dict[str, Grant] = field(default_factory=dict)
+    """Bearer tokens accepted besides the sandbox's own forms (`grant_token`)."""
+    targeted: list[ArmedFault] = field(default_factory=list)
+    """Targeted faults armed by `fail_next`, in the order they were armed."""
+
+    @classmethod
+    def seeded(cls, *upns: str) -> SandboxState:
+        """An in-memory sandbox holding these users (`seed_user`): what a test starts from."""
+        state = cls()
+        for upn in upns:
+            state.seed_user(upn)
+        return state
 
     @classmethod
     def open(cls, path: Path) -> SandboxState:
@@ -158,11 +238,12 @@ class SandboxState:
     # -- users
 
     def mailbox(self, upn: str) -> Mailbox:
-        """The mailbox of ``upn``, created (with its default folders) on first use."""
-        key = upn.lower()
-        found = self.mailboxes.get(key)
+        """The mailbox of the user ``upn``; Graph's 404 when the sandbox holds no such user. Users exist once
+        `seed_user` made them (``graphsync sandbox seed``, the control endpoint, the config's sandbox_user
+        where graphsync opens or serves the config's sandbox): as in a tenant, a request never creates one."""
+        found = self.find_user(upn)
         if found is None:
-            found = self.seed_user(key)
+            raise unknown_user(upn)
         return found
 
     def seed_user(self, upn: str, *, display_name: str | None = None, time_zone: str | None = None) -> Mailbox:
@@ -206,7 +287,34 @@ class SandboxState:
                 return mailbox
         return None
 
+    def grant_token(self, token: str, *, user: str | None, permissions: Iterable[str]) -> None:
+        """Accept ``token`` from now on, acting as ``user`` (delegated; None: an app) with ``permissions``
+        (Graph's names): what a sign-in elsewhere issued, or an app with fewer permissions than ``sandbox-app``
+        (`graphsync.sandbox.access`). Granting a token again replaces its grant."""
+        if not token or token == APP_TOKEN or token.startswith(USER_TOKEN_PREFIX):
+            raise ValueError(f"{token!r} is empty or one of the sandbox's own token forms")
+        self.grants[token] = Grant(None if user is None else user.strip().lower(), frozenset(permissions))
+
     # -- settings and readings for tests and benchmarks
+
+    def fail_next(self, fault: Fault) -> None:
+        """Arm a targeted fault: the next ``fault.times`` requests it matches fail as it says."""
+        self.targeted.append(ArmedFault(fault, fault.times))
+
+    def take_fault(self, method: str, path: str, *, http: bool) -> Fault | None:
+        """The armed fault this request meets (counted and used up), or None. ``http``: an HTTP request
+        (a dropped connection is possible), not a batch item."""
+        for armed in self.targeted:
+            fault = armed.fault
+            if fault.status is None and not http:
+                continue
+            if fault.method.upper() == method.upper() and re.search(fault.path, path):
+                armed.left -= 1
+                if not armed.left:
+                    self.targeted.remove(armed)
+                self.injected.targeted += 1
+                return fault
+        return None
 
     def set_limits(self, limits: Limits) -> None:
         self.limits = limits

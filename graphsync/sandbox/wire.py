@@ -28,9 +28,11 @@ JSON_CONTENT_TYPE = "application/json;odata.metadata=minimal;odata.streaming=tru
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a delegated user (``upn`` set) or the app itself (``upn`` None)."""
+    """Who is calling: a delegated user (``upn`` set) or the app itself (``upn`` None), with the permissions its
+    token carries (`graphsync.sandbox.access`)."""
 
     upn: str | None
+    permissions: frozenset[str] = frozenset()
 
     @property
     def app_only(self) -> bool:
@@ -111,6 +113,11 @@ def bad_request(message: str, code: str = "BadRequest") -> GraphError:
 
 def not_found(message: str = "The specified object was not found in the store.") -> GraphError:
     return fail(404, "ErrorItemNotFound", message)
+
+
+def unknown_user(id_or_upn: str) -> GraphError:
+    """Exchange's answer for a mailbox of a user the tenant does not hold (graphsync.sandbox.access)."""
+    return fail(404, "ErrorInvalidUser", f"The requested user '{id_or_upn}' is invalid.")
 
 
 def throttled(

@@ -16,25 +16,41 @@ from azure.core.exceptions import ClientAuthenticationError
 from click.testing import CliRunner, Result
 
 from graphsync.auth.connections import Connections
+from graphsync.auth.scopes import DELEGATED_SCOPES
 from graphsync.cli import auth as cli_auth
 from graphsync.cli.main import cli
 from graphsync.config import load_config
 from graphsync.config.model import GraphKind
 from graphsync.nav.embedded import EmbeddedNav
+from graphsync.sandbox import SandboxState, create_app
 from tests.auth.conftest import MemoryKeyring
 from tests.auth.fake_entra import CLIENT_ID, TENANT, FakeEntra
-from tests.auth.fake_graph import FakeGraph
+from tests.graph.conftest import Recorder
 
 CLIENT_SECRET = "CLIENT-SECRET-VALUE-never-shown"
+SIGNED_IN = frozenset(scope.rsplit("/", 1)[1] for scope in DELEGATED_SCOPES)
+"""What a token from graphsync's sign-in carries: the delegated permissions it asked for."""
+APP_PERMISSIONS = frozenset(
+    {"Contacts.ReadWrite", "Calendars.ReadWrite", "Tasks.ReadWrite.All", "MailboxSettings.Read"}
+)
+"""The application permissions docs/auth.md tells an administrator to grant: no User.Read.All."""
+
+
+def tenant() -> SandboxState:
+    """The sandbox as the tenant's Graph: Ester Henderson's mailbox."""
+    state = SandboxState()
+    state.seed_user("eh@contoso.com", display_name="Ester Henderson")
+    return state
 
 
 @dataclass
 class World:
-    """A folder with a config and an embedded NAV company, the fakes the commands reach, and every output."""
+    """A folder with a config and an embedded NAV company, what the commands reach (Entra's double and the
+    sandbox as Graph, through a `Recorder` of what was sent), and every output."""
 
     root: Path
     entra: FakeEntra = field(default_factory=FakeEntra)
-    graph: FakeGraph = field(default_factory=FakeGraph)
+    graph: SandboxState = field(default_factory=tenant)
     credential: Any = None
     outputs: list[str] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
@@ -43,9 +59,16 @@ class World:
     def config(self) -> Path:
         return self.root / "graphsync.toml"
 
+    def __post_init__(self) -> None:
+        self.wire = Recorder(httpx.ASGITransport(app=create_app(self.graph)))
+
+    @property
+    def tokens_sent(self) -> list[str]:
+        return [r.headers.get("authorization", "").removeprefix("Bearer ") for r in self.wire.requests]
+
     def connections(self) -> Connections:
         return Connections(
-            graph_transport=self.graph.transport(),
+            graph_transport=self.wire,
             login_transport=self.entra.transport(),
             state_dir=self.root / "state",
             app_credential=self.credential,
@@ -92,7 +115,8 @@ def microsoft_world(world: World) -> World:
         "init", "--path", str(world.config), "--microsoft", "--tenant-id", TENANT, "--client-id", CLIENT_ID
     )
     assert result.exit_code == 0, result.output
-    world.graph.tokens = {t: "eh@contoso.com" for t in ("ACCESS-TOKEN-SECRET-1", "ACCESS-TOKEN-SECRET-2")}
+    for token in ("ACCESS-TOKEN-SECRET-1", "ACCESS-TOKEN-SECRET-2"):  # what Entra's double issues
+        world.graph.grant_token(token, user="eh@contoso.com", permissions=SIGNED_IN)
     return world
 
 
@@ -148,7 +172,7 @@ def test_sandbox_login_whoami_logout(world: World, memory_keyring: MemoryKeyring
     result = world.run("whoami")
     assert result.exit_code == 0, result.output
     assert "sandbox delegated" in result.output and "salesperson:  EH" in result.output
-    assert world.graph.seen_tokens[-1] == "sandbox:eh@contoso.com"
+    assert world.tokens_sent[-1] == "sandbox:eh@contoso.com"
     result = world.run("logout")
     assert result.exit_code == 0 and "Signed out" in result.output
     assert memory_keyring.entries == {}
@@ -157,16 +181,19 @@ def test_sandbox_login_whoami_logout(world: World, memory_keyring: MemoryKeyring
 
 def test_sandbox_login_as_another_user_overrides_the_config(world: World, memory_keyring: MemoryKeyring) -> None:
     sandbox_world(world)
-    world.graph.users["of@contoso.com"] = "Otis Falls"
+    world.graph.seed_user("of@contoso.com", display_name="Otis Falls")
     assert world.run("login", "--sandbox-user", "OF@contoso.com").exit_code == 0
     result = world.run("whoami")
     assert "of@contoso.com" in result.output and "salesperson:  OF" in result.output
 
 
 def test_sandbox_login_with_an_unknown_user_is_an_auth_error(world: World, memory_keyring: MemoryKeyring) -> None:
+    """No sign-in as a user the tenant lacks: the sandbox cannot validate the token (401) and says how to make
+    the user."""
     sandbox_world(world)
     result = world.run("login", "--sandbox-user", "nobody@contoso.com")
     assert result.exit_code == 3 and "Access token validation failure" in result.output
+    assert "graphsync sandbox seed nobody@contoso.com" in result.output
     assert memory_keyring.entries == {}
 
 
@@ -246,7 +273,7 @@ def test_bad_config_is_a_usage_error(world: World) -> None:
 
 def test_mailbox_without_a_salesperson(world: World, memory_keyring: MemoryKeyring) -> None:
     sandbox_world(world)
-    world.graph.users["jane@contoso.com"] = "Jane"
+    world.graph.seed_user("jane@contoso.com", display_name="Jane")
     assert world.run("login", "--sandbox-user", "jane@contoso.com").exit_code == 0
     result = world.run("whoami")
     assert result.exit_code == 2
@@ -270,7 +297,7 @@ def test_device_code_login_then_whoami(
     assert result.exit_code == 0, result.output
     assert "https://microsoft.com/devicelogin" in result.output and "GSYNC123" in result.output
     assert "Signed in as ester.henderson@contoso.com" in result.output
-    world.graph.tokens = {world.entra.issued[-1]: "eh@contoso.com"}
+    world.graph.grant_token(world.entra.issued[-1], user="eh@contoso.com", permissions=SIGNED_IN)
     result = world.run("whoami")
     assert result.exit_code == 0, result.output
     assert "delegated (signed-in user" in result.output and "salesperson:  EH" in result.output
@@ -316,11 +343,26 @@ def test_app_only_without_user_read_permission(world: World) -> None:
             return AccessToken("APP-TOKEN-SECRET", 2**31)
 
     world.credential = Accepted()
-    world.graph.app_token = "APP-TOKEN-SECRET"
-    world.graph.users_readable_by_app = False
+    world.graph.grant_token("APP-TOKEN-SECRET", user=None, permissions=APP_PERMISSIONS)
     result = world.run("whoami", "--user", "EH@contoso.com")
     assert result.exit_code == 0, result.output
     assert "not readable" in result.output and "salesperson:  EH" in result.output
+    # Graph refused reading the user (403 Authorization_RequestDenied), with the app's own token.
+    assert world.tokens_sent == ["APP-TOKEN-SECRET"]
+    assert [e.status for e in world.wire.exchanges] == [403]
+
+
+def test_app_only_for_a_mailbox_the_tenant_lacks(world: World) -> None:
+    microsoft_world(world)
+
+    class Accepted:
+        def get_token(self, *scopes: str, **kw: Any) -> AccessToken:
+            return AccessToken("APP-TOKEN-SECRET", 2**31)
+
+    world.credential = Accepted()
+    world.graph.grant_token("APP-TOKEN-SECRET", user=None, permissions=APP_PERMISSIONS | {"User.Read.All"})
+    result = world.run("whoami", "--user", "nobody@contoso.com")
+    assert result.exit_code != 0 and "nobody@contoso.com" in result.output
 
 
 def test_app_only_secret_missing_everywhere(world: World, no_keyring: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -333,9 +375,7 @@ def test_app_only_secret_missing_everywhere(world: World, no_keyring: None, monk
 
 
 def test_against_the_real_sandbox(world: World, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
-    from graphsync.sandbox import create_app
-
-    transport = httpx.ASGITransport(app=create_app())
+    transport = httpx.ASGITransport(app=create_app(SandboxState.seeded("eh@contoso.com", "of@contoso.com")))
     monkeypatch.setattr(
         cli_auth, "connections", lambda: Connections(graph_transport=transport, state_dir=world.root / "state")
     )

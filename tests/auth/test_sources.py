@@ -21,9 +21,9 @@ from graphsync.auth.sandbox import SandboxTokenSource, sandbox_record
 from graphsync.config import Config, parse_config
 from graphsync.errors import ConfigError, GraphAuthError, KeyringUnavailableError, NotFoundError
 from graphsync.graph.identity import fetch_mailbox_identity
+from graphsync.sandbox import SandboxState, create_app
 from tests.auth.conftest import MemoryKeyring
 from tests.auth.fake_entra import CLIENT_ID, TENANT
-from tests.auth.fake_graph import FakeGraph
 
 MICROSOFT = f'[graph]\nkind = "microsoft"\ntenant_id = "{TENANT}"\nclient_id = "{CLIENT_ID}"\n'
 
@@ -139,8 +139,11 @@ async def test_app_only_network_failure() -> None:
 
 
 async def test_fetch_mailbox_identity_errors() -> None:
-    graph = FakeGraph()
-    async with httpx.AsyncClient(transport=graph.transport()) as http:
+    """Against the sandbox as Graph: a user it holds, one it does not (404, user-get.md), a token of a user
+    it does not hold (401)."""
+    graph = SandboxState()
+    graph.seed_user("eh@contoso.com", display_name="Ester Henderson")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(graph))) as http:
         me = await fetch_mailbox_identity(
             http, base_url="http://sandbox/v1.0", tokens=SandboxTokenSource("eh@contoso.com"), user=None
         )

@@ -26,6 +26,8 @@ from graphsync.sandbox import SandboxState, create_app
 from tests.auth.conftest import MemoryKeyring
 
 USER = "eh@contoso.com"
+OTHER = "of@contoso.com"
+"""Otis Falls: the other salesperson whose mailbox the tenant (the sandbox) holds."""
 BASE_URL = "http://sandbox.test/v1.0"
 
 
@@ -40,7 +42,7 @@ def config_text(*, base_url: str = BASE_URL, extra: str = "") -> str:
 @dataclass
 class World:
     root: Path
-    sandbox: SandboxState = field(default_factory=SandboxState)
+    sandbox: SandboxState = field(default_factory=lambda: SandboxState.seeded(USER, OTHER))
     outputs: list[str] = field(default_factory=list)
 
     @property

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from graphsync.sandbox import SandboxState, serve
-from tests.cli.conftest import config_text
+from tests.cli.conftest import USER, config_text
 
 
 def test_sigterm_stops_the_loop_between_runs(tmp_path: Path, nav_template: Path) -> None:
@@ -22,7 +22,7 @@ def test_sigterm_stops_the_loop_between_runs(tmp_path: Path, nav_template: Path)
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the machine's keyring
         "HOME": str(tmp_path),
     }
-    with serve(SandboxState()) as base:
+    with serve(SandboxState.seeded(USER)) as base:
         (tmp_path / "graphsync.toml").write_text(config_text(base_url=f"{base}/v1.0"), encoding="utf-8")
         command = [sys.executable, "-m", "graphsync", "--log-format", "json", "sync", "--every", "1h", "--json"]
         process = subprocess.Popen(

@@ -14,7 +14,7 @@ from pathlib import Path
 from graphsync.cli.runs import interrupted_code
 from graphsync.sandbox import Faults, SandboxState, serve
 from graphsync.schedule import StopFlag
-from tests.cli.conftest import config_text
+from tests.cli.conftest import USER, config_text
 
 
 def _start(tmp_path: Path, base: str, *args: str) -> subprocess.Popen[str]:
@@ -42,7 +42,7 @@ def _interrupt(process: subprocess.Popen[str]) -> str:
 
 def test_ctrl_c_during_a_run_exits_130_and_says_where_it_stopped(tmp_path: Path, nav_template: Path) -> None:
     (tmp_path / "nav.sqlite").write_bytes(nav_template.read_bytes())
-    slow = SandboxState()
+    slow = SandboxState.seeded(USER)
     slow.set_faults(Faults(latency=0.25))  # every request takes a while: the signal lands mid-run
     with serve(slow) as base:
         process = _start(tmp_path, base, "sync")
@@ -55,7 +55,7 @@ def test_ctrl_c_during_a_run_exits_130_and_says_where_it_stopped(tmp_path: Path,
 
 def test_ctrl_c_between_every_runs_exits_130(tmp_path: Path, nav_template: Path) -> None:
     (tmp_path / "nav.sqlite").write_bytes(nav_template.read_bytes())
-    with serve(SandboxState()) as base:
+    with serve(SandboxState.seeded(USER)) as base:
         process = _start(tmp_path, base, "sync", "--every", "1h", "--json")
         assert process.stdout is not None
         assert json.loads(process.stdout.readline())["ok"] is True

@@ -47,6 +47,7 @@ def test_a_sandbox_served_from_the_file_is_used_where_the_config_points(folder: 
     run("init")
     run("nav", "init")
     state = SandboxState.open(folder / "sandbox.sqlite")
+    state.seed_user("eh@contoso.com")  # as `graphsync sandbox serve` does for the config's sandbox_user
     try:
         with serve(state) as url:
             lock = acquire(folder / "sandbox.sqlite", url=f"{url}/v1.0")

@@ -133,6 +133,7 @@ def test_no_keyring_and_no_sandbox_user_exits_3(world: World) -> None:
 
 
 def test_mailbox_without_salesperson_exits_2(world: World) -> None:
+    world.sandbox.seed_user("nobody@contoso.com")  # a user of the tenant who is no salesperson
     world.config.write_text(config_text().replace(USER, "nobody@contoso.com"), encoding="utf-8")
     result = world.run("sync", expect=2)
     assert "nobody@contoso.com" in result.output and "[mailboxes]" in result.output

@@ -16,6 +16,8 @@ from graphsync.engine.sync import run
 from tests.fakes.nav import FakeNav
 from tests.fakes.outlook import FakeMailbox
 
+TERRITORIES = (("EANG", "East Anglia"), ("LND", "London"), ("MID", "Midlands"))
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def state_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -42,6 +44,9 @@ class World:
         self.store = StateStore(self.state)
         self.entities: EntitiesConfig = default_entities()
         self.nav.put(NavTable.SALESPERSON, **{"Code": "EH", "Name": "Ester Henderson", "E-Mail": "eh@contoso.com"})
+        for code, name in TERRITORIES:
+            # The tests' contacts name these; NAV refuses a Territory Code its Territory table lacks.
+            self.nav.put(NavTable.TERRITORY, Code=code, Name=name)
 
     def lose_state(self) -> None:
         """Everything the store held is gone (a deleted state file, a dropped database), and a new one opens."""
@@ -78,6 +83,10 @@ class World:
         return rec.key[0]
 
     def meeting(self, contact: str, description: str = "discuss proposal", **fields: object) -> str:
+        """A meeting of EH's with ``contact``: NAV adds EH as its organizer (line 10000, never an Outlook
+        attendee) and the contact as a required attendee (line 20000), invited when it has an e-mail address.
+        From 10:00 to 11:00 on ``DAY``, or on the ``Date`` given (NAV refuses a to-do that ends before it starts)."""
+        day = fields.get("Date", DAY)
         rec = self.nav.insert(
             NavTable.TODO,
             {
@@ -86,9 +95,9 @@ class World:
                 "Salesperson Code": "EH",
                 "Contact No.": contact,
                 "Description": description,
-                "Date": DAY,
+                "Date": day,
                 "Start Time": dt.time(10, 0),
-                "Ending Date": DAY,
+                "Ending Date": day,
                 "Ending Time": dt.time(11, 0),
                 "Priority": "Normal",
                 "Status": "Not Started",
@@ -97,34 +106,19 @@ class World:
         )
         return rec.key[0]
 
-    def organizer(self, todo: str) -> None:
-        """The meeting's organizer line (salesperson EH), as NAV adds it: never an Outlook attendee."""
-        self.nav.insert(
-            NavTable.ATTENDEE,
-            {
-                "To-do No.": todo,
-                "Line No.": 10000,
-                "Attendance Type": "To-do Organizer",
-                "Attendee Type": "Salesperson",
-                "Attendee No.": "EH",
-                "Attendee Name": "Ester Henderson",
-            },
-        )
+    def attendee(self, todo: str, contact: str, *, invite: bool | None = None) -> None:
+        """Add ``contact`` to a meeting as NAV's Attendee Scheduling page does: on the next line, named after the
+        contact, invited when it has an e-mail address (or as ``invite`` says)."""
+        values: dict[str, object] = {"To-do No.": todo, "Attendee Type": "Contact", "Attendee No.": contact}
+        if invite is not None:
+            values["Send Invitation"] = invite
+        self.nav.insert(NavTable.ATTENDEE, values)
 
-    def invitee(self, todo: str, contact: str, name: str, *, invite: bool = True) -> None:
-        """A required contact on the meeting (line 20000); invited (a Graph attendee) unless ``invite`` is False."""
-        self.nav.insert(
-            NavTable.ATTENDEE,
-            {
-                "To-do No.": todo,
-                "Line No.": 20000,
-                "Attendance Type": "Required",
-                "Attendee Type": "Contact",
-                "Attendee No.": contact,
-                "Attendee Name": name,
-                "Send Invitation": invite,
-            },
-        )
+    def send_invitation(self, todo: str, contact: str, invite: bool) -> None:
+        """Tick or clear Send Invitation on ``contact``'s line of the meeting (NAV made the meeting's own
+        contact an attendee, invited when it has an e-mail address)."""
+        (line,) = self.nav.find(NavTable.ATTENDEE, {"To-do No.": todo, "Attendee No.": contact})
+        self.nav.modify(NavTable.ATTENDEE, line.key, {"Send Invitation": invite}, if_match=line.etag)
 
     def contact_item(self, nav_no: str) -> tuple[str, dict[str, Any]]:
         ids = self.box.by_nav_key(ItemKind.CONTACT)
@@ -138,3 +132,4 @@ def world(tmp_path: Path, state_location: str) -> World:
     w = World(tmp_path, state_location if "://" in state_location else None)
     yield w  # type: ignore[misc]
     w.store.close()
+    w.nav.close()

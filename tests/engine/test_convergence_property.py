@@ -157,6 +157,7 @@ async def _scenario(
     assert len(box.by_nav_key(ItemKind.CONTACT)) == len(box.items[ItemKind.CONTACT])
     assert all(len(v) == 1 for v in box.by_nav_key(ItemKind.CONTACT).values())
     store.close()
+    nav.close()
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -79,7 +79,7 @@ class Setup:
 
 @pytest.fixture
 async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
-    app = create_app(SandboxState())
+    app = create_app(SandboxState.seeded(USER))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox/v1.0") as client:
         s = Setup(tmp_path, client)
         yield s

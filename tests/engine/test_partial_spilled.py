@@ -12,14 +12,21 @@ import pytest
 from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind, OutlookItem
 from graphsync.engine.plan import Side
-from tests.engine.conftest import World
+from tests.engine.conftest import DAY, World
 from tests.fakes.outlook import FakeMailbox
 
 
 def _task(world: World) -> str:
     rec = world.nav.insert(
         NavTable.TODO,
-        {"Type": "", "System To-do Type": "Organizer", "Salesperson Code": "EH", "Description": "Call back"},
+        # NAV's To-do requires a Date (OnInsert: TESTFIELD).
+        {
+            "Type": "",
+            "System To-do Type": "Organizer",
+            "Salesperson Code": "EH",
+            "Description": "Call back",
+            "Date": DAY,
+        },
     )
     return rec.key[0]
 

@@ -49,6 +49,10 @@ async def _lost_state_with_items_in_outlook(world: World) -> RunReport:
     return await world.sync()
 
 
+_WHEN_WRITTEN = frozenset({"Last Date Modified", "Last Time Modified"})
+"""NAV stamps each write with the clock: the two worlds write at different moments."""
+
+
 def _outcome(world: World, report: RunReport) -> dict[str, Any]:
     return {
         "counts": report.counts,
@@ -61,8 +65,8 @@ def _outcome(world: World, report: RunReport) -> dict[str, Any]:
             for kind in ItemKind
         },
         "nav": sorted(
-            (key, sorted((k, repr(v)) for k, v in row.fields.items()))
-            for key, row in world.nav.rows[NavTable.CONTACT].items()
+            (record.key, sorted((k, repr(v)) for k, v in record.fields.items() if k not in _WHEN_WRITTEN))
+            for record in world.nav.find(NavTable.CONTACT, {})
         ),
         "links": sorted(
             (link.entity, link.nav_key, sorted(link.base.items()))

@@ -1,4 +1,4 @@
-"""The seed's walkthrough, on the in-memory fakes (the integrator runs it again on the real pieces)."""
+"""The seed's walkthrough, on the fakes (the integrator runs it again on the real pieces)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,6 @@ from tests.engine.conftest import DAY, World
 LATER = DAY + dt.timedelta(days=2)
 
 
-def _attendees(world: World, todo: str, contact: str, *, invite: bool = True) -> None:
-    world.organizer(todo)
-    world.invitee(todo, contact, "A. Gibson's Law Firm", invite=invite)
-
-
 def _event(world: World, todo: str) -> tuple[str, dict]:  # type: ignore[type-arg]
     (item_id,) = world.box.by_nav_key(ItemKind.EVENT)[f"5080:{todo}"]
     return item_id, world.box.items[ItemKind.EVENT][item_id].data
@@ -26,8 +21,7 @@ def _event(world: World, todo: str) -> tuple[str, dict]:  # type: ignore[type-ar
 
 async def test_meeting_becomes_event_with_category_and_invited_contact(world: World) -> None:
     contact = world.company(**{"E-Mail": "adatum@gibson.example"})
-    todo = world.meeting(contact)
-    _attendees(world, todo, contact)
+    todo = world.meeting(contact)  # NAV adds the organizer and the contact, invited: it has an address
     report = await world.sync()
     assert report.ok, report.errors
     _, event = _event(world, todo)
@@ -41,7 +35,7 @@ async def test_meeting_becomes_event_with_category_and_invited_contact(world: Wo
 async def test_attendee_without_send_invitation_is_listed_in_the_body_not_invited(world: World) -> None:
     contact = world.company(**{"E-Mail": "adatum@gibson.example"})
     todo = world.meeting(contact)
-    _attendees(world, todo, contact, invite=False)
+    world.send_invitation(todo, contact, False)
     await world.sync()
     _, event = _event(world, todo)
     assert event["attendees"] == []
@@ -51,8 +45,7 @@ async def test_attendee_without_send_invitation_is_listed_in_the_body_not_invite
 
 async def test_event_moved_in_outlook_moves_the_todo_and_never_reinvites(world: World) -> None:
     contact = world.company(**{"E-Mail": "adatum@gibson.example"})
-    todo = world.meeting(contact)
-    _attendees(world, todo, contact)
+    todo = world.meeting(contact)  # NAV adds the organizer and the contact, invited: it has an address
     await world.sync()
     item_id, _ = _event(world, todo)
     world.box.user_edit(

@@ -22,7 +22,7 @@ USER = "eh@contoso.com"
 
 @pytest.fixture
 def state() -> SandboxState:
-    return SandboxState()
+    return SandboxState.seeded(USER)
 
 
 @pytest.fixture
@@ -183,6 +183,8 @@ async def test_a_meeting_moved_out_of_the_window_is_not_reported_deleted(
 
 async def test_many_mailboxes_share_one_client_in_parallel(client: httpx.AsyncClient, state: SandboxState) -> None:
     users = [f"user{n}@contoso.com" for n in range(3)]
+    for user in users:
+        state.seed_user(user)
     boxes = [
         GraphMailbox(upn=u, client=client, tokens=SandboxTokenSource(None), options=GraphMailboxOptions())
         for u in users

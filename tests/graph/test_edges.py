@@ -13,8 +13,7 @@ from graphsync.connectors.outlook import Containers, ItemKind, WriteAction, Writ
 from graphsync.errors import GraphError, ThrottledError
 from graphsync.graph import GraphMailbox, GraphMailboxOptions, RetryPolicy
 from tests.fakes.tokens import FakeTokens
-from tests.graph.conftest import Sleeps
-from tests.graph.fake_graph import BASE
+from tests.graph.conftest import BASE, Sleeps
 
 KNOWN = Containers(contact_folder_id="F1", todo_list_id="L1")
 FOLDER = {"id": "F1", "displayName": "Dynamics NAV"}

@@ -11,56 +11,67 @@ from graphsync.errors import ThrottledError
 from graphsync.graph.options import RetryPolicy
 from graphsync.graph.pipeline import GraphPipeline
 from graphsync.graph.session import GraphSession
+from graphsync.sandbox import DropWhen, Fault, SandboxState
 from tests.fakes.tokens import FakeTokens
-from tests.graph.conftest import MailboxFactory, Sleeps
-from tests.graph.fake_graph import BASE, FakeGraph, Fault
+from tests.graph.conftest import BASE, MailboxFactory, Sleeps, items_of
 
 
 def create(kind: ItemKind, key: str, body: dict[str, object]) -> WriteOp:
     return WriteOp(op_id=key, action=WriteAction.CREATE, kind=kind, nav_key=key, body=body)
 
 
+WHEN = {
+    "start": {"dateTime": "2026-06-20T09:00:00", "timeZone": "UTC"},
+    "end": {"dateTime": "2026-06-20T10:00:00", "timeZone": "UTC"},
+}
+
+
 @pytest.mark.parametrize(
-    ("kind", "body", "store"),
+    ("kind", "body", "stored"),
     [
-        (ItemKind.CONTACT, {"displayName": "A"}, "contacts"),
-        (ItemKind.TASK, {"title": "A"}, "tasks"),
-        (ItemKind.EVENT, {"subject": "A"}, "events"),
+        (ItemKind.CONTACT, {"displayName": "A"}, "contact"),
+        (ItemKind.TASK, {"title": "A"}, "todoTask"),
+        (ItemKind.EVENT, {"subject": "A", **WHEN}, "event"),
     ],
 )
-async def test_batch_that_timed_out_after_the_server_created_the_items_is_not_repeated(
-    make_mailbox: MailboxFactory, fake: FakeGraph, kind: ItemKind, body: dict[str, object], store: str
+async def test_batch_whose_answer_was_lost_after_the_server_created_the_items_is_not_repeated(
+    make_mailbox: MailboxFactory, sandbox: SandboxState, kind: ItemKind, body: dict[str, object], stored: str
 ) -> None:
     mailbox = make_mailbox()
     await mailbox.provision()
-    fake.faults.append(Fault("POST", r"^/\$batch$", status=0, after_work=True))
+    sandbox.fail_next(Fault("POST", r"^/\$batch$", when=DropWhen.AFTER_HANDLING))  # the connection drops
     ops = [create(kind, f"K{n}", body) for n in range(3)]
     results = await mailbox.write(ops)
     assert all(r.ok for r in results), [r.error for r in results]
-    items = getattr(fake.store, store)
+    items = items_of(sandbox, stored)
     assert len(items) == 3  # created once, found again by NAV key, not created twice
-    assert {r.item.id for r in results if r.item} == set(items)
-    assert mailbox.stats.retries == 1
+    assert {r.item.id for r in results if r.item} == {item.key for item in items}
+    assert mailbox.stats.retries == 1 and sandbox.injected.targeted == 1
 
 
 async def test_a_create_answered_500_after_the_work_is_looked_up_not_resent(
-    make_mailbox: MailboxFactory, fake: FakeGraph
+    make_mailbox: MailboxFactory, sandbox: SandboxState
 ) -> None:
     mailbox = make_mailbox()
     containers = await mailbox.provision()
-    fake.faults.append(
-        Fault("POST", rf"contactFolders/{containers.contact_folder_id}/contacts$", status=500, after_work=True)
-    )
+    sandbox.fail_next(
+        Fault(
+            "POST",
+            rf"contactFolders/{containers.contact_folder_id}/contacts$",
+            status=500,
+            when=DropWhen.AFTER_HANDLING,
+        )
+    )  # the batch item's own answer
     [result] = await mailbox.write([create(ItemKind.CONTACT, "CT1", {"displayName": "A"})])
-    assert result.ok and len(fake.store.contacts) == 1
+    assert result.ok and len(items_of(sandbox, "contact")) == 1 and sandbox.injected.targeted == 1
 
 
-async def test_a_create_that_did_not_happen_is_sent_again(make_mailbox: MailboxFactory, fake: FakeGraph) -> None:
+async def test_a_create_that_did_not_happen_is_sent_again(make_mailbox: MailboxFactory, sandbox: SandboxState) -> None:
     mailbox = make_mailbox()
     await mailbox.provision()
-    fake.faults.append(Fault("POST", r"^/\$batch$", status=0))  # lost before the server saw it
+    sandbox.fail_next(Fault("POST", r"^/\$batch$"))  # dropped before the server saw it
     [result] = await mailbox.write([create(ItemKind.CONTACT, "CT1", {"displayName": "A"})])
-    assert result.ok and len(fake.store.contacts) == 1
+    assert result.ok and len(items_of(sandbox, "contact")) == 1 and sandbox.injected.targeted == 1
 
 
 async def test_sdk_retry_handler_in_an_injected_client_does_not_retry_a_post(sleeps: Sleeps) -> None:

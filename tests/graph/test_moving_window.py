@@ -12,7 +12,6 @@ either side, and NAV is not read in full again (its change sets go on from their
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import httpx
 
 from graphsync.auth.sandbox import SandboxTokenSource
 from graphsync.config.entities import EntityName, default_entities
-from graphsync.connectors.nav import ChangeSet, NavTable, Watermark
+from graphsync.connectors.nav import NavTable
 from graphsync.connectors.outlook import ItemKind, MeetingScope
 from graphsync.engine.read import delta_cursor
 from graphsync.engine.report import SyncOptions
@@ -30,8 +29,8 @@ from graphsync.engine.sync import run_sync
 from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.graph.events import CalendarViewLink
 from graphsync.graph.stamping import NAV_KEY_PROPERTY, property_id
-from graphsync.nav.embedded import EmbeddedNav
 from graphsync.sandbox import SandboxState, create_app
+from tests.fakes.nav import FakeNav
 
 USER = "eh@contoso.com"
 HEADERS = {"Authorization": f"Bearer sandbox:{USER}", "Prefer": 'IdType="ImmutableId"'}
@@ -50,22 +49,9 @@ class SimulatedYearMailbox(GraphMailbox):
         return replace(super().meetings, future_days=DAYS + 60)
 
 
-class CountingNav(EmbeddedNav):
-    """The embedded company, counting change sets read from no watermark (a full read of a table)."""
-
-    full_reads: Counter[NavTable]
-
-    def changes(self, table: NavTable, since: Watermark | None) -> ChangeSet:
-        if since is None:
-            self.full_reads[NavTable(table)] += 1
-        return super().changes(table, since)
-
-
 async def test_a_year_of_runs_moves_the_window_without_duplicates_or_lost_edits(tmp_path: Path) -> None:
-    state = SandboxState()
-    EmbeddedNav.create(tmp_path / "nav.sqlite", demo=False).close()
-    nav = CountingNav(tmp_path / "nav.sqlite")
-    nav.full_reads = Counter()
+    state = SandboxState.seeded(USER)
+    nav = FakeNav()  # an empty embedded company that counts full reads of a table (from no watermark)
     nav.insert(NavTable.SALESPERSON, {"Code": "EH", "Name": "Ester Henderson", "E-Mail": USER})
     store = StateStore(tmp_path / "state.sqlite")
     start = dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)

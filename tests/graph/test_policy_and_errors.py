@@ -23,7 +23,7 @@ from graphsync.errors import (
 from graphsync.graph import BatchConcurrency, GraphMailbox, GraphMailboxOptions, RetryPolicy
 from graphsync.graph.errormap import error_from_response, retry_after_seconds
 from tests.fakes.tokens import FakeTokens
-from tests.graph.fake_graph import BASE
+from tests.graph.conftest import BASE
 
 
 def test_policy_honours_retry_after_as_a_floor() -> None:

@@ -205,7 +205,7 @@ WINDOW = Limits(concurrent=4, window_requests=40, window_seconds=10.0)
 async def sandbox(monkeypatch: pytest.MonkeyPatch, clock: FakeTime) -> AsyncIterator[httpx.AsyncClient]:
     # The sandbox's window runs on the same fake clock as the client, so nobody really waits.
     monkeypatch.setattr(sandbox_limits, "time", types.SimpleNamespace(monotonic=clock))
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     state.set_limits(WINDOW)
     transport = httpx.ASGITransport(app=create_app(state))
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox/v1.0") as client:

@@ -118,7 +118,7 @@ def person(request: pytest.FixtureRequest) -> Person:
 
 @pytest.fixture
 async def world(tmp_path: Path, person: Person) -> AsyncIterator[World]:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     state.seed_user(USER, time_zone=person.mailbox_zone)
     paths: list[str] = []
 
@@ -191,7 +191,7 @@ async def test_days_around_daylight_saving_changes_round_trip(world: World, pers
 async def test_the_configured_time_zone_overrides_the_mailboxs(tmp_path: Path) -> None:
     """``[sync] time_zone`` set in the config is the zone dates are written in, whatever mailboxSettings says
     (and mailboxSettings is then not read at all: an app without MailboxSettings.Read still syncs)."""
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     state.seed_user(USER, time_zone="Tokyo Standard Time")
     paths: list[str] = []
 
@@ -268,7 +268,7 @@ async def test_reminders_ring_at_the_nav_time_in_the_users_zone(tmp_path: Path, 
     """resources/todotask.md: reminderDateTime is "the date and time in the specified time zone"; To Do answers it
     in UTC. NAV's Date and Start Time (in ``[sync] time_zone``, here the user's) become that moment, on the days
     daylight saving time starts and ends too, and a reminder set in To Do's UI comes back as NAV's local time."""
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     state.seed_user(USER, time_zone=person.mailbox_zone)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox/v1.0"

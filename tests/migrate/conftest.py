@@ -72,7 +72,7 @@ def script(name: str) -> ModuleType:
 @dataclass
 class World:
     root: Path
-    sandbox: SandboxState = field(default_factory=SandboxState)
+    sandbox: SandboxState = field(default_factory=lambda: SandboxState.seeded(EH, LT))
     outputs: list[str] = field(default_factory=list)
 
     @property

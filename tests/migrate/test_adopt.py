@@ -136,6 +136,9 @@ def test_a_mailbox_that_does_not_exist_is_bad_input(world: World) -> None:
     result = world.script("adopt_existing", "--user", "nobody", expect=2)
     assert "a mailbox of this tenant" in result.output
     result = world.script("adopt_existing", "--user", "nobody@contoso.com", expect=2)
+    assert "Microsoft Graph has no user with this name" in result.output  # the sandbox, as Graph: 404
+    world.sandbox.seed_user("nobody@contoso.com")  # a user of the tenant who is no salesperson
+    result = world.script("adopt_existing", "--user", "nobody@contoso.com", expect=2)
     assert "matches no NAV salesperson" in result.output
     assert not (world.root / "adoption-review.csv").exists()
 

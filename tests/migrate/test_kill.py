@@ -70,7 +70,7 @@ def make_world(tmp_path: Path, company: Path) -> Iterator[Any]:
         root = tmp_path / name
         root.mkdir()
         shutil.copyfile(company, root / "nav.sqlite")
-        state = SandboxState()
+        state = SandboxState.seeded(EH, "lt@contoso.com")
         with EmbeddedNav(root / "nav.sqlite") as nav:
             stage_addin_items(nav, state)
             entities = propose(read_setup(nav), nav.table_def).groups[0].toml()

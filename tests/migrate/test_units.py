@@ -66,7 +66,7 @@ def _get(state: SandboxState, url: str) -> httpx.Response:
 
 
 def test_sandbox_translates_entry_ids_as_graph_documents() -> None:
-    state = SandboxState()
+    state = SandboxState.seeded(UPN)
     entry = mapi.message_entry_id(mapi.store_uid(UPN), bytes(22), b"\x01" * 22)
     rest = put_legacy_item(state, UPN, LegacyKind.CONTACT, {"displayName": "Lori Kane"}, entry)
     gone = mapi.message_entry_id(mapi.store_uid(UPN), bytes(22), b"\x02" * 22)
@@ -93,7 +93,7 @@ def test_sandbox_translates_entry_ids_as_graph_documents() -> None:
 
 
 def test_sandbox_task_entry_ids_convert_to_outlook_ids_that_to_do_does_not_take() -> None:
-    state = SandboxState()
+    state = SandboxState.seeded(UPN)
     entry = mapi.message_entry_id(mapi.store_uid(UPN), bytes(22), b"\x03" * 22)
     task = put_legacy_item(state, UPN, LegacyKind.TASK, {"title": "Call back"}, entry)
     answer = _translate(

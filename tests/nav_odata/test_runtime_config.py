@@ -70,7 +70,8 @@ async def test_doctor_says_per_page_how_changes_and_deletions_are_read(
     extra = '\n[graph]\nkind = "sandbox"\nbase_url = "http://sandbox.test/v1.0"\nsandbox_user = "eh@contoso.com"\n'
     config = load_config(_config(tmp_path, served.url, extra))
     connections = Connections(
-        graph_transport=httpx.ASGITransport(app=create_app(SandboxState())), state_dir=tmp_path / "state"
+        graph_transport=httpx.ASGITransport(app=create_app(SandboxState.seeded("eh@contoso.com"))),
+        state_dir=tmp_path / "state",
     )
     checks = {c.name: c for c in await diagnose(config, connections=connections)}
     contact = checks["NAV contact"]

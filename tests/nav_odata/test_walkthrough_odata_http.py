@@ -31,7 +31,7 @@ async def test_walkthrough_with_nav_over_odata_and_outlook_over_graph(
     tmp_path: Path, served: Served, connect: Callable[..., ODataNav], company: EmbeddedNav
 ) -> None:
     served.service.publication = PROFILES["nav2018-graphsync"]
-    app = create_app(SandboxState())
+    app = create_app(SandboxState.seeded("eh@contoso.com"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox/v1.0") as client:
         setup = Setup(tmp_path, client, nav=None, company=company)
         # The connector must read every field the walkthrough's entities map, Territory Code included.
@@ -51,7 +51,7 @@ async def test_walkthrough_on_business_central_online(
     the to-do in BC (through the GraphsyncCompleted control), and the conflict and user-defined field steps
     hold as on NAV."""
     served.service.publication = PROFILES["bc-graphsync"]
-    app = create_app(SandboxState())
+    app = create_app(SandboxState.seeded("eh@contoso.com"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox/v1.0") as client:
         setup = Setup(tmp_path, client, nav=None, company=company)
         setup.entities = replace(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graphsync.sandbox import SandboxState
-from tests.reliability.harness import InProcess, make_company, serve_sandbox
+from tests.reliability.harness import USER, InProcess, make_company, serve_sandbox
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +27,7 @@ def page_size() -> int:
 @pytest.fixture
 async def inproc(tmp_path: Path, company: Path, page_size: int) -> AsyncIterator[InProcess]:
     """The engine in this process against the sandbox served on a loopback port (real HTTP)."""
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     with serve_sandbox(state) as (url, switch):
         world = InProcess(tmp_path, company, url, state, switch, page_size=page_size)
         try:

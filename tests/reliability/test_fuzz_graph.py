@@ -21,7 +21,15 @@ import pytest
 from graphsync.connectors.nav import NavTable
 from graphsync.errors import GraphsyncError
 from graphsync.sandbox import SandboxState
-from tests.reliability.harness import CATEGORY, InProcess, assert_no_duplicates, dump, nav_key, serve_sandbox
+from tests.reliability.harness import (
+    CATEGORY,
+    USER,
+    InProcess,
+    assert_no_duplicates,
+    dump,
+    nav_key,
+    serve_sandbox,
+)
 from tests.reliability.scenario import CONTACT_FIELDS, MEETING_FIELDS, TASK_FIELDS, patch_outlook, target_value
 
 EXAMPLES = 20
@@ -146,7 +154,7 @@ class Synced:
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory, company: Path) -> Iterator[Synced]:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     transport = Mutating()
     with serve_sandbox(state) as (url, switch), asyncio.Runner() as runner:
         world = InProcess(tmp_path_factory.mktemp("graph"), company, url, state, switch, transport=transport)
@@ -384,7 +392,7 @@ class NullIds(Mutating):
 
 
 def test_an_item_read_without_a_usable_id_stops_the_run_and_deletes_nothing(tmp_path: Path, company: Path) -> None:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     transport = NullIds()
     with serve_sandbox(state) as (url, switch), asyncio.Runner() as runner:
         world = InProcess(tmp_path, company, url, state, switch, transport=transport)

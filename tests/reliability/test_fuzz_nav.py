@@ -26,7 +26,7 @@ from graphsync.connectors.nav import NavRecord, NavTable
 from graphsync.errors import NavValidationError
 from graphsync.nav.embedded import EmbeddedNav
 from graphsync.sandbox import SandboxState
-from tests.reliability.harness import InProcess, Outlook, serve_sandbox
+from tests.reliability.harness import USER, InProcess, Outlook, serve_sandbox
 from tests.reliability.scenario import patch_outlook, target_value
 
 FUZZ = settings(
@@ -241,7 +241,7 @@ class Synced:
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory, company: Path) -> Iterator[Synced]:
     """One world for every example: the company synced once; each example edits one side and syncs."""
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     with serve_sandbox(state) as (url, switch), asyncio.Runner() as runner:
         world = InProcess(tmp_path_factory.mktemp("synced"), company, url, state, switch)
         try:

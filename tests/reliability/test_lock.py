@@ -11,7 +11,7 @@ from tests.reliability.harness import USER, World, config_text, serve_sandbox, s
 
 def test_a_second_run_on_the_same_mailbox_refuses_with_exit_code_4(tmp_path: Path, company: Path) -> None:
     shutil.copyfile(company, tmp_path / "nav.sqlite")
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     with serve_sandbox(state) as (url, switch):
         world = World(tmp_path, url, switch, state, subprocess_env(tmp_path))
         world.config.write_text(config_text(url), encoding="utf-8")

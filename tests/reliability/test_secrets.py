@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from graphsync.sandbox import SandboxState
-from tests.reliability.harness import TOKEN, World, config_text, serve_sandbox, subprocess_env
+from tests.reliability.harness import TOKEN, USER, World, config_text, serve_sandbox, subprocess_env
 
 SECRETS = (TOKEN, "sandbox:nobody@contoso.com", "sandbox-app", "Bearer ")
 
@@ -24,7 +24,7 @@ SECRETS = (TOKEN, "sandbox:nobody@contoso.com", "sandbox-app", "Bearer ")
 @pytest.fixture
 def world(tmp_path: Path, company: Path) -> Iterator[World]:
     shutil.copyfile(company, tmp_path / "nav.sqlite")
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     with serve_sandbox(state) as (url, switch):
         w = World(tmp_path, url, switch, state, subprocess_env(tmp_path))
         w.config.write_text(config_text(url), encoding="utf-8")
@@ -56,6 +56,7 @@ def test_no_token_or_secret_in_any_output(world: World) -> None:
     finally:
         world.switch.fail_with = None
     # A mailbox no salesperson has: exit 2, naming the mailbox but not its token.
+    world.sandbox.seed_user("nobody@contoso.com")  # a user of the tenant who is no salesperson
     world.config.write_text(world.config.read_text().replace("eh@contoso.com", "nobody@contoso.com"))
     run("--log-format", "json", "-v", "sync", expect=2)
     everything = "\n".join(outputs)

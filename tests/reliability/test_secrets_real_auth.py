@@ -572,7 +572,7 @@ def find_leaks(runs: list[Run], files: list[Path]) -> list[str]:
 def world(tmp_path: Path, company: Path) -> Iterator[RealAuthWorld]:
     shutil.copyfile(company, tmp_path / "nav-served.sqlite")
     entra = FakeEntra()
-    graph = GraphGate(sandbox_app(SandboxState()))
+    graph = GraphGate(sandbox_app(SandboxState.seeded(USER)))
     certs = tmp_path.parent / f"{tmp_path.name}-certs"  # outside the world's folder, whose files are searched
     certs.mkdir()
     with (

@@ -1,4 +1,5 @@
-"""Fixtures: a fresh sandbox per test, mounted in-process, and clients signed in as a user or as the app."""
+"""Fixtures: a fresh sandbox per test holding two users, mounted in-process, and clients signed in as a user or
+as the app."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ NAV_KEY = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name NavKey"
 
 @pytest.fixture
 def state() -> SandboxState:
-    return SandboxState()
+    return SandboxState.seeded(USER, OTHER)
 
 
 def client_for(state: SandboxState, token: str | None) -> httpx.AsyncClient:

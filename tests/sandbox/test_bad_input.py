@@ -39,7 +39,7 @@ class SyncSandbox:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        transport = httpx.ASGITransport(app=create_app(SandboxState()))
+        transport = httpx.ASGITransport(app=create_app(SandboxState.seeded(USER)))
         self.client = httpx.AsyncClient(transport=transport, base_url="http://sandbox/v1.0", headers=AUTH)
         self.urls = self._seed()
 

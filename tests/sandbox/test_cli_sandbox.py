@@ -121,3 +121,8 @@ def test_serve_command_sets_every_fault_flag() -> None:
     assert faults["errorRate"] == 0.1 and faults["withoutRetryAfter"] == 0.5
     assert faults["dropRate"] == 0.05 and faults["dropBeforeRate"] == 0.02
     assert faults["spikeRate"] == 0.1 and faults["spikeSeconds"] == 0.2 and faults["seed"] == 7
+
+
+def test_serve_refuses_a_user_that_is_no_user_principal_name() -> None:
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--user", "eh"])
+    assert result.exit_code == 2 and "--user" in result.output and "eh@contoso.com" in result.output

@@ -15,7 +15,7 @@ TOKEN = {"Authorization": f"Bearer sandbox:{USER}"}
 
 
 def test_serve_runs_on_a_free_loopback_port_and_stops() -> None:
-    with serve() as base:
+    with serve(SandboxState.seeded(USER)) as base:
         assert base.startswith("http://127.0.0.1:")
         response = httpx.get(f"{base}/v1.0/me", headers=TOKEN)
         assert response.status_code == 200 and response.json()["userPrincipalName"] == USER
@@ -25,7 +25,7 @@ def test_serve_runs_on_a_free_loopback_port_and_stops() -> None:
 
 
 def test_dropped_connection_over_a_real_socket() -> None:
-    with serve() as base, httpx.Client(base_url=f"{base}", headers=TOKEN) as client:
+    with serve(SandboxState.seeded(USER)) as base, httpx.Client(base_url=f"{base}", headers=TOKEN) as client:
         client.put("/_sandbox/faults", json={"dropRate": 1.0})
         with pytest.raises(httpx.RemoteProtocolError):
             client.post("/v1.0/me/contacts", json={"givenName": "A"})
@@ -34,7 +34,7 @@ def test_dropped_connection_over_a_real_socket() -> None:
 
 
 def test_control_endpoint_configures_a_running_sandbox() -> None:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     with serve(state) as base, httpx.Client(base_url=base) as control:
         seeded = control.post("/_sandbox/users", json={"userPrincipalName": "PM@contoso.com", "displayName": "P M"})
         assert seeded.status_code == 201 and seeded.json()["userPrincipalName"] == "pm@contoso.com"
@@ -105,6 +105,7 @@ def test_control_endpoint_refuses_bad_settings() -> None:
 async def test_state_persists_across_restarts(tmp_path: Path) -> None:
     path = tmp_path / "sandbox.sqlite"
     first = SandboxState.open(path)
+    first.seed_user(USER)
     async with client_for(first, f"sandbox:{USER}") as me:
         folder = (await me.post("/me/contactFolders", json={"displayName": "NAV"})).json()
         base = f"/me/contactFolders/{folder['id']}/contacts"
@@ -150,6 +151,7 @@ def test_a_file_that_is_not_a_sandbox_is_refused(tmp_path: Path) -> None:
 async def test_a_moved_item_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "sandbox.sqlite"
     first = SandboxState.open(path)
+    first.seed_user(USER)
     async with client_for(first, f"sandbox:{USER}") as me:
         a = (await me.post("/me/contactFolders", json={"displayName": "A"})).json()["id"]
         b = (await me.post("/me/contactFolders", json={"displayName": "B"})).json()["id"]

@@ -84,8 +84,8 @@ def with_token(link: str, name: str, value: str) -> str:
 @RESOURCES
 async def test_links_of_another_instance_answer_410_sync_state_not_found(start: Start) -> None:
     async with (
-        client_for(SandboxState(), f"sandbox:{USER}") as other,
-        client_for(SandboxState(), f"sandbox:{USER}") as here,
+        client_for(SandboxState.seeded(USER), f"sandbox:{USER}") as other,
+        client_for(SandboxState.seeded(USER), f"sandbox:{USER}") as here,
     ):
         foreign = await links_of(other, start)
         own_start = await start(here)
@@ -104,8 +104,8 @@ async def test_links_of_another_instance_answer_410_sync_state_not_found(start: 
 @RESOURCES
 async def test_garbled_tokens_answer_410_sync_state_invalid(start: Start) -> None:
     async with (
-        client_for(SandboxState(), f"sandbox:{USER}") as other,
-        client_for(SandboxState(), f"sandbox:{USER}") as here,
+        client_for(SandboxState.seeded(USER), f"sandbox:{USER}") as other,
+        client_for(SandboxState.seeded(USER), f"sandbox:{USER}") as here,
     ):
         foreign_next, _ = await links_of(other, start)
         own_next, own_delta = await links_of(here, start)
@@ -126,16 +126,18 @@ async def test_an_empty_deltatoken_is_a_first_request(me: httpx.AsyncClient) -> 
 
 async def test_a_link_of_a_restart_without_the_data_file_answers_410(tmp_path: Path) -> None:
     state = SandboxState.open(tmp_path / "sandbox.db")
+    state.seed_user(USER)
     async with client_for(state, f"sandbox:{USER}") as client:
         _, link = await links_of(client, contacts_start)
     state.close()
-    async with client_for(SandboxState(), f"sandbox:{USER}") as client:
+    async with client_for(SandboxState.seeded(USER), f"sandbox:{USER}") as client:
         graph_error(await client.get(link), 410, "syncStateNotFound")
 
 
 async def test_a_link_newer_than_a_restored_data_file_answers_410(tmp_path: Path) -> None:
     data, backup = tmp_path / "sandbox.db", tmp_path / "backup.db"
     state = SandboxState.open(data)
+    state.seed_user(USER)
     async with client_for(state, f"sandbox:{USER}") as client:
         url = await contacts_start(client)
         _, old_link, _ = await delta_round(client, url)
@@ -171,7 +173,7 @@ def _count(state: SandboxState, kind: str) -> int:
 
 
 async def test_engine_run_with_foreign_delta_links_does_a_full_round_without_duplicates(tmp_path: Path) -> None:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     seen: list[tuple[str, int]] = []
 
     async def record(response: httpx.Response) -> None:
@@ -218,7 +220,7 @@ async def test_engine_run_with_foreign_delta_links_does_a_full_round_without_dup
             assert before["contact"] > 0 and before["event"] > 0
 
             # The store now holds delta links another sandbox instance issued for the same user.
-            async with client_for(SandboxState(), f"sandbox:{USER}") as other:
+            async with client_for(SandboxState.seeded(USER), f"sandbox:{USER}") as other:
                 foreign = {
                     ItemKind.CONTACT: (await links_of(other, contacts_start))[1],
                     ItemKind.EVENT: (await links_of(other, events_start))[1],
