@@ -125,7 +125,10 @@ def config_text(base_url: str, window: tuple[int, float], *, state: str) -> str:
     )
 
 
-async def set_limits(base_url: str, window: tuple[int, float]) -> None:
+async def prepare_sandbox(base_url: str, window: tuple[int, float], mailboxes: int) -> None:
+    """The tenant's salespeople as the sandbox's users (Graph answers 404 for a mailbox that does not exist)
+    and Outlook's per-mailbox limits."""
+    await c.seed_users(*(_upn(code) for code in _codes(mailboxes)), base_url=f"{base_url}/v1.0")
     async with c.control(base_url) as ctl:
         await c.put(ctl, "/limits", {"concurrent": CONCURRENT, "windowRequests": window[0], "windowSeconds": window[1]})
         await c.put(ctl, "/faults", {"latency": LATENCY})
@@ -321,7 +324,7 @@ def _one_process(
     shutil.copyfile(company, root / "nav.sqlite")
     window = shape["window"]
     with c.sandbox_process() as base_url:
-        c.run_async(set_limits(base_url, window))
+        c.run_async(prepare_sandbox(base_url, window, shape["mailboxes"]))
         (root / "graphsync.toml").write_text(config_text(base_url, window, state='path = "state.sqlite"'), "utf-8")
         args = {
             "root": str(root),
@@ -433,7 +436,7 @@ def _celery(company: Path, tmp: Path, shape: dict[str, Any], workers: int, concu
     procs: list[subprocess.Popen[bytes]] = []
     try:
         with c.sandbox_process() as base_url:
-            c.run_async(set_limits(base_url, window))
+            c.run_async(prepare_sandbox(base_url, window, shape["mailboxes"]))
             (root / "graphsync.toml").write_text(
                 config_text(base_url, window, state=state)
                 + f'\n[distributed]\nbroker_url = "{redis_url}"\nqueue = "{queue}"\nkey_prefix = "{prefix}"\n',
