@@ -34,7 +34,7 @@ class Counted:
 
 @pytest.fixture
 async def counted(tmp_path: Path) -> AsyncIterator[Counted]:
-    sandbox = SandboxState()
+    sandbox = SandboxState.seeded(USER)
     app = create_app(sandbox)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox/v1.0") as client:
         setup = Setup(tmp_path, client)

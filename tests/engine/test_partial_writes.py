@@ -169,9 +169,9 @@ async def test_a_value_graph_refuses_does_not_hold_up_the_items_other_changes(tm
     import httpx
 
     from graphsync.sandbox import SandboxState, create_app
-    from tests.engine.test_end_to_end_sandbox import Setup
+    from tests.engine.test_end_to_end_sandbox import USER, Setup
 
-    app = create_app(SandboxState())
+    app = create_app(SandboxState.seeded(USER))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox/v1.0") as client:
         setup = Setup(tmp_path, client)
         try:

@@ -103,7 +103,7 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox/v1.0"
     ) as client:

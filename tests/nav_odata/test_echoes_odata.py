@@ -14,7 +14,7 @@ from graphsync.navservice.pages import PROFILES
 from graphsync.runtime.odata import required_fields
 from graphsync.sandbox import SandboxState, create_app
 from tests.engine.test_echoes_sandbox import Counted, echoes_cost_no_graph_read
-from tests.engine.test_end_to_end_sandbox import Setup
+from tests.engine.test_end_to_end_sandbox import USER, Setup
 from tests.nav_odata.conftest import Served
 
 
@@ -22,7 +22,7 @@ async def test_echoes_over_odata_read_nothing_from_graph(
     tmp_path: Path, served: Served, connect: Callable[..., ODataNav], company: EmbeddedNav
 ) -> None:
     served.service.publication = PROFILES["nav2018-graphsync"]
-    sandbox = SandboxState()
+    sandbox = SandboxState.seeded(USER)
     app = create_app(sandbox)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox/v1.0") as client:
         setup = Setup(tmp_path, client, nav=None, company=company)

@@ -17,7 +17,7 @@ from graphsync.nav.odata.connector import ODataNav
 from graphsync.navservice.pages import PROFILES
 from graphsync.runtime.odata import required_fields
 from graphsync.sandbox import SandboxState, create_app
-from tests.engine.test_end_to_end_sandbox import Setup, _item_with_key
+from tests.engine.test_end_to_end_sandbox import USER, Setup, _item_with_key
 from tests.nav_odata.conftest import Served
 
 LONG_TITLE = "Senior Vice President of Strategic Partnerships and Customer Succes"  # 67 characters
@@ -27,7 +27,7 @@ async def test_a_field_nav_refuses_over_odata_does_not_hold_up_the_others(
     tmp_path: Path, served: Served, connect: Callable[..., ODataNav], company: EmbeddedNav
 ) -> None:
     served.service.publication = PROFILES["nav2018-graphsync"]
-    app = create_app(SandboxState())
+    app = create_app(SandboxState.seeded(USER))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox/v1.0") as client:
         setup = Setup(tmp_path, client, nav=None, company=company)
         setup.nav = connect(required=required_fields(setup.entities))

@@ -121,7 +121,7 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Any, connect: Callable[..., ODataNav], company: EmbeddedNav) -> AsyncIterator[World]:
-    state = SandboxState()
+    state = SandboxState.seeded(USER)
     store = StateStore(tmp_path / "state.sqlite")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox/v1.0"
