@@ -27,7 +27,7 @@ def cluster(
 ) -> Iterator[Cluster]:
     path, mailboxes = company
     shutil.copyfile(path, tmp_path / "nav.sqlite")
-    state = SandboxState()
+    state = SandboxState.seeded(*mailboxes)  # the tenant's users: Graph answers 404 for any other
     with serve_sandbox(state) as (url, _switch):
         cluster = Cluster(tmp_path, url, state, postgres_url, mailboxes)
         cluster.write_config(
