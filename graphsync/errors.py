@@ -24,6 +24,7 @@
     └── GraphError                      anything Microsoft Graph (or the sandbox) answered with an error
         ├── ThrottledError              429 (or 503/504) after the retry policy gave up
         ├── NotFoundError               404
+        │   └── MailboxNotFoundError    the tenant has no user by the mailbox's name (graphsync.graph.identity)
         ├── ContainerChangedError       graphsync's contact folder, list or calendar was renamed or deleted
         ├── MailboxTimeZoneError        the mailbox's time zone could not be read or is not a zone graphsync knows
         ├── PreconditionFailedError     412, If-Match did not match
@@ -222,6 +223,15 @@ class ThrottledError(GraphError):
 
 class NotFoundError(GraphError):
     """The item (or folder, list, user) does not exist."""
+
+
+class MailboxNotFoundError(NotFoundError):
+    """The tenant has no user ``mailbox`` (Graph answered 404 for ``/users/{mailbox}``): a typing error in
+    ``--user`` or ``[mailboxes]``, a salesperson's E-Mail that is no user's address, or a user since removed."""
+
+    def __init__(self, message: str, *, mailbox: str, **kw: object) -> None:
+        self.mailbox = mailbox
+        super().__init__(message, **kw)  # type: ignore[arg-type]
 
 
 class PreconditionFailedError(GraphError):

@@ -47,6 +47,8 @@ def exit_code(exc: errors.GraphsyncError) -> int:
 
     if isinstance(exc, errors.ConfigError | DemoFolderInUseError | errors.AlreadyExistsError):
         return EXIT_USAGE
+    if isinstance(exc, errors.MailboxNotFoundError):
+        return EXIT_USAGE  # a name given wrongly, as a bad --user is
     if isinstance(exc, errors.LockHeldError):
         return EXIT_LOCKED
     if isinstance(exc, errors.GraphAuthError | errors.PermissionDeniedError | errors.NavAuthError):
@@ -211,6 +213,13 @@ def render(exc: errors.GraphsyncError) -> str:
         )
     if isinstance(exc, errors.PermissionDeniedError):
         return f"Microsoft Graph denied access: {exc.message} (check the app's permissions and admin consent)"
+    if isinstance(exc, errors.MailboxNotFoundError):
+        return (
+            f"the tenant has no mailbox {exc.mailbox!r} (Microsoft Graph answered {exc.status} for its user): check "
+            "the address given with --user or in the config's [mailboxes], or the salesperson's E-Mail in NAV "
+            "(graphsync nav salespeople); against the sandbox, add it first: graphsync sandbox seed --user "
+            f"{exc.mailbox}"
+        )
     if isinstance(exc, errors.ThrottledError):
         return f"Microsoft Graph kept throttling the requests; try again later ({exc.message})"
     if isinstance(exc, errors.GraphError):

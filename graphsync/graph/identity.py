@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from graphsync.connectors.auth import AccessTokenSource
-from graphsync.errors import GraphAuthError, PermissionDeniedError
+from graphsync.errors import GraphAuthError, MailboxNotFoundError, NotFoundError, PermissionDeniedError
 from graphsync.graph.errormap import error_from_response
 
 
@@ -42,6 +42,18 @@ async def fetch_mailbox_identity(
             # Application permissions for mail, calendar and tasks do not include reading users
             # (User.Read.All); the mailbox is still usable by its UPN.
             return MailboxIdentity(upn=user.lower(), mail=None)
+        if user is not None and isinstance(error, NotFoundError):
+            # user-get.md: "If a user with the ID doesn't exist, this method returns a 404": the name given is
+            # no user of the tenant, which the person can fix, rather than an item that went missing.
+            raise MailboxNotFoundError(
+                error.message,
+                mailbox=user,
+                status=error.status,
+                code=error.code,
+                request_id=error.request_id,
+                method="GET",
+                url=url,
+            ) from None
         raise error
     try:
         body = json.loads(response.content)

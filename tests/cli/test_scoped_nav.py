@@ -82,6 +82,13 @@ def test_only_single_code_values_every_entity_of_a_table_shares_are_pushed() -> 
     )
 
 
+@pytest.fixture(autouse=True)
+def _tenant_users(world: World) -> None:
+    from tests.cli.test_tenant import tenant_users
+
+    tenant_users(world)
+
+
 @pytest.fixture
 def counting(world: World, monkeypatch: pytest.MonkeyPatch) -> list[CountingNav]:
     opened: list[CountingNav] = []

@@ -23,6 +23,17 @@ DEMO_MAILBOXES = [f"{code}@contoso.com" for code in ("bc", "eh", "hr", "jo", "lt
 """CRONUS's salespeople, each with E-Mail <code>@contoso.com."""
 
 
+@pytest.fixture(autouse=True)
+def _tenant_users(world: World) -> None:
+    tenant_users(world)
+
+
+def tenant_users(world: World) -> None:
+    """CRONUS's salespeople as the tenant's users: Graph answers 404 for any other (docs/sandbox.md, "Users")."""
+    for upn in DEMO_MAILBOXES:
+        world.sandbox.seed_user(upn)
+
+
 def _by_mailbox(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {m["mailbox"]: m for m in data["mailboxes"]}
 
@@ -58,6 +69,8 @@ def test_the_config_map_wins_over_a_salespersons_email(world: World) -> None:
         config_text(extra='\n[mailboxes]\n"ester.henderson@contoso.com" = "EH"\n"ghost@contoso.com" = "ZZ"\n'),
         encoding="utf-8",
     )
+    for upn in ("ester.henderson@contoso.com", "ghost@contoso.com"):  # users of the tenant; ZZ is no salesperson
+        world.sandbox.seed_user(upn)
     data = world.run_json("sync", "--all-mailboxes", "--entity", "CONT_SP", expect=2)
     mailboxes = _by_mailbox(data)
     assert "eh@contoso.com" not in mailboxes  # EH is synced under the mapped mailbox, not twice
@@ -66,6 +79,17 @@ def test_the_config_map_wins_over_a_salespersons_email(world: World) -> None:
     ghost = mailboxes["ghost@contoso.com"]
     assert ghost["status"] == "failed" and ghost["exit_code"] == 2 and "ZZ" in ghost["message"]
     assert sum(m["status"] == "ok" for m in mailboxes.values()) == len(DEMO_MAILBOXES)
+
+
+def test_a_mailbox_the_tenant_does_not_have_fails_alone_naming_it_and_the_fix(world: World) -> None:
+    world.config.write_text(config_text(extra='\n[mailboxes]\n"gone@contoso.com" = "EH"\n'), encoding="utf-8")
+    data = world.run_json("sync", "--all-mailboxes", "--entity", "CONT_SP", expect=2)
+    gone = _by_mailbox(data)["gone@contoso.com"]
+    assert gone["status"] == "failed" and gone["exit_code"] == 2
+    assert "no mailbox 'gone@contoso.com'" in gone["message"] and "[mailboxes]" in gone["message"]
+    assert sum(m["status"] == "ok" for m in data["mailboxes"]) == len(DEMO_MAILBOXES) - 1  # EH is mapped to it
+    one = world.run("sync", "--user", "nobody@contoso.com", expect=2)
+    assert "no mailbox 'nobody@contoso.com'" in one.stderr and "sandbox seed" in one.stderr
 
 
 def _refusing(world: World, refused: dict[str, int]) -> Connections:
