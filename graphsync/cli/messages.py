@@ -214,11 +214,13 @@ def render(exc: errors.GraphsyncError) -> str:
     if isinstance(exc, errors.PermissionDeniedError):
         return f"Microsoft Graph denied access: {exc.message} (check the app's permissions and admin consent)"
     if isinstance(exc, errors.MailboxNotFoundError):
+        # Only the sandbox is served over plain http: there, the fix may be to make the user.
+        sandbox = bool(exc.url and exc.url.startswith("http://"))
         return (
             f"the tenant has no mailbox {exc.mailbox!r} (Microsoft Graph answered {exc.status} for its user): check "
             "the address given with --user or in the config's [mailboxes], or the salesperson's E-Mail in NAV "
-            "(graphsync nav salespeople); against the sandbox, add it first: graphsync sandbox seed --user "
-            f"{exc.mailbox}"
+            "(graphsync nav list salespeople)"
+            + (f"; to make it a user of the sandbox: graphsync sandbox seed {exc.mailbox}" if sandbox else "")
         )
     if isinstance(exc, errors.ThrottledError):
         return f"Microsoft Graph kept throttling the requests; try again later ({exc.message})"
