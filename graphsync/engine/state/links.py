@@ -102,6 +102,13 @@ _origins_delete = link_origins.delete().where(
     link_origins.c.mailbox == sa.bindparam("b_mailbox"),
     link_origins.c.nav_key.in_(sa.bindparam("b_keys", expanding=True)),
 )
+_any = (
+    sa.select(links.c.nav_key)
+    .where(links.c.mailbox == sa.bindparam("b_mailbox"), links.c.entity.in_(sa.bindparam("b_entities", expanding=True)))
+    .limit(1)
+)
+"""Built once: asked per table and kind at every run's start, where building the statement cost more than the
+query."""
 mark_dirty_statement = (
     links.update()
     .where(links.c.mailbox == sa.bindparam("b_mailbox"), links.c.nav_key.in_(sa.bindparam("b_keys", expanding=True)))
@@ -243,9 +250,9 @@ class Links:
 
     def any(self, *, entities: Iterable[str]) -> bool:
         """Whether there is any link of ``entities``: one probe of the links' index, not a count."""
-        query = sa.select(links.c.nav_key).where(links.c.mailbox == self._mailbox, links.c.entity.in_(list(entities)))
         with self._db.conn() as conn:
-            return conn.execute(query.limit(1)).first() is not None
+            params = {"b_mailbox": self._mailbox, "b_entities": list(entities)}
+            return conn.execute(_any, params).first() is not None
 
     def count(self) -> dict[str, int]:
         """Links per entity name."""

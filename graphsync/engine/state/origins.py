@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 
 from graphsync.engine.origins import Origin
-from graphsync.engine.state._db import Database, chunks, now
+from graphsync.engine.state._db import Database, chunks, execute_many, now
 from graphsync.engine.state.schema import link_origins
 
 _delete = link_origins.delete().where(
@@ -37,10 +37,11 @@ class Origins:
             for chunk in chunks(list(origins)):
                 # Delete then insert rather than an upsert: plain SQL every SQLAlchemy dialect has.
                 conn.execute(_delete, {"b_mailbox": box, "b_keys": chunk})
-                conn.execute(
-                    _insert,
-                    [{"mailbox": box, "nav_key": k, "origin": origins[k].value, "recorded_at": stamp} for k in chunk],
-                )
+                rows = [{"mailbox": box, "nav_key": k, "origin": origins[k].value, "recorded_at": stamp} for k in chunk]
+                if conn.dialect.name == "sqlite":  # straight to the driver, as the links are (see `execute_many`)
+                    execute_many(conn, _insert, rows)
+                else:
+                    conn.execute(_insert, rows)
 
     def all(self) -> dict[str, Origin]:
         """Every recorded origin of the mailbox, by NAV key. A value this graphsync does not know (written by a
