@@ -50,6 +50,8 @@ _OURS = "SELECT count(*) FROM journal WHERE id BETWEEN ? AND ? AND mailbox = ? A
 check runs there only, once per chunk, where building a Core statement cost more than the query)."""
 _delete_one = journal.delete().where(journal.c.id == sa.bindparam("b_id"))
 _delete = journal.delete().where(journal.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+_pending = sa.select(journal).where(journal.c.mailbox == sa.bindparam("b_mailbox")).order_by(journal.c.id)
+"""Built once: asked at every run's start (`graphsync.engine.recovery`)."""
 
 
 class Journal:
@@ -108,11 +110,10 @@ class Journal:
 
     def pending(self) -> list[JournalEntry]:
         """Every entry not yet removed, oldest first."""
-        query = sa.select(journal).where(journal.c.mailbox == self._mailbox).order_by(journal.c.id)
         with self._db.conn() as conn:
             return [
                 JournalEntry(r.id, r.entity, r.target, r.nav_key, r.outlook_id, fastjson.loads(r.payload))
-                for r in conn.execute(query)
+                for r in conn.execute(_pending, {"b_mailbox": self._mailbox})
             ]
 
     def done(self, ids: Iterable[int]) -> None:

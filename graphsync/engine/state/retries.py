@@ -16,6 +16,12 @@ _delete = retries.delete().where(
     retries.c.ref.in_(sa.bindparam("b_refs", expanding=True)),
 )
 _insert = retries.insert()
+_waiting = (
+    sa.select(retries.c.ref)
+    .where(retries.c.mailbox == sa.bindparam("b_mailbox"), retries.c.kind == sa.bindparam("b_kind"))
+    .order_by(retries.c.ref)
+)
+"""Built once, as the statements of every run's start are (`links._any`)."""
 
 
 class Retries:
@@ -38,13 +44,8 @@ class Retries:
 
     def waiting(self, kind: str) -> list[str]:
         """The refs waiting for a kind, in order."""
-        query = (
-            sa.select(retries.c.ref)
-            .where(retries.c.mailbox == self._mailbox, retries.c.kind == kind)
-            .order_by(retries.c.ref)
-        )
         with self._db.conn() as conn:
-            return [r[0] for r in conn.execute(query)]
+            return [r[0] for r in conn.execute(_waiting, {"b_mailbox": self._mailbox, "b_kind": kind})]
 
     def clear(self, kind: str, refs: Iterable[str]) -> None:
         with self._db.conn() as conn:

@@ -25,6 +25,10 @@ _delete = unlinked.delete().where(
     unlinked.c.nav_key.in_(sa.bindparam("b_keys", expanding=True)),
 )
 _insert = unlinked.insert()
+_marks = sa.select(unlinked.c.nav_key, unlinked.c.entity, unlinked.c.reason, unlinked.c.outlook_id).where(
+    unlinked.c.mailbox == sa.bindparam("b_mailbox")
+)
+"""Built once, as the statements of every run's start are (`links._any`)."""
 _columns = (
     unlinked.c.entity,
     unlinked.c.nav_key,
@@ -95,13 +99,10 @@ class Unlinked:
 
     def marks(self) -> dict[str, UnlinkMark]:
         """Every unlinked item's entity, reason and Outlook id, by NAV key (no base: a run reads them all)."""
-        query = sa.select(unlinked.c.nav_key, unlinked.c.entity, unlinked.c.reason, unlinked.c.outlook_id).where(
-            unlinked.c.mailbox == self._mailbox
-        )
         with self._db.conn() as conn:
             return {
                 key: UnlinkMark(entity, _REASONS[reason], outlook_id)
-                for key, entity, reason, outlook_id in conn.execute(query)
+                for key, entity, reason, outlook_id in conn.execute(_marks, {"b_mailbox": self._mailbox})
                 if reason in _REASONS
             }
 
