@@ -66,11 +66,19 @@ def scratch() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="graphsync-bench-", dir=base)
 
 
-def _fill(nav: EmbeddedNav, size: WorldSize, today: dt.date) -> None:
-    """Every record through `EmbeddedNav.insert`, so NAV's rules hold as for anything typed. The embedded
-    company has no bulk insert (each insert is its own transaction), which is why `nav_company` builds a
-    size once per process and hands out copies."""
-    nav.insert(NavTable.SALESPERSON, {"Code": SALESPERSON, "Name": "Ester Henderson", "E-Mail": "eh@contoso.com"})
+def fill_salesperson(
+    nav: EmbeddedNav,
+    size: WorldSize,
+    today: dt.date,
+    *,
+    code: str = SALESPERSON,
+    name: str = "Ester Henderson",
+    email: str = "eh@contoso.com",
+) -> None:
+    """A salesperson and their world of ``size``: contacts (a company per five, the rest its persons),
+    meetings and tasks, all theirs. Every record through `EmbeddedNav.insert`, so NAV's rules hold as for
+    anything typed."""
+    nav.insert(NavTable.SALESPERSON, {"Code": code, "Name": name, "E-Mail": email})
     companies: list[str] = []
     for i in range(size.contacts):
         if i % 5 == 0 or not companies:
@@ -84,7 +92,7 @@ def _fill(nav: EmbeddedNav, size: WorldSize, today: dt.date) -> None:
                     "Post Code": "W2 8HG",
                     "Phone No.": f"+44 20 7946 {i % 10_000:04d}",
                     "E-Mail": f"info{i}@company{i}.example",
-                    "Salesperson Code": SALESPERSON,
+                    "Salesperson Code": code,
                 },
             )
             companies.append(str(record.key[0]))
@@ -99,7 +107,7 @@ def _fill(nav: EmbeddedNav, size: WorldSize, today: dt.date) -> None:
                     "Job Title": "Buyer",
                     "Phone No.": f"+44 20 7946 {i % 10_000:04d}",
                     "E-Mail": f"anna{i}@company.example",
-                    "Salesperson Code": SALESPERSON,
+                    "Salesperson Code": code,
                 },
             )
     for i in range(size.meetings):
@@ -108,7 +116,7 @@ def _fill(nav: EmbeddedNav, size: WorldSize, today: dt.date) -> None:
             {
                 "Type": "Meeting",
                 "Contact No.": companies[i % len(companies)],
-                "Salesperson Code": SALESPERSON,
+                "Salesperson Code": code,
                 "Description": f"Meeting {i}",
                 "Date": today + dt.timedelta(days=1 + i % 300),
                 "Start Time": dt.time(8 + i % 9, 0),
@@ -119,15 +127,18 @@ def _fill(nav: EmbeddedNav, size: WorldSize, today: dt.date) -> None:
             NavTable.TODO,
             {
                 "Type": "",
-                "Salesperson Code": SALESPERSON,
+                "Salesperson Code": code,
                 "Description": f"Task {i}",
                 "Date": today + dt.timedelta(days=1 + i % 300),
                 "Priority": ("Low", "Normal", "High")[i % 3],
             },
         )
-    # Logged from now on, as the demo company and a real NAV set up for sync are: deletions come from the
-    # change log, so a run need not list every key to find them. Switched on after the load, so that
-    # building the company does not write one log entry per field of every record.
+
+
+def log_changes(nav: EmbeddedNav) -> None:
+    """The change log on for the synced tables, as the demo company and a real NAV set up for sync have it:
+    deletions come from the change log, so a run need not list every key to find them. Switched on after the
+    load, so that building the company does not write one log entry per field of every record."""
     for table in schema.SYNCED_TABLES:
         nav.set_change_logging(table)
 
@@ -144,7 +155,10 @@ def nav_company(size: WorldSize, path: Path) -> EmbeddedNav:
     if built is None:
         built = Path(_CACHE.name) / f"nav-{size.contacts}-{size.meetings}-{size.tasks}.sqlite"
         with EmbeddedNav.create(built, demo=False) as nav:
-            _fill(nav, size, today)
+            # The embedded company has no bulk insert (each insert is its own transaction), which is why a
+            # size is built once per process and copied.
+            fill_salesperson(nav, size, today)
+            log_changes(nav)
         _BUILT[(size, today)] = built  # closed: the WAL is checkpointed into the one file
     shutil.copyfile(built, path)
     return EmbeddedNav(path)

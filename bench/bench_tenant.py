@@ -45,7 +45,6 @@ import _common as c
 import httpx
 
 from graphsync.connectors.nav import NavTable
-from graphsync.nav import schema
 from graphsync.nav.embedded import EmbeddedNav
 
 GRAPH_CEILING = 10_000 / 600
@@ -73,44 +72,12 @@ def _upn(code: str) -> str:
 
 
 def build_company(path: Path, mailboxes: int, size: c.WorldSize) -> None:
-    """Salespeople T01.. with their own worlds (every record through `EmbeddedNav.insert`)."""
+    """Salespeople T01.. each with bench/_common.py's world of their own."""
     today = dt.date.today()
     with EmbeddedNav.create(path, demo=False) as nav:
         for code in _codes(mailboxes):
-            nav.insert(NavTable.SALESPERSON, {"Code": code, "Name": f"Seller {code}", "E-Mail": _upn(code)})
-            companies: list[str] = []
-            for i in range(size.contacts):
-                fields: dict[str, object] = {"Salesperson Code": code, "Phone No.": f"+44 20 7946 {i % 10_000:04d}"}
-                if i % 5 == 0:
-                    fields |= {"Type": "Company", "Name": f"{code} Company {i:05d} Ltd.", "City": "London"}
-                    companies.append(str(nav.insert(NavTable.CONTACT, fields).key[0]))
-                else:
-                    fields |= {"Type": "Person", "First Name": f"Anna{i}", "Surname": f"{code}-{i}"}
-                    nav.insert(NavTable.CONTACT, {**fields, "Company No.": companies[-1], "Job Title": "Buyer"})
-            for i in range(size.meetings):
-                nav.insert(
-                    NavTable.TODO,
-                    {
-                        "Type": "Meeting",
-                        "Contact No.": companies[i % len(companies)],
-                        "Salesperson Code": code,
-                        "Description": f"{code} meeting {i}",
-                        "Date": today + dt.timedelta(days=1 + i % 300),
-                        "Start Time": dt.time(8 + i % 9, 0),
-                    },
-                )
-            for i in range(size.tasks):
-                nav.insert(
-                    NavTable.TODO,
-                    {
-                        "Type": "",
-                        "Salesperson Code": code,
-                        "Description": f"{code} task {i}",
-                        "Date": today + dt.timedelta(days=1 + i % 300),
-                    },
-                )
-        for table in schema.SYNCED_TABLES:
-            nav.set_change_logging(table)
+            c.fill_salesperson(nav, size, today, code=code, name=f"Seller {code}", email=_upn(code))
+        c.log_changes(nav)
 
 
 def config_text(base_url: str, window: tuple[int, float], *, state: str) -> str:
