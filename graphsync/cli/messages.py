@@ -166,9 +166,8 @@ def render(exc: errors.GraphsyncError) -> str:
         # NAV's own wording, verbatim, as a NAV user would have seen it.
         return exc.message
     if isinstance(exc, errors.GraphError) and exc.status == 0 and exc.code == "noResponse":
-        # Only the sandbox is served over plain http, so an http:// address that does not answer is a sandbox
-        # that is not running.
-        local = bool(exc.url and exc.url.startswith("http://"))
+        # An http:// address that does not answer is a sandbox that is not running.
+        local = _from_sandbox(exc)
         fix = (
             "is the sandbox running? start it: graphsync sandbox serve; or let every command open it by itself: "
             "graphsync init writes a config naming the sandbox's file (graph.sandbox_data)"
@@ -214,8 +213,8 @@ def render(exc: errors.GraphsyncError) -> str:
     if isinstance(exc, errors.PermissionDeniedError):
         return f"Microsoft Graph denied access: {exc.message} (check the app's permissions and admin consent)"
     if isinstance(exc, errors.MailboxNotFoundError):
-        # Only the sandbox is served over plain http: there, the fix may be to make the user.
-        sandbox = bool(exc.url and exc.url.startswith("http://"))
+        # The sandbox's users are made by hand: there, the fix may be to make it.
+        sandbox = _from_sandbox(exc)
         return (
             f"the tenant has no mailbox {exc.mailbox!r} (Microsoft Graph answered {exc.status} for its user): check "
             "the address given with --user or in the config's [mailboxes], or the salesperson's E-Mail in NAV "
@@ -228,6 +227,11 @@ def render(exc: errors.GraphsyncError) -> str:
         rid = f" [request-id {exc.request_id}]" if exc.request_id else ""
         return f"Microsoft Graph error {exc.status} {exc.code}: {exc.message}{rid}"
     return str(exc)
+
+
+def _from_sandbox(exc: errors.GraphError) -> bool:
+    """Whether the request went to the sandbox: only it is served over plain http (Graph only over https)."""
+    return bool(exc.url and exc.url.startswith("http://"))
 
 
 def _salesperson_match(exc: errors.SalespersonMatchError) -> str:

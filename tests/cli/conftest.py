@@ -29,6 +29,8 @@ USER = "eh@contoso.com"
 OTHER = "of@contoso.com"
 """Otis Falls: the other salesperson whose mailbox the tenant (the sandbox) holds."""
 BASE_URL = "http://sandbox.test/v1.0"
+DEMO_MAILBOXES = [f"{code}@contoso.com" for code in ("bc", "eh", "hr", "jo", "lt", "of", "rb")]
+"""CRONUS's salespeople, each with E-Mail <code>@contoso.com."""
 
 
 def config_text(*, base_url: str = BASE_URL, extra: str = "") -> str:
@@ -144,3 +146,10 @@ def make_phone_conflict(world: World) -> str:
     graph(world, "PATCH", f"/me/contacts/{contact['id']}", {"businessPhones": ["7654321"]})
     world.run("sync", expect=1)
     return "5050:CT100006"
+
+
+@pytest.fixture
+def tenant_users(world: World) -> None:
+    """CRONUS's salespeople as the tenant's users: Graph answers 404 for any other (docs/sandbox.md, "Users")."""
+    for upn in DEMO_MAILBOXES:
+        world.sandbox.seed_user(upn)

@@ -18,6 +18,8 @@ from graphsync.runtime import wiring
 from graphsync.runtime.scoped import pushable_scopes
 from tests.cli.conftest import World, config_text
 
+pytestmark = pytest.mark.usefixtures("tenant_users")
+
 OWN_CONTACTS = (
     '\n[entities.CONT_COMP]\ncondition = { "Salesperson Code" = "@owner" }\n'
     '\n[entities.CONT_PERS]\ncondition = { "Salesperson Code" = "@owner" }\n'
@@ -80,13 +82,6 @@ def test_only_single_code_values_every_entity_of_a_table_shares_are_pushed() -> 
         )
         == {}
     )
-
-
-@pytest.fixture(autouse=True)
-def _tenant_users(world: World) -> None:
-    from tests.cli.test_tenant import tenant_users
-
-    tenant_users(world)
 
 
 @pytest.fixture

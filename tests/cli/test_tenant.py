@@ -16,22 +16,10 @@ from graphsync.config.entities import EntityName
 from graphsync.connectors.nav import NavTable
 from graphsync.engine.state import StateStore
 from graphsync.sandbox import Faults, create_app
-from tests.cli.conftest import World, config_text
+from tests.cli.conftest import DEMO_MAILBOXES, World, config_text
 from tests.services import end_lock_session, state_toml
 
-DEMO_MAILBOXES = [f"{code}@contoso.com" for code in ("bc", "eh", "hr", "jo", "lt", "of", "rb")]
-"""CRONUS's salespeople, each with E-Mail <code>@contoso.com."""
-
-
-@pytest.fixture(autouse=True)
-def _tenant_users(world: World) -> None:
-    tenant_users(world)
-
-
-def tenant_users(world: World) -> None:
-    """CRONUS's salespeople as the tenant's users: Graph answers 404 for any other (docs/sandbox.md, "Users")."""
-    for upn in DEMO_MAILBOXES:
-        world.sandbox.seed_user(upn)
+pytestmark = pytest.mark.usefixtures("tenant_users")
 
 
 def _by_mailbox(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
