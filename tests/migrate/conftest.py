@@ -28,13 +28,13 @@ from graphsync.demo.addin import stage_addin_items
 from graphsync.engine.state import StateStore
 from graphsync.graph.stamping import NAV_KEY_PROPERTY, TASK_APPLICATION, property_id
 from graphsync.nav.embedded import EmbeddedNav
-from graphsync.navservice.app import NavODataService
 from graphsync.navservice.app import create_app as create_nav_app
 from graphsync.navservice.pages import PROFILES, Publication
 from graphsync.navservice.server import serve
 from graphsync.sandbox import SandboxState, create_app
 from tests.auth.conftest import MemoryKeyring
 from tests.cli.conftest import memory_keyring  # noqa: F401 (the fixture, shared)
+from tests.nav_odata.conftest import Served
 
 EH = "eh@contoso.com"
 LT = "lt@contoso.com"
@@ -201,25 +201,18 @@ def world(
     assert "sandbox:eh@contoso.com" not in everything
 
 
-@dataclass
-class NavService:
-    url: str
-    """The OData V4 root: http://127.0.0.1:PORT/NAV/ODataV4"""
-    service: NavODataService
-
-
 @pytest.fixture(scope="session")
-def navservice(company: Path) -> Iterator[NavService]:
+def navservice(company: Path) -> Iterator[Served]:
     """One NAV OData service for the session, pointed at each test's company by `odata`."""
     idle = EmbeddedNav(company, user_id="IDLE")
     app = create_nav_app(idle, max_page_size=1000)
     with serve(app) as base:
-        yield NavService(f"{base}/NAV/ODataV4", app.state.service)
+        yield Served(f"{base}/NAV/ODataV4", app.state.service)
     idle.close()
 
 
 @pytest.fixture
-def odata(world: World, navservice: NavService, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def odata(world: World, navservice: Served, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """``odata(publication)``: the world's company served as ``publication`` (a profile name of
     `graphsync.navservice.pages.PROFILES`, or a `Publication`), and the world's config pointed at it."""
     served: list[EmbeddedNav] = []
