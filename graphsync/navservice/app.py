@@ -488,7 +488,10 @@ def _typed(f: FieldDef, c: Comparison, publication: Publication) -> object:
 
 
 def _guid_literal(c: Comparison) -> str:
-    """A GUID in ``$filter`` is a bare literal (OData's guid, no quotes, no braces)."""
+    """A GUID in ``$filter`` is a bare literal, no quotes, no braces: OData V4's ABNF, ``guidValue = 8HEXDIG "-"
+    4HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 12HEXDIG`` (odata-abnf-construction-rules, "Primitive literals"). The
+    code and wording of NAV's refusal of any other form are assumed, as for the other filter errors here; not
+    checked on a server."""
     try:
         if isinstance(c.value, Bare):
             return guid_text(c.value.text)
