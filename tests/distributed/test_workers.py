@@ -57,8 +57,14 @@ def test_two_workers_share_twenty_mailboxes_and_one_killed_mid_run_loses_nothing
     def w1_mid_run() -> list[str]:
         return [box for box, holder in cluster.lock_holders().items() if pid_of(holder) == w1.pid]
 
-    cluster.wait_for(w1_mid_run, what="w1 to hold a mailbox's lock", timeout=120, every=0.02)
-    time.sleep(0.6)  # a few requests into its run
+    def w1_recording() -> list[str]:
+        # Past the run's start record: a run holds its lock from its first request, but records itself only
+        # once its containers are found (engine.sync), so a kill before then leaves no run to be interrupted.
+        running = {r["mailbox"] for r in cluster.runs() if r["status"] == "running"}
+        return [box for box in w1_mid_run() if box in running]
+
+    cluster.wait_for(w1_recording, what="w1 to be in a mailbox's run", timeout=120, every=0.02)
+    time.sleep(0.3)  # a few requests into its run
     held = w1_mid_run()
     w1.send_signal(signal.SIGKILL)
     w1.wait()
@@ -76,7 +82,8 @@ def test_two_workers_share_twenty_mailboxes_and_one_killed_mid_run_loses_nothing
         assert by_mailbox[upn]["worker"] == "w2@test", by_mailbox[upn]
         assert statuses[upn] == ["ok", "interrupted", "ok"], (upn, statuses[upn])
     for upn in set(held) - set(victims):
-        assert statuses[upn] == ["ok", "ok"] and by_mailbox[upn]["worker"] == "w1@test", (upn, statuses[upn])
+        # Finished by w1 just before the kill, or locked by it with nothing recorded yet and run by w2.
+        assert statuses[upn] == ["ok", "ok"], (upn, statuses[upn])
 
     # ---- no duplicate, no lost edit, every mailbox converged
     with cluster.nav() as nav:
