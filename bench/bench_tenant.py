@@ -213,6 +213,7 @@ def _warm_up() -> None:
     import graphsync.engine.sync
     import graphsync.graph.mailbox
     import graphsync.graph.pipeline
+    import graphsync.graph.transport
     import graphsync.runtime.scoped
     import graphsync.runtime.tenant  # noqa: F401
     from graphsync.graph.pipeline import GraphPipeline

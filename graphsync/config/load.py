@@ -17,6 +17,7 @@ from graphsync.config.model import (
     EmbeddedNavConfig,
     GraphConfig,
     GraphKind,
+    HttpStack,
     NavConfig,
     NavKind,
     StateConfig,
@@ -203,6 +204,7 @@ def _graph(t: Table, base: Path) -> GraphConfig:
         sandbox_data=t.path("sandbox_data", base=base) if t.has("sandbox_data") else None,
         request_budget=_request_budget(t),
         request_budget_seconds=t.number("request_budget_seconds", 600.0, min=0.001, max=86_400.0),
+        http=t.enum("http", HttpStack, HttpStack.AIOHTTP),
     )
     if not sandbox and cfg.sandbox_data is not None:
         raise t.error("sandbox_data", 'no sandbox_data with kind = "microsoft" (it names the sandbox\'s file)', None)

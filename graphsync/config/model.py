@@ -22,6 +22,16 @@ class GraphKind(Enum):
     MICROSOFT = "microsoft"
 
 
+class HttpStack(Enum):
+    """What carries Graph's requests over the network (``[graph] http``); both sit under the same
+    `httpx.AsyncClient` and msgraph-core's middleware (`graphsync.graph.transport`)."""
+
+    AIOHTTP = "aiohttp"
+    """aiohttp's connection pool and C parser: the cheaper per request (the default)."""
+    HTTPX = "httpx"
+    """httpx's own transport (httpcore): for what aiohttp does not do, such as a SOCKS proxy."""
+
+
 @dataclass(frozen=True)
 class EmbeddedNavConfig:
     path: Path
@@ -55,6 +65,7 @@ class GraphConfig:
     """Graph requests per mailbox graphsync sends in any ``request_budget_seconds`` (a $batch's items count
     one each); 0 switches the pacing off. Default: Outlook's limit per app and mailbox."""
     request_budget_seconds: float = 600.0
+    http: HttpStack = HttpStack.AIOHTTP
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,33 @@
 """The Graph client's options from a config: the ``[sync]`` containers and meeting window, the ``[graph]``
-request budget. The Graph client (`graphsync.graph`) knows nothing of the config: this is where they meet."""
+request budget and HTTP stack. The Graph client (`graphsync.graph`) knows nothing of the config: this is
+where they meet."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from graphsync.config.model import GraphConfig, SyncConfig
+import httpx
+
+from graphsync.config.model import GraphConfig, HttpStack, SyncConfig
 from graphsync.graph import GraphMailboxOptions, RequestBudget
+
+log = logging.getLogger("graphsync.runtime")
+
+
+def network_transport(graph: GraphConfig) -> httpx.AsyncBaseTransport | None:
+    """The transport that carries Graph's requests over the network, as ``[graph] http`` asks; None: httpx's
+    own (the client makes it, with the environment's proxies). aiohttp's stands down for a proxy setting it
+    cannot serve (a SOCKS proxy, ``ALL_PROXY``), said in the log rather than failing the run."""
+    if graph.http is HttpStack.HTTPX:
+        return None
+    from graphsync.graph.transport import AiohttpTransport, env_needs_httpx
+
+    reason = env_needs_httpx()
+    if reason is not None:
+        log.info("Graph's requests go through httpx's own transport: %s (aiohttp's serves only HTTP(S)_PROXY)", reason)
+        return None
+    return AiohttpTransport()
 
 
 def mailbox_options(

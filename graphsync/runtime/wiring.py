@@ -42,7 +42,7 @@ from graphsync.graph import GraphMailbox, GraphMailboxOptions
 from graphsync.graph.identity import MailboxIdentity, fetch_mailbox_identity
 from graphsync.runtime.availability import runnable, say, say_once, unsyncable
 from graphsync.runtime.dryrun import LookOnlyMailbox
-from graphsync.runtime.graph import mailbox_options
+from graphsync.runtime.graph import mailbox_options, network_transport
 from graphsync.runtime.nav import open_nav
 from graphsync.runtime.sandbox import AttachedSandbox, open_sandbox
 from graphsync.runtime.stores import check_state_folder, open_store, store_exists
@@ -107,6 +107,7 @@ class Runtime:
         self._store = store
         self._owns_store = store is None
         self._http: httpx.AsyncClient | None = None
+        self._network: httpx.AsyncBaseTransport | None = None
         self._sandbox: AttachedSandbox | None = None
         self._entities: dict[bool, tuple[BoundEntity, ...]] = {}
         self._tokens: dict[str | None, AccessTokenSource] = dict(tokens or {})
@@ -123,6 +124,9 @@ class Runtime:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        if self._network is not None:  # msgraph-core's wrapper around it does not close what it wraps
+            await self._network.aclose()
+            self._network = None
         if self._sandbox is not None:
             self._sandbox.close()
             self._sandbox = None
@@ -161,6 +165,8 @@ class Runtime:
             if transport is None:
                 self._sandbox = open_sandbox(self.config, self.connections)
                 transport = self._sandbox.transport if self._sandbox is not None else None
+            if transport is None:
+                transport = self._network = network_transport(self.config.graph)
             self._http = httpx.AsyncClient(
                 base_url=self.config.graph.base_url, transport=transport, timeout=GRAPH_TIMEOUT
             )
