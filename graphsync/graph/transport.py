@@ -16,7 +16,8 @@ request may have reached Graph (graphsync treats every one as an unknown outcome
 What is kept as httpx does it: the CA bundle and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (`httpx.create_ssl_context`),
 the proxies of ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, timeouts per request (``connect``, ``read``, ``pool``
 from the request's ``timeout`` extension), the URL byte for byte (a delta link's token is sent as Graph wrote
-it) and the headers as httpx wrote them (aiohttp adds none of its own). What aiohttp cannot do, a SOCKS
+it) and the headers as httpx wrote them (aiohttp adds none of its own but ``Content-Length: 0`` on a DELETE without
+a body, which RFC 9110 section 8.6 discourages and every server accepts). What aiohttp cannot do, a SOCKS
 proxy or ``ALL_PROXY``, `env_needs_httpx` tells the runtime, which then keeps httpx's transport.
 """
 
