@@ -128,8 +128,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 content = await answer.read()
                 return httpx.Response(
                     answer.status,
-                    headers=list(answer.raw_headers),
-                    content=content,
+                    headers=list(answer.raw_headers),  # as received: a stream adds none (content= would)
+                    stream=httpx.ByteStream(content),
                     extensions={
                         "http_version": _version(answer.version),
                         "reason_phrase": (answer.reason or "").encode("latin-1", "replace"),

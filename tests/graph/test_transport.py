@@ -252,7 +252,7 @@ async def test_a_request_without_a_body_gets_no_content_headers_from_aiohttp_but
     assert through_aiohttp.headers == list(sent[0].headers.raw) + added  # ...and aiohttp's the same, but that
 
 
-async def test_a_chunked_body_is_joined() -> None:
+async def test_a_chunked_body_is_joined_and_its_headers_stay_as_received() -> None:
     chunks = [b"first,", b"second,", b"x" * 5000]
     body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\n\r\n"
     reply = answer(200, b"OK", [(b"Transfer-Encoding", b"chunked")], body, length=False)
@@ -260,6 +260,8 @@ async def test_a_chunked_body_is_joined() -> None:
         response = await client.get(server.url + "/chunked")
     assert response.status_code == 200
     assert response.content == b"".join(chunks)
+    assert response.headers.get_list("transfer-encoding") == ["chunked"]
+    assert "content-length" not in response.headers  # none made up for a body read whole
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
