@@ -13,17 +13,20 @@ answer raises an `httpx.TransportError` subclass, as httpx's transport does: `Co
 `ConnectTimeout` when no connection was made, `ReadTimeout`, `ReadError` or `RemoteProtocolError` when the
 request may have reached Graph (graphsync treats every one as an unknown outcome, `errormap`).
 
-What is kept as httpx does it: the CA bundle and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (`httpx.create_ssl_context`),
-the proxies of ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, timeouts per request (``connect``, ``read``, ``pool``
-from the request's ``timeout`` extension), the URL byte for byte (a delta link's token is sent as Graph wrote
-it) and the headers as httpx wrote them (aiohttp adds none of its own but ``Content-Length: 0`` on a DELETE without
-a body, which RFC 9110 section 8.6 discourages and every server accepts). What aiohttp cannot do, a SOCKS
-proxy or ``ALL_PROXY``, `env_needs_httpx` tells the runtime, which then keeps httpx's transport.
+What is kept as httpx does it: the CA bundle and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (`httpx.create_ssl_context`);
+the proxies of ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``; timeouts per request (``connect``, ``read``, ``pool``
+from the request's ``timeout`` extension; ``write`` bounds the whole send of a body, as aiohttp times no write);
+one attempt per request (aiohttp would send a GET, PUT or DELETE again on its own); the URL byte for byte (a
+delta link's token is sent as Graph wrote it); the headers as httpx wrote them (aiohttp adds none of its own but
+``Content-Length: 0`` on a DELETE without a body, which RFC 9110 section 8.6 discourages and every server
+accepts). What aiohttp cannot do, a SOCKS proxy or ``ALL_PROXY``, `env_needs_httpx` tells the runtime, which
+then keeps httpx's transport.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import ssl
 import urllib.request
@@ -35,6 +38,9 @@ import yarl
 KEEPALIVE_SECONDS = 5.0
 """How long an idle connection is kept (httpx's default): Graph's front ends close idle connections, and a
 request sent on one being closed gets no answer."""
+LARGE_BODY = 1 << 20
+"""Bodies longer than this go to aiohttp as a stream (a Graph request is at most 4 MB; a $batch of 20 creates
+is tens of KB)."""
 MAX_CONNECTIONS = 100
 """Connections open at once over all hosts (httpx's default); a tenant run's requests wait for one beyond it."""
 
@@ -84,6 +90,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
                 timeout=aiohttp.ClientTimeout(total=None),
             )
+            # aiohttp sends a GET, PUT or DELETE a second time, unasked, when the first got no answer: Graph
+            # would see two requests where graphsync counted one against the mailbox's budget, and a failed
+            # second attempt would report "never connected" for a request that was sent. httpx's transport
+            # sends once; so does this one (aiohttp has no public switch; tests pin the behaviour).
+            self._session._retry_connection = False
             self._loop = loop
         return self._session
 
@@ -115,31 +126,47 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = self._pool()
         body = await request.aread()
         try:
-            async with session.request(
-                request.method,
-                yarl.URL(str(request.url), encoded=True),
-                headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw],
-                data=body or None,
-                allow_redirects=False,  # redirects are the client's (msgraph-core's RedirectHandler)
-                timeout=self._timeout(request),
-                proxy=self._proxy(request.url),
-                ssl=self._tls() if request.url.scheme == "https" else True,
-            ) as answer:
-                content = await answer.read()
-                return httpx.Response(
-                    answer.status,
-                    headers=list(answer.raw_headers),  # as received: a stream adds none (content= would)
-                    stream=httpx.ByteStream(content),
-                    extensions={
-                        "http_version": _version(answer.version),
-                        "reason_phrase": (answer.reason or "").encode("latin-1", "replace"),
-                    },
-                    request=request,
+            # aiohttp has no write timeout (its read timeout starts once the body is written): a body stalled
+            # by a peer that stopped reading would wait for ever. The send is bounded as a whole instead.
+            async with asyncio.timeout(self._send_bound(request, body)):
+                answer = await session.request(
+                    request.method,
+                    yarl.URL(str(request.url), encoded=True),
+                    headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw],
+                    # over 1 MiB as a stream: aiohttp warns that a large bytes body blocks the loop while copied
+                    data=(io.BytesIO(body) if len(body) > LARGE_BODY else body) if body else None,
+                    allow_redirects=False,  # redirects are the client's (msgraph-core's RedirectHandler)
+                    timeout=self._timeout(request),
+                    proxy=self._proxy(request.url),
+                    ssl=self._tls() if request.url.scheme == "https" else True,
                 )
+            try:
+                content = await answer.read()
+            finally:
+                answer.release()
         except aiohttp.ClientError as exc:
             raise _as_httpx(exc, request) from exc
-        except TimeoutError as exc:  # a timeout aiohttp did not wrap in a ClientError
-            raise httpx.ReadTimeout(f"timed out: {exc!r}", request=request) from exc
+        except TimeoutError as exc:  # the send's bound (aiohttp's own timeouts are ClientErrors)
+            raise httpx.WriteTimeout(f"no answer within the request's timeouts: {exc!r}", request=request) from exc
+        return httpx.Response(
+            answer.status,
+            headers=list(answer.raw_headers),  # as received: a stream adds none (content= would)
+            stream=httpx.ByteStream(content),
+            extensions={
+                "http_version": _version(answer.version),
+                "reason_phrase": (answer.reason or "").encode("latin-1", "replace"),
+            },
+            request=request,
+        )
+
+    def _send_bound(self, request: httpx.Request, body: bytes) -> float | None:
+        """How long a request with a body may take until its answer's headers: its pool, connect, write and read
+        timeouts together (each phase at its longest), so that only a stalled write can reach it."""
+        if not body:
+            return None
+        given = request.extensions.get("timeout", {})
+        phases = [given.get(name) for name in ("pool", "connect", "write", "read")]
+        return None if given.get("write") is None else sum(t for t in phases if t is not None)
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed and self._loop is asyncio.get_running_loop():
@@ -159,7 +186,8 @@ def _env_proxies() -> dict[str, str]:
 
 def _bypassed(host: str, no_proxy: str) -> bool:
     """Whether ``NO_PROXY`` names ``host``: ``*``, the host itself, or a domain above it (``example.com`` and
-    ``.example.com`` both cover ``graph.example.com``), as curl and httpx read it."""
+    ``.example.com`` both cover ``example.com`` and ``graph.example.com``; a port is ignored), as curl and Python's
+    urllib read it (httpx's own transport reads ``.example.com`` as the subdomains only)."""
     host = host.lower().rstrip(".")
     for entry in (part.strip().lower() for part in no_proxy.split(",")):
         domain = entry.lstrip(".").split(":", 1)[0]

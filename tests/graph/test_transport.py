@@ -320,7 +320,11 @@ async def test_a_server_that_never_answers_is_a_read_timeout() -> None:
     assert [seen.target for seen in server.requests] == [b"/slow"]
 
 
-async def test_a_connection_closed_without_an_answer_is_a_remote_protocol_error() -> None:
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "POST"])
+async def test_a_connection_closed_without_an_answer_is_a_remote_protocol_error_after_one_attempt(method: str) -> None:
+    """aiohttp on its own sends a GET, PUT or DELETE again when the first attempt got no answer: Graph would see
+    two requests where the budget counted one, and a refused second attempt would say "never connected"."""
+
     async def close(server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         seen = await read_request(reader)
         assert seen is not None
@@ -328,10 +332,28 @@ async def test_a_connection_closed_without_an_answer_is_a_remote_protocol_error(
 
     async with Server(close) as server, httpx.AsyncClient(transport=AiohttpTransport()) as client:
         with pytest.raises(httpx.RemoteProtocolError) as caught:
-            await client.post(server.url + "/v1.0/$batch", content=b"{}")
+            await client.request(method, server.url + "/v1.0/me/contacts/1", content=b"{}" if method != "GET" else None)
     # an unknown outcome (the request arrived), never mistaken for "not sent"
     assert not isinstance(caught.value, httpx.ConnectError)
-    assert len(server.requests) == 1  # not retried by aiohttp behind the client's back
+    assert len(server.requests) == 1  # not sent again by aiohttp behind the client's back
+
+
+async def test_a_body_the_server_never_reads_is_a_write_timeout() -> None:
+    """aiohttp times no write (its read timeout starts once the body is sent): a peer that stopped reading would
+    hold the request for ever. The transport bounds the send by the request's timeouts together."""
+
+    async def read_head_only(server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await asyncio.sleep(30)
+
+    body = b"x" * (32 << 20)  # far more than the socket buffers take
+    async with Server(read_head_only) as server, httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(httpx.WriteTimeout):
+            async with asyncio.timeout(10):  # without the bound this test fails here instead of hanging
+                await client.post(server.url + "/v1.0/$batch", content=body, timeout=httpx.Timeout(0.3))
+        waited = asyncio.get_running_loop().time() - started
+    assert 0.3 < waited < 5.0  # pool + connect + write + read: 1.2 s
 
 
 @pytest.mark.parametrize(
