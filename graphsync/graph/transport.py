@@ -41,6 +41,7 @@ request sent on one being closed gets no answer."""
 LARGE_BODY = 1 << 20
 """Bodies longer than this go to aiohttp as a stream (a Graph request is at most 4 MB; a $batch of 20 creates
 is tens of KB)."""
+MAX_HEADER_BYTES = 64 * 1024
 MAX_CONNECTIONS = 100
 """Connections open at once over all hosts (httpx's default); a tenant run's requests wait for one beyond it."""
 
@@ -89,6 +90,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 auto_decompress=False,  # httpx.Response decodes Content-Encoding
                 skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
                 timeout=aiohttp.ClientTimeout(total=None),
+                cookie_jar=aiohttp.DummyCookieJar(),  # cookies are the client's: httpx keeps them and sends them
+                # header lines as long as httpx's transport takes (h11 reads up to 100 KB of headers; aiohttp's
+                # default refuses a line over 8 KB)
+                max_line_size=MAX_HEADER_BYTES,
+                max_field_size=MAX_HEADER_BYTES,
             )
             # aiohttp sends a GET, PUT or DELETE a second time, unasked, when the first got no answer: Graph
             # would see two requests where graphsync counted one against the mailbox's budget, and a failed

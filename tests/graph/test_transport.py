@@ -546,3 +546,27 @@ async def test_the_runtime_sends_graph_requests_through_aiohttp_and_closes_its_p
         assert transport._session is None
     [seen] = server.requests
     assert seen.target == b"/v1.0/me/contactFolders"
+
+
+async def test_cookies_are_the_clients_alone() -> None:
+    """httpx's client keeps the cookies an answer sets and decides what is sent; a jar in the transport would
+    send a cookie the client has dropped. (By a host name: aiohttp's own jar keeps no cookie of an IP address.)"""
+    reply = answer(200, b"OK", [(b"Set-Cookie", b"affinity=abc; Path=/")], b"{}")
+    async with Server(answer_each(reply)) as server, httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        url = f"http://localhost:{server.port}/v1.0/me"
+        await client.get(url)
+        await client.get(url)
+        client.cookies.clear()
+        await client.get(url)
+    assert [seen.header(b"cookie") for seen in server.requests] == [[], [b"affinity=abc"], []]
+
+
+async def test_a_long_header_line_is_read_as_httpx_reads_it() -> None:
+    """aiohttp's default refuses a header line over 8 KB, which httpx's transport reads."""
+    long = b"x" * 20_000
+    async with (
+        Server(answer_each(answer(200, b"OK", [(b"X-Long", long)], b"{}"))) as server,
+        httpx.AsyncClient(transport=AiohttpTransport()) as client,
+    ):
+        response = await client.get(server.url + "/v1.0/me")
+    assert response.headers["x-long"] == long.decode()
