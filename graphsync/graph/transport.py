@@ -167,12 +167,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     def _send_bound(self, request: httpx.Request, body: bytes) -> float | None:
         """How long a request with a body may take until its answer's headers: its pool, connect, write and read
-        timeouts together (each phase at its longest), so that only a stalled write can reach it."""
-        if not body:
-            return None
+        timeouts together (each phase at its longest), so that only a stalled write reaches it (a slow answer
+        meets the read timeout first). None, no bound, when the write or the read may take for ever."""
         given = request.extensions.get("timeout", {})
-        phases = [given.get(name) for name in ("pool", "connect", "write", "read")]
-        return None if given.get("write") is None else sum(t for t in phases if t is not None)
+        if not body or given.get("write") is None or given.get("read") is None:
+            return None
+        return sum(given.get(name) or 0.0 for name in ("pool", "connect", "write", "read"))
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed and self._loop is asyncio.get_running_loop():

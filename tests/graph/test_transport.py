@@ -570,3 +570,19 @@ async def test_a_long_header_line_is_read_as_httpx_reads_it() -> None:
     ):
         response = await client.get(server.url + "/v1.0/me")
     assert response.headers["x-long"] == long.decode()
+
+
+async def test_a_request_without_a_read_timeout_waits_for_a_slow_answer() -> None:
+    """The bound on sending a body ends with the read timeout: with none, a slow answer is waited for."""
+
+    async def slow(server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen = await read_request(reader)
+        assert seen is not None
+        server.requests.append(seen)
+        await asyncio.sleep(1.0)  # more than pool + connect + write
+        writer.write(answer(200, b"OK", body=b"{}"))
+        await writer.drain()
+
+    async with Server(slow) as server, httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        response = await client.post(server.url + "/v1.0/$batch", content=b"{}", timeout=httpx.Timeout(0.2, read=None))
+    assert response.status_code == 200
