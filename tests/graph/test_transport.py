@@ -660,3 +660,17 @@ async def test_tls_is_verified_as_httpx_verifies_it(tmp_path: Path, monkeypatch:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_socks_proxy_gets_httpx_transport_which_can_use_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a SOCKS proxy in the environment the runtime takes httpx's transport, and httpx can make it (it
+    refuses to start a client for a SOCKS proxy without its socks extra, which graphsync depends on)."""
+    from graphsync.runtime import Runtime
+
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://127.0.0.1:1080")
+    rt = Runtime(parse('[graph]\nbase_url = "https://graph.example.test/v1.0"\n'))
+    try:
+        assert isinstance(rt.http, httpx.AsyncClient)
+        assert rt._network is None
+    finally:
+        await rt.aclose()
