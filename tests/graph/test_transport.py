@@ -26,6 +26,7 @@ from graphsync.config.model import Config, GraphConfig, GraphKind, HttpStack
 from graphsync.errors import ConfigError
 from graphsync.graph.transport import AiohttpTransport, env_needs_httpx
 from graphsync.runtime.graph import network_transport
+from tests.certs import ca_and_server_certificate
 
 PROXY_VARIABLES = (
     "HTTP_PROXY",
@@ -588,48 +589,12 @@ async def test_a_request_without_a_read_timeout_waits_for_a_slow_answer() -> Non
     assert response.status_code == 200
 
 
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and localhost, and its key, as PEM files in ``folder``."""
-    import datetime as dt
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "graph.test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_file, key_file
-
-
 async def test_tls_is_verified_as_httpx_verifies_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A certificate no trusted authority signed is refused as never connected (the request was not sent); one
-    trusted through SSL_CERT_FILE, as httpx's transport reads it, is accepted."""
+    """A certificate no trusted authority signed is refused as never connected (the request was not sent); the
+    same one is accepted once its authority is trusted through SSL_CERT_FILE, as httpx's transport reads it."""
     import ssl
 
-    cert_file, key_file = _certificate(tmp_path)
+    ca_file, cert_file, key_file = ca_and_server_certificate(tmp_path, "localhost")
     served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     served.load_cert_chain(cert_file, key_file)
     requests: list[bytes] = []
@@ -642,7 +607,7 @@ async def test_tls_is_verified_as_httpx_verifies_it(tmp_path: Path, monkeypatch:
         writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=served)
-    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1.0/me"
+    url = f"https://localhost:{server.sockets[0].getsockname()[1]}/v1.0/me"
     try:
         monkeypatch.delenv("SSL_CERT_FILE", raising=False)
         monkeypatch.delenv("SSL_CERT_DIR", raising=False)
@@ -652,7 +617,7 @@ async def test_tls_is_verified_as_httpx_verifies_it(tmp_path: Path, monkeypatch:
         assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
         assert requests == []
 
-        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
         async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
             response = await client.get(url)
         assert response.status_code == 200 and response.json() == {}

@@ -19,7 +19,6 @@ NAV 401), since error messages are where request headers and bodies are usually 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import random
 import shutil
@@ -41,10 +40,6 @@ from typing import Any
 
 import pytest
 import uvicorn
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from graphsync.auth.scopes import APP_ONLY_SCOPE, DELEGATED_SCOPES
 from graphsync.nav.embedded import EmbeddedNav
@@ -53,6 +48,7 @@ from graphsync.navservice.app import create_app as navservice_app
 from graphsync.sandbox import SandboxState
 from graphsync.sandbox import create_app as sandbox_app
 from graphsync.serving import serve_in_thread
+from tests.certs import ca_and_server_certificate
 from tests.reliability.harness import USER, subprocess_env
 
 Scope = MutableMapping[str, Any]
@@ -253,53 +249,6 @@ def _oauth_error(status: int, code: str, description: str) -> tuple[int, dict[st
 # --------------------------------------------------------------------------- Entra ID over HTTPS, via a proxy
 
 
-def _certificates(folder: Path) -> tuple[Path, Path, Path]:
-    """A test CA (the subprocess trusts it) and a certificate it signed for login.microsoftonline.com."""
-    now = dt.datetime.now(dt.UTC)
-
-    def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name("graphsync test CA"))
-        .issuer_name(name("graphsync test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(name(ENTRA_HOST))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=2))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(ENTRA_HOST)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_pem, cert_pem, key_pem = folder / "ca.pem", folder / "entra.pem", folder / "entra.key"
-    ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_pem.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    key_pem.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return ca_pem, cert_pem, key_pem
-
-
 class _EntraHandler(BaseHTTPRequestHandler):
     """One TLS connection's requests (kept alive), answered by the server's FakeEntra."""
 
@@ -369,7 +318,7 @@ class _EntraProxy(socketserver.ThreadingTCPServer):
 @contextmanager
 def entra_over_https(entra: FakeEntra, folder: Path) -> Iterator[tuple[str, Path]]:
     """The proxy's URL (for ``HTTPS_PROXY``) and the CA file to trust."""
-    ca, cert, key = _certificates(folder)
+    ca, cert, key = ca_and_server_certificate(folder, ENTRA_HOST)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(cert, key)
     proxy = _EntraProxy(entra, tls)
