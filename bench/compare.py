@@ -149,9 +149,8 @@ def compare(
                 print(f"{time.strftime('%H:%M:%S')} {label}: {json.dumps(per_item)}", file=sys.stderr, flush=True)
     finally:
         subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(worktree)], check=False)
-    result: dict[str, object] = {"n": n, "items": items, "pairs": pairs, "rev": rev}  # the same world in both
-    if tenant is not None:
-        result.update(n=None, mailboxes=tenant[0], concurrency=tenant[1])
+    world = {"n": n} if tenant is None else {"mailboxes": tenant[0], "concurrency": tenant[1]}
+    result: dict[str, object] = {**world, "items": items, "pairs": pairs, "rev": rev}  # the same world in both
     for name in names:
         a = [r[name] for r in runs[rev]]
         b = [r[name] for r in runs["this checkout"]]

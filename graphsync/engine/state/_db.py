@@ -47,6 +47,15 @@ def execute_many(conn: Connection, stmt: sa.Insert | sa.Delete | sa.Update, rows
     conn.exec_driver_sql(compiled.string, params)
 
 
+def write_many(conn: Connection, stmt: sa.Insert | sa.Delete | sa.Update, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``stmt`` for every row: on SQLite straight through the driver (`execute_many`); elsewhere through
+    SQLAlchemy, which batches the rows into multi-row statements where a driver may not."""
+    if conn.dialect.name == "sqlite":
+        execute_many(conn, stmt, rows)
+    else:
+        conn.execute(stmt, list(rows))
+
+
 class Database:
     """The engine and the transaction in progress, shared by every mailbox view of one store."""
 

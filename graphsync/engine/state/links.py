@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from graphsync import fastjson
-from graphsync.engine.state._db import Database, chunks, execute_many, now
+from graphsync.engine.state._db import Database, chunks, now, write_many
 from graphsync.engine.state.schema import conflicts, link_origins, links
 
 
@@ -294,10 +294,7 @@ class Links:
                 upserts[dialect.name] = upsert_for(dialect)
             upsert = upserts[dialect.name]
             if upsert is not None:
-                if dialect.name == "sqlite":  # straight to the driver (see `execute_many`)
-                    execute_many(conn, upsert, list(rows.values()))
-                else:  # SQLAlchemy batches them into multi-row statements, where a driver may not
-                    conn.execute(upsert, list(rows.values()))
+                write_many(conn, upsert, list(rows.values()))
                 return
             # Other dialects: UPDATE, and INSERT what was not there. Row by row, because an executemany's
             # rowcount does not say which rows matched.

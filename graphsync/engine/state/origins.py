@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 
 from graphsync.engine.origins import Origin
-from graphsync.engine.state._db import Database, chunks, execute_many, now
+from graphsync.engine.state._db import Database, chunks, now, write_many
 from graphsync.engine.state.schema import link_origins
 
 _delete = link_origins.delete().where(
@@ -38,10 +38,7 @@ class Origins:
                 # Delete then insert rather than an upsert: plain SQL every SQLAlchemy dialect has.
                 conn.execute(_delete, {"b_mailbox": box, "b_keys": chunk})
                 rows = [{"mailbox": box, "nav_key": k, "origin": origins[k].value, "recorded_at": stamp} for k in chunk]
-                if conn.dialect.name == "sqlite":  # straight to the driver, as the links are (see `execute_many`)
-                    execute_many(conn, _insert, rows)
-                else:
-                    conn.execute(_insert, rows)
+                write_many(conn, _insert, rows)
 
     def all(self) -> dict[str, Origin]:
         """Every recorded origin of the mailbox, by NAV key. A value this graphsync does not know (written by a
