@@ -1,6 +1,6 @@
 """State files written by earlier graphsyncs open in this one: schema 1 (49d697e, before link origins) and
-schema 2 (b9d5f5c, the last before the state store became a package) are migrated to schema 3 (unlinked
-items), with everything in them.
+schema 2 (b9d5f5c, the last before the state store became a package) are migrated to schema 4 (unlinked
+items; the links' flag indexes partial), with everything in them.
 
 The files are SQL dumps (``sqlite3 .dump``) of stores each of those commits wrote with its own code: links,
 cursors of every kind, a retry, a conflict, a run with an item error, and (schema 2) link origins.
@@ -49,7 +49,7 @@ def test_a_state_file_of_an_earlier_graphsync_opens_with_everything_in_it(
     tmp_path: Path, dump: str, origins: dict[str, Origin]
 ) -> None:
     with StateStore(_written(tmp_path, dump)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         box = store.mailbox(BOX)
         assert box.links.get("5050:CT100006") == Link(
             "CONT_COMP",
@@ -90,4 +90,26 @@ def test_a_state_file_of_an_earlier_graphsync_opens_with_everything_in_it(
         assert removed["unlinked"] == 1
         assert store.linked_mailboxes() == [] and box.origins.all() == {}
     with StateStore(tmp_path / "state.sqlite") as again:
-        assert again.schema_version == 3
+        assert again.schema_version == 4
+
+
+@pytest.mark.parametrize("dump", ["state-49d697e-schema1.sql", "state-b9d5f5c-schema2.sql"])
+def test_an_earlier_stores_flag_indexes_become_partial_and_answer_the_flag_queries(tmp_path: Path, dump: str) -> None:
+    path = _written(tmp_path, dump)
+    with StateStore(path) as store:
+        box = store.mailbox(BOX)
+        flagged = [link for link in box.links.all() if link.dirty or not link.stamped]
+        assert box.links.dirty() == flagged and "5050:CT100006" not in {link.nav_key for link in flagged}
+        box.links.mark_dirty(["5050:CT100006"])
+        assert {link.nav_key for link in box.links.dirty()} == {"5050:CT100006"} | {link.nav_key for link in flagged}
+    con = sqlite3.connect(path)
+    try:
+        indexes = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links'"))
+        assert indexes["ix_links_dirty"].endswith("(mailbox) WHERE dirty = 1")
+        assert indexes["ix_links_stamped"].endswith("(mailbox) WHERE stamped = 0")
+        for flag, index in (("dirty = 1", "ix_links_dirty"), ("stamped = 0", "ix_links_stamped")):
+            query = f"EXPLAIN QUERY PLAN SELECT nav_key FROM links WHERE mailbox = ? AND {flag}"
+            plan = " ".join(str(row[-1]) for row in con.execute(query, [BOX]))
+            assert f"USING INDEX {index}" in plan
+    finally:
+        con.close()

@@ -36,9 +36,16 @@ links = sa.Table(
     sa.Column("stamped", sa.Boolean, nullable=False, default=True),
     sa.Column("updated_at", sa.String(40), nullable=False),
     sa.Index("ix_links_outlook", "mailbox", "outlook_id"),
-    sa.Index("ix_links_dirty", "mailbox", "dirty"),
-    sa.Index("ix_links_stamped", "mailbox", "stamped"),
     sa.Index("ix_links_entity", "mailbox", "entity"),
+)
+# The two flags' indexes are partial (schema 4): each holds only the links with its flag raised (dirty, or
+# not yet stamped), which a mailbox has few of, and is asked only for those (`Links.dirty`). A full
+# (mailbox, flag) index added two index entries to every link saved, and their pages to every commit.
+_DIRTY = links.c.dirty == sa.true()
+_UNSTAMPED = links.c.stamped == sa.false()
+_FLAG_INDEXES = (
+    sa.Index("ix_links_dirty", links.c.mailbox, sqlite_where=_DIRTY, postgresql_where=_DIRTY),
+    sa.Index("ix_links_stamped", links.c.mailbox, sqlite_where=_UNSTAMPED, postgresql_where=_UNSTAMPED),
 )
 cursors = sa.Table(
     "cursors",
@@ -146,7 +153,15 @@ def _v3(conn: Connection) -> None:
     metadata.create_all(conn, tables=[unlinked])
 
 
-MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1, _v2, _v3)
+def _v4(conn: Connection) -> None:
+    # Schema 1 made them full (mailbox, flag) indexes; a store made since has them partial already (``_v1``
+    # creates the tables as they are now), and gets them made again, the same.
+    for index in _FLAG_INDEXES:
+        conn.execute(sa.text(f"DROP INDEX IF EXISTS {index.name}"))
+        index.create(conn)
+
+
+MIGRATIONS: Sequence[Callable[[Connection], None]] = (_v1, _v2, _v3, _v4)
 """Schema steps, in order; a store's version is the number of steps applied. Append, never edit."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
