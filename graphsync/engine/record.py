@@ -171,5 +171,4 @@ def record_kind(
         state.retries.add(kind.value, deferred)
         state.unlinked.drop(unlinked_gone)
         if advance and not stopped:
-            for name, value in cursors.items():
-                state.cursors.set(name, value)
+            state.cursors.set_many(cursors)

@@ -187,6 +187,37 @@ def test_a_schema_1_store_is_migrated_to_the_current_schema_and_written_on(
         assert sorted(versions) == list(range(1, SCHEMA_VERSION + 1))
 
 
+def test_cursors_set_many_writes_them_together_and_none_forgets_one(state_location: str) -> None:
+    with StateStore(state_location) as store:
+        box = store.mailbox("m")
+        box.cursors.set_many({DeltaCursor("task"): "d-1", NavCursor(5080, "task"): "7", MapCursor("TASK"): "f-1"})
+        box.cursors.set_many({DeltaCursor("task"): "d-2", NavCursor(5080, "task"): None, ContainersCursor(): "{}"})
+        assert box.cursors.get(DeltaCursor("task")) == "d-2"
+        assert box.cursors.get(NavCursor(5080, "task")) is None
+        assert box.cursors.get(MapCursor("TASK")) == "f-1"  # not given: as it was
+        assert box.cursors.get(ContainersCursor()) == "{}"
+        assert store.mailbox("other").cursors.get(DeltaCursor("task")) is None
+        box.cursors.set_many({})
+
+
+@pytest.mark.parametrize("upsert", [True, False], ids=["upsert", "delete-then-insert"])
+def test_origins_recorded_again_take_the_new_one_with_or_without_an_upsert(
+    state_location: str, upsert: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphsync.engine.origins import Origin
+    from graphsync.engine.state import origins
+
+    with StateStore(state_location) as store:
+        if not upsert:  # the way of a dialect without ON CONFLICT
+            monkeypatch.setitem(origins._upserts, store.engine.dialect.name, None)
+        box, other = store.mailbox("m"), store.mailbox("n")
+        box.origins.set({"5050:A": Origin.CREATED, "5050:B": Origin.CREATED})
+        other.origins.set({"5050:A": Origin.OUTLOOK})
+        box.origins.set({"5050:A": Origin.ADOPTED, "5050:C": Origin.CREATED})
+        assert box.origins.all() == {"5050:A": Origin.ADOPTED, "5050:B": Origin.CREATED, "5050:C": Origin.CREATED}
+        assert other.origins.all() == {"5050:A": Origin.OUTLOOK}
+
+
 # ------------------------------------------------------------------ PostgreSQL: the cluster's lock
 
 

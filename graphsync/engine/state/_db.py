@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 CHUNK = 500
 """Keys per IN list: well under SQLite's bound-variable limit (999 before 3.32), and a small statement."""
@@ -54,6 +54,26 @@ def write_many(conn: Connection, stmt: sa.Insert | sa.Delete | sa.Update, rows: 
         execute_many(conn, stmt, rows)
     else:
         conn.execute(stmt, list(rows))
+
+
+def upsert_for(table: sa.Table, dialect: Dialect) -> sa.Insert | None:
+    """``INSERT ... ON CONFLICT (its primary key) DO UPDATE`` of every other column of ``table``, for the
+    dialects that have it (SQLite, PostgreSQL); None for the others, which write what is there some other way."""
+    if dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt: Any = sqlite_insert(table)
+    elif dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        stmt = postgresql_insert(table)
+    else:
+        return None
+    upsert: sa.Insert = stmt.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={c.name: stmt.excluded[c.name] for c in table.columns if not c.primary_key},
+    )
+    return upsert
 
 
 class Database:

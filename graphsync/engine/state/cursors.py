@@ -9,12 +9,13 @@ sync). Each one's ``name`` is what the store keeps (unchanged since schema 1).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 import sqlalchemy as sa
 
-from graphsync.engine.state._db import Database
+from graphsync.engine.state._db import Database, write_many
 from graphsync.engine.state.schema import cursors
 
 
@@ -73,7 +74,7 @@ _select = sa.select(cursors.c.value).where(
     cursors.c.mailbox == sa.bindparam("mailbox"), cursors.c.name == sa.bindparam("name")
 )
 _delete = cursors.delete().where(
-    cursors.c.mailbox == sa.bindparam("b_mailbox"), cursors.c.name == sa.bindparam("b_name")
+    cursors.c.mailbox == sa.bindparam("b_mailbox"), cursors.c.name.in_(sa.bindparam("b_names", expanding=True))
 )
 _insert = cursors.insert()
 
@@ -92,7 +93,16 @@ class Cursors:
 
     def set(self, cursor: CursorName, value: str | None) -> None:
         """Store a cursor's value; None forgets it."""
+        self.set_many({cursor: value})
+
+    def set_many(self, values: Mapping[CursorName, str | None]) -> None:
+        """Store several cursors' values (None forgets one) in two statements, however many there are: a
+        kind's end moves four to six of them, each a statement pair of its own before."""
+        if not values:
+            return
+        box = self._mailbox
         with self._db.conn() as conn:
-            conn.execute(_delete, {"b_mailbox": self._mailbox, "b_name": cursor.name})
-            if value is not None:
-                conn.execute(_insert, {"mailbox": self._mailbox, "name": cursor.name, "value": value})
+            conn.execute(_delete, {"b_mailbox": box, "b_names": [cursor.name for cursor in values]})
+            rows = [{"mailbox": box, "name": c.name, "value": v} for c, v in values.items() if v is not None]
+            if rows:
+                write_many(conn, _insert, rows)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from graphsync import fastjson
+from graphsync.engine.state import _db
 from graphsync.engine.state._db import Database, chunks, now, write_many
 from graphsync.engine.state.schema import conflicts, link_origins, links
 
@@ -45,7 +46,6 @@ class LinkIds(NamedTuple):
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Link))
 _COLUMNS_SQL = ", ".join(links.c[name].name for name in _FIELDS)  # a column for every field
-_KEY = ("mailbox", "nav_key")
 _SET = ("entity", "outlook_id", "base", "outlook_version", "nav_etag", "dirty", "stamped", "updated_at")
 
 
@@ -119,21 +119,7 @@ mark_dirty_statement = (
 
 def upsert_for(dialect: Dialect) -> sa.Insert | None:
     """``INSERT ... ON CONFLICT (mailbox, nav_key) DO UPDATE`` for the dialects that have it, else None."""
-    if dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt: Any = sqlite_insert(links)
-    elif dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        stmt = postgresql_insert(links)
-    else:
-        return None
-    upsert: sa.Insert = stmt.on_conflict_do_update(
-        index_elements=[links.c[name] for name in _KEY],
-        set_={name: stmt.excluded[name] for name in _SET},
-    )
-    return upsert
+    return _db.upsert_for(links, dialect)
 
 
 upserts: dict[str, sa.Insert | None] = {}

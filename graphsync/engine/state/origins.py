@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 
 from graphsync.engine.origins import Origin
-from graphsync.engine.state._db import Database, chunks, now, write_many
+from graphsync.engine.state._db import Database, chunks, now, upsert_for, write_many
 from graphsync.engine.state.schema import link_origins
 
 _delete = link_origins.delete().where(
@@ -17,6 +17,8 @@ _delete = link_origins.delete().where(
     link_origins.c.nav_key.in_(sa.bindparam("b_keys", expanding=True)),
 )
 _insert = link_origins.insert()
+_upserts: dict[str, sa.Insert | None] = {}
+"""`_db.upsert_for` of the origins, per dialect name, built on first use."""
 
 
 class Origins:
@@ -34,8 +36,20 @@ class Origins:
         stamp = now()
         box = self._mailbox
         with self._db.conn() as conn:
+            name = conn.dialect.name
+            if name not in _upserts:
+                _upserts[name] = upsert_for(link_origins, conn.dialect)
+            upsert = _upserts[name]
+            if upsert is not None:
+                # One statement per chunk recorded (every chunk of an initial load has its creates' origins).
+                rows = [
+                    {"mailbox": box, "nav_key": key, "origin": origin.value, "recorded_at": stamp}
+                    for key, origin in origins.items()
+                ]
+                write_many(conn, upsert, rows)
+                return
             for chunk in chunks(list(origins)):
-                # Delete then insert rather than an upsert: plain SQL every SQLAlchemy dialect has.
+                # Other dialects: delete then insert, plain SQL every SQLAlchemy dialect has.
                 conn.execute(_delete, {"b_mailbox": box, "b_keys": chunk})
                 rows = [{"mailbox": box, "nav_key": k, "origin": origins[k].value, "recorded_at": stamp} for k in chunk]
                 write_many(conn, _insert, rows)
