@@ -16,17 +16,17 @@ Measured, each in a fresh process of its own (its CPU and peak memory its own) a
   NAV and another 1% of its items in Outlook, and the run that syncs them;
 - the same load with fewer mailboxes at the default concurrency (does CPU per item grow with the tenant?);
 - one and two `graphsync worker` processes (Celery; PostgreSQL state, Redis broker), the same initial load
-  and 1% run, the workers' CPU read from /proc.
-
+  and 1% run, the workers' CPU read from /proc;
 - the busy core: the same initial load, every mailbox at once, against a sandbox without limits or added
-  latency, so that graphsync's process is never waiting (its CPU share of the wall time is printed).
+  latency, so that graphsync's process never waits for Outlook's limits (its CPU share of the wall time is
+  printed).
 
 Printed: mailboxes per minute, writes per second and their ratio to the summed ceilings of the mailboxes
 being synced at once (min(concurrency, mailboxes) x a mailbox's ceiling), CPU per item (with and without the
 embedded NAV company's share: against a real NAV that work is the NAV server's), peak memory, and the number
 of mailboxes one core keeps at Graph's real per-mailbox ceiling (10,000 requests per 600 s = 16.7 writes
 per second): 1 s / (CPU per item x 16.7), with the CPU per item of the busy core. A core keeping that many
-mailboxes at their ceiling is busy all the time; the paced runs keep it busy a fifth to a half of the time,
+mailboxes at their ceiling is busy all the time; the paced runs keep it busy a tenth to a half of the time,
 and on a virtual machine the same work costs a quarter to a half more CPU when it comes in short bursts
 between waits than when it runs without pause (bench/README.md, "tenant": the two runs make the same
 requests and the same Python calls, within 1%). The paced runs' figure is printed too
@@ -304,7 +304,8 @@ def _one_process(
     upns: list[str] | None,
     limits: bool = True,
 ) -> dict[str, Any]:
-    """``limits`` False: the busy core's run (`_busy_core`), the initial load only."""
+    """One measured run in a worker process of its own; ``limits`` False: the busy core's (no sandbox limits or
+    latency, the initial load only)."""
     root = tmp / f"one-{concurrency}-{len(upns or []) or shape['mailboxes']}{'' if limits else '-busy'}"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir()
