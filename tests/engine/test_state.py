@@ -205,11 +205,11 @@ def test_origins_recorded_again_take_the_new_one_with_or_without_an_upsert(
     state_location: str, upsert: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from graphsync.engine.origins import Origin
-    from graphsync.engine.state import origins
+    from graphsync.engine.state import _db
 
     with StateStore(state_location) as store:
         if not upsert:  # the way of a dialect without ON CONFLICT
-            monkeypatch.setitem(origins._upserts, store.engine.dialect.name, None)
+            monkeypatch.setitem(_db.upserts, ("link_origins", store.engine.dialect.name), None)
         box, other = store.mailbox("m"), store.mailbox("n")
         box.origins.set({"5050:A": Origin.CREATED, "5050:B": Origin.CREATED})
         other.origins.set({"5050:A": Origin.OUTLOOK})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from graphsync.engine.state import DeltaCursor, JournalDraft, Link, StateStore, links, retries, schema
+from graphsync.engine.state import DeltaCursor, JournalDraft, Link, StateStore, _db, links, retries, schema
 from graphsync.errors import StateError
 
 MAX_VARIABLES = 999
@@ -99,7 +99,7 @@ def test_save_links_without_an_upsert_dialect_updates_then_inserts(
     store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The fallback other dialects take: pretend this database had no ON CONFLICT.
-    monkeypatch.setitem(links.upserts, store.engine.dialect.name, None)
+    monkeypatch.setitem(_db.upserts, ("links", store.engine.dialect.name), None)
     store.mailbox("m").links.save([_link("a"), _link("b")])
     store.mailbox("m").links.save([_link("a", outlook_id="o-2"), _link("c")])
     assert {link.nav_key: link.outlook_id for link in store.mailbox("m").links.all()} == {
@@ -268,10 +268,10 @@ def test_the_postgresql_upsert_compiles_to_on_conflict() -> None:
     # The SQL alone (the tests above run it against the real server).
     from sqlalchemy.dialects import postgresql
 
-    upsert = links.upsert_for(postgresql.dialect())
+    upsert = _db.upsert_for(schema.links, postgresql.dialect())
     assert upsert is not None
     sql = " ".join(str(upsert.compile(dialect=postgresql.dialect())).split())
     assert "ON CONFLICT (mailbox, nav_key) DO UPDATE SET" in sql
     assert "base = excluded.base" in sql and "updated_at = excluded.updated_at" in sql
     assert "SET mailbox" not in sql and "nav_key = excluded" not in sql
-    assert links.upsert_for(sa.create_engine("sqlite://").dialect) is not None
+    assert _db.upsert_for(schema.links, sa.create_engine("sqlite://").dialect) is not None

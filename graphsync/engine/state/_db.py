@@ -76,6 +76,18 @@ def upsert_for(table: sa.Table, dialect: Dialect) -> sa.Insert | None:
     return upsert
 
 
+upserts: dict[tuple[str, str], sa.Insert | None] = {}
+"""`upsert_for` by table and dialect name, built on first use (`upsert_of`)."""
+
+
+def upsert_of(conn: Connection, table: sa.Table) -> sa.Insert | None:
+    """`upsert_for` ``table`` in ``conn``'s dialect, built once per table and dialect."""
+    key = (table.name, conn.dialect.name)
+    if key not in upserts:
+        upserts[key] = upsert_for(table, conn.dialect)
+    return upserts[key]
+
+
 class Database:
     """The engine and the transaction in progress, shared by every mailbox view of one store."""
 

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 
 from graphsync import fastjson
-from graphsync.engine.state import _db
-from graphsync.engine.state._db import Database, chunks, now, write_many
+from graphsync.engine.state._db import Database, chunks, now, upsert_of, write_many
 from graphsync.engine.state.schema import conflicts, link_origins, links
 
 
@@ -115,15 +113,6 @@ mark_dirty_statement = (
     .values(dirty=True)
 )
 """Mark links of ``b_keys`` for re-reading (also used by `Conflicts.resolve`)."""
-
-
-def upsert_for(dialect: Dialect) -> sa.Insert | None:
-    """``INSERT ... ON CONFLICT (mailbox, nav_key) DO UPDATE`` for the dialects that have it, else None."""
-    return _db.upsert_for(links, dialect)
-
-
-upserts: dict[str, sa.Insert | None] = {}
-"""`upsert_for` per dialect name, built on first use."""
 
 
 class Links:
@@ -275,10 +264,7 @@ class Links:
         if not rows:
             return
         with self._db.conn() as conn:
-            dialect = conn.dialect
-            if dialect.name not in upserts:
-                upserts[dialect.name] = upsert_for(dialect)
-            upsert = upserts[dialect.name]
+            upsert = upsert_of(conn, links)
             if upsert is not None:
                 write_many(conn, upsert, list(rows.values()))
                 return

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 
 from graphsync.engine.origins import Origin
-from graphsync.engine.state._db import Database, chunks, now, upsert_for, write_many
+from graphsync.engine.state._db import Database, chunks, now, upsert_of, write_many
 from graphsync.engine.state.schema import link_origins
 
 _delete = link_origins.delete().where(
@@ -17,8 +17,6 @@ _delete = link_origins.delete().where(
     link_origins.c.nav_key.in_(sa.bindparam("b_keys", expanding=True)),
 )
 _insert = link_origins.insert()
-_upserts: dict[str, sa.Insert | None] = {}
-"""`_db.upsert_for` of the origins, per dialect name, built on first use."""
 
 
 class Origins:
@@ -36,10 +34,7 @@ class Origins:
         stamp = now()
         box = self._mailbox
         with self._db.conn() as conn:
-            name = conn.dialect.name
-            if name not in _upserts:
-                _upserts[name] = upsert_for(link_origins, conn.dialect)
-            upsert = _upserts[name]
+            upsert = upsert_of(conn, link_origins)
             if upsert is not None:
                 # One statement per chunk recorded (every chunk of an initial load has its creates' origins).
                 rows = [
