@@ -19,7 +19,12 @@ What it is not used for:
   item. The middleware list is built without it, and every request also carries a RetryHandlerOption
   that switches retrying off, so that a client whose pipeline already holds a RetryHandler (one made by
   `GraphClientFactory.create_with_default_middleware`) cannot retry behind graphsync's back either.
-  graphsync retries by its own `RetryPolicy`, and only where a repeat cannot duplicate anything.
+  graphsync retries by its own `RetryPolicy`, and only where a repeat cannot duplicate anything;
+- the client's own send loop (`httpx.AsyncClient.send`): a request goes to the client's transport for its URL
+  (its proxy mount, else its transport, which the SDK's middleware wraps) as the client would send it (its
+  default headers, its timeout, its cookies and event hooks), without the auth and redirect loops graphsync
+  does not use (the middleware follows redirects) or a cookie jar read for every answer where Graph sets none:
+  that loop cost a third of a request's CPU (bench/README.md, "tenant").
 """
 
 from __future__ import annotations
@@ -56,6 +61,10 @@ class GraphPipeline:
         self._client = fit_pipeline(client)
         self._tokens = tokens
         self.base_url = str(client.base_url).rstrip("/")
+        # Read once: building them from the client's `httpx.Headers` and `httpx.Timeout` for every request
+        # cost more than the rest of its request.
+        self._default_headers = dict(client.headers.multi_items())
+        self._timeout = client.timeout.as_dict()
 
     def absolute(self, url: str) -> str:
         """A path below the version root (``/me/contacts``) made absolute; absolute links stay as they are."""
@@ -65,11 +74,31 @@ class GraphPipeline:
         self, method: str, url: str, *, headers: Mapping[str, str] | None = None, content: bytes | None = None
     ) -> httpx.Response:
         """One attempt. Raises `httpx.TransportError` when no response arrived; every status is returned."""
-        all_headers = {**(headers or {}), "Authorization": f"Bearer {await self._tokens.token()}"}
+        client = self._client
+        all_headers = {
+            **self._default_headers,
+            **(headers or {}),
+            "Authorization": f"Bearer {await self._tokens.token()}",
+        }
         # The SDK's middleware acts only on requests that carry kiota's request options (AsyncGraphTransport
         # sends the others straight to the transport): each carries them, with its RetryHandler switched off.
-        extensions = {REQUEST_OPTIONS_KEY: {RetryHandlerOption.get_key(): _NO_SDK_RETRY}}
-        request = self._client.build_request(
-            method, self.absolute(url), headers=all_headers, content=content, extensions=extensions
-        )
-        return await self._client.send(request)
+        extensions = {REQUEST_OPTIONS_KEY: {RetryHandlerOption.get_key(): _NO_SDK_RETRY}, "timeout": self._timeout}
+        request = httpx.Request(method, self.absolute(url), headers=all_headers, content=content, extensions=extensions)
+        cookies = client.cookies
+        if cookies:
+            cookies.set_cookie_header(request)
+        for hook in client.event_hooks["request"]:
+            await hook(request)
+        # httpx's own choice of transport for a URL (a proxy mount or the client's), which has no public name.
+        transport = client._transport_for_url(request.url)
+        response = await transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        if "set-cookie" in response.headers:
+            cookies.extract_cookies(response)
+        for hook in client.event_hooks["response"]:
+            await hook(response)
+        return response
