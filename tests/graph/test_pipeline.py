@@ -61,3 +61,41 @@ async def test_a_401_is_the_answer_sent_once(www_authenticate: str) -> None:
     response = await _pipeline(httpx.MockTransport(handler), tokens).send("POST", "/$batch", content=b"{}")
     assert response.status_code == 401
     assert len(sent) == 1 and tokens.issued == 1
+
+
+async def test_a_request_goes_as_the_client_would_send_it() -> None:
+    """The pipeline sends to the client's transport itself (not through `AsyncClient.send`): the client's
+    default headers, timeout, cookies and event hooks still apply, and a transport mounted for the URL (a
+    proxy) is the one used."""
+    seen: list[httpx.Request] = []
+    hooked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"Set-Cookie": "affinity=abc; Path=/"}, json={})
+
+    def unused(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"sent to the client's own transport, not the one mounted for {request.url}")
+
+    async def on_request(request: httpx.Request) -> None:
+        hooked.append(f"request {request.method}")
+
+    async def on_response(response: httpx.Response) -> None:
+        hooked.append(f"response {response.status_code} {response.json()}")
+
+    client = httpx.AsyncClient(
+        transport=httpx.MockTransport(unused),
+        mounts={"https://graph.microsoft.com": httpx.MockTransport(handler)},
+        base_url="https://graph.microsoft.com/v1.0",
+        headers={"X-Client": "ours"},
+        timeout=httpx.Timeout(7.0, connect=3.0),
+        event_hooks={"request": [on_request], "response": [on_response]},
+    )
+    pipeline = GraphPipeline(client=client, tokens=FakeTokens(None))
+    first = await pipeline.send("GET", "/me")
+    await pipeline.send("GET", "https://graph.microsoft.com/v1.0/me/contacts")
+    assert first.request is seen[0] and first.json() == {}
+    assert [r.headers["X-Client"] for r in seen] == ["ours", "ours"]
+    assert seen[0].extensions["timeout"] == {"connect": 3.0, "read": 7.0, "write": 7.0, "pool": 7.0}
+    assert "cookie" not in seen[0].headers and seen[1].headers["cookie"] == "affinity=abc"
+    assert hooked == ["request GET", "response 200 {}"] * 2
