@@ -28,7 +28,7 @@ from graphsync.engine.creates import CREATES, base_after_nav_insert, insert_valu
 from graphsync.engine.decide import Decision
 from graphsync.engine.keys import key_text, parse_key
 from graphsync.engine.origins import Origin
-from graphsync.engine.plan import Base, FieldChange, ItemPlan, Op, Side, SidePlan
+from graphsync.engine.plan import NO_WRITE, Base, FieldChange, ItemPlan, Op, Side, SidePlan
 from graphsync.engine.report import ItemFailure
 from graphsync.engine.state import JournalDraft, Link
 from graphsync.errors import GraphError, NavError, NavNotFoundError, NavValidationError, NotFoundError
@@ -229,7 +229,7 @@ def _nav_update(ctx: RunContext, w: _Work, key: NavKey) -> None:
     if refusals:
         refused = {field_id for field_id, _ in refusals}
         written = tuple(c for c in w.plan.nav.changes if c.field not in refused)
-        w.plan = replace(w.plan, nav=SidePlan(Op.UPDATE, written) if written else SidePlan())
+        w.plan = replace(w.plan, nav=SidePlan(Op.UPDATE, written) if written else NO_WRITE)
         w.refuse([_refused_field(entity, field_id, exc) for field_id, exc in refusals], halt=False)
 
 
@@ -462,7 +462,7 @@ async def _outlook_by_piece(ctx: RunContext, work: Sequence[_Work]) -> None:
     for w in work:
         done, refused = written[id(w)], refusals[id(w)]
         w.outlook_done = bool(done)
-        w.plan = replace(w.plan, outlook=SidePlan(Op.UPDATE, tuple(done)) if done else SidePlan())
+        w.plan = replace(w.plan, outlook=SidePlan(Op.UPDATE, tuple(done)) if done else NO_WRITE)
         if refused:
             group = w.d.entity.map.write_group
             w.refuse(

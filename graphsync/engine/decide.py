@@ -18,7 +18,7 @@ from graphsync.config.entities import EntityName
 from graphsync.connectors.outlook import OutlookItem
 from graphsync.engine import series
 from graphsync.engine.binding import BoundEntity
-from graphsync.engine.plan import FieldRule, ItemPlan, ItemState, Op, Rules, Side, plan_item
+from graphsync.engine.plan import NOTHING_TO_DO, FieldRule, ItemPlan, ItemState, Op, Rules, Side, plan_item
 from graphsync.engine.read import Candidate
 from graphsync.engine.report import ItemFailure
 from graphsync.engine.state import Link
@@ -84,7 +84,7 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
     outlook = cand.outlook
     partial = _partial(outlook) if outlook is not None else None
     failure = partial or (ItemFailure.of(cand.nav_error, Side.NAV) if cand.nav_error is not None else None)
-    plan = ItemPlan()
+    plan = NOTHING_TO_DO
     nav_norm: Mapping[str, str] | None = None
     held: tuple[ItemFailure, ...] = ()
     if failure is None:
@@ -124,7 +124,7 @@ def decide(cand: Candidate, rules: Rules, resolution: Side | None) -> Decision:
             if entity.name is EntityName.MEETING and series.past_occurrence(
                 link is not None, outlook is not None, cand.record.fields if cand.record else None
             ):
-                plan = ItemPlan()
+                plan = NOTHING_TO_DO
             elif held:
                 plan = _plan_without(rules, state, nav_bad.keys() | outlook_bad.keys())
             else:

@@ -15,7 +15,7 @@ for an Outlook -> NAV entity).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 from typing import NamedTuple, overload
@@ -122,6 +122,10 @@ class SidePlan:
         return {c.field: c.new for c in self.changes}
 
 
+NO_WRITE = SidePlan()
+"""Nothing to write on a side: one value shared (a plan is built per item, and most leave a side alone)."""
+
+
 @dataclass(frozen=True)
 class FieldRule:
     id: str
@@ -188,8 +192,8 @@ class ItemState:
 
 @dataclass(frozen=True)
 class ItemPlan:
-    nav: SidePlan = field(default_factory=SidePlan)
-    outlook: SidePlan = field(default_factory=SidePlan)
+    nav: SidePlan = NO_WRITE
+    outlook: SidePlan = NO_WRITE
     conflicts: tuple[FieldConflict, ...] = ()
     base: Base | None = None
     """The base to record once the writes succeed; None: the link is dropped (or never made)."""
@@ -207,6 +211,8 @@ class ItemPlan:
         return Op.DELETE in (self.nav.op, self.outlook.op)
 
 
+NOTHING_TO_DO = ItemPlan()
+"""The plan that writes nothing and keeps no link (shared, as `NO_WRITE`)."""
 _UNLINKED_OUTLOOK_DELETED = ItemPlan(unlink=UnlinkReason.OUTLOOK_DELETED)
 _UNLINKED_LEFT_SCOPE = ItemPlan(unlink=UnlinkReason.LEFT_SCOPE)
 
@@ -245,22 +251,22 @@ def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
     nav, outlook = state.nav, state.outlook
     if not state.linked:
         if nav is not None and not state.nav_in_scope:
-            return ItemPlan()
+            return NOTHING_TO_DO
         if nav is not None and outlook is not None:
             return _merge(rules, state, nav, outlook, {f.id: None for f in rules.fields})
         if nav is not None:
             if not rules.to_outlook:
-                return ItemPlan()
+                return NOTHING_TO_DO
             return ItemPlan(outlook=_create(nav, rules, for_nav=False), base=_created_in_outlook(nav, rules), link=True)
         if outlook is not None:
             if not rules.to_nav:
-                return ItemPlan()
+                return NOTHING_TO_DO
             return ItemPlan(nav=_create(outlook, rules, for_nav=True), base=dict(outlook), link=True)
-        return ItemPlan()
+        return NOTHING_TO_DO
 
     nav_gone = nav is None or not state.nav_in_scope
     if nav_gone and outlook is None:
-        return ItemPlan()
+        return NOTHING_TO_DO
     if nav_gone:
         assert outlook is not None
         policy = rules.delete_policy
@@ -275,7 +281,7 @@ def plan_item(rules: Rules, state: ItemState) -> ItemPlan:
         if policy is DeletePolicy.NEVER and rules.to_nav:
             return ItemPlan(nav=_create(outlook, rules, for_nav=True), base=dict(outlook), link=True)
         # NAV's record is gone for good (its key is never given again): nothing could re-create the item.
-        return ItemPlan()
+        return NOTHING_TO_DO
     assert nav is not None
     if outlook is None:
         if rules.delete_policy is DeletePolicy.DELETE and rules.to_nav:
@@ -362,8 +368,8 @@ def _merge(rules: Rules, state: ItemState, nav: Values, outlook: Values, base: B
             # A user-defined field removed from the map: its value leaves the Outlook item too.
             to_outlook.append(FieldChange(gone, base[gone], ""))
     return ItemPlan(
-        nav=SidePlan(Op.UPDATE, tuple(to_nav)) if to_nav else SidePlan(),
-        outlook=SidePlan(Op.UPDATE, tuple(to_outlook)) if to_outlook else SidePlan(),
+        nav=SidePlan(Op.UPDATE, tuple(to_nav)) if to_nav else NO_WRITE,
+        outlook=SidePlan(Op.UPDATE, tuple(to_outlook)) if to_outlook else NO_WRITE,
         conflicts=tuple(conflicts),
         base=new_base,
         link=True,

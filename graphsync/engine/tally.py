@@ -14,10 +14,8 @@ from dataclasses import replace
 from graphsync.config.entities import EntityName
 from graphsync.engine.act import Outcome
 from graphsync.engine.decide import Decision
-from graphsync.engine.plan import ItemPlan, Op, Side, SidePlan
+from graphsync.engine.plan import NO_WRITE, ItemPlan, Op, Side
 from graphsync.engine.report import ItemError, ItemFailure, PlannedItem
-
-_NONE = SidePlan()
 
 
 class Tally:
@@ -50,7 +48,7 @@ class Tally:
         if not (o.nav_done or plan.nav.op is Op.NONE) or not (o.outlook_done or plan.outlook.op is Op.NONE):
             # Part of the plan did not happen: the item is listed (and counted) with what did.
             done_plan = replace(
-                plan, nav=plan.nav if o.nav_done else _NONE, outlook=plan.outlook if o.outlook_done else _NONE
+                plan, nav=plan.nav if o.nav_done else NO_WRITE, outlook=plan.outlook if o.outlook_done else NO_WRITE
             )
         if o.failure is None and d.resolution is not None and not plan.conflicts:
             self.resolved.append(o.nav_key or "")

@@ -239,17 +239,33 @@ def _malformed(kind: ItemKind, data: Mapping[str, Any], name: str, value: object
     )
 
 
+def _item_id(kind: ItemKind, data: Mapping[str, Any], *, required: bool) -> str:
+    raw_id = data.get("id", "")
+    if not isinstance(raw_id, str) or (required and not raw_id):
+        # An item read in full without a usable id would be linked to an id that names nothing, and the next
+        # run would take that for a deletion in Outlook (and delete the NAV record).
+        raise GraphError(f"Graph answered a {kind.value} without a usable id ({raw_id!r})", code="malformedItem")
+    return raw_id
+
+
+def written_item(
+    kind: ItemKind, data: Mapping[str, Any], *, item_id: str, nav_key: str | None, user_fields: Mapping[str, str | None]
+) -> OutlookItem:
+    """The item Graph answered a write with (``item_id`` when the answer names none), holding the NAV key and
+    user fields written: Graph does not echo extended properties on POST or PATCH, so what was written is
+    what is stored. Checked as `read_item` checks what it reads, and built once (a create's answer is read
+    for every item of an initial load)."""
+    check_shape(kind, data)
+    answered = _item_id(kind, data, required=False)
+    return OutlookItem(kind, answered or item_id, data, version_of(kind, data), nav_key, user_fields)
+
+
 def read_item(kind: ItemKind, data: Mapping[str, Any], *, user_fields: Sequence[str] | None = None) -> OutlookItem:
     """An `OutlookItem` from Graph JSON. ``user_fields`` None: the item was read without its stamps (a delta
     page), so nav_key and user_fields stay None; otherwise they are read from what was expanded. A property of
     the wrong type is a GraphError ``malformedItem`` (`check_shape`)."""
     check_shape(kind, data)
-    raw_id = data.get("id", "")
-    if not isinstance(raw_id, str) or (user_fields is not None and not raw_id):
-        # An item read in full without a usable id would be linked to an id that names nothing, and the next
-        # run would take that for a deletion in Outlook (and delete the NAV record).
-        raise GraphError(f"Graph answered a {kind.value} without a usable id ({raw_id!r})", code="malformedItem")
-    item_id = raw_id
+    item_id = _item_id(kind, data, required=user_fields is not None)
     version = version_of(kind, data)
     # A delta page may hold stubs: the engine fetches a partial item whole before it reads its fields, and
     # does not read one that is partial still (an item error, the NAV record left as it is).

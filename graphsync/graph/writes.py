@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from graphsync.connectors.outlook import Containers, ItemKind, OutlookItem, WriteAction, WriteOp, WriteResult
+from graphsync.connectors.outlook import Containers, ItemKind, WriteAction, WriteOp, WriteResult
 from graphsync.errors import GraphError, NotFoundError
 from graphsync.graph.batch import BatchAnswer, BatchRequest, run_batched
 from graphsync.graph.lookup import NavKeyLookup
@@ -29,6 +29,7 @@ from graphsync.graph.stamping import (
     stamp_update,
     task_extension,
     task_link,
+    written_item,
 )
 
 _TRANSACTION_NAMESPACE = uuid.UUID(PROPERTY_SET)
@@ -153,12 +154,10 @@ class Writer:
         if not answer.ok:
             return WriteResult(op.op_id, error=answer.error or GraphError("write failed", status=answer.status))
         data: Mapping[str, Any] = answer.body if isinstance(answer.body, Mapping) else {}
-        read = read_item(op.kind, data)
-        # Graph does not echo extended properties on POST/PATCH: what was written is what is stored.
-        return WriteResult(
-            op.op_id,
-            OutlookItem(op.kind, read.id or (op.item_id or ""), data, read.version, op.nav_key, dict(op.user_fields)),
+        item = written_item(
+            op.kind, data, item_id=op.item_id or "", nav_key=op.nav_key, user_fields=dict(op.user_fields)
         )
+        return WriteResult(op.op_id, item)
 
     async def _write_task_fields(
         self, ops: Sequence[WriteOp], results: dict[int, WriteResult], containers: Containers
