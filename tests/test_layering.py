@@ -13,15 +13,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "graphsync"
 
-FOUNDATION = {"errors", "text", "fastjson", "logs", "schedule", "serving", "version", "timezones", "mapi"}
-"""Modules of the top package every package may use: the exception tree, text and JSON helpers, logging,
-the schedule's interval parsing, the loopback server helper, the package's version, time zone names (Windows
-and IANA) and Outlook's entry ids (MAPI): plain values, no I/O."""
+FOUNDATION = {"errors", "text", "fastjson", "frozen", "logs", "schedule", "serving", "version", "timezones", "mapi"}
+"""Modules of the top package every package may use: the exception tree, text and JSON helpers, the frozen
+values' faster __init__, logging, the schedule's interval parsing, the loopback server helper, the package's
+version, time zone names (Windows and IANA) and Outlook's entry ids (MAPI): plain values, no I/O."""
 
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "text": set(),
     "fastjson": set(),
+    "frozen": set(),
     "logs": {"errors"},
     "schedule": {"errors"},
     "serving": {"errors"},
@@ -33,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     # Field maps and conversions: pure functions of values (no NAV, no Graph, no I/O).
     "mapping": {"config", "errors", "text", "timezones"},
     # The protocols the engine talks to, and their values.
-    "connectors": {"errors"},
+    "connectors": {"errors", "frozen"},
     # The engine decides and does through the protocols only: never Graph, NAV or sign-in.
     "engine": {"config", "connectors", "mapping"} | FOUNDATION,
     # The connectors themselves, each given its settings by the runtime, never reading the config.

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import Protocol, runtime_checkable
 
+from graphsync.frozen import quick_init
+
 NavKey = tuple[str, ...]
 """A primary key as NAV renders its fields' values, in key order: ``("CT100006",)``, ``("TD000001", "10000")``."""
 
@@ -101,6 +103,7 @@ class TableDef:
         return None
 
 
+@quick_init
 @dataclass(frozen=True)
 class NavRecord:
     """A record as read: its key, its field values by NAV field name, and its ETag (row version)."""

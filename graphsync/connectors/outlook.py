@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
 from graphsync.errors import GraphError
+from graphsync.frozen import quick_init
 
 
 class ItemKind(Enum):
@@ -21,6 +22,7 @@ class ItemKind(Enum):
     TASK = "task"
 
 
+@quick_init
 @dataclass(frozen=True)
 class OutlookItem:
     """An Outlook item as Graph returned it.
@@ -84,6 +86,7 @@ class WriteAction(Enum):
     DELETE = "delete"
 
 
+@quick_init
 @dataclass(frozen=True)
 class WriteOp:
     """One write. ``op_id`` is the caller's own id, echoed in the result.
@@ -107,6 +110,7 @@ class WriteOp:
     transaction_id: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class WriteResult:
     """The outcome of one WriteOp: the item as stored (None after a delete), or the error."""

@@ -22,6 +22,7 @@ from typing import NamedTuple, overload
 
 from graphsync.config.entities import ConflictPolicy, DeletePolicy, Direction
 from graphsync.engine.unlinks import UnlinkReason
+from graphsync.frozen import quick_init
 
 Values = Mapping[str, str]
 Base = Mapping[str, str | None]
@@ -109,6 +110,7 @@ class CreatedChanges(Sequence[FieldChange]):
         return repr(self._all())
 
 
+@quick_init
 @dataclass(frozen=True)
 class SidePlan:
     op: Op = Op.NONE
@@ -176,6 +178,7 @@ class Rules:
         return self.direction is not Direction.NAV_TO_OUTLOOK
 
 
+@quick_init
 @dataclass(frozen=True)
 class ItemState:
     """What is known about one item. ``nav``/``outlook`` None: absent (deleted, or never existed)."""
@@ -190,6 +193,7 @@ class ItemState:
     """A person's decision for this item's conflicting fields."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class ItemPlan:
     nav: SidePlan = NO_WRITE

@@ -9,6 +9,7 @@ from typing import Protocol
 from graphsync.config.entities import EntityName
 from graphsync.engine.plan import ItemPlan, Op, Side
 from graphsync.errors import GraphsyncError, NavValidationError
+from graphsync.frozen import quick_init
 
 
 class Phase:
@@ -68,6 +69,7 @@ class SyncOptions:
         return self.should_stop is not None and self.should_stop()
 
 
+@quick_init
 @dataclass(frozen=True)
 class PlannedItem:
     entity: EntityName

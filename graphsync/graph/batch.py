@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphsync.errors import GraphAuthError, GraphError, ThrottledError
+from graphsync.frozen import quick_init
 from graphsync.graph.errormap import error_from_response, malformed_response
 from graphsync.graph.options import BatchConcurrency
 from graphsync.graph.session import GraphSession, is_transient
@@ -34,6 +35,7 @@ limits for JSON batching")."""
 FAILED_DEPENDENCY = 424
 
 
+@quick_init
 @dataclass(frozen=True)
 class BatchRequest:
     """One request inside a batch; ``url`` is relative to the version root (``/me/contacts``)."""
@@ -57,6 +59,7 @@ class BatchRequest:
         return item
 
 
+@quick_init
 @dataclass(frozen=True)
 class BatchAnswer:
     """One request's own answer: status, headers and parsed body. Status 0 means no answer arrived, so

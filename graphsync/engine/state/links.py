@@ -18,8 +18,10 @@ import sqlalchemy as sa
 from graphsync import fastjson
 from graphsync.engine.state._db import Database, chunks, now, upsert_of, write_many
 from graphsync.engine.state.schema import conflicts, link_origins, links
+from graphsync.frozen import quick_init
 
 
+@quick_init
 @dataclass(frozen=True)
 class Link:
     entity: str
