@@ -78,7 +78,8 @@ class _Writer(NamedTuple):
     to_outlook: Callable[[str], Any]
     all_day_to_outlook: Callable[[str], Any] | None
     """The all-day form of an event's start or end; None for other fields."""
-    path: JsonPath | None
+    set_at: Callable[[dict[str, Any], Any], None] | None
+    """`JsonPath.setter` of a _PATH field."""
 
 
 def _nav_reader(f: FieldMap) -> _NavReader:
@@ -122,7 +123,7 @@ def _writer(f: FieldMap) -> _Writer:
         assert isinstance(f.converter, DateTimeConverter)
         all_day = partial(f.converter.to_outlook_all_day, end=role == "end")
     source = _TOP if f.path.top_level_name is not None else _PATH
-    return _Writer(source, f.path.root, f.converter.to_outlook, all_day, f.path)
+    return _Writer(source, f.path.root, f.converter.to_outlook, all_day, f.path.setter)
 
 
 def _trimmed(value: Any) -> Any:
@@ -312,7 +313,7 @@ class EntityMap:
                     continue
                 self.field(field_id)  # KeyError: not a field of this map
             assert w is not None
-            source, name, to_outlook, all_day_to_outlook, path = w
+            source, name, to_outlook, all_day_to_outlook, set_at = w
             if source == _USER:
                 user[name] = norm or None
                 continue
@@ -322,6 +323,6 @@ class EntityMap:
                 continue
             if name not in roots:
                 roots[name] = copy_json(current.get(name)) if current else None
-            assert path is not None
-            path.set(roots, value)  # writes below roots[name] only
+            assert set_at is not None
+            set_at(roots, value)  # writes below roots[name] only
         return {root: value if type(value) is str else _trimmed(value) for root, value in roots.items()}, user

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -65,6 +65,43 @@ class JsonPath:
                 node = node[step.index]
         return node
 
+    @cached_property
+    def setter(self) -> Callable[[dict[str, Any], Any], None]:
+        """`set`, made once for this path's shape: the shapes of the default field maps (``a.b``, ``a[0]``,
+        ``a[0].b``) written without walking the steps, which a write of every nested field of every item did."""
+        steps = self.steps
+        if len(steps) == 2 and steps[0].index is None and steps[1].index is None:
+            parent, leaf = steps[0].name, steps[1].name
+
+            def set_in_object(target: dict[str, Any], value: Any) -> None:
+                node = target.get(parent)
+                if not isinstance(node, dict):
+                    node = target[parent] = {}
+                node[leaf] = value
+
+            return set_in_object
+        if len(steps) == 1 and steps[0].index is not None:
+            name, index = steps[0].name, steps[0].index
+
+            def set_in_list(target: dict[str, Any], value: Any) -> None:
+                seq = _list_at(target, name, index, last=True)
+                seq[index] = value
+                _trim(seq)
+
+            return set_in_list
+        if len(steps) == 2 and steps[0].index is not None and steps[1].index is None:
+            name, index, leaf = steps[0].name, steps[0].index, steps[1].name
+
+            def set_in_entry(target: dict[str, Any], value: Any) -> None:
+                seq = _list_at(target, name, index, last=False)
+                entry = seq[index]
+                if not isinstance(entry, dict):
+                    entry = seq[index] = {}
+                entry[leaf] = value
+
+            return set_in_entry
+        return self.set
+
     def set(self, target: dict[str, Any], value: Any) -> None:
         """Write ``value`` at this path inside ``target`` (modified in place)."""
         node: Any = target
@@ -109,8 +146,13 @@ def _child(node: dict[str, Any], step: Step) -> dict[str, Any]:
 def _blank(value: Any) -> bool:
     if value is None or value == "":
         return True
-    if isinstance(value, Mapping):
-        return all(_blank(v) for v in value.values())
+    # A dict (the usual object) tested first: the generic Mapping test goes through the ABC machinery. A loop,
+    # not all() over a generator: this runs for the entries of every list written to Graph.
+    if type(value) is dict or isinstance(value, Mapping):
+        for v in value.values():  # noqa: SIM110
+            if not _blank(v):
+                return False
+        return True
     return False
 
 

@@ -368,6 +368,23 @@ def test_paths_read_and_write_as_a_step_by_step_walk(path: JsonPath, item: Any, 
         mine, ref = copy.deepcopy(item), copy.deepcopy(item)
         assert _outcome(lambda: path.set(mine, value)) == _outcome(lambda: _ref_set(path, ref, value))
         assert repr(mine) == repr(ref)
+        made, walked = copy.deepcopy(item), copy.deepcopy(item)  # the setter made for the path's shape
+        assert _outcome(lambda: path.setter(made, value)) == _outcome(lambda: _ref_set(path, walked, value))
+        assert repr(made) == repr(walked)
+
+
+def test_the_default_maps_shapes_have_setters_of_their_own() -> None:
+    """``a.b``, ``a[0]`` and ``a[0].b`` (addresses, phones, e-mail addresses) are written without the walk;
+    longer paths take it."""
+    shapes = ["businessAddress.city", "businessPhones[0]", "emailAddresses[1].address", "a.b.c", "a[0].b[1]"]
+    setters = {text: parse_path(text).setter.__name__ for text in shapes}
+    assert setters == {
+        "businessAddress.city": "set_in_object",
+        "businessPhones[0]": "set_in_list",
+        "emailAddresses[1].address": "set_in_entry",
+        "a.b.c": "set",
+        "a[0].b[1]": "set",
+    }
 
 
 @FUZZ
