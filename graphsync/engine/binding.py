@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from graphsync.config.entities import (
     BUILT_IN_SELECTION,
@@ -67,13 +68,27 @@ class BoundEntity:
 
     def matches(self, values: Mapping[str, object], owner: str) -> bool:
         """Whether a NAV record belongs to this entity for the mailbox whose salesperson is ``owner``."""
-        for cond in self.selection:
-            actual = values.get(cond.field)
+        for field, wanted in self._wanted(owner):
+            actual = values.get(field)
             text = "" if actual is None else str(actual)
-            wanted = {owner.upper() if v == OWNER else v for v in cond.values}
             if text not in wanted and text.upper() not in wanted:
                 return False
         return True
+
+    def _wanted(self, owner: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Each condition's field and the values it takes for ``owner``: worked out once per owner (a run asks
+        for every record it reads)."""
+        known = self._wanted_by_owner.get(owner)
+        if known is None:
+            known = self._wanted_by_owner[owner] = tuple(
+                (cond.field, frozenset(owner.upper() if v == OWNER else v for v in cond.values))
+                for cond in self.selection
+            )
+        return known
+
+    @cached_property
+    def _wanted_by_owner(self) -> dict[str, tuple[tuple[str, frozenset[str]], ...]]:
+        return {}
 
     def insert_defaults(self, owner: str) -> dict[str, object]:
         """Values a record created from Outlook gets so that it belongs to this entity (single-valued conditions)."""
