@@ -17,6 +17,9 @@ from graphsync.engine.decide import Decision
 from graphsync.engine.plan import NO_WRITE, ItemPlan, Op, Side
 from graphsync.engine.report import ItemError, ItemFailure, PlannedItem
 
+_KEYS = {(side, op): f"{side.value}_{op.value}" for side in Side for op in Op}
+"""The count a side's operation adds to (``outlook_create``), by side and operation: counted for every item."""
+
 
 class Tally:
     def __init__(self, *, limit: int) -> None:
@@ -73,10 +76,12 @@ class Tally:
         if plan.is_noop:
             return
         done = self.done.setdefault(d.entity.name, {})
-        for side, side_plan in ((Side.NAV, plan.nav), (Side.OUTLOOK, plan.outlook)):
-            if side_plan.op is not Op.NONE:
-                key = f"{side.value}_{side_plan.op.value}"
-                done[key] = done.get(key, 0) + 1
+        if plan.nav.op is not Op.NONE:
+            key = _KEYS[Side.NAV, plan.nav.op]
+            done[key] = done.get(key, 0) + 1
+        if plan.outlook.op is not Op.NONE:
+            key = _KEYS[Side.OUTLOOK, plan.outlook.op]
+            done[key] = done.get(key, 0) + 1
         if plan.conflicts:
             done["conflicts"] = done.get("conflicts", 0) + 1
         if plan.conflicts or len(self.items) < self.limit:

@@ -82,12 +82,13 @@ class BatchAnswer:
         return self.status == 0 or self.status >= 500
 
 
-def _item_body(raw: Mapping[str, Any]) -> Any:
+def _item_body(raw: Mapping[str, Any], headers: Mapping[str, str]) -> Any:
     body = raw.get("body")
-    headers = raw.get("headers") or {}
-    ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    if not isinstance(body, str):
+        return body  # JSON (an object, as Graph answers nearly every item), or none
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
     # Graph base64-encodes bodies that are not JSON; a JSON body that arrives as a string is the same.
-    if isinstance(body, str) and "json" not in ctype.lower():
+    if "json" not in ctype.lower():
         try:
             return json.loads(base64.b64decode(body, validate=True))
         except ValueError:
@@ -101,7 +102,8 @@ def _answers_from(payload: Any, sent: Sequence[BatchRequest], method: str, url: 
     wanted = {r.id: r for r in sent}
     answers: dict[str, BatchAnswer] = {}
     for raw in payload["responses"]:
-        if not isinstance(raw, Mapping) or str(raw.get("id")) not in wanted:
+        # A dict tested first: the generic Mapping test (the ABC machinery) for every item of every batch.
+        if not (type(raw) is dict or isinstance(raw, Mapping)) or str(raw.get("id")) not in wanted:
             continue  # an answer to something not asked is ignored, not trusted
         rid = str(raw["id"])
         try:
@@ -109,7 +111,7 @@ def _answers_from(payload: Any, sent: Sequence[BatchRequest], method: str, url: 
         except (TypeError, ValueError):
             status = 0
         headers = {str(k): str(v) for k, v in (raw.get("headers") or {}).items()}
-        body = _item_body(raw)
+        body = _item_body(raw, headers)
         req = wanted[rid]
         error = None
         if status >= 400 or status < 200:

@@ -153,7 +153,8 @@ class Writer:
             return WriteResult(op.op_id, error=answer.error)
         if not answer.ok:
             return WriteResult(op.op_id, error=answer.error or GraphError("write failed", status=answer.status))
-        data: Mapping[str, Any] = answer.body if isinstance(answer.body, Mapping) else {}
+        body = answer.body
+        data: Mapping[str, Any] = body if type(body) is dict or isinstance(body, Mapping) else {}
         item = written_item(
             op.kind, data, item_id=op.item_id or "", nav_key=op.nav_key, user_fields=dict(op.user_fields)
         )
