@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from graphsync.connectors.outlook import Containers, ItemKind
@@ -10,9 +11,11 @@ from graphsync.connectors.outlook import Containers, ItemKind
 IMMUTABLE_IDS = 'IdType="ImmutableId"'
 
 
+@lru_cache(maxsize=1024)
 def seg(value: str) -> str:
     """One path segment: an id's '/' or '+' must not be read as path structure. '@' (a UPN) and '=' (the end
-    of a base64 id) are legal in a segment and stay as Graph's own examples write them."""
+    of a base64 id) are legal in a segment and stay as Graph's own examples write them. Cached: a container's
+    id is quoted for every item created in it."""
     return quote(value, safe="@=")
 
 
