@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from graphsync.engine.state import DeltaCursor, JournalDraft, Link, StateStore, _db, links, retries, schema
+from graphsync.engine.state import journal as journal_module
 from graphsync.errors import StateError
 
 MAX_VARIABLES = 999
@@ -196,19 +198,35 @@ def test_journal_add_many_without_ordered_returning_goes_row_by_row(
     assert [entry.id for entry in store.mailbox("m").journal.pending()] == ids
 
 
-def test_journal_add_many_refuses_when_sqlite_gives_no_consecutive_ids(sqlite_store: StateStore) -> None:
-    """Past the largest rowid SQLite picks new ones at random: the ids are then not the chunk's, and the chunk
-    is refused (rolled back) instead of being recorded under ids that belong to no entry or to others."""
-    store = sqlite_store
+def _largest_rowid_taken(store: StateStore) -> None:
     with store.engine.begin() as conn:
         conn.execute(
             schema.journal.insert().values(
                 id=2**63 - 1, mailbox="m", entity="TASK", target="nav", payload="{}", created_at="2026-01-01"
             )
         )
-    with pytest.raises(StateError, match="run out"):
-        store.mailbox("m").journal.add_many(_drafts(3))
-    assert [entry.id for entry in store.mailbox("m").journal.pending()] == [2**63 - 1]
+
+
+def test_journal_add_many_refuses_when_sqlite_gives_no_consecutive_ids(tmp_path: Path) -> None:
+    """Past the largest rowid SQLite picks new ones at random: the ids of many entries added in one executemany
+    are then not the chunk's, and the chunk is refused (rolled back) instead of being recorded under ids that
+    belong to no entry or to others. (SQLite's own behaviour: a store of its own, not the parametrised one.)"""
+    with StateStore(tmp_path / "s.sqlite") as store:
+        _largest_rowid_taken(store)
+        with pytest.raises(StateError, match="run out"):
+            store.mailbox("m").journal.add_many(_drafts(journal_module.FEW + 1))
+        assert [entry.id for entry in store.mailbox("m").journal.pending()] == [2**63 - 1]
+
+
+def test_journal_add_many_of_a_few_entries_gets_each_ones_own_id(tmp_path: Path) -> None:
+    """A chunk's usual one or two entries go in one statement each and get the rowid SQLite gave each, even the
+    random ones it picks past the largest."""
+    with StateStore(tmp_path / "s.sqlite") as store:
+        _largest_rowid_taken(store)
+        ids = store.mailbox("m").journal.add_many(_drafts(journal_module.FEW))
+        pending = {entry.id: entry for entry in store.mailbox("m").journal.pending()}
+        assert len(set(ids)) == journal_module.FEW and 2**63 - 1 not in ids
+        assert [pending[i].payload for i in ids] == [{"n": i} for i in range(journal_module.FEW)]
 
 
 def test_journal_done_many_deletes_only_the_given_ids(store: StateStore) -> None:
