@@ -233,14 +233,15 @@ _PROPERTIES_OF: Mapping[ItemKind, frozenset[str]] = {
     ItemKind.TASK: _EVERY_KIND
     | {"title", "status", "importance", "body", "startDateTime", "dueDateTime", "linkedResources", "extensions"},
 }
-_CHECKS: Mapping[ItemKind, tuple[tuple[str, type, type | None], ...]] = {
-    kind: tuple(
-        (name, expected, _LIST_OF.get(name)) for name, expected in _PROPERTY_TYPES.items() if name in properties
-    )
+_VALUE_CHECKS: Mapping[ItemKind, tuple[tuple[str, type], ...]] = {
+    kind: tuple((n, t) for n, t in _PROPERTY_TYPES.items() if n in properties and n not in _LIST_OF)
     for kind, properties in _PROPERTIES_OF.items()
 }
-"""Per kind, what `check_shape` checks: (property, JSON type, type of a list's entries), fewer per item than
-every kind's properties."""
+_LIST_CHECKS: Mapping[ItemKind, tuple[tuple[str, type], ...]] = {
+    kind: tuple((n, t) for n, t in _LIST_OF.items() if n in properties) for kind, properties in _PROPERTIES_OF.items()
+}
+"""Per kind, what `check_shape` checks: each property's JSON type, and each list's entries' type; fewer per item
+than every kind's properties."""
 
 
 def check_shape(kind: ItemKind, data: Mapping[str, Any]) -> None:
@@ -249,16 +250,19 @@ def check_shape(kind: ItemKind, data: Mapping[str, Any]) -> None:
     get = data.get
     # Every item read passes here: exact type tests first (JSON gives exactly these types), isinstance only
     # to be sure before refusing.
-    for name, expected, element in _CHECKS[kind]:
+    for name, expected in _VALUE_CHECKS[kind]:
+        value = get(name)
+        if value is not None and type(value) is not expected and not isinstance(value, expected):
+            _malformed(kind, data, name, value)
+    for name, element in _LIST_CHECKS[kind]:
         value = get(name)
         if value is None:
             continue
-        if type(value) is not expected and not isinstance(value, expected):
+        if type(value) is not list and not isinstance(value, list):
             _malformed(kind, data, name, value)
-        if element is not None:
-            for v in cast("list[Any]", value):  # a list: its type was just checked
-                if v is not None and type(v) is not element and not isinstance(v, element):
-                    _malformed(kind, data, name, value)
+        for v in cast("list[Any]", value):  # a list: its type was just checked
+            if v is not None and type(v) is not element and not isinstance(v, element):
+                _malformed(kind, data, name, value)
 
 
 def _malformed(kind: ItemKind, data: Mapping[str, Any], name: str, value: object) -> NoReturn:

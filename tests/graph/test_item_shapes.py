@@ -19,6 +19,7 @@ def test_every_checked_property_belongs_to_some_kind() -> None:
     [
         (ItemKind.CONTACT, "surname", 5),
         (ItemKind.CONTACT, "emailAddresses", ["a@b"]),
+        (ItemKind.CONTACT, "businessPhones", "+44 20 7946 0001"),
         (ItemKind.EVENT, "start", "2026-01-01"),
         (ItemKind.EVENT, "isAllDay", "true"),
         (ItemKind.TASK, "status", 1),
