@@ -154,4 +154,4 @@ class RunReport:
     @property
     def ok(self) -> bool:
         """No item errors and no open conflicts (the CLI's exit code 0)."""
-        return not self.errors and not self.conflicts
+        return not self.errors and not any(i.plan.conflicts for i in self.items)
