@@ -1,7 +1,8 @@
 """The memory benchmark's CPU per item, two commits side by side: `python bench/compare.py REV [--n N]`;
 with ``--tenant``, the tenant benchmark's instead (`python bench/compare.py REV --tenant [--mailboxes M]
 [--concurrency C]`: the initial load of M mailboxes of 500 items under the sandbox's Outlook limits, C at once,
-as `bench_tenant` runs it).
+as `bench_tenant` runs it; ``--busy``: the busy core's run, all M at once against a sandbox without limits,
+whose CPU per item is the sizing figure; REV must have it, as commits since 8d380aa do).
 
 On a shared virtual machine the same code's CPU time moves with the neighbours by a tenth from one run to
 the next and by half or more from one hour to the next, and not by the same factor for every kind of
@@ -65,13 +66,17 @@ import json, sys
 from pathlib import Path
 import bench_tenant as t
 mailboxes, scratch, mode, concurrency = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+busy = sys.argv[5:] == ["busy"]
 shape = dict(t._shape(False), mailboxes=mailboxes)
 master = scratch / "nav-master.sqlite"
 if mode == "build":
     t.build_company(master, mailboxes, shape["size"])
     raise SystemExit(0)
 upns = [t._upn(code) for code in t._codes(mailboxes)]  # given: the initial load only, no 1% run
-run = t._one_process(master, scratch, shape, concurrency, upns=upns)
+if busy:
+    run = t._one_process(master, scratch, shape, mailboxes, upns=upns, limits=False)
+else:
+    run = t._one_process(master, scratch, shape, concurrency, upns=upns)
 load = run["initial_load"]
 print(json.dumps({"items": load["items_written"], "figures": {
     "reference_loop_seconds": run["reference_loop_seconds"],
@@ -83,13 +88,16 @@ class CompareError(Exception):
     """Something this comparison cannot go on without; the message says what and what to do."""
 
 
-def _in_tree(tree: Path, scratch: Path, n: int, mode: str, tenant: tuple[int, int] | None = None) -> str:
-    """Run the driver in ``tree``; ``tenant`` (mailboxes, concurrency) for the tenant benchmark's."""
+def _in_tree(
+    tree: Path, scratch: Path, n: int, mode: str, tenant: tuple[int, int] | None = None, *, busy: bool = False
+) -> str:
+    """Run the driver in ``tree``; ``tenant`` (mailboxes, concurrency) for the tenant benchmark's, ``busy`` its
+    busy core's run."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(tree / "bench")]))
     args = (
         [_DRIVER, str(n), str(scratch), mode]
         if tenant is None
-        else [_TENANT_DRIVER, str(tenant[0]), str(scratch), mode, str(tenant[1])]
+        else [_TENANT_DRIVER, str(tenant[0]), str(scratch), mode, str(tenant[1]), *(["busy"] if busy else [])]
     )
     done = subprocess.run(
         [sys.executable, "-c", *args],
@@ -112,9 +120,10 @@ def _per_item(figures: dict[str, dict[str, float]], items: int, runs: tuple[str,
 
 
 def compare(
-    rev: str, *, n: int, pairs: int, scratch_root: Path, tenant: tuple[int, int] | None = None
+    rev: str, *, n: int, pairs: int, scratch_root: Path, tenant: tuple[int, int] | None = None, busy: bool = False
 ) -> dict[str, object]:
-    """``tenant``: (mailboxes, concurrency) to compare the tenant benchmark's initial load instead."""
+    """``tenant``: (mailboxes, concurrency) to compare the tenant benchmark's initial load instead; ``busy``: its
+    busy core's run (every mailbox at once, the sandbox without limits)."""
     names = RUNS if tenant is None else TENANT_RUNS
     bench_file = "bench_memory.py" if tenant is None else "bench_tenant.py"
     if pairs < 1:
@@ -141,7 +150,7 @@ def compare(
         order = list(trees)
         for pair in range(pairs):
             for label in order if pair % 2 == 0 else order[::-1]:
-                answer = json.loads(_in_tree(trees[label], scratch_root / label, n, "run", tenant))
+                answer = json.loads(_in_tree(trees[label], scratch_root / label, n, "run", tenant, busy=busy))
                 figures, items = answer["figures"], answer["items"]
                 per_item = _per_item(figures, items, names)
                 per_item["reference_loop_seconds"] = figures["reference_loop_seconds"]
@@ -149,7 +158,11 @@ def compare(
                 print(f"{time.strftime('%H:%M:%S')} {label}: {json.dumps(per_item)}", file=sys.stderr, flush=True)
     finally:
         subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(worktree)], check=False)
-    world = {"n": n} if tenant is None else {"mailboxes": tenant[0], "concurrency": tenant[1]}
+    world = (
+        {"n": n}
+        if tenant is None
+        else {"mailboxes": tenant[0], "concurrency": tenant[0] if busy else tenant[1], "busy_core": busy}
+    )
     result: dict[str, object] = {**world, "items": items, "pairs": pairs, "rev": rev}  # the same world in both
     for name in names:
         a = [r[name] for r in runs[rev]]
@@ -174,16 +187,21 @@ def main() -> int:
     parser.add_argument("--tenant", action="store_true", help="the tenant benchmark's initial load instead")
     parser.add_argument("--mailboxes", type=int, default=16, help="--tenant: mailboxes of 500 items (default 16)")
     parser.add_argument("--concurrency", type=int, default=16, help="--tenant: mailboxes at once (default 16)")
+    parser.add_argument(
+        "--busy", action="store_true", help="--tenant: the busy core's run (every mailbox at once, no limits)"
+    )
     args = parser.parse_args()
     if args.n < 10 or args.pairs < 1:
         parser.error("--n must be at least 10 and --pairs at least 1")
     if args.mailboxes < 1 or args.concurrency < 1:
         parser.error("--mailboxes and --concurrency must be at least 1")
+    if args.busy and not args.tenant:
+        parser.error("--busy is a --tenant run: give --tenant --busy")
     tenant = (args.mailboxes, args.concurrency) if args.tenant else None
     root = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
     scratch = Path(tempfile.mkdtemp(prefix="graphsync-compare-", dir=root))
     try:
-        result = compare(args.rev, n=args.n, pairs=args.pairs, scratch_root=scratch, tenant=tenant)
+        result = compare(args.rev, n=args.n, pairs=args.pairs, scratch_root=scratch, tenant=tenant, busy=args.busy)
     except CompareError as e:
         print(f"bench/compare.py: {e}", file=sys.stderr)
         return 2
