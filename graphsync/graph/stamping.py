@@ -133,20 +133,23 @@ def version_of(kind: ItemKind, data: Mapping[str, Any]) -> str | None:
 
 # The JSON type of each property graphsync reads, as Graph defines it; null is always allowed (no value).
 # A value of another type is a malformed answer: read as text or as "no value", it would be written to NAV.
+_CONTACT_TEXTS = (
+    "displayName",
+    "givenName",
+    "middleName",
+    "surname",
+    "jobTitle",
+    "companyName",
+    "mobilePhone",
+    "businessHomePage",
+)
 _PROPERTY_TYPES: Mapping[str, type] = {
     **dict.fromkeys(
         (
             "id",
             "changeKey",
             "@odata.etag",
-            "displayName",
-            "givenName",
-            "middleName",
-            "surname",
-            "jobTitle",
-            "companyName",
-            "mobilePhone",
-            "businessHomePage",
+            *_CONTACT_TEXTS,
             "subject",
             "importance",
             "title",
@@ -213,21 +216,7 @@ _PROPERTIES_OF: Mapping[ItemKind, frozenset[str]] = {
     # Of `_PROPERTY_TYPES`, those the Graph resource has (contact, event, todoTask): a contact has no subject,
     # so a contact's "subject" is nothing graphsync reads, whatever its type.
     ItemKind.CONTACT: _EVERY_KIND
-    | {
-        "displayName",
-        "givenName",
-        "middleName",
-        "surname",
-        "jobTitle",
-        "companyName",
-        "mobilePhone",
-        "businessHomePage",
-        "title",
-        "businessAddress",
-        "businessPhones",
-        "emailAddresses",
-        EXTENDED,
-    },
+    | {*_CONTACT_TEXTS, "title", "businessAddress", "businessPhones", "emailAddresses", EXTENDED},
     ItemKind.EVENT: _EVERY_KIND
     | {"subject", "importance", "location", "start", "end", "body", "isAllDay", "attendees", EXTENDED},
     ItemKind.TASK: _EVERY_KIND
