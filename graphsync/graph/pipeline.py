@@ -70,7 +70,7 @@ class GraphPipeline:
         self._tokens = tokens
         self.base_url = str(client.base_url).rstrip("/")
         # Read once: building them from the client's `httpx.Headers` and `httpx.Timeout` for every request
-        # cost more than the rest of its request.
+        # cost more than the rest of its request. (`multi_items` names them in lower case.)
         self._default_headers = dict(client.headers.multi_items())
         self._timeout = client.timeout.as_dict()
 
@@ -83,11 +83,13 @@ class GraphPipeline:
     ) -> httpx.Response:
         """One attempt. Raises `httpx.TransportError` when no response arrived; every status is returned."""
         client = self._client
-        all_headers = {
-            **self._default_headers,
-            **(headers or {}),
-            "Authorization": f"Bearer {await self._tokens.token()}",
-        }
+        defaults = self._default_headers
+        if headers:
+            # A header given replaces the client's of that name, in whatever case each is written (as httpx's
+            # merge does), instead of going out twice.
+            given = {name.lower() for name in headers}
+            defaults = {name: value for name, value in defaults.items() if name not in given}
+        all_headers = {**defaults, **(headers or {}), "Authorization": f"Bearer {await self._tokens.token()}"}
         # The SDK's middleware acts only on requests that carry kiota's request options (AsyncGraphTransport
         # sends the others straight to the transport): each carries them, with its RetryHandler switched off.
         extensions = {REQUEST_OPTIONS_KEY: {RetryHandlerOption.get_key(): _NO_SDK_RETRY}, "timeout": self._timeout}

@@ -93,9 +93,11 @@ async def test_a_request_goes_as_the_client_would_send_it() -> None:
     )
     pipeline = GraphPipeline(client=client, tokens=FakeTokens(None))
     first = await pipeline.send("GET", "/me")
-    await pipeline.send("GET", "https://graph.microsoft.com/v1.0/me/contacts")
+    await pipeline.send("GET", "https://graph.microsoft.com/v1.0/me/contacts", headers={"ACCEPT": "text/plain"})
     assert first.request is seen[0] and first.json() == {}
     assert [r.headers["X-Client"] for r in seen] == ["ours", "ours"]
+    # A header given replaces the client's default of that name, whatever the case: sent once.
+    assert seen[0].headers.get_list("Accept") == ["*/*"] and seen[1].headers.get_list("Accept") == ["text/plain"]
     assert seen[0].extensions["timeout"] == {"connect": 3.0, "read": 7.0, "write": 7.0, "pool": 7.0}
     assert "cookie" not in seen[0].headers and seen[1].headers["cookie"] == "affinity=abc"
     assert hooked == ["request GET", "response 200 {}"] * 2
