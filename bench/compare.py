@@ -66,17 +66,13 @@ import json, sys
 from pathlib import Path
 import bench_tenant as t
 mailboxes, scratch, mode, concurrency = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-busy = sys.argv[5:] == ["busy"]
 shape = dict(t._shape(False), mailboxes=mailboxes)
 master = scratch / "nav-master.sqlite"
 if mode == "build":
     t.build_company(master, mailboxes, shape["size"])
     raise SystemExit(0)
 upns = [t._upn(code) for code in t._codes(mailboxes)]  # given: the initial load only, no 1% run
-if busy:
-    run = t._one_process(master, scratch, shape, mailboxes, upns=upns, limits=False)
-else:
-    run = t._one_process(master, scratch, shape, concurrency, upns=upns)
+run = t._one_process(master, scratch, shape, concurrency, upns=upns, limits=sys.argv[5:] != ["busy"])
 load = run["initial_load"]
 print(json.dumps({"items": load["items_written"], "figures": {
     "reference_loop_seconds": run["reference_loop_seconds"],
@@ -158,11 +154,7 @@ def compare(
                 print(f"{time.strftime('%H:%M:%S')} {label}: {json.dumps(per_item)}", file=sys.stderr, flush=True)
     finally:
         subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(worktree)], check=False)
-    world = (
-        {"n": n}
-        if tenant is None
-        else {"mailboxes": tenant[0], "concurrency": tenant[0] if busy else tenant[1], "busy_core": busy}
-    )
+    world = {"n": n} if tenant is None else {"mailboxes": tenant[0], "concurrency": tenant[1], "busy_core": busy}
     result: dict[str, object] = {**world, "items": items, "pairs": pairs, "rev": rev}  # the same world in both
     for name in names:
         a = [r[name] for r in runs[rev]]
@@ -197,7 +189,8 @@ def main() -> int:
         parser.error("--mailboxes and --concurrency must be at least 1")
     if args.busy and not args.tenant:
         parser.error("--busy is a --tenant run: give --tenant --busy")
-    tenant = (args.mailboxes, args.concurrency) if args.tenant else None
+    # The busy core's run has every mailbox at once.
+    tenant = (args.mailboxes, args.mailboxes if args.busy else args.concurrency) if args.tenant else None
     root = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
     scratch = Path(tempfile.mkdtemp(prefix="graphsync-compare-", dir=root))
     try:

@@ -67,19 +67,16 @@ class JsonPath:
 
     @cached_property
     def setter(self) -> Callable[[dict[str, Any], Any], None]:
-        """`set`, made once for this path's shape: the shapes of the default field maps (``a.b``, ``a[0]``,
-        ``a[0].b``) written without walking the steps, which a write of every nested field of every item did."""
+        """`set`, made once for this path's shape: the shapes of the default field maps (``a.b``, ``a[0].b``,
+        ``a[0]``) written without walking the steps, which a write of every nested field of every item did."""
         steps = self.steps
-        if len(steps) == 2 and steps[0].index is None and steps[1].index is None:
-            parent, leaf = steps[0].name, steps[1].name
+        if len(steps) == 2 and steps[1].index is None:
+            parent, leaf = steps[0], steps[1].name
 
-            def set_in_object(target: dict[str, Any], value: Any) -> None:
-                node = target.get(parent)
-                if not isinstance(node, dict):
-                    node = target[parent] = {}
-                node[leaf] = value
+            def set_below(target: dict[str, Any], value: Any) -> None:
+                _child(target, parent)[leaf] = value
 
-            return set_in_object
+            return set_below
         if len(steps) == 1 and steps[0].index is not None:
             name, index = steps[0].name, steps[0].index
 
@@ -89,17 +86,6 @@ class JsonPath:
                 _trim(seq)
 
             return set_in_list
-        if len(steps) == 2 and steps[0].index is not None and steps[1].index is None:
-            name, index, leaf = steps[0].name, steps[0].index, steps[1].name
-
-            def set_in_entry(target: dict[str, Any], value: Any) -> None:
-                seq = _list_at(target, name, index, last=False)
-                entry = seq[index]
-                if not isinstance(entry, dict):
-                    entry = seq[index] = {}
-                entry[leaf] = value
-
-            return set_in_entry
         return self.set
 
     def set(self, target: dict[str, Any], value: Any) -> None:

@@ -379,9 +379,9 @@ def test_the_default_maps_shapes_have_setters_of_their_own() -> None:
     shapes = ["businessAddress.city", "businessPhones[0]", "emailAddresses[1].address", "a.b.c", "a[0].b[1]"]
     setters = {text: parse_path(text).setter.__name__ for text in shapes}
     assert setters == {
-        "businessAddress.city": "set_in_object",
+        "businessAddress.city": "set_below",
         "businessPhones[0]": "set_in_list",
-        "emailAddresses[1].address": "set_in_entry",
+        "emailAddresses[1].address": "set_below",
         "a.b.c": "set",
         "a[0].b[1]": "set",
     }

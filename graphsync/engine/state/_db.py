@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 
 CHUNK = 500
 """Keys per IN list: well under SQLite's bound-variable limit (999 before 3.32), and a small statement."""
@@ -30,21 +30,33 @@ def chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list[Any]]:
 
 
 _compiled: dict[tuple[str, str, int, tuple[str, ...]], Any] = {}
-"""Statements compiled for `execute_many`, by dialect and driver, statement and the columns given."""
+"""Statements compiled for `execute_many` and `execute_one`, by dialect and driver, statement and the columns
+given."""
+
+
+def _compiled_for(conn: Connection, stmt: sa.Insert | sa.Delete | sa.Update, columns: tuple[str, ...]) -> Any:
+    key = (conn.dialect.name, conn.dialect.driver, id(stmt), columns)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    return compiled
 
 
 def execute_many(conn: Connection, stmt: sa.Insert | sa.Delete | sa.Update, rows: Sequence[Mapping[str, Any]]) -> None:
     """``stmt`` executed for every row of plain values (strings, ints, bools, None), straight through the
     driver's executemany. Through ``conn.execute`` SQLAlchemy builds and processes each row's parameters in
     Python, which for the links and journal entries of a large run cost more than the database's own work."""
-    columns = tuple(rows[0])  # every row has the same columns
-    key = (conn.dialect.name, conn.dialect.driver, id(stmt), columns)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        compiled = _compiled[key] = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    compiled = _compiled_for(conn, stmt, tuple(rows[0]))  # every row has the same columns
     names = compiled.positiontup
     params: Any = [tuple([row[name] for name in names]) for row in rows] if names is not None else list(rows)
     conn.exec_driver_sql(compiled.string, params)
+
+
+def execute_one(conn: Connection, stmt: sa.Insert | sa.Delete | sa.Update, row: Mapping[str, Any]) -> CursorResult[Any]:
+    """`execute_many` of one row, whose result is the driver's (an INSERT's ``lastrowid``)."""
+    compiled = _compiled_for(conn, stmt, tuple(row))
+    names = compiled.positiontup
+    return conn.exec_driver_sql(compiled.string, tuple(row[name] for name in names) if names is not None else dict(row))
 
 
 def write_many(conn: Connection, stmt: sa.Insert | sa.Delete | sa.Update, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from graphsync import fastjson
-from graphsync.engine.state._db import Database, chunks, execute_many, now
+from graphsync.engine.state._db import Database, chunks, execute_many, execute_one, now
 from graphsync.engine.state.schema import journal
 from graphsync.errors import StateError
 
@@ -58,20 +58,6 @@ FEW = 8
 """Entries added one statement each on SQLite (a chunk's usual one or two); more go in one executemany."""
 
 
-def _insert_sql(conn: sa.Connection, row: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    """The journal's INSERT for ``row`` as the driver takes it: the statement compiled once per dialect."""
-    compiled = _compiled_inserts.get(conn.dialect.name)
-    if compiled is None:
-        compiled = _compiled_inserts[conn.dialect.name] = _insert.compile(dialect=conn.dialect, column_keys=_COLUMNS)
-    names = compiled.positiontup
-    assert names is not None  # SQLite's paramstyle is positional
-    return compiled.string, tuple(row[name] for name in names)
-
-
-_COLUMNS = ["mailbox", "entity", "target", "nav_key", "outlook_id", "payload", "created_at"]
-_compiled_inserts: dict[str, Any] = {}
-
-
 class Journal:
     """One mailbox's write journal."""
 
@@ -104,7 +90,7 @@ class Journal:
             if len(rows) <= FEW and conn.dialect.name == "sqlite":
                 # A chunk's usual entries (one per entity with creates in it): each row straight to the driver,
                 # its id the rowid SQLite gave it, which needs no check of the ids that follow.
-                return [int(conn.exec_driver_sql(*_insert_sql(conn, row)).lastrowid) for row in rows]
+                return [int(execute_one(conn, _insert, row).lastrowid) for row in rows]
             if conn.dialect.name == "sqlite":
                 # SQLite gives a new row the table's largest rowid + 1, and this transaction holds the
                 # database's write lock: the rows get consecutive ids, in order, ending at the last one.

@@ -50,14 +50,12 @@ _SET = ("entity", "outlook_id", "base", "outlook_version", "nav_etag", "dirty", 
 
 
 def _link_of(values: tuple[Any, ...]) -> Link:
-    """A `Link` from a links row's values in `_FIELDS` order. Filled in directly: a frozen dataclass's
-    __init__ sets each field through object.__setattr__, and a full round makes one per item."""
-    link = object.__new__(Link)
+    """A `Link` from a links row's values in `_FIELDS` order (a full round makes one per item: `Link` has
+    `quick_init`'s __init__)."""
     fields = dict(zip(_FIELDS, values, strict=True))
     fields["base"] = fastjson.loads(fields["base"])
     fields["dirty"], fields["stamped"] = bool(fields["dirty"]), bool(fields["stamped"])
-    link.__dict__.update(fields)
-    return link
+    return Link(**fields)
 
 
 def _row_link(row: Any) -> Link:
